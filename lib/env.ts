@@ -1,0 +1,52 @@
+import path from "node:path";
+import { z } from "zod";
+
+// The environment, parsed once. Everything is optional: Wharf must start with
+// no configuration at all (SPEC §2).
+const ZEnvSchema = z.object({
+  NODE_ENV: z.string().optional(),
+  WHARF_DATA_DIR: z.string().default("./data"),
+  DATABASE_URL: z.string().optional(),
+  WHARF_MIGRATIONS_DIR: z.string().optional(),
+  NEXTAUTH_SECRET: z.string().min(16).optional(),
+  WHARF_ENCRYPTION_KEY: z.string().min(16).optional(),
+  CRON_SECRET: z.string().min(16).optional(),
+  WHARF_ADMIN_EMAIL: z.string().email().optional(),
+  WHARF_ADMIN_PASSWORD: z.string().min(8).optional(),
+  WHARF_SCHEDULER: z.enum(["on", "off"]).default("on"),
+  WHARF_BASE_DOMAIN: z.string().optional(),
+  WHARF_TARGET_ADDRESS: z.string().optional(),
+  DOCKER_HOST: z.string().optional(),
+  DOCKER_TLS_VERIFY: z.string().optional(),
+  DOCKER_CERT_PATH: z.string().optional(),
+  CLOUDFLARE_BASE_URL: z.string().url().optional(),
+  LOG_LEVEL: z.string().optional(),
+});
+
+export type TEnv = z.infer<typeof ZEnvSchema> & { dataDir: string; databaseUrl: string; migrationsDir: string };
+
+let cached: TEnv | undefined;
+
+export function env(): TEnv {
+  if (cached) return cached;
+  // Empty strings in a compose file or .env mean "not set".
+  const raw = Object.fromEntries(Object.entries(process.env).filter(([, v]) => v !== ""));
+  const parsed = ZEnvSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new Error(`Invalid environment variable ${issue.path.join(".")}: ${issue.message}`);
+  }
+  const dataDir = path.resolve(parsed.data.WHARF_DATA_DIR);
+  cached = {
+    ...parsed.data,
+    dataDir,
+    databaseUrl: parsed.data.DATABASE_URL ?? `file:${path.join(dataDir, "wharf.db")}`,
+    migrationsDir: path.resolve(parsed.data.WHARF_MIGRATIONS_DIR ?? path.join(process.cwd(), "prisma", "migrations")),
+  };
+  return cached;
+}
+
+/** Tests change the environment between cases. */
+export function resetEnvCache(): void {
+  cached = undefined;
+}

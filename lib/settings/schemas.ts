@@ -1,0 +1,123 @@
+import { z } from "zod";
+
+// The settings shape of SPEC §10. Secret fields (`apiToken`, `apiKey`,
+// `password`) are write-only: stored encrypted, returned as `<field>Set`.
+
+const label = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+export const ZDomainSchema = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .max(253, "must be at most 253 characters")
+  .refine((v) => v.replace(/\.$/, "").split(".").every((l) => label.test(l)) && v.includes("."), {
+    message: "must be a domain name such as example.com (lower-case letters, digits and hyphens)",
+  })
+  .transform((v) => v.replace(/\.$/, ""));
+
+const ipv4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+export const ZTargetAddressSchema = z
+  .string()
+  .trim()
+  .min(1, "is required")
+  .refine((v) => ipv4.test(v) || z.ipv6().safeParse(v).success || ZDomainSchema.safeParse(v).success, {
+    message: "must be an IPv4 address, an IPv6 address or a hostname",
+  });
+
+const ZHttpUrlSchema = z
+  .string()
+  .trim()
+  .refine((v) => /^https?:\/\/[^\s/]+/.test(v) && URL.canParse(v), { message: "must be an http(s):// URL" })
+  .transform((v) => v.replace(/\/+$/, ""));
+
+// Secrets: optional on input so that a partial update keeps the stored value.
+const secret = z.string().min(1, "must not be empty").max(4096);
+
+export const ZCloudflareInputSchema = z.object({
+  type: z.literal("cloudflare"),
+  apiToken: secret.optional(),
+  zoneId: z.string().trim().max(64).default(""),
+  baseUrl: ZHttpUrlSchema.optional().nullable(),
+});
+export const ZPowerDnsInputSchema = z.object({
+  type: z.literal("powerdns"),
+  apiUrl: ZHttpUrlSchema,
+  apiKey: secret.optional(),
+  zone: z.string().trim().max(253).default(""),
+  serverId: z.string().trim().min(1).max(64).default("localhost"),
+});
+export const ZAdguardInputSchema = z.object({
+  type: z.literal("adguard"),
+  url: ZHttpUrlSchema,
+  username: z.string().trim().min(1, "is required").max(256),
+  password: secret.optional(),
+});
+export const ZDnsProviderInputSchema = z.discriminatedUnion("type", [ZCloudflareInputSchema, ZPowerDnsInputSchema, ZAdguardInputSchema]);
+
+export const ZCaddyInputSchema = z.object({
+  type: z.literal("caddy"),
+  adminUrl: ZHttpUrlSchema,
+  server: z.string().trim().min(1).max(128).default("wharf"),
+});
+export const ZNpmInputSchema = z.object({
+  type: z.literal("npm"),
+  url: ZHttpUrlSchema,
+  email: z.string().trim().email("must be an e-mail address"),
+  password: secret.optional(),
+});
+export const ZProxyProviderInputSchema = z.discriminatedUnion("type", [ZCaddyInputSchema, ZNpmInputSchema]);
+
+export const ZUpstreamSchema = z.discriminatedUnion("mode", [
+  z.object({ mode: z.literal("host"), hostAddress: ZTargetAddressSchema }),
+  z.object({ mode: z.literal("network"), network: z.string().trim().regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$/, "must be a Docker network name") }),
+]);
+
+const networkName = z.string().trim().regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$/, "must be a Docker network name");
+
+/** PUT /api/settings body: every field optional (a partial update). */
+export const ZSettingsUpdateSchema = z
+  .object({
+    baseDomain: ZDomainSchema,
+    targetAddress: ZTargetAddressSchema,
+    dns: z
+      .object({
+        mode: z.enum(["wildcard", "managed"]),
+        ttl: z.number().int().min(1, "must be at least 1 (1 means automatic on Cloudflare)").max(86400),
+        proxied: z.boolean(),
+        provider: ZDnsProviderInputSchema.nullable(),
+      })
+      .partial()
+      .strict(),
+    proxy: z
+      .object({
+        provider: ZProxyProviderInputSchema.nullable(),
+        upstream: ZUpstreamSchema,
+      })
+      .partial()
+      .strict(),
+    docker: z.object({ network: networkName }).partial().strict(),
+    sync: z.object({ intervalMinutes: z.number().int().min(1).max(1440) }).partial().strict(),
+  })
+  .partial()
+  .strict();
+export type TSettingsUpdate = z.infer<typeof ZSettingsUpdateSchema>;
+
+// Stored / resolved forms: secrets present (decrypted in memory only).
+export type TCloudflareConfig = { type: "cloudflare"; apiToken: string; zoneId: string; baseUrl?: string | null };
+export type TPowerDnsConfig = { type: "powerdns"; apiUrl: string; apiKey: string; zone: string; serverId: string };
+export type TAdguardConfig = { type: "adguard"; url: string; username: string; password: string };
+export type TDnsProviderConfig = TCloudflareConfig | TPowerDnsConfig | TAdguardConfig;
+export type TCaddyConfig = { type: "caddy"; adminUrl: string; server: string };
+export type TNpmConfig = { type: "npm"; url: string; email: string; password: string };
+export type TProxyProviderConfig = TCaddyConfig | TNpmConfig;
+export type TUpstream = z.infer<typeof ZUpstreamSchema>;
+
+export interface TSettings {
+  baseDomain: string;
+  targetAddress: string;
+  dns: { mode: "wildcard" | "managed"; ttl: number; proxied: boolean; provider: TDnsProviderConfig | null };
+  proxy: { provider: TProxyProviderConfig | null; upstream: TUpstream };
+  docker: { network: string };
+  sync: { intervalMinutes: number };
+}
+
+export const SECRET_FIELDS = ["apiToken", "apiKey", "password"] as const;

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Starts the real services the integration tests use, idempotently:
+#   dockerd   at /var/run/docker.sock (no iptables, no default bridge)
+#   Caddy     admin http://127.0.0.1:2019, HTTP server "wharf" on 127.0.0.1:8480
+#   PowerDNS  API http://127.0.0.1:8081 (key wharf-test-key), DNS 127.0.0.1:5300
+# Logs and state go under ${WHARF_SERVICES_DIR:-/tmp/wharf-services}.
+set -euo pipefail
+dir=${WHARF_SERVICES_DIR:-/tmp/wharf-services}
+mkdir -p "$dir"
+
+wait_for() { # name, command
+  for _ in $(seq 1 60); do eval "$2" >/dev/null 2>&1 && return 0; sleep 0.5; done
+  echo "service $1 did not come up; log:" >&2; tail -20 "$dir/$1.log" >&2 || true; return 1
+}
+
+if ! docker info >/dev/null 2>&1; then
+  nohup dockerd --iptables=false --bridge=none >"$dir/dockerd.log" 2>&1 &
+  wait_for dockerd "docker info"
+fi
+
+if ! curl -fsS http://127.0.0.1:2019/config/ >/dev/null 2>&1; then
+  cat >"$dir/caddy.json" <<'JSON'
+{"admin":{"listen":"127.0.0.1:2019"},"apps":{"http":{"servers":{"wharf":{"listen":["127.0.0.1:8480"],"automatic_https":{"disable":true},"routes":[]}}}}}
+JSON
+  nohup caddy run --config "$dir/caddy.json" >"$dir/caddy.log" 2>&1 &
+  wait_for caddy "curl -fsS http://127.0.0.1:2019/config/"
+fi
+
+if ! curl -fsS -H 'X-API-Key: wharf-test-key' http://127.0.0.1:8081/api/v1/servers/localhost >/dev/null 2>&1; then
+  mkdir -p "$dir/pdns"
+  rm -f "$dir/pdns/pdns.sqlite3"
+  sqlite3 "$dir/pdns/pdns.sqlite3" </usr/share/pdns-backend-sqlite3/schema/schema.sqlite3.sql
+  cat >"$dir/pdns/pdns.conf" <<CONF
+launch=gsqlite3
+gsqlite3-database=$dir/pdns/pdns.sqlite3
+local-address=127.0.0.1
+local-port=5300
+api=yes
+api-key=wharf-test-key
+webserver=yes
+webserver-address=127.0.0.1
+webserver-port=8081
+webserver-allow-from=127.0.0.0/8
+guardian=no
+daemon=no
+socket-dir=$dir/pdns
+CONF
+  nohup pdns_server --config-dir="$dir/pdns" >"$dir/pdns.log" 2>&1 &
+  wait_for pdns "curl -fsS -H 'X-API-Key: wharf-test-key' http://127.0.0.1:8081/api/v1/servers/localhost"
+fi
+echo "services up: dockerd, caddy (admin 127.0.0.1:2019, http 127.0.0.1:8480), powerdns (api 127.0.0.1:8081, dns 127.0.0.1:5300)"
