@@ -1,0 +1,184 @@
+import { AppError, errorMessage } from "../errors";
+import { operationLogger } from "../logger";
+import type { TNpmConfig } from "../settings/schemas";
+import { NpmClient, type NpmResponse } from "./npm-client";
+import { checkForceTls, hostDiff, hostPayload, restorePayload, toProxyRoute, wharfIdOf, type NpmProxyHost } from "./npm-host";
+import { checkRouteId, checkRouteSpec } from "./route-spec";
+import type { ConnectionResult, ProxyProvider, ProxyRoute, RouteSpec } from "./types";
+
+const HOSTS = "/api/nginx/proxy-hosts";
+const IN_USE = /^(.+) is already in use$/;
+
+/**
+ * Nginx Proxy Manager through its REST API. One proxy host per consumer,
+ * recognised by the marker described in npm-host.ts; `providerId` is NPM's
+ * numeric host id.
+ */
+export class NpmProvider implements ProxyProvider {
+  readonly type = "npm" as const;
+  private readonly client: NpmClient;
+
+  constructor(config: TNpmConfig, opts: { timeoutMs?: number } = {}) {
+    this.client = new NpmClient(config, opts.timeoutMs);
+  }
+
+  async ensureRoute(input: RouteSpec): Promise<ProxyRoute> {
+    const spec = checkRouteSpec(input);
+    const op = operationLogger({ op: "proxy.ensureRoute", consumer: spec.id, provider: "npm" });
+    const mine = (await this.listHosts()).filter((h) => wharfIdOf(h) === spec.id).sort((a, b) => a.id - b.id);
+    const keep = mine.find((h) => sameDomains(h, spec)) ?? mine[0];
+    // Copies an interrupted earlier run may have left: ours by marker, so ours to
+    // delete, and first, since one may hold a domain the kept host is moving to.
+    const extras = mine.filter((h) => h !== keep);
+    for (const extra of extras) await this.deleteHost(extra.id);
+    const host = keep ? await this.update(spec, keep) : await this.create(spec);
+    op.step("ensured", { npmHostId: host.id, created: !keep, duplicatesRemoved: extras.length });
+    return toProxyRoute(host)!;
+  }
+
+  async removeRoute(id: string): Promise<void> {
+    checkRouteId(id);
+    const op = operationLogger({ op: "proxy.removeRoute", consumer: id, provider: "npm" });
+    const mine = (await this.listHosts()).filter((h) => wharfIdOf(h) === id);
+    for (const host of mine) await this.deleteHost(host.id);
+    const left = (await this.listHosts()).filter((h) => wharfIdOf(h) === id);
+    if (left.length > 0) {
+      throw new AppError("PROVIDER_ERROR", `Nginx Proxy Manager still has proxy host(s) #${left.map((h) => h.id).join(", #")} for ${id} after deleting`);
+    }
+    op.step("removed", { removed: mine.length });
+  }
+
+  async listRoutes(): Promise<ProxyRoute[]> {
+    return (await this.listHosts()).flatMap((h) => {
+      const route = toProxyRoute(h);
+      return route ? [route] : [];
+    });
+  }
+
+  async testConnection(): Promise<ConnectionResult> {
+    try {
+      await this.client.login();
+      const hosts = await this.listHosts();
+      const own = hosts.filter((h) => wharfIdOf(h) !== null).length;
+      return { ok: true, message: `Connected to Nginx Proxy Manager at ${this.client.url}: ${hosts.length} proxy host(s), ${own} of them Wharf's` };
+    } catch (err) {
+      return { ok: false, message: errorMessage(err) };
+    }
+  }
+
+  private async create(spec: RouteSpec): Promise<NpmProxyHost> {
+    checkForceTls(spec);
+    const res = await this.client.call("POST", HOSTS, hostPayload(spec));
+    const taken = inUseDomain(res);
+    if (taken) return this.adoptOrRefuse(spec, taken);
+    if (res.status !== 201 && res.status !== 200) throw this.client.fail("POST", HOSTS, res);
+    const created = res.body as NpmProxyHost;
+    // NPM answers a create with the row as read *before* it configured nginx,
+    // so nginx_online only shows on the read-back.
+    const back = await this.getHost(created.id);
+    if (back.meta?.nginx_online === false) {
+      // Compensate: a host nginx rejected serves nothing and would keep the domain "in use".
+      await this.deleteHost(created.id).catch(() => undefined);
+      throw nginxRejected(back, "the new proxy host was deleted again");
+    }
+    return this.confirm(spec, back);
+  }
+
+  private async update(spec: RouteSpec, existing: NpmProxyHost): Promise<NpmProxyHost> {
+    checkForceTls(spec, existing);
+    const path = `${HOSTS}/${existing.id}`;
+    const res = await this.client.call("PUT", path, hostPayload(spec, existing));
+    const taken = inUseDomain(res);
+    if (taken) throw await this.takenError(taken, spec);
+    if (res.status !== 200) throw this.client.fail("PUT", path, res);
+    // Unlike create, an update answers with the meta nginx produced.
+    let back = res.body as NpmProxyHost;
+    if (back.meta?.nginx_online !== false) back = await this.getHost(existing.id);
+    if (back.meta?.nginx_online === false) {
+      // NPM has already moved the previous config aside: put the old upstream back rather than leave the host dark.
+      const restored = await this.client.call("PUT", path, restorePayload(existing)).then(
+        (r) => r.status === 200 && (r.body as NpmProxyHost).meta?.nginx_online !== false,
+        () => false,
+      );
+      throw nginxRejected(back, restored ? "the previous settings were restored" : "restoring the previous settings failed too");
+    }
+    return this.confirm(spec, back);
+  }
+
+  /** After a 400 "<domain> is already in use": adopt the host only if it carries this route's marker. */
+  private async adoptOrRefuse(spec: RouteSpec, domain: string): Promise<NpmProxyHost> {
+    const owner = (await this.listHosts()).find((h) => h.domain_names.some((d) => d.toLowerCase() === domain));
+    if (owner && wharfIdOf(owner) === spec.id) {
+      operationLogger({ op: "proxy.ensureRoute", consumer: spec.id, provider: "npm" }).step("adopt", { npmHostId: owner.id, domain });
+      return this.update(spec, owner);
+    }
+    throw await this.takenError(domain, spec, owner);
+  }
+
+  private async takenError(domain: string, spec: RouteSpec, known?: NpmProxyHost): Promise<AppError> {
+    const owner = known ?? (await this.listHosts()).find((h) => h.domain_names.some((d) => d.toLowerCase() === domain));
+    if (!owner) {
+      return new AppError(
+        "FOREIGN_RESOURCE",
+        `${domain} is already in use in Nginx Proxy Manager by a host Wharf cannot see (a redirection host, a 404 host, or a proxy host of another NPM user); remove it there or pick another domain for ${spec.id}`,
+        { details: { domain } },
+      );
+    }
+    const otherId = wharfIdOf(owner);
+    if (otherId) {
+      return new AppError("CONFLICT", `${domain} is already used by proxy host #${owner.id}, which belongs to Wharf route ${otherId}`, {
+        details: { domain, npmHostId: owner.id },
+      });
+    }
+    return new AppError(
+      "FOREIGN_RESOURCE",
+      `${domain} is already used by proxy host #${owner.id} in Nginx Proxy Manager, which Wharf did not create; Wharf leaves it untouched`,
+      { details: { domain, npmHostId: owner.id } },
+    );
+  }
+
+  /** Read back (SPEC §4.6): the host must say what Wharf asked for. */
+  private confirm(spec: RouteSpec, host: NpmProxyHost): NpmProxyHost {
+    const diffs = hostDiff(host, spec);
+    if (diffs.length > 0) {
+      throw new AppError("PROVIDER_ERROR", `Nginx Proxy Manager did not keep proxy host #${host.id} as written: ${diffs.join("; ")}`);
+    }
+    return host;
+  }
+
+  private async listHosts(): Promise<NpmProxyHost[]> {
+    const res = await this.client.call("GET", HOSTS);
+    if (res.status !== 200 || !Array.isArray(res.body)) throw this.client.fail("GET", HOSTS, res);
+    return res.body as NpmProxyHost[];
+  }
+
+  private async getHost(id: number): Promise<NpmProxyHost> {
+    const res = await this.client.call("GET", `${HOSTS}/${id}`);
+    if (res.status !== 200) throw this.client.fail("GET", `${HOSTS}/${id}`, res);
+    return res.body as NpmProxyHost;
+  }
+
+  /** Already gone (404) counts as deleted. */
+  private async deleteHost(id: number): Promise<void> {
+    const res = await this.client.call("DELETE", `${HOSTS}/${id}`);
+    if (res.status !== 200 && res.status !== 404) throw this.client.fail("DELETE", `${HOSTS}/${id}`, res);
+  }
+}
+
+function sameDomains(host: NpmProxyHost, spec: RouteSpec): boolean {
+  const have = host.domain_names.map((d) => d.toLowerCase()).sort();
+  return have.length === spec.hosts.length && [...spec.hosts].sort().every((d, i) => d === have[i]);
+}
+
+function inUseDomain(res: NpmResponse): string | null {
+  if (res.status !== 400) return null;
+  const m = IN_USE.exec(res.message ?? "");
+  return m ? m[1].toLowerCase() : null;
+}
+
+function nginxRejected(host: NpmProxyHost, outcome: string): AppError {
+  const err = typeof host.meta?.nginx_err === "string" ? host.meta.nginx_err : "no error text";
+  return new AppError("PROVIDER_ERROR", `Nginx Proxy Manager's nginx rejected proxy host #${host.id} (${host.domain_names.join(", ")}): ${err}; ${outcome}`, {
+    details: { npmHostId: host.id, nginxErr: err },
+  });
+}

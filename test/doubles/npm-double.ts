@@ -1,0 +1,245 @@
+import { randomBytes } from "node:crypto";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { validateProxyHostBody, type Body } from "./npm-double-schema";
+
+// A stand-in for Nginx Proxy Manager's REST API (v2, backend/internal/*.js),
+// which cannot run here. It follows NPM where a client can tell:
+// - POST /api/tokens {identity, secret} → {token, expires}; bad credentials
+//   401 "Invalid email or password"; GET /api/tokens renews a valid token.
+// - a missing token is 403 "Permission Denied"; an expired one 400
+//   "Token has expired"; an unknown one 500 "Internal Error" (NPM passes the
+//   JWT library's error through without a status).
+// - errors are {"error":{"code","message"}}.
+// - proxy hosts: schema-validated bodies, "<domain> is already in use"
+//   across every host type, soft delete, a PUT that patches (meta replaced
+//   whole), ssl_forced forced off without a certificate, and nginx status in
+//   meta.nginx_online / nginx_err merged into meta on every configure.
+// - the create answer is the row as read *before* nginx was configured (so
+//   without nginx_online); the update answer carries the configured meta.
+
+export interface NpmDoubleOptions {
+  email?: string;
+  password?: string;
+  tokenLifetimeMs?: number;
+}
+
+export interface StoredHost extends Body {
+  id: number;
+  domain_names: string[];
+  meta: Record<string, unknown>;
+  is_deleted: boolean;
+}
+
+export interface LoggedRequest {
+  method: string;
+  path: string;
+  status: number;
+  authorized: boolean;
+}
+
+export interface NpmDouble {
+  url: string;
+  /** Every request served, in order (no bodies: they may carry the password). */
+  requests: LoggedRequest[];
+  /** Live (not deleted) hosts, as NPM would return them. */
+  hosts(): StoredHost[];
+  host(id: number): StoredHost | undefined;
+  /** Insert a host directly, as an operator using NPM's UI would. */
+  addHost(fields: Partial<StoredHost> & { domain_names: string[] }): StoredHost;
+  /** Change a host directly, as an operator saving NPM's edit form would (no checks, no nginx). */
+  editHost(id: number, fields: Partial<StoredHost>): void;
+  /** A domain held by a redirection or 404 host, invisible in /proxy-hosts. */
+  reserveDomain(domain: string): void;
+  /** Makes every token issued so far expired. */
+  expireTokens(): void;
+  setTokenLifetime(ms: number): void;
+  /** nginx rejects the next `times` configurations (default: all) with this error; null accepts again. */
+  setNginxFailure(err: string | null, times?: number): void;
+  /** Runs before each request is handled, to simulate a concurrent writer. */
+  setHook(hook: ((method: string, path: string) => void | Promise<void>) | null): void;
+  close(): Promise<void>;
+}
+
+const DEFAULTS = {
+  forward_scheme: "http",
+  access_list_id: 0,
+  certificate_id: 0,
+  ssl_forced: false,
+  caching_enabled: false,
+  block_exploits: false,
+  advanced_config: "",
+  allow_websocket_upgrade: false,
+  http2_support: false,
+  enabled: true,
+  locations: [],
+  hsts_enabled: false,
+  hsts_subdomains: false,
+};
+
+export async function startNpmDouble(opts: NpmDoubleOptions = {}): Promise<NpmDouble> {
+  const email = (opts.email ?? "admin@example.com").toLowerCase();
+  const password = opts.password ?? "changeme";
+  let lifetime = opts.tokenLifetimeMs ?? 24 * 3600_000;
+  let nginxFailure: string | null = null;
+  let failuresLeft = 0;
+  let hook: ((method: string, path: string) => void | Promise<void>) | null = null;
+  const tokens = new Map<string, number>();
+  const store = new Map<number, StoredHost>();
+  const reserved = new Set<string>();
+  const requests: LoggedRequest[] = [];
+  let nextId = 1;
+
+  const now = () => new Date().toISOString();
+  const issue = () => {
+    const token = `npm-double-${randomBytes(12).toString("hex")}`;
+    const expires = Date.now() + lifetime;
+    tokens.set(token, expires);
+    return { token, expires: new Date(expires).toISOString() };
+  };
+  const view = (h: StoredHost): Body => {
+    const { is_deleted: _d, ...rest } = structuredClone(h);
+    return rest;
+  };
+  const live = () =>
+    [...store.values()].filter((h) => !h.is_deleted).sort((a, b) => JSON.stringify(a.domain_names).localeCompare(JSON.stringify(b.domain_names)));
+  const takenDomain = (domains: string[], ignoreId: number): string | null => {
+    for (const d of domains) {
+      const lower = d.toLowerCase();
+      if (reserved.has(lower) || live().some((h) => h.id !== ignoreId && h.domain_names.some((x) => x.toLowerCase() === lower))) return d;
+    }
+    return null;
+  };
+  const cleanSslHsts = (h: StoredHost) => {
+    if (!h.certificate_id) {
+      h.ssl_forced = false;
+      h.http2_support = false;
+    }
+    if (!h.ssl_forced) h.hsts_enabled = false;
+    if (!h.hsts_enabled) h.hsts_subdomains = false;
+  };
+  const configure = (h: StoredHost) => {
+    const failure = failuresLeft > 0 ? nginxFailure : null;
+    if (failure !== null) failuresLeft -= 1;
+    h.meta = { ...h.meta, nginx_online: failure === null, nginx_err: failure };
+  };
+  const insert = (fields: Body): StoredHost => {
+    const h = { ...structuredClone(DEFAULTS), meta: {}, ...structuredClone(fields), id: nextId++, created_on: now(), modified_on: now(), owner_user_id: 1, is_deleted: false } as unknown as StoredHost;
+    cleanSslHsts(h);
+    store.set(h.id, h);
+    return h;
+  };
+
+  type Reply = [number, unknown];
+  const err = (code: number, message: string): Reply => [code, { error: { code, message } }];
+
+  async function route(method: string, path: string, auth: string | undefined, body: unknown): Promise<Reply> {
+    if (method === "GET" && path === "/api/") return [200, { status: "OK", setup: true, version: { major: 2, minor: 12, revision: 3 } }];
+    if (method === "POST" && path === "/api/tokens") {
+      const b = (body ?? {}) as Body;
+      if (typeof b.identity !== "string" || typeof b.secret !== "string") return err(400, "data must have required property 'identity'");
+      if (b.identity.toLowerCase().trim() !== email || b.secret !== password) return err(401, "Invalid email or password");
+      return [200, issue()];
+    }
+    if (!auth) return err(403, "Permission Denied");
+    const expires = tokens.get(auth);
+    if (expires === undefined) return err(500, "Internal Error");
+    if (Date.now() >= expires) return err(400, "Token has expired");
+
+    if (method === "GET" && path === "/api/tokens") return [200, issue()];
+    const m = /^\/api\/nginx\/proxy-hosts(?:\/(\d+))?$/.exec(path);
+    if (!m) return err(404, "Not Found");
+    const id = m[1] ? Number(m[1]) : null;
+    const existing = id === null ? undefined : store.get(id);
+    const found = existing && !existing.is_deleted ? existing : undefined;
+
+    if (id === null && method === "GET") return [200, live().map(view)];
+    if (id === null && method === "POST") {
+      const v = validateProxyHostBody(body, "create");
+      if (!v.ok) return err(400, v.message);
+      const taken = takenDomain(v.data.domain_names as string[], 0);
+      if (taken) return err(400, `${taken} is already in use`);
+      const h = insert(v.data);
+      const answer = view(h);
+      configure(h);
+      return [201, answer];
+    }
+    if (id === null) return err(404, "Not Found");
+    if (method === "GET") return found ? [200, view(found)] : err(404, `Item Not Found - ${id}`);
+    if (method === "PUT") {
+      const v = validateProxyHostBody(body, "update");
+      if (!v.ok) return err(400, v.message);
+      if (v.data.domain_names) {
+        const taken = takenDomain(v.data.domain_names as string[], id);
+        if (taken) return err(400, `${taken} is already in use`);
+      }
+      if (!found) return err(404, `Item Not Found - ${id}`);
+      Object.assign(found, structuredClone(v.data), { modified_on: now() });
+      cleanSslHsts(found);
+      if (found.enabled) configure(found);
+      return [200, view(found)];
+    }
+    if (method === "DELETE") {
+      if (!found) return err(404, `Item Not Found - ${id}`);
+      found.is_deleted = true;
+      return [200, true];
+    }
+    return err(404, "Not Found");
+  }
+
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", async () => {
+      const method = req.method ?? "GET";
+      const path = new URL(req.url ?? "/", "http://double").pathname;
+      const auth = /^Bearer (.+)$/.exec(req.headers.authorization ?? "")?.[1];
+      let reply: Reply;
+      try {
+        if (hook) await hook(method, path);
+        const text = Buffer.concat(chunks).toString("utf8");
+        let body: unknown;
+        try {
+          body = text ? JSON.parse(text) : undefined;
+        } catch {
+          body = undefined;
+        }
+        reply = await route(method, path, auth, body);
+      } catch (e) {
+        reply = err(500, e instanceof Error ? e.message : String(e));
+      }
+      requests.push({ method, path, status: reply[0], authorized: Boolean(auth) });
+      res.writeHead(reply[0], { "content-type": "application/json; charset=utf-8" });
+      res.end(JSON.stringify(reply[1]));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    hosts: () => live().map((h) => structuredClone(h)),
+    host: (id) => {
+      const h = store.get(id);
+      return h && !h.is_deleted ? structuredClone(h) : undefined;
+    },
+    addHost: (fields) => structuredClone(insert(fields)),
+    editHost: (id, fields) => {
+      const h = store.get(id);
+      if (!h || h.is_deleted) throw new Error(`no proxy host ${id}`);
+      Object.assign(h, structuredClone(fields), { modified_on: now() });
+    },
+    reserveDomain: (d) => void reserved.add(d.toLowerCase()),
+    expireTokens: () => {
+      for (const t of tokens.keys()) tokens.set(t, 0);
+    },
+    setTokenLifetime: (ms) => void (lifetime = ms),
+    setNginxFailure: (e, times = Number.POSITIVE_INFINITY) => {
+      nginxFailure = e;
+      failuresLeft = e === null ? 0 : times;
+    },
+    setHook: (h) => void (hook = h),
+    close: () => new Promise<void>((resolve, reject) => server.close((e) => (e ? reject(e) : resolve()))),
+  };
+}
