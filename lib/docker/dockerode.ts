@@ -1,0 +1,235 @@
+// ContainerRuntime over the Docker Engine API (dockerode). Never shells out to the CLI.
+import Docker from "dockerode";
+import { AppError, errorMessage } from "../errors";
+import { LABEL_INSTANCE, LABEL_MANAGED } from "../naming";
+import { describeConnection, dockerodeOptions, parseDockerHost, type DockerConnection, type DockerEnv } from "./connection";
+import { followPull } from "./follow-pull";
+import { LogLineSplitter, splitLogBuffer, type LogLine } from "./log-lines";
+import { containerInfoFromInspect, containerInfoFromSummary, createBody, engineError, engineStatus, labelsMatch } from "./map";
+import type { ContainerInfo, ContainerRuntime, ContainerSpec, PullProgress } from "./types";
+
+export interface DockerodeRuntimeOptions {
+  /** Defaults to DOCKER_HOST / DOCKER_TLS_VERIFY / DOCKER_CERT_PATH from `env`, else the local socket. */
+  connection?: DockerConnection;
+  env?: DockerEnv;
+  /** Per API call, until the engine's answer (or a stream's headers) arrives. */
+  timeoutMs?: number;
+  /** A pull is aborted when the engine sends no progress for this long. */
+  pullIdleTimeoutMs?: number;
+}
+
+type CallOpts = { timeoutMs?: number; signal?: AbortSignal };
+
+/** Swallows the engine answers that mean "already in the wanted state". */
+function unless<T>(statuses: number[], value: T) {
+  return (err: unknown): T => {
+    const s = engineStatus(err);
+    if (s !== undefined && statuses.includes(s)) return value;
+    throw err;
+  };
+}
+
+export class DockerodeRuntime implements ContainerRuntime {
+  readonly endpoint: string;
+  private readonly docker: Docker | null = null;
+  // A bad DOCKER_HOST must not crash the app (SPEC §2: degraded, not down): it fails each call instead.
+  private readonly setupError: AppError | null = null;
+  private readonly timeoutMs: number;
+  private readonly pullIdleTimeoutMs: number;
+
+  constructor(opts: DockerodeRuntimeOptions = {}) {
+    this.timeoutMs = opts.timeoutMs ?? 15_000;
+    this.pullIdleTimeoutMs = opts.pullIdleTimeoutMs ?? 120_000;
+    let endpoint = opts.env?.DOCKER_HOST ?? "(unknown)";
+    try {
+      const conn = opts.connection ?? parseDockerHost(
+        opts.env ?? { DOCKER_HOST: process.env.DOCKER_HOST, DOCKER_TLS_VERIFY: process.env.DOCKER_TLS_VERIFY, DOCKER_CERT_PATH: process.env.DOCKER_CERT_PATH },
+      );
+      endpoint = describeConnection(conn);
+      this.docker = new Docker(dockerodeOptions(conn));
+    } catch (err) {
+      this.setupError = engineError("setup", err, endpoint);
+    }
+    this.endpoint = endpoint;
+  }
+
+  /** Runs one engine call under a deadline; the deadline ends once `fn` resolves, so streams live on. */
+  private async call<T>(op: string, fn: (d: Docker, signal: AbortSignal) => Promise<T>, o: CallOpts = {}): Promise<T> {
+    if (!this.docker) throw this.setupError ?? new AppError("INTERNAL", "Docker client not initialised");
+    o.signal?.throwIfAborted();
+    const ms = o.timeoutMs ?? this.timeoutMs;
+    const deadline = new AbortController();
+    const timer = setTimeout(() => deadline.abort(), ms);
+    const signal = o.signal ? AbortSignal.any([o.signal, deadline.signal]) : deadline.signal;
+    // Raced as well as passed down: a dockerode method that ignores the signal must not hang the caller.
+    let onAbort = () => {};
+    const aborted = new Promise<never>((_, reject) => {
+      onAbort = () => reject(signal.reason);
+      signal.addEventListener("abort", onAbort, { once: true });
+    });
+    aborted.catch(() => {});
+    try {
+      return await Promise.race([fn(this.docker, signal), aborted]);
+    } catch (err) {
+      if (o.signal?.aborted) throw o.signal.reason;
+      if (deadline.signal.aborted) {
+        throw new AppError("TIMEOUT", `Docker engine at ${this.endpoint} did not answer ${op} within ${ms < 1000 ? `${ms} ms` : `${Math.round(ms / 1000)}s`}`);
+      }
+      throw engineError(op, err, this.endpoint);
+    } finally {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", onAbort);
+    }
+  }
+
+  /** Image.inspect is the one dockerode call without abortSignal support, so it is dialled directly. */
+  private inspectImage(d: Docker, ref: string, signal: AbortSignal): Promise<Docker.ImageInspectInfo> {
+    return new Promise((resolve, reject) => {
+      d.modem.dial(
+        { path: `/images/${ref}/json`, method: "GET", options: {}, abortSignal: signal, statusCodes: { 200: true, 404: "no such image", 500: "server error" } },
+        (err: unknown, data: unknown) => (err ? reject(err) : resolve(data as Docker.ImageInspectInfo)),
+      );
+    });
+  }
+
+  async ping(): Promise<{ ok: boolean; version?: string; message?: string }> {
+    try {
+      // version() proves the API answers, not just the socket; its result is shown on the health page.
+      const v = await this.call("version", (d, s) => (d.version as (o: object) => Promise<Docker.DockerVersion>)({ abortSignal: s }), {
+        timeoutMs: Math.min(this.timeoutMs, 3_000),
+      });
+      return { ok: true, version: v.Version };
+    } catch (err) {
+      return { ok: false, message: errorMessage(err) };
+    }
+  }
+
+  async imageExists(ref: string): Promise<boolean> {
+    return this.call(`inspect image ${ref}`, (d, s) =>
+      this.inspectImage(d, ref, s).then(() => true, unless([404], false)),
+    );
+  }
+
+  async imageHasHealthcheck(ref: string): Promise<boolean> {
+    const info = await this.call(`inspect image ${ref}`, (d, s) => this.inspectImage(d, ref, s));
+    const test = info.Config?.Healthcheck?.Test;
+    // ["NONE"] is how an image switches off a HEALTHCHECK inherited from its base.
+    return Array.isArray(test) && test.length > 0 && test[0] !== "NONE";
+  }
+
+  async pullImage(ref: string, onProgress?: (p: PullProgress) => void, signal?: AbortSignal): Promise<void> {
+    const idle = new AbortController();
+    const live = signal ? AbortSignal.any([signal, idle.signal]) : idle.signal;
+    const stream = await this.call(`pull of ${ref}`, (d, s) => d.pull(ref, { abortSignal: s }), {
+      signal: live,
+      timeoutMs: Math.max(this.timeoutMs, 60_000),
+    });
+    await followPull({
+      modem: (this.docker as Docker).modem,
+      stream,
+      ref,
+      idle,
+      idleTimeoutMs: this.pullIdleTimeoutMs,
+      live,
+      onProgress,
+      toError: (err) => engineError(`pull of ${ref}`, err, this.endpoint),
+    });
+    // SPEC §4.6: a "success" is confirmed by reading back.
+    if (!(await this.imageExists(ref))) throw new AppError("PROVIDER_ERROR", `Docker pull of ${ref} finished but the image is not present`);
+  }
+
+  async ensureNetwork(name: string): Promise<void> {
+    // The name filter matches substrings, hence the exact comparison.
+    const nets = await this.call("list networks", (d, s) => d.listNetworks({ filters: { name: [name] }, abortSignal: s } as object));
+    if (nets.some((n) => n.Name === name)) return;
+    await this.call(`create network ${name}`, (d, s) =>
+      d
+        .createNetwork({ Name: name, Driver: "bridge", CheckDuplicate: true, Labels: { [LABEL_MANAGED]: "true" }, abortSignal: s } as Docker.NetworkCreateOptions)
+        // 409: created concurrently by another caller, which is the state we want.
+        .then(() => undefined, unless([409], undefined)),
+    );
+  }
+
+  async createContainer(spec: ContainerSpec): Promise<ContainerInfo> {
+    try {
+      // _query/_body keep the spec (env may hold secrets) out of the URL, where dockerode puts every option by default.
+      const created = await this.call(`create container ${spec.name}`, (d, s) =>
+        d.createContainer({ _query: { name: spec.name }, _body: createBody(spec), abortSignal: s } as unknown as Docker.ContainerCreateOptions),
+      );
+      const info = await this.inspectContainer(created.id);
+      if (!info) throw new AppError("PROVIDER_ERROR", `Container ${spec.name} was created but cannot be inspected`);
+      return info;
+    } catch (err) {
+      if (!(err instanceof AppError && err.code === "CONFLICT")) throw err;
+      const existing = await this.inspectContainer(spec.name);
+      if (existing && labelsMatch(existing.labels, spec.labels)) return existing;
+      throw new AppError("CONFLICT", `A container named ${spec.name} already exists and does not carry this deployment's labels`, {
+        details: { name: spec.name },
+      });
+    }
+  }
+
+  async startContainer(id: string): Promise<void> {
+    await this.call(`start container ${id}`, (d, s) => d.getContainer(id).start({ abortSignal: s } as object).catch(unless([304], undefined)));
+  }
+
+  async stopContainer(id: string, timeoutSeconds = 10): Promise<void> {
+    // The engine answers only after the grace period (and the kill), so the deadline grows with it.
+    await this.call(`stop container ${id}`, (d, s) => d.getContainer(id).stop({ t: timeoutSeconds, abortSignal: s } as object).catch(unless([304, 404], undefined)), {
+      timeoutMs: timeoutSeconds * 1000 + this.timeoutMs,
+    });
+  }
+
+  async removeContainer(id: string): Promise<void> {
+    // v: anonymous volumes belong to this container alone; Wharf could never reattach them.
+    await this.call(`remove container ${id}`, (d, s) =>
+      d
+        .getContainer(id)
+        .remove({ force: true, v: true, abortSignal: s } as object)
+        .catch((err: unknown) => {
+          // 409 "removal already in progress": someone else is already doing it.
+          if (engineStatus(err) === 409 && /already in progress/i.test(errorMessage(err))) return undefined;
+          return unless([404], undefined)(err);
+        }),
+    );
+  }
+
+  async inspectContainer(idOrName: string): Promise<ContainerInfo | null> {
+    return this.call(`inspect container ${idOrName}`, (d, s) =>
+      d.getContainer(idOrName).inspect({ abortSignal: s } as object).then(containerInfoFromInspect, unless([404], null)),
+    );
+  }
+
+  async listManagedContainers(filter: { instanceId?: string } = {}): Promise<ContainerInfo[]> {
+    const label = [`${LABEL_MANAGED}=true`];
+    if (filter.instanceId) label.push(`${LABEL_INSTANCE}=${filter.instanceId}`);
+    const list = await this.call("list containers", (d, s) => d.listContainers({ all: true, filters: { label }, abortSignal: s } as object));
+    return list.map(containerInfoFromSummary);
+  }
+
+  async *containerLogs(id: string, opts: { tail?: number; follow?: boolean; since?: number; signal?: AbortSignal }): AsyncGenerator<LogLine> {
+    // Unset options stay out of the query string instead of going out as empty values.
+    const query: Record<string, unknown> = { stdout: true, stderr: true };
+    if (opts.tail !== undefined) query.tail = opts.tail;
+    if (opts.since !== undefined) query.since = opts.since;
+    const container = (d: Docker) => d.getContainer(id);
+    if (!opts.follow) {
+      const buf: unknown = await this.call(`logs of ${id}`, (d, s) => container(d).logs({ ...query, follow: false, abortSignal: s }), {
+        signal: opts.signal,
+      });
+      yield* splitLogBuffer(Buffer.isBuffer(buf) ? buf : Buffer.from(typeof buf === "string" ? buf : JSON.stringify(buf)));
+      return;
+    }
+    const stream = await this.call(`logs of ${id}`, (d, s) => container(d).logs({ ...query, follow: true, abortSignal: s }), { signal: opts.signal });
+    const splitter = new LogLineSplitter();
+    try {
+      for await (const chunk of stream as AsyncIterable<Buffer>) yield* splitter.push(chunk);
+    } catch (err) {
+      if (opts.signal?.aborted) return;
+      throw engineError(`logs of ${id}`, err, this.endpoint);
+    } finally {
+      (stream as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.();
+    }
+    if (!opts.signal?.aborted) yield* splitter.flush();
+  }
+}
