@@ -8,6 +8,7 @@ export default defineConfig({
   resolve: { alias: { "@": path.resolve(import.meta.dirname) } },
   test: {
     env: { NODE_ENV: "test" },
+    setupFiles: ["./test/setup-db.ts"],
     projects: [
       {
         extends: true,

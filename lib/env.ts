@@ -36,12 +36,13 @@ export function env(): TEnv {
     const issue = parsed.error.issues[0];
     throw new Error(`Invalid environment variable ${issue.path.join(".")}: ${issue.message}`);
   }
-  const dataDir = path.resolve(parsed.data.WHARF_DATA_DIR);
+  // turbopackIgnore: these are runtime paths, not files to trace into the build.
+  const dataDir = path.resolve(/*turbopackIgnore: true*/ parsed.data.WHARF_DATA_DIR);
   cached = {
     ...parsed.data,
     dataDir,
     databaseUrl: parsed.data.DATABASE_URL ?? `file:${path.join(dataDir, "wharf.db")}`,
-    migrationsDir: path.resolve(parsed.data.WHARF_MIGRATIONS_DIR ?? path.join(process.cwd(), "prisma", "migrations")),
+    migrationsDir: path.resolve(/*turbopackIgnore: true*/ parsed.data.WHARF_MIGRATIONS_DIR ?? path.join(process.cwd(), "prisma", "migrations")),
   };
   return cached;
 }

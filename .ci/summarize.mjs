@@ -1,0 +1,39 @@
+// Sums the test counts of every suite and the failed steps into one line:
+// "N passed, N failed". Exits non-zero when anything failed or nothing ran.
+import { existsSync, readFileSync } from "node:fs";
+import path from "node:path";
+
+const [outDir, ...failedSteps] = process.argv.slice(2);
+let passed = 0;
+let failed = 0;
+let skipped = 0;
+const lines = [];
+
+for (const name of ["vitest-unit.json", "vitest-integration.json"]) {
+  const file = path.join(outDir, name);
+  if (!existsSync(file)) continue;
+  const r = JSON.parse(readFileSync(file, "utf8"));
+  passed += r.numPassedTests;
+  failed += r.numFailedTests;
+  skipped += r.numPendingTests + (r.numTodoTests ?? 0);
+  lines.push(`${name.replace(".json", "")}: ${r.numPassedTests} passed, ${r.numFailedTests} failed`);
+}
+
+const pw = path.join(outDir, "playwright.json");
+if (existsSync(pw)) {
+  const s = JSON.parse(readFileSync(pw, "utf8")).stats;
+  const p = s.expected + (s.flaky ?? 0);
+  passed += p;
+  failed += s.unexpected;
+  skipped += s.skipped;
+  lines.push(`playwright: ${p} passed, ${s.unexpected} failed`);
+}
+
+// A failed step counts as one failure, except a suite whose report exists:
+// its failed tests are already counted.
+const reports = { "unit tests": "vitest-unit.json", "integration tests": "vitest-integration.json", "e2e tests": "playwright.json" };
+failed += failedSteps.filter((s) => !(reports[s] && existsSync(path.join(outDir, reports[s])))).length;
+for (const l of lines) console.log(l);
+if (failedSteps.length) console.log(`failed steps: ${failedSteps.join(", ")}`);
+console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ""}`);
+process.exit(failed > 0 || passed === 0 ? 1 : 0);

@@ -1,0 +1,60 @@
+import Link from "next/link";
+import { requireUser } from "@/lib/auth/actor";
+import { getOverview } from "@/lib/dashboard/get-overview";
+import { Card, PageHeader } from "@/components/ui/card";
+import { Badge } from "@/components/ui/badge";
+import { HealthPanel } from "@/components/shell/health-panel";
+
+export const dynamic = "force-dynamic";
+export const metadata = { title: "Dashboard" };
+
+function Stat({ label, value, href, note }: { label: string; value: number; href: string; note?: string }) {
+  return (
+    <Link href={href} className="rounded-lg border border-slate-200 bg-white p-4 shadow-sm hover:border-sky-300">
+      <div className="text-sm text-slate-500">{label}</div>
+      <div className="mt-1 text-3xl font-semibold" data-testid={`stat-${label.toLowerCase().replace(/\s+/g, "-")}`}>{value}</div>
+      {note && <div className="mt-1 text-xs text-slate-500">{note}</div>}
+    </Link>
+  );
+}
+
+export default async function DashboardPage() {
+  await requireUser("viewer");
+  const o = await getOverview();
+  return (
+    <>
+      <PageHeader title="Dashboard" />
+      <div className="grid gap-4 sm:grid-cols-3">
+        <Stat label="Instances" value={o.instances.total} href="/instances" note={`${o.instances.byStatus.running ?? 0} running, ${o.instances.byStatus.failed ?? 0} failed`} />
+        <Stat label="Standalone proxies" value={o.proxies} href="/proxies" />
+        <Stat label="DNS records" value={o.records.total} href="/dns" note={o.records.failed ? `${o.records.failed} failed` : undefined} />
+      </div>
+      <div className="mt-6 grid gap-6 lg:grid-cols-2">
+        <Card title="Health"><HealthPanel /></Card>
+        <Card title="Last sync">
+          {o.lastSync ? (
+            <p className="text-sm">
+              <Badge>{o.lastSync.status}</Badge> {o.lastSync.trigger} · {o.lastSync.startedAt.toLocaleString()} · {o.lastSync.durationMs ?? "—"} ms
+            </p>
+          ) : (
+            <p className="text-sm text-slate-500">No sync has run yet.</p>
+          )}
+        </Card>
+      </div>
+      <Card title="Recent activity" className="mt-6" actions={<Link href="/activity" className="text-sm text-sky-700 underline">All activity</Link>}>
+        {o.recent.length === 0 ? (
+          <p className="text-sm text-slate-500">Nothing has happened yet.</p>
+        ) : (
+          <ul className="divide-y divide-slate-100 text-sm">
+            {o.recent.map((e) => (
+              <li key={e.id} className="flex items-center justify-between gap-4 py-2">
+                <span><span className="font-medium">{e.actorLabel}</span> {e.action} {e.target && <span className="text-slate-500">{e.target}</span>}</span>
+                <span className="flex items-center gap-2 text-xs text-slate-500"><Badge>{e.result}</Badge>{e.createdAt.toLocaleString()}</span>
+              </li>
+            ))}
+          </ul>
+        )}
+      </Card>
+    </>
+  );
+}

@@ -1,0 +1,103 @@
+"use server";
+import { revalidatePath } from "next/cache";
+import { runAction, type ActionResult } from "@/lib/action";
+import { nestedFromForm } from "@/lib/form-data";
+import { updateSettings, applySettingsUpdate } from "@/lib/settings/update-settings";
+import { getSettings } from "@/lib/settings/get-settings";
+import { testConnection } from "@/lib/settings/test-connection";
+import { listProviderZones } from "@/lib/settings/list-zones";
+import { createApiToken, revokeApiToken } from "@/lib/auth/tokens";
+import { createUser, deleteUser, setUserRole } from "@/lib/auth/users";
+
+const NUMBERS = ["dns.ttl", "sync.intervalMinutes"];
+
+/** General section: base domain, target, Docker network, upstream addressing, sync interval. */
+export async function saveGeneralAction(_prev: ActionResult | null, form: FormData): Promise<ActionResult> {
+  const body = nestedFromForm(form, { numbers: NUMBERS }) as Record<string, Record<string, unknown>>;
+  const mode = form.get("proxy.upstream.mode");
+  body.proxy = { upstream: mode === "network" ? { mode, network: form.get("proxy.upstream.network") } : { mode: "host", hostAddress: form.get("proxy.upstream.hostAddress") } };
+  const res = await runAction({ role: "admin", action: "settings.update", message: "General settings saved." }, async (actor) => {
+    await updateSettings({ actor, body });
+  });
+  if (res.ok) revalidatePath("/settings");
+  return res;
+}
+
+function dnsBody(form: FormData) {
+  const body = nestedFromForm(form, { numbers: NUMBERS, booleans: ["dns.proxied"] }) as { dns: Record<string, unknown> };
+  body.dns.mode = form.get("dns.wildcard") === "on" ? "wildcard" : "managed";
+  delete (body.dns as Record<string, unknown>).wildcard;
+  if (!form.get("dns.provider.type")) body.dns.provider = null;
+  return body;
+}
+
+function proxyBody(form: FormData) {
+  const body = nestedFromForm(form) as { proxy: Record<string, unknown> };
+  body.proxy ??= {};
+  if (!form.get("proxy.provider.type")) body.proxy.provider = null;
+  return body;
+}
+
+export async function saveDnsAction(_prev: ActionResult | null, form: FormData): Promise<ActionResult> {
+  const res = await runAction({ role: "admin", action: "settings.update", message: "DNS settings saved." }, async (actor) => {
+    await updateSettings({ actor, body: dnsBody(form) });
+  });
+  if (res.ok) revalidatePath("/settings");
+  return res;
+}
+
+export async function saveProxyAction(_prev: ActionResult | null, form: FormData): Promise<ActionResult> {
+  const res = await runAction({ role: "admin", action: "settings.update", message: "Proxy settings saved." }, async (actor) => {
+    await updateSettings({ actor, body: proxyBody(form) });
+  });
+  if (res.ok) revalidatePath("/settings");
+  return res;
+}
+
+/** Tests the values in the form (saved secrets fill blank secret fields) without saving them. */
+export async function testConnectionAction(target: "dns" | "proxy", form: FormData): Promise<ActionResult<{ ok: boolean; message: string }>> {
+  return runAction({ role: "admin", action: `settings.test.${target}` }, async (actor) => {
+    const draft = applySettingsUpdate(await getSettings(), target === "dns" ? { dns: { ...dnsBody(form).dns, mode: "managed" } } : proxyBody(form));
+    return testConnection({ actor, target, settings: draft });
+  });
+}
+
+export async function listZonesAction(form: FormData): Promise<ActionResult<{ id: string; name: string }[]>> {
+  return runAction({ role: "admin", action: "settings.zones" }, async () => {
+    const draft = applySettingsUpdate(await getSettings(), { dns: { ...dnsBody(form).dns, mode: "managed" } });
+    return listProviderZones(draft);
+  });
+}
+
+export async function createTokenAction(_prev: ActionResult | null, form: FormData): Promise<ActionResult<{ token: string; name: string } | null>> {
+  const res = await runAction({ role: "admin", action: "token.create", message: "Token created. Copy it now: it is not shown again." }, async (actor) => {
+    const t = await createApiToken({ actor, body: { name: form.get("name") ?? "", role: form.get("role") ?? "viewer" } });
+    return { token: t.token, name: t.name };
+  });
+  if (res.ok) revalidatePath("/settings");
+  return res;
+}
+
+export async function revokeTokenAction(_prev: ActionResult | null, form: FormData): Promise<ActionResult> {
+  const res = await runAction({ role: "admin", action: "token.revoke", message: "Token revoked." }, (actor) => revokeApiToken({ actor, id: String(form.get("id")) }));
+  if (res.ok) revalidatePath("/settings");
+  return res;
+}
+
+export async function createUserAction(_prev: ActionResult | null, form: FormData): Promise<ActionResult> {
+  const res = await runAction({ role: "admin", action: "user.create", message: "User created." }, (actor) =>
+    createUser({ actor, body: { email: form.get("email") ?? "", password: form.get("password") ?? "", role: form.get("role") ?? "viewer" } }),
+  );
+  if (res.ok) revalidatePath("/settings");
+  return res;
+}
+
+export async function userAction(_prev: ActionResult | null, form: FormData): Promise<ActionResult> {
+  const id = String(form.get("id"));
+  const op = form.get("op");
+  const res = await runAction({ role: "admin", action: op === "delete" ? "user.delete" : "user.role", message: op === "delete" ? "User deleted." : "Role changed." }, (actor) =>
+    op === "delete" ? deleteUser({ actor, id }) : setUserRole({ actor, id, role: form.get("role") }),
+  );
+  if (res.ok) revalidatePath("/settings");
+  return res;
+}

@@ -1,0 +1,108 @@
+"use client";
+import { useActionState, useState, useTransition } from "react";
+import { Field, FormStatus, SubmitButton, TextField, buttonClass, inputClass } from "@/components/ui/form";
+import type { TPublicSettings } from "@/lib/settings/public-settings";
+import { listZonesAction, saveDnsAction } from "./actions";
+import { ConnectionTest } from "./connection-test";
+import { SecretField } from "./secret-field";
+
+type P = Record<string, unknown> | null;
+
+export function DnsForm({ settings, readOnly }: { settings: TPublicSettings; readOnly: boolean }) {
+  const [state, action] = useActionState(saveDnsAction, null);
+  const current = settings.dns.provider as P;
+  const [type, setType] = useState<string>((current?.type as string) ?? "");
+  const [wildcard, setWildcard] = useState(settings.dns.mode === "wildcard");
+  const [zones, setZones] = useState<{ id: string; name: string }[] | null>(null);
+  const [zoneError, setZoneError] = useState<string | null>(null);
+  const [loadingZones, startZones] = useTransition();
+  const fe = state && !state.ok ? state.fieldErrors : undefined;
+  const same = current?.type === type;
+  const val = (k: string) => (same ? ((current?.[k] as string) ?? "") : "");
+  const isSet = (k: string) => same && current?.[`${k}Set`] === true;
+
+  const loadZones = () =>
+    startZones(async () => {
+      const res = await listZonesAction(new FormData(document.getElementById("dns-form") as HTMLFormElement));
+      if (res.ok) {
+        setZones(res.data);
+        setZoneError(null);
+      } else setZoneError(res.error);
+    });
+
+  const zoneField = type === "cloudflare" ? "dns.provider.zoneId" : "dns.provider.zone";
+  const zoneValue = type === "cloudflare" ? val("zoneId") : val("zone");
+
+  return (
+    <form id="dns-form" action={action} className="space-y-4" aria-label="DNS settings">
+      <fieldset disabled={readOnly} className="space-y-4">
+        <label className="flex items-center gap-2 text-sm">
+          <input type="checkbox" name="dns.wildcard" checked={wildcard} onChange={(e) => setWildcard(e.target.checked)} />
+          <span>
+            <strong>Wildcard DNS</strong> — a <code>*.{settings.baseDomain}</code> record already points here; Wharf makes no DNS API calls.
+          </span>
+        </label>
+        {!wildcard && !type && <p className="text-sm text-amber-700">Managed mode needs a DNS provider.</p>}
+        <div className="grid gap-4 sm:grid-cols-2">
+          <Field label="DNS provider" name="dns.provider.type" error={fe?.["dns.provider"] ?? fe?.["dns.provider.type"]}>
+            <select id="dns.provider.type" name="dns.provider.type" value={type} onChange={(e) => { setType(e.target.value); setZones(null); }} className={inputClass}>
+              <option value="">None</option>
+              <option value="cloudflare">Cloudflare</option>
+              <option value="powerdns">PowerDNS</option>
+              <option value="adguard">AdGuard Home</option>
+            </select>
+          </Field>
+          <TextField label="TTL (seconds)" name="dns.ttl" type="number" defaultValue={settings.dns.ttl} error={fe?.["dns.ttl"]} />
+          {type === "cloudflare" && (
+            <>
+              <SecretField label="API token" name="dns.provider.apiToken" isSet={isSet("apiToken")} error={fe?.["dns.provider.apiToken"]} />
+              <TextField label="API base URL (optional)" name="dns.provider.baseUrl" defaultValue={val("baseUrl")} error={fe?.["dns.provider.baseUrl"]} placeholder="https://api.cloudflare.com/client/v4" />
+              <label className="flex items-center gap-2 text-sm">
+                <input type="checkbox" name="dns.proxied" defaultChecked={settings.dns.proxied} /> Proxied through Cloudflare
+              </label>
+            </>
+          )}
+          {type === "powerdns" && (
+            <>
+              <TextField label="API URL" name="dns.provider.apiUrl" defaultValue={val("apiUrl")} error={fe?.["dns.provider.apiUrl"]} placeholder="http://127.0.0.1:8081" />
+              <SecretField label="API key" name="dns.provider.apiKey" isSet={isSet("apiKey")} error={fe?.["dns.provider.apiKey"]} />
+              <TextField label="Server id" name="dns.provider.serverId" defaultValue={val("serverId") || "localhost"} error={fe?.["dns.provider.serverId"]} />
+            </>
+          )}
+          {type === "adguard" && (
+            <>
+              <TextField label="URL" name="dns.provider.url" defaultValue={val("url")} error={fe?.["dns.provider.url"]} placeholder="http://adguard.lan" />
+              <TextField label="Username" name="dns.provider.username" defaultValue={val("username")} error={fe?.["dns.provider.username"]} />
+              <SecretField label="Password" name="dns.provider.password" isSet={isSet("password")} error={fe?.["dns.provider.password"]} />
+            </>
+          )}
+          {(type === "cloudflare" || type === "powerdns") && (
+            <Field label="Zone" name={zoneField} error={fe?.[zoneField]} hint={zoneError ?? "Pick from the provider's zones, or type the zone."}>
+              <div className="flex gap-2">
+                {zones ? (
+                  <select id={zoneField} name={zoneField} defaultValue={zoneValue} className={inputClass}>
+                    {zones.map((z) => (
+                      <option key={z.id} value={type === "cloudflare" ? z.id : z.name}>{z.name}</option>
+                    ))}
+                  </select>
+                ) : (
+                  <input id={zoneField} name={zoneField} defaultValue={zoneValue} className={inputClass} />
+                )}
+                <button type="button" className={`${buttonClass("secondary")} mt-1`} onClick={loadZones} disabled={loadingZones}>
+                  {loadingZones ? "Loading…" : "Load zones"}
+                </button>
+              </div>
+            </Field>
+          )}
+        </div>
+        {!readOnly && (
+          <div className="flex flex-wrap items-center gap-3">
+            <SubmitButton pendingText="Saving…">Save DNS settings</SubmitButton>
+            {type && <ConnectionTest target="dns" formId="dns-form" />}
+            <FormStatus state={state} />
+          </div>
+        )}
+      </fieldset>
+    </form>
+  );
+}

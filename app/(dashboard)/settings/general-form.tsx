@@ -1,0 +1,37 @@
+"use client";
+import { useActionState, useState } from "react";
+import { Field, FormStatus, SubmitButton, TextField, inputClass } from "@/components/ui/form";
+import type { TPublicSettings } from "@/lib/settings/public-settings";
+import { saveGeneralAction } from "./actions";
+
+export function GeneralForm({ settings, readOnly }: { settings: TPublicSettings; readOnly: boolean }) {
+  const [state, action] = useActionState(saveGeneralAction, null);
+  const [mode, setMode] = useState(settings.proxy.upstream.mode);
+  const fe = state && !state.ok ? state.fieldErrors : undefined;
+  const up = settings.proxy.upstream;
+  return (
+    <form action={action} className="grid gap-4 sm:grid-cols-2" aria-label="General settings">
+      <fieldset disabled={readOnly} className="contents">
+        <TextField label="Base domain" name="baseDomain" defaultValue={settings.baseDomain} error={fe?.baseDomain} hint="Instances get <name>.<base domain>" />
+        <TextField label="Target address" name="targetAddress" defaultValue={settings.targetAddress} error={fe?.targetAddress} hint="IP or hostname that DNS records point at" />
+        <TextField label="Docker network for instances" name="docker.network" defaultValue={settings.docker.network} error={fe?.["docker.network"]} />
+        <TextField label="Sync interval (minutes)" name="sync.intervalMinutes" type="number" defaultValue={settings.sync.intervalMinutes} error={fe?.["sync.intervalMinutes"]} />
+        <Field label="Upstream addressing" name="proxy.upstream.mode" error={fe?.["proxy.upstream.mode"]} hint="How the proxy reaches containers">
+          <select id="proxy.upstream.mode" name="proxy.upstream.mode" value={mode} onChange={(e) => setMode(e.target.value as typeof mode)} className={inputClass}>
+            <option value="host">Published host port</option>
+            <option value="network">Container name on a shared network</option>
+          </select>
+        </Field>
+        {mode === "host" ? (
+          <TextField label="Publish on host address" name="proxy.upstream.hostAddress" defaultValue={up.mode === "host" ? up.hostAddress : "127.0.0.1"} error={fe?.["proxy.upstream.hostAddress"]} />
+        ) : (
+          <TextField label="Shared network" name="proxy.upstream.network" defaultValue={up.mode === "network" ? up.network : settings.docker.network} error={fe?.["proxy.upstream.network"]} />
+        )}
+        <div className="flex items-center gap-3 sm:col-span-2">
+          {!readOnly && <SubmitButton pendingText="Saving…">Save general settings</SubmitButton>}
+          <FormStatus state={state} />
+        </div>
+      </fieldset>
+    </form>
+  );
+}

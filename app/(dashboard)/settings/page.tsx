@@ -1,0 +1,47 @@
+import { requireUser } from "@/lib/auth/actor";
+import { getSettings } from "@/lib/settings/get-settings";
+import { toPublicSettings } from "@/lib/settings/public-settings";
+import { listApiTokens } from "@/lib/auth/tokens";
+import { listUsers } from "@/lib/auth/users";
+import { Card, PageHeader } from "@/components/ui/card";
+import { GeneralForm } from "./general-form";
+import { DnsForm } from "./dns-form";
+import { ProxyForm } from "./proxy-form";
+import { TokensSection } from "./tokens-section";
+import { UsersSection } from "./users-section";
+
+export const dynamic = "force-dynamic";
+export const metadata = { title: "Settings" };
+
+export default async function SettingsPage() {
+  const actor = await requireUser("viewer");
+  const settings = toPublicSettings(await getSettings());
+  const readOnly = actor.role !== "admin";
+  const [tokens, users] = readOnly ? [[], []] : await Promise.all([listApiTokens(), listUsers()]);
+  return (
+    <>
+      <PageHeader title="Settings" description={readOnly ? "Read-only: your role is viewer." : "Secrets are encrypted at rest and never shown again once saved."} />
+      <div className="space-y-6">
+        <Card title="General">
+          <GeneralForm settings={settings} readOnly={readOnly} />
+        </Card>
+        <Card title="DNS">
+          <DnsForm settings={settings} readOnly={readOnly} />
+        </Card>
+        <Card title="Reverse proxy">
+          <ProxyForm settings={settings} readOnly={readOnly} />
+        </Card>
+        {!readOnly && (
+          <>
+            <Card title="API tokens">
+              <TokensSection tokens={tokens.map((t) => ({ ...t, createdAt: t.createdAt.toISOString(), lastUsedAt: t.lastUsedAt?.toISOString() ?? null }))} />
+            </Card>
+            <Card title="Users">
+              <UsersSection users={users.map((u) => ({ ...u, createdAt: u.createdAt.toISOString() }))} currentUserId={actor.id} />
+            </Card>
+          </>
+        )}
+      </div>
+    </>
+  );
+}

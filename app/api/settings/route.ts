@@ -1,0 +1,12 @@
+import { apiRoute, readJson } from "@/lib/http";
+import { getSettings } from "@/lib/settings/get-settings";
+import { toPublicSettings } from "@/lib/settings/public-settings";
+import { updateSettings } from "@/lib/settings/update-settings";
+
+export const dynamic = "force-dynamic";
+
+export const GET = apiRoute({ role: "viewer" }, async () => toPublicSettings(await getSettings()));
+
+export const PUT = apiRoute({ role: "admin", action: "settings.update" }, async ({ req, actor }) =>
+  toPublicSettings(await updateSettings({ actor, body: await readJson(req) })),
+);

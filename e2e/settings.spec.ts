@@ -1,0 +1,58 @@
+import { expect, test } from "@playwright/test";
+import { STATE } from "./fixtures/auth";
+
+test.use({ storageState: STATE.admin });
+
+test("general settings round trip through the UI", async ({ page }) => {
+  await page.goto("/settings");
+  const form = page.getByRole("form", { name: "General settings" });
+  await form.getByLabel("Base domain").fill("apps.example.com");
+  await form.getByLabel("Target address").fill("203.0.113.10");
+  await form.getByRole("button", { name: "Save general settings" }).click();
+  await expect(form.getByRole("status")).toHaveText("General settings saved.");
+  await page.reload();
+  await expect(page.getByRole("form", { name: "General settings" }).getByLabel("Base domain")).toHaveValue("apps.example.com");
+});
+
+test("a bad value is refused with an error under the field", async ({ page }) => {
+  await page.goto("/settings");
+  const form = page.getByRole("form", { name: "General settings" });
+  await form.getByLabel("Base domain").fill("not a domain!");
+  await form.getByRole("button", { name: "Save general settings" }).click();
+  await expect(form.locator('[data-field-error="baseDomain"]')).toContainText("domain name");
+});
+
+test("a DNS provider secret is saved, never shown again, and reported as set", async ({ page, request }) => {
+  await page.goto("/settings");
+  const form = page.getByRole("form", { name: "DNS settings" });
+  await form.getByLabel("DNS provider").selectOption("powerdns");
+  await form.getByLabel("API URL").fill("http://127.0.0.1:8081");
+  await form.getByLabel("API key").fill("super-secret-pdns-key");
+  await form.getByLabel("Zone").fill("example.com");
+  await form.getByRole("button", { name: "Save DNS settings" }).click();
+  await expect(form.getByRole("status")).toHaveText("DNS settings saved.");
+  await page.reload();
+  const html = await page.content();
+  expect(html).not.toContain("super-secret-pdns-key");
+  await expect(page.getByRole("form", { name: "DNS settings" }).getByLabel("API key")).toHaveAttribute("placeholder", /set/);
+  const api = await request.get("/api/settings");
+  const body = await api.json();
+  expect(JSON.stringify(body)).not.toContain("super-secret-pdns-key");
+  expect(body.dns.provider).toMatchObject({ type: "powerdns", apiUrl: "http://127.0.0.1:8081", apiKeySet: true });
+  expect(body.dns.provider.apiKey).toBeUndefined();
+});
+
+test("an API token is shown once and works as a bearer token", async ({ page, playwright, baseURL }) => {
+  await page.goto("/settings");
+  const form = page.getByRole("form", { name: "Create API token" });
+  await form.getByLabel("Token name").fill("e2e-script");
+  await form.getByRole("button", { name: "Create token" }).click();
+  const token = (await page.getByTestId("new-token").textContent())!.trim();
+  expect(token).toMatch(/^wharf_/);
+  const anon = await playwright.request.newContext({ baseURL });
+  const res = await anon.get("/api/settings", { headers: { authorization: `Bearer ${token}` } });
+  expect(res.status()).toBe(200);
+  await page.reload();
+  await expect(page.getByTestId("new-token")).toHaveCount(0);
+  await anon.dispose();
+});

@@ -1,0 +1,33 @@
+import { isAppError } from "./errors";
+import { logger } from "./logger";
+import { requireUser } from "./auth/actor";
+import type { Actor, Role } from "./audit/record-event";
+
+// Server actions never throw to the UI (STYLE habit 6): they return this.
+export type ActionResult<T = unknown> =
+  | { ok: true; data: T; message?: string }
+  | { ok: false; error: string; code: string; fieldErrors?: Record<string, string> };
+
+export const idleResult = null as ActionResult | null;
+
+export async function runAction<T>(opts: { role: Role; action: string; message?: string }, fn: (actor: Actor) => Promise<T>): Promise<ActionResult<T>> {
+  try {
+    const actor = await requireUser(opts.role, opts.action);
+    const data = await fn(actor);
+    return { ok: true, data, message: opts.message };
+  } catch (err) {
+    if (isAppError(err)) {
+      const fields = (err.details?.fields as Record<string, string> | undefined) ?? (err.field ? { [err.field]: err.message } : undefined);
+      return { ok: false, error: err.message, code: err.code, fieldErrors: fields };
+    }
+    logger.error({ op: opts.action, err: err instanceof Error ? err.message : String(err) }, "server action failed");
+    return { ok: false, error: "Internal error: see the server log", code: "INTERNAL" };
+  }
+}
+
+/** FormData → plain object; empty strings are treated as "not given". */
+export function formObject(form: FormData): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of form.entries()) if (typeof v === "string" && v !== "" && !k.startsWith("$ACTION")) out[k] = v;
+  return out;
+}

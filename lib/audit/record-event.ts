@@ -1,0 +1,39 @@
+import { db } from "../db";
+import { logger } from "../logger";
+
+export type Role = "admin" | "viewer";
+
+/** Who is acting: a logged-in user, an API token, or the system itself (cron, scheduler, CLI, start-up). */
+export interface Actor {
+  kind: "user" | "token" | "system" | "cron" | "cli";
+  id?: string;
+  label: string;
+  role: Role;
+}
+
+export const SYSTEM_ACTOR: Actor = { kind: "system", label: "system", role: "admin" };
+
+/** One audit line per mutation (who, what, result). Never throws: auditing must not break the operation it records. */
+export async function recordEvent(opts: {
+  actor: Actor;
+  action: string;
+  target?: string | null;
+  result: "ok" | "error" | "denied";
+  message?: string | null;
+}): Promise<void> {
+  try {
+    await db.auditEvent.create({
+      data: {
+        actorType: opts.actor.kind,
+        actorId: opts.actor.id ?? null,
+        actorLabel: opts.actor.label,
+        action: opts.action,
+        target: opts.target ?? null,
+        result: opts.result,
+        message: opts.message ? opts.message.slice(0, 2000) : null,
+      },
+    });
+  } catch (err) {
+    logger.error({ op: "audit", action: opts.action, err: (err as Error).message }, "audit event not recorded");
+  }
+}

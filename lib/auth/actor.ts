@@ -1,0 +1,41 @@
+import { getServerSession } from "next-auth";
+import { db } from "../db";
+import { AppError } from "../errors";
+import { recordEvent, type Actor, type Role } from "../audit/record-event";
+import { authOptions } from "./options";
+import { actorFromToken } from "./tokens";
+
+/** The logged-in user, re-read from the database so a deleted or demoted user loses access at once. */
+export async function sessionActor(): Promise<Actor | null> {
+  const session = await getServerSession(authOptions());
+  const id = (session?.user as { id?: string } | undefined)?.id;
+  if (!id) return null;
+  const user = await db.user.findUnique({ where: { id } });
+  return user ? { kind: "user", id: user.id, label: user.email, role: user.role as Role } : null;
+}
+
+/** API callers: `Authorization: Bearer <api token>` first, then the session cookie. */
+export async function requestActor(req: Request): Promise<Actor | null> {
+  const auth = req.headers.get("authorization");
+  if (auth) {
+    const m = /^Bearer\s+(\S+)$/i.exec(auth);
+    return m ? actorFromToken(m[1]) : null;
+  }
+  return sessionActor();
+}
+
+/** Throws FORBIDDEN (and audits the refusal) when `actor` lacks `role`. */
+export async function assertRole(actor: Actor, role: Role, action = "request"): Promise<void> {
+  if (role === "admin" && actor.role !== "admin") {
+    await recordEvent({ actor, action, result: "denied", message: "viewer role is read-only" });
+    throw new AppError("FORBIDDEN", "Your role (viewer) is read-only: this action needs an admin");
+  }
+}
+
+/** For server components and actions: the session's actor with at least `role`, or an AppError. */
+export async function requireUser(role: Role = "viewer", action?: string): Promise<Actor> {
+  const actor = await sessionActor();
+  if (!actor) throw new AppError("UNAUTHORIZED", "Sign in first");
+  await assertRole(actor, role, action);
+  return actor;
+}

@@ -1,0 +1,21 @@
+import { z } from "zod";
+
+export const ZRoleSchema = z.enum(["admin", "viewer"]);
+export const ZEmailSchema = z.string().trim().toLowerCase().email("must be an e-mail address").max(254);
+export const ZPasswordSchema = z.string().min(8, "must be at least 8 characters").max(256, "must be at most 256 characters");
+
+export const ZCreateUserSchema = z.object({
+  email: ZEmailSchema,
+  password: ZPasswordSchema,
+  name: z.string().trim().max(100).optional(),
+  role: ZRoleSchema.default("viewer"),
+}).strict();
+export type TCreateUser = z.infer<typeof ZCreateUserSchema>;
+
+export const ZSetupSchema = z.object({ email: ZEmailSchema, password: ZPasswordSchema, name: z.string().trim().max(100).optional() });
+
+export const ZCreateTokenSchema = z.object({
+  name: z.string().trim().min(1, "is required").max(100, "must be at most 100 characters"),
+  role: ZRoleSchema.default("viewer"),
+}).strict();
+export type TCreateToken = z.infer<typeof ZCreateTokenSchema>;

@@ -1,0 +1,35 @@
+import { db } from "../db";
+import { instanceFqdn } from "../naming";
+import { getSettings } from "../settings/get-settings";
+import type { Instance } from "../generated/prisma/client";
+
+/** The API shape of an instance (SPEC §10). */
+export function presentInstance(i: Instance, baseDomain: string, dns: { status: string; lastError?: string | null } | null, dnsMode: string) {
+  return {
+    id: i.id,
+    name: i.name,
+    image: i.image,
+    subdomain: i.subdomain,
+    fqdn: instanceFqdn(i.subdomain, baseDomain),
+    port: i.port,
+    healthPath: i.healthPath,
+    restartPolicy: i.restartPolicy,
+    status: i.status,
+    ...(i.error ? { error: i.error } : {}),
+    route: { status: i.routeStatus, ...(i.routeError ? { error: i.routeError } : {}) },
+    dns: dns ? { status: dns.status, ...(dns.lastError ? { error: dns.lastError } : {}) } : { status: dnsMode === "wildcard" ? "wildcard" : "none" },
+    createdAt: i.createdAt,
+    updatedAt: i.updatedAt,
+  };
+}
+export type TInstanceView = ReturnType<typeof presentInstance>;
+
+export async function listInstances(): Promise<TInstanceView[]> {
+  const [settings, rows, records] = await Promise.all([
+    getSettings(),
+    db.instance.findMany({ where: { status: { not: "removed" } }, orderBy: { createdAt: "desc" } }),
+    db.dnsRecord.findMany({ where: { consumerType: "instance" } }),
+  ]);
+  const byConsumer = new Map(records.map((r) => [r.consumerId, r]));
+  return rows.map((i) => presentInstance(i, settings.baseDomain, byConsumer.get(i.id) ?? null, settings.dns.mode));
+}

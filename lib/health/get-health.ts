@@ -1,0 +1,67 @@
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { db } from "../db";
+import { getRuntime } from "../docker";
+import { getSettings } from "../settings/get-settings";
+import { createProxyProvider } from "../proxy";
+import { createDnsProvider } from "../dns";
+import { errorMessage } from "../errors";
+
+export type ComponentStatus = "ok" | "error" | "unreachable" | "not_configured" | "wildcard";
+
+export interface Health {
+  status: "ok" | "degraded" | "down";
+  db: ComponentStatus;
+  docker: ComponentStatus;
+  proxy: ComponentStatus;
+  dns: ComponentStatus;
+  version: string;
+  messages: { docker?: string; proxy?: string; dns?: string; db?: string };
+}
+
+let version: string | undefined;
+function appVersion(): string {
+  try {
+    version ??= (JSON.parse(readFileSync(path.join(process.cwd(), "package.json"), "utf8")) as { version: string }).version;
+  } catch {
+    version = "unknown";
+  }
+  return version;
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  return Promise.race([p, new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms).unref())]);
+}
+
+/** SPEC §2: 200 while the database answers; Docker or a provider being down only degrades. */
+export async function getHealth(): Promise<Health> {
+  const messages: Health["messages"] = {};
+  try {
+    await db.$queryRawUnsafe("SELECT 1");
+  } catch (err) {
+    messages.db = errorMessage(err);
+    return { status: "down", db: "error", docker: "unreachable", proxy: "not_configured", dns: "not_configured", version: appVersion(), messages };
+  }
+  const settings = await getSettings();
+  const [docker, proxy, dns] = await Promise.all([
+    withTimeout(getRuntime().ping(), 3000, "Docker").then(
+      (r): ComponentStatus => (r.ok ? "ok" : ((messages.docker = r.message), "unreachable")),
+      (err): ComponentStatus => ((messages.docker = errorMessage(err)), "unreachable"),
+    ),
+    (async (): Promise<ComponentStatus> => {
+      if (!settings.proxy.provider) return "not_configured";
+      const r = await withTimeout(createProxyProvider(settings.proxy.provider).testConnection(), 4000, "Proxy provider").catch((err) => ({ ok: false, message: errorMessage(err) }));
+      if (!r.ok) messages.proxy = r.message;
+      return r.ok ? "ok" : "error";
+    })(),
+    (async (): Promise<ComponentStatus> => {
+      if (settings.dns.mode === "wildcard") return "wildcard";
+      if (!settings.dns.provider) return "not_configured";
+      const r = await withTimeout(createDnsProvider(settings.dns.provider).testConnection(), 4000, "DNS provider").catch((err) => ({ ok: false, message: errorMessage(err) }));
+      if (!r.ok) messages.dns = r.message;
+      return r.ok ? "ok" : "error";
+    })(),
+  ]);
+  const degraded = docker !== "ok" || proxy === "error" || dns === "error";
+  return { status: degraded ? "degraded" : "ok", db: "ok", docker, proxy, dns, version: appVersion(), messages };
+}

@@ -1,0 +1,55 @@
+import { AppError, isAppError } from "./errors";
+import { logger } from "./logger";
+import { assertRole, requestActor } from "./auth/actor";
+import type { Actor, Role } from "./audit/record-event";
+
+// The only place domain errors become HTTP responses (STYLE habits 3 and 4).
+
+export function jsonError(code: string, message: string, status: number, field?: string): Response {
+  return Response.json({ error: { code, message, ...(field ? { field } : {}) } }, { status });
+}
+
+export function errorResponse(err: unknown): Response {
+  if (isAppError(err)) return jsonError(err.code, err.message, err.status, err.field);
+  logger.error({ err: err instanceof Error ? { message: err.message, stack: err.stack } : String(err) }, "unhandled API error");
+  return jsonError("INTERNAL", "Internal error: see the server log", 500);
+}
+
+/** Reads a JSON body; a missing or malformed body is a 400, never a 500. */
+export async function readJson(req: Request): Promise<unknown> {
+  const text = await req.text();
+  if (!text.trim()) return {};
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new AppError("BAD_REQUEST", "body: must be valid JSON", { field: "body" });
+  }
+}
+
+type RouteContext = { params: Promise<Record<string, string>> };
+interface Ctx {
+  req: Request;
+  actor: Actor;
+  params: Record<string, string>;
+}
+
+/**
+ * Wraps a route handler: authenticates (bearer token or session), checks the
+ * role, runs `fn`, and turns its result into JSON (a Response is passed through).
+ */
+export function apiRoute(opts: { role: Role; action?: string; status?: number }, fn: (ctx: Ctx) => Promise<unknown>) {
+  return async (req: Request, context: RouteContext): Promise<Response> => {
+    try {
+      const actor = await requestActor(req);
+      if (!actor) return jsonError("UNAUTHORIZED", "Authentication required: sign in or send Authorization: Bearer <api token>", 401);
+      await assertRole(actor, opts.role, opts.action);
+      const params = context?.params ? await context.params : {};
+      const result = await fn({ req, actor, params });
+      if (result instanceof Response) return result;
+      if (result === undefined) return new Response(null, { status: 204 });
+      return Response.json(result, { status: opts.status ?? 200 });
+    } catch (err) {
+      return errorResponse(err);
+    }
+  };
+}

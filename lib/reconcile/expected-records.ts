@@ -1,0 +1,44 @@
+import { isIP } from "node:net";
+import { db } from "../db";
+import { instanceFqdn, normalizeFqdn, recordMarker, type ConsumerType } from "../naming";
+import type { RecordType } from "../dns/types";
+import type { TSettings } from "../settings/schemas";
+
+export interface ExpectedRecord {
+  fqdn: string;
+  type: RecordType;
+  content: string;
+  marker: string;
+  consumerType: ConsumerType;
+  consumerId: string;
+  consumerName: string;
+}
+
+export function recordTypeFor(target: string): RecordType {
+  const v = isIP(target);
+  return v === 4 ? "A" : v === 6 ? "AAAA" : "CNAME";
+}
+
+/**
+ * SPEC §9: every instance that is running with a route, plus every standalone
+ * proxy, mapped to FQDN → target address. Throws if the consumers cannot be
+ * listed, so that callers never mistake "unknown" for "none" (no deletes then).
+ */
+export async function expectedRecords(settings: TSettings): Promise<ExpectedRecord[]> {
+  const [instances, proxies] = await Promise.all([
+    db.instance.findMany({ where: { status: { in: ["running", "redeploying", "rolling_back"] } }, select: { id: true, name: true, subdomain: true } }),
+    db.standaloneProxy.findMany({ select: { id: true, domain: true } }),
+  ]);
+  const type = recordTypeFor(settings.targetAddress);
+  const content = type === "CNAME" ? normalizeFqdn(settings.targetAddress) : settings.targetAddress;
+  return [
+    ...instances.map((i) => ({
+      fqdn: instanceFqdn(i.subdomain, settings.baseDomain),
+      type, content, marker: recordMarker("instance", i.id), consumerType: "instance" as const, consumerId: i.id, consumerName: i.name,
+    })),
+    ...proxies.map((p) => ({
+      fqdn: normalizeFqdn(p.domain),
+      type, content, marker: recordMarker("standalone", p.id), consumerType: "standalone" as const, consumerId: p.id, consumerName: p.domain,
+    })),
+  ];
+}

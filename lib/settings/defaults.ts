@@ -1,0 +1,15 @@
+import { env } from "../env";
+import type { TSettings } from "./schemas";
+
+// Zero configuration (SPEC §2): wildcard DNS, no providers, host-port upstreams on loopback.
+export function defaultSettings(): TSettings {
+  const e = env();
+  return {
+    baseDomain: e.WHARF_BASE_DOMAIN ?? "wharf.localhost",
+    targetAddress: e.WHARF_TARGET_ADDRESS ?? "127.0.0.1",
+    dns: { mode: "wildcard", ttl: 300, proxied: false, provider: null },
+    proxy: { provider: null, upstream: { mode: "host", hostAddress: "127.0.0.1" } },
+    docker: { network: "wharf" },
+    sync: { intervalMinutes: 5 },
+  };
+}

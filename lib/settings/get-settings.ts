@@ -1,0 +1,49 @@
+import { db } from "../db";
+import { decryptSecret, encryptSecret, isEncrypted } from "./crypto";
+import { defaultSettings } from "./defaults";
+import { SECRET_FIELDS, type TSettings } from "./schemas";
+
+export const SETTINGS_KEY = "settings";
+
+type Obj = Record<string, unknown>;
+
+function mapSecrets(provider: Obj | null, fn: (v: string) => string): Obj | null {
+  if (!provider) return null;
+  const out: Obj = { ...provider };
+  for (const f of SECRET_FIELDS) if (typeof out[f] === "string") out[f] = fn(out[f] as string);
+  return out;
+}
+
+/** Stored JSON form: the same shape with secret fields as encrypted envelopes. */
+export function sealSettings(s: TSettings): string {
+  const seal = (v: string) => (isEncrypted(v) ? v : encryptSecret(v));
+  return JSON.stringify({
+    ...s,
+    dns: { ...s.dns, provider: mapSecrets(s.dns.provider as Obj | null, seal) },
+    proxy: { ...s.proxy, provider: mapSecrets(s.proxy.provider as Obj | null, seal) },
+  });
+}
+
+function unseal(raw: string): TSettings {
+  const stored = JSON.parse(raw) as Partial<TSettings>;
+  const d = defaultSettings();
+  const open = (v: string) => (isEncrypted(v) ? decryptSecret(v) : v);
+  return {
+    baseDomain: stored.baseDomain ?? d.baseDomain,
+    targetAddress: stored.targetAddress ?? d.targetAddress,
+    dns: { ...d.dns, ...stored.dns, provider: mapSecrets((stored.dns?.provider ?? null) as Obj | null, open) as TSettings["dns"]["provider"] },
+    proxy: {
+      ...d.proxy,
+      ...stored.proxy,
+      provider: mapSecrets((stored.proxy?.provider ?? null) as Obj | null, open) as TSettings["proxy"]["provider"],
+    },
+    docker: { ...d.docker, ...stored.docker },
+    sync: { ...d.sync, ...stored.sync },
+  };
+}
+
+/** The current settings with secrets decrypted: server-side use only, never serialise to a client. */
+export async function getSettings(): Promise<TSettings> {
+  const row = await db.setting.findUnique({ where: { key: SETTINGS_KEY } });
+  return row ? unseal(row.value) : defaultSettings();
+}

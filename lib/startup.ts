@@ -1,0 +1,44 @@
+import { mkdirSync } from "node:fs";
+import { env } from "./env";
+import { logger } from "./logger";
+import { migrateDatabase } from "./db/migrate";
+import { appSecrets } from "./secrets";
+import { bootstrapAdminFromEnv } from "./auth/users";
+
+// Runs once per server process (instrumentation.ts) and before every CLI
+// command: data folder, secrets, migrations, first admin. Later steps (deploy
+// recovery, scheduler) are registered by their own modules via onStarted().
+type Hook = { name: string; run: () => Promise<void> };
+const hooks: Hook[] = [];
+
+export function onStarted(name: string, run: () => Promise<void>): void {
+  hooks.push({ name, run });
+}
+
+let started: Promise<void> | undefined;
+
+export function ensureStarted(): Promise<void> {
+  started ??= (async () => {
+    const e = env();
+    mkdirSync(e.dataDir, { recursive: true });
+    appSecrets();
+    const result = migrateDatabase({ databaseUrl: e.databaseUrl, migrationsDir: e.migrationsDir });
+    logger.info({ op: "startup", step: "migrate", applied: result.applied, alreadyApplied: result.alreadyApplied }, "database ready");
+    if (await bootstrapAdminFromEnv(e.WHARF_ADMIN_EMAIL, e.WHARF_ADMIN_PASSWORD)) {
+      logger.info({ op: "startup", step: "admin" }, "first admin created from WHARF_ADMIN_EMAIL");
+    }
+  })();
+  return started;
+}
+
+/** Server start: ensureStarted() plus the registered background hooks. */
+export async function startServer(): Promise<void> {
+  await ensureStarted();
+  for (const h of hooks) {
+    try {
+      await h.run();
+    } catch (err) {
+      logger.error({ op: "startup", step: h.name, err: (err as Error).message }, "start-up step failed");
+    }
+  }
+}
