@@ -1,0 +1,203 @@
+import { randomBytes } from "node:crypto";
+import { isIPv4, isIPv6 } from "node:net";
+
+// The record store behind the Cloudflare double, following the v4 API as
+// documented: names are full (a relative name is completed with the zone),
+// proxied records get TTL 1 ("automatic"), an identical record is refused
+// with 81058, a CNAME cannot share its name with A/AAAA/CNAME (81053), a
+// comment longer than the plan allows is refused with 9313, and a batch is
+// one transaction capped at the plan's size (200 on Free).
+// Codes the documentation does not pin down are marked "approximation".
+
+export interface CfApiError {
+  code: number;
+  message: string;
+}
+
+export class CfError extends Error {
+  constructor(
+    readonly status: number,
+    readonly errors: CfApiError[],
+  ) {
+    super(errors.map((e) => e.message).join("; "));
+  }
+}
+
+export interface CfZone {
+  id: string;
+  name: string;
+}
+
+export interface CfDoubleRecord {
+  id: string;
+  zone_id: string;
+  zone_name: string;
+  name: string;
+  type: string;
+  content: string;
+  ttl: number;
+  proxied: boolean;
+  proxiable: boolean;
+  comment: string | null;
+  tags: string[];
+  settings: Record<string, unknown>;
+  meta: Record<string, unknown>;
+  created_on: string;
+  modified_on: string;
+}
+
+export interface StoreLimits {
+  commentMax: number;
+  batchLimit: number;
+  /** 81058 ("An identical record already exists.") today; older zones answered 81057 ("Record already exists."). */
+  duplicateCode: 81057 | 81058;
+}
+
+type Body = Record<string, unknown>;
+const TYPES = ["A", "AAAA", "CNAME", "TXT"];
+const bad = (code: number, message: string) => new CfError(400, [{ code, message }]);
+export const newId = () => randomBytes(16).toString("hex");
+
+export class CfStore {
+  records = new Map<string, CfDoubleRecord>();
+
+  constructor(
+    readonly zones: CfZone[],
+    public limits: StoreLimits,
+  ) {}
+
+  zone(id: string): CfZone {
+    const zone = this.zones.find((z) => z.id === id);
+    // approximation: Cloudflare answers 7003 for an unknown zone identifier
+    if (!zone) throw new CfError(404, [{ code: 7003, message: `Could not route to /zones/${id}, perhaps your object identifier is invalid?` }]);
+    return zone;
+  }
+
+  get(zone: CfZone, id: string): CfDoubleRecord {
+    const r = this.records.get(id);
+    if (!r || r.zone_id !== zone.id) throw new CfError(404, [{ code: 81044, message: "Record does not exist." }]);
+    return r;
+  }
+
+  /** Validates and normalises a full record body; `selfId` is excluded from conflict checks. */
+  private build(zone: CfZone, body: Body, selfId?: string, base?: CfDoubleRecord): CfDoubleRecord {
+    const type = String(body.type ?? base?.type ?? "").toUpperCase();
+    if (!TYPES.includes(type)) throw bad(1004, "DNS Validation Error"); // approximation
+    let name = String(body.name ?? base?.name ?? "").trim().toLowerCase().replace(/\.$/, "");
+    if (name === "@" || name === "") name = zone.name;
+    if (name !== zone.name && !name.endsWith(`.${zone.name}`)) name = `${name}.${zone.name}`;
+    let content = String(body.content ?? base?.content ?? "").trim();
+    if (type === "A" && !isIPv4(content)) throw bad(9005, "Content for A record must be a valid IPv4 address.");
+    if (type === "AAAA" && !isIPv6(content)) throw bad(9006, "Content for AAAA record must be a valid IPv6 address.");
+    if (type === "CNAME") {
+      content = content.toLowerCase().replace(/\.$/, "");
+      if (!/^[a-z0-9_*]([a-z0-9-_]*[a-z0-9])?(\.[a-z0-9_]([a-z0-9-_]*[a-z0-9])?)+$/.test(content)) throw bad(9007, "Content for CNAME record is invalid.");
+    }
+    const proxiable = type !== "TXT";
+    const proxied = proxiable && Boolean(body.proxied ?? base?.proxied ?? false);
+    const ttl = Number(body.ttl ?? base?.ttl ?? 1);
+    if (!(ttl === 1 || (Number.isInteger(ttl) && ttl >= 60 && ttl <= 86400))) {
+      throw bad(9021, "Invalid TTL. Must be between 60 and 86400 seconds, or 1 for Automatic."); // approximation of the code
+    }
+    const comment = body.comment === undefined ? (base?.comment ?? null) : body.comment === null || body.comment === "" ? null : String(body.comment);
+    if (comment && comment.length > this.limits.commentMax) {
+      throw bad(9313, `DNS record comment exceeds the maximum length of ${this.limits.commentMax} characters.`);
+    }
+    for (const other of this.records.values()) {
+      if (other.id === selfId || other.zone_id !== zone.id || other.name !== name) continue;
+      if (other.type === type && other.content === content) {
+        throw bad(this.limits.duplicateCode, this.limits.duplicateCode === 81057 ? "Record already exists." : "An identical record already exists.");
+      }
+      const addr = ["A", "AAAA", "CNAME"];
+      if ((type === "CNAME" && addr.includes(other.type)) || (other.type === "CNAME" && addr.includes(type))) {
+        throw bad(81053, "An A, AAAA, or CNAME record with that host already exists.");
+      }
+    }
+    const now = new Date().toISOString();
+    return {
+      id: selfId ?? newId(),
+      zone_id: zone.id,
+      zone_name: zone.name,
+      name,
+      type,
+      content,
+      ttl: proxied ? 1 : ttl,
+      proxied,
+      proxiable,
+      comment,
+      tags: [],
+      settings: {},
+      meta: {},
+      created_on: base?.created_on ?? now,
+      modified_on: now,
+    };
+  }
+
+  create(zone: CfZone, body: Body): CfDoubleRecord {
+    const r = this.build(zone, body);
+    this.records.set(r.id, r);
+    return r;
+  }
+
+  /** PUT overwrites: fields left out return to their defaults. */
+  put(zone: CfZone, id: string, body: Body): CfDoubleRecord {
+    const old = this.get(zone, id);
+    const r = this.build(zone, { comment: null, proxied: false, ttl: 1, ...body }, id, { ...old, comment: null });
+    this.records.set(id, r);
+    return r;
+  }
+
+  patch(zone: CfZone, id: string, body: Body): CfDoubleRecord {
+    const r = this.build(zone, body, id, this.get(zone, id));
+    this.records.set(id, r);
+    return r;
+  }
+
+  delete(zone: CfZone, id: string): { id: string } {
+    this.get(zone, id);
+    this.records.delete(id);
+    return { id };
+  }
+
+  /** Filters of GET /zones/{id}/dns_records (the subset Wharf and its tests use). */
+  filter(zone: CfZone, q: Record<string, string>): CfDoubleRecord[] {
+    const lc = (v: string | undefined) => v?.toLowerCase().replace(/\.$/, "");
+    const name = lc(q["name.exact"] ?? q.name);
+    return [...this.records.values()].filter(
+      (r) =>
+        r.zone_id === zone.id &&
+        (!name || r.name === name) &&
+        (!q.type || r.type === q.type.toUpperCase()) &&
+        (!q["content.exact"] || r.content.toLowerCase() === q["content.exact"].toLowerCase()) &&
+        (!q["comment.startswith"] || (r.comment ?? "").toLowerCase().startsWith(q["comment.startswith"].toLowerCase())),
+    );
+  }
+
+  /** All-or-nothing: run on a copy, keep the copy only when every operation succeeded. */
+  batch(zone: CfZone, body: Body) {
+    const list = (k: string) => (Array.isArray(body[k]) ? (body[k] as Body[]) : []);
+    const [deletes, patches, puts, posts] = ["deletes", "patches", "puts", "posts"].map(list);
+    const total = deletes.length + patches.length + puts.length + posts.length;
+    if (total > this.limits.batchLimit) {
+      throw bad(1004, `Batch of ${total} changes exceeds the limit of ${this.limits.batchLimit} for this zone's plan.`); // approximation
+    }
+    const saved = new Map(this.records);
+    try {
+      // Cloudflare's documented order: deletes, patches, puts, posts.
+      const result = {
+        deletes: deletes.map((d) => {
+          const r = this.get(zone, String(d.id));
+          this.records.delete(r.id);
+          return r;
+        }),
+        patches: patches.map((p) => this.patch(zone, String(p.id), p)),
+        puts: puts.map((p) => this.put(zone, String(p.id), p)),
+        posts: posts.map((p) => this.create(zone, p)),
+      };
+      return result;
+    } catch (err) {
+      this.records = saved;
+      throw err;
+    }
+  }
+}

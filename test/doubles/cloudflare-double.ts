@@ -1,0 +1,180 @@
+import type { ServerResponse } from "node:http";
+import { CfError, type CfDoubleRecord, CfStore, type CfZone, type StoreLimits, newId } from "./cloudflare-double-store";
+import { type FaultOptions, Faults, type LoggedRequest, type ParsedRequest, send, startServer } from "./http-double";
+
+// A Cloudflare API v4 double: zones, DNS records (list/get/create/put/patch/
+// delete/batch) and token verification, in Cloudflare's envelope
+// {success, errors, messages, result, result_info}. Besides the store's
+// rules it enforces the per-token rate limit (1200 requests per 5 minutes,
+// then every call is refused with 429 and retry-after for a whole window),
+// pages that come back empty past the end, and the token errors.
+
+export interface CloudflareDoubleOptions {
+  /** Tokens with access to every zone. */
+  tokens?: string[];
+  /** Valid tokens that may not touch any zone (403, code 10000). */
+  restrictedTokens?: string[];
+  zones?: CfZone[];
+  rateLimit?: { limit: number; windowMs: number };
+  /** The server caps per_page here (the documented maximum for DNS records is 5,000,000). */
+  maxPerPage?: number;
+  limits?: Partial<StoreLimits>;
+}
+
+export interface RequestHook {
+  (r: { method: string; path: string; query: Record<string, string>; body: unknown }): void | Promise<void>;
+}
+
+export interface CloudflareDouble {
+  url: string;
+  zones: CfZone[];
+  close(): Promise<void>;
+  records(): CfDoubleRecord[];
+  /** Seeds a record directly (as if made in the dashboard); runs the same validation. */
+  addRecord(body: Partial<CfDoubleRecord> & { name: string; type: string; content: string }, zoneId?: string): CfDoubleRecord;
+  requests: LoggedRequest[];
+  setFaults(opts: FaultOptions): void;
+  setRateLimit(opts: { limit: number; windowMs: number }): void;
+  setLimits(opts: Partial<StoreLimits>): void;
+  /** Runs after authentication, before the request is served: tests use it to act as a concurrent client. */
+  onRequest(hook: RequestHook | null): void;
+}
+
+const envelope = (result: unknown, extra: Record<string, unknown> = {}) => ({ success: true, errors: [], messages: [], result, ...extra });
+const failure = (errors: { code: number; message: string }[]) => ({ success: false, errors, messages: [], result: null });
+
+export async function startCloudflareDouble(opts: CloudflareDoubleOptions = {}): Promise<CloudflareDouble> {
+  const tokens = new Set(opts.tokens ?? ["test-token"]);
+  const restricted = new Set(opts.restrictedTokens ?? []);
+  const zones = opts.zones ?? [{ id: newId(), name: "example.test" }];
+  const store = new CfStore(zones, { commentMax: 100, batchLimit: 200, duplicateCode: 81058, ...opts.limits });
+  let rate = opts.rateLimit ?? { limit: 1200, windowMs: 5 * 60_000 };
+  const maxPerPage = opts.maxPerPage ?? 5_000_000;
+  const windows = new Map<string, { starts: number[]; blockedUntil: number }>();
+  const faults = new Faults();
+  const log: LoggedRequest[] = [];
+  let hook: RequestHook | null = null;
+
+  function rateLimited(token: string): number | null {
+    const now = Date.now();
+    const w = windows.get(token) ?? { starts: [], blockedUntil: 0 };
+    windows.set(token, w);
+    if (now < w.blockedUntil) return w.blockedUntil - now;
+    w.starts = w.starts.filter((t) => t > now - rate.windowMs);
+    if (w.starts.length >= rate.limit) {
+      w.blockedUntil = now + rate.windowMs;
+      return rate.windowMs;
+    }
+    w.starts.push(now);
+    return null;
+  }
+
+  const tooMany = (res: ServerResponse, ms: number) =>
+    send(res, 429, failure([{ code: 971, message: "Please wait and consider throttling your request speed" }]), { "retry-after": String(Math.ceil(ms / 1000)) });
+
+  function page<T>(items: T[], q: Record<string, string>, defaultPer: number, max: number) {
+    const per = Math.min(Math.max(1, Number(q.per_page ?? defaultPer) || defaultPer), max);
+    const pageNo = Math.max(1, Number(q.page ?? 1) || 1);
+    const slice = items.slice((pageNo - 1) * per, pageNo * per);
+    const info = { page: pageNo, per_page: per, count: slice.length, total_count: items.length, total_pages: Math.ceil(items.length / per) };
+    return envelope(slice, { result_info: info });
+  }
+
+  function serve(r: ParsedRequest, token: string, body: Record<string, unknown>, res: ServerResponse | null): { status: number; payload: unknown } {
+    const parts = r.path.replace(/^\/client\/v4/, "").split("/").filter(Boolean);
+    const ok = (result: unknown) => ({ status: 200, payload: envelope(result) });
+    if (parts[0] === "user" && parts[1] === "tokens" && parts[2] === "verify") {
+      return { status: 200, payload: { ...envelope({ id: token.slice(0, 8), status: "active" }), messages: [{ code: 10000, message: "This API Token is valid and active", type: null }] } };
+    }
+    if (parts[0] !== "zones") return { status: 404, payload: failure([{ code: 7000, message: "No route for that URI" }]) };
+    if (restricted.has(token)) return { status: 403, payload: failure([{ code: 10000, message: "Authentication error" }]) };
+    if (parts.length === 1 && r.method === "GET") {
+      const list = zones.filter((z) => !r.query.name || z.name === r.query.name).map((z) => ({ ...z, status: "active", paused: false, type: "full" }));
+      return { status: 200, payload: page(list, r.query, 20, 50) };
+    }
+    const zone = store.zone(parts[1]);
+    if (parts.length === 2) return ok({ ...zone, status: "active", paused: false, type: "full" });
+    if (parts[2] !== "dns_records") return { status: 404, payload: failure([{ code: 7000, message: "No route for that URI" }]) };
+    const id = parts[3];
+    if (!id && r.method === "GET") return { status: 200, payload: page(store.filter(zone, r.query), r.query, 100, maxPerPage) };
+    if (!id && r.method === "POST") return ok(store.create(zone, body));
+    if (id === "batch" && r.method === "POST") return ok(store.batch(zone, body));
+    if (id && r.method === "GET") return ok(store.get(zone, id));
+    if (id && r.method === "PUT") return ok(store.put(zone, id, body));
+    if (id && r.method === "PATCH") return ok(store.patch(zone, id, body));
+    if (id && r.method === "DELETE") {
+      if (res && faults.lie()) {
+        r.entry.fault = "lie";
+        store.get(zone, id);
+        return ok({ id });
+      }
+      return ok(store.delete(zone, id));
+    }
+    return { status: 405, payload: failure([{ code: 10405, message: "Method not allowed" }]) };
+  }
+
+  const server = await startServer(async (r, res) => {
+    const auth = r.req.headers.authorization;
+    if (!auth) return send(res, 400, failure([{ code: 9106, message: "Missing X-Auth-Key, X-Auth-Email or Authorization headers" }]));
+    const token = auth.replace(/^Bearer\s+/i, "");
+    const known = tokens.has(token) || restricted.has(token);
+    if (!known) {
+      if (r.path.endsWith("/user/tokens/verify")) return send(res, 401, failure([{ code: 1000, message: "Invalid API Token" }]));
+      return send(res, 403, failure([{ code: 9109, message: "Invalid access token" }]));
+    }
+    const wait = rateLimited(token);
+    if (wait !== null) return tooMany(res, wait);
+    let body: Record<string, unknown> = {};
+    if (r.body) {
+      try {
+        body = JSON.parse(r.body) as Record<string, unknown>;
+      } catch {
+        return send(res, 400, failure([{ code: 6007, message: "Malformed JSON in request body" }]));
+      }
+    }
+    if (hook) await hook({ method: r.method, path: r.path, query: r.query, body });
+    const fault = faults.roll();
+    if (fault) {
+      r.entry.fault = fault.applied && r.method !== "GET" ? "applied" : "error";
+      if (r.entry.fault === "applied") {
+        try {
+          serve(r, token, body, null);
+        } catch {
+          /* the write failed anyway; the client sees only the fault */
+        }
+      }
+      if (fault.status === 429) return tooMany(res, faults.opts.retryAfterSec * 1000);
+      if (fault.status === 500) return send(res, 500, failure([{ code: 10001, message: "Internal server error" }]));
+      return send(res, fault.status, `<html><body><h1>${fault.status}</h1>Cloudflare could not complete the request</body></html>`, {
+        "content-type": "text/html",
+      });
+    }
+    try {
+      const { status, payload } = serve(r, token, body, res);
+      return send(res, status, payload);
+    } catch (err) {
+      if (err instanceof CfError) return send(res, err.status, failure(err.errors));
+      throw err;
+    }
+  }, log);
+
+  return {
+    url: `${server.url}/client/v4`,
+    zones,
+    close: server.close,
+    records: () => [...store.records.values()].map((r) => ({ ...r })),
+    addRecord: (body, zoneId) => store.create(store.zone(zoneId ?? zones[0].id), body),
+    requests: log,
+    setFaults: (f) => faults.set(f),
+    setRateLimit: (r) => {
+      rate = r;
+      windows.clear();
+    },
+    setLimits: (l) => {
+      store.limits = { ...store.limits, ...l };
+    },
+    onRequest: (h) => {
+      hook = h;
+    },
+  };
+}
