@@ -1,4 +1,6 @@
 // Everything a server process starts with. Modules that need a start-up step
-// (deploy recovery, the sync scheduler) are imported here so their onStarted()
-// hooks are registered before startServer() runs them.
+// are imported here so their onStarted() hooks are registered before
+// startServer() runs them.
+import "./deployer/register";
+
 export { startServer } from "./startup";

@@ -19,3 +19,21 @@ export function createProxyProvider(config: TProxyProviderConfig, opts: { timeou
     }
   }
 }
+
+// Providers are kept per configuration so that state worth keeping (NPM's
+// login token) survives between operations; a changed configuration gets a new one.
+const cache = new Map<string, ProxyProvider>();
+
+/** The configured proxy provider, or null when none is configured (routes are then "not configured"). */
+export function getProxyProvider(settings: { proxy: { provider: TProxyProviderConfig | null } }): ProxyProvider | null {
+  const config = settings.proxy.provider;
+  if (!config) return null;
+  const key = JSON.stringify(config);
+  let provider = cache.get(key);
+  if (!provider) {
+    if (cache.size > 8) cache.clear();
+    provider = createProxyProvider(config);
+    cache.set(key, provider);
+  }
+  return provider;
+}

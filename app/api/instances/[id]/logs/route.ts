@@ -1,0 +1,16 @@
+import { apiRoute } from "@/lib/http";
+import { streamInstanceLogs } from "@/lib/deployer/instance-logs";
+
+export const dynamic = "force-dynamic";
+
+// text/plain, one log line per line; ?follow=1 keeps streaming until the client goes away.
+export const GET = apiRoute({ role: "viewer" }, async ({ req, params }) => {
+  const url = new URL(req.url);
+  const stream = await streamInstanceLogs({
+    id: params.id,
+    follow: url.searchParams.get("follow") === "1",
+    tail: Math.min(Number(url.searchParams.get("tail") ?? 200) || 200, 5000),
+    signal: req.signal,
+  });
+  return new Response(stream, { headers: { "content-type": "text/plain; charset=utf-8", "cache-control": "no-store", "x-accel-buffering": "no" } });
+});

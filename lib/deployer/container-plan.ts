@@ -1,0 +1,55 @@
+import type { ContainerInfo, ContainerSpec } from "../docker/types";
+import type { HealthProbeTarget } from "../docker/wait-healthy";
+import type { Upstream } from "../proxy/types";
+import type { TSettings } from "../settings/schemas";
+import { containerLabels, containerName, networkAlias } from "../naming";
+import { containerEnv } from "./env-vars";
+import type { Instance } from "../generated/prisma/client";
+
+// Pure derivations from settings + instance: what to create, where the proxy
+// sends traffic, and where Wharf probes health. Upstream modes (SPEC §3):
+// - host: the container port is published on `hostAddress` with an
+//   engine-chosen port; the proxy (and Wharf's probe) use that address.
+// - network: the container joins the shared network under its own name;
+//   the proxy reaches it by name (Wharf must share that network to probe).
+
+export function instanceNetwork(settings: TSettings): string {
+  return settings.proxy.upstream.mode === "network" ? settings.proxy.upstream.network : settings.docker.network;
+}
+
+export function containerSpecFor(opts: { instance: Instance; deploymentId: string; image: string; settings: TSettings }): ContainerSpec {
+  const { instance, settings } = opts;
+  const up = settings.proxy.upstream;
+  return {
+    name: containerName(instance.name, opts.deploymentId),
+    image: opts.image,
+    env: containerEnv(instance.env),
+    labels: containerLabels(instance.id, opts.deploymentId),
+    network: instanceNetwork(settings),
+    networkAliases: [networkAlias(instance.name)],
+    port: instance.port,
+    publishOn: up.mode === "host" ? up.hostAddress : undefined,
+    restartPolicy: instance.restartPolicy as ContainerSpec["restartPolicy"],
+  };
+}
+
+/** A wildcard bind address is not a destination: reach it on loopback. */
+function reachable(address: string): string {
+  return address === "0.0.0.0" ? "127.0.0.1" : address === "::" ? "::1" : address;
+}
+
+export function upstreamFor(settings: TSettings, container: ContainerInfo, port: number): Upstream {
+  const up = settings.proxy.upstream;
+  if (up.mode === "host") {
+    if (!container.publishedPort) throw new Error(`container ${container.name} has no published port for ${port}/tcp`);
+    return { scheme: "http", host: reachable(up.hostAddress), port: container.publishedPort };
+  }
+  return { scheme: "http", host: container.name, port };
+}
+
+/** Undefined when there is nothing to probe yet (a container that exited at once has no published port): the health wait then reports why. */
+export function probeFor(settings: TSettings, container: ContainerInfo, instance: Pick<Instance, "port" | "healthPath">): HealthProbeTarget | undefined {
+  if (settings.proxy.upstream.mode === "host" && !container.publishedPort) return undefined;
+  const u = upstreamFor(settings, container, instance.port);
+  return { host: u.host, port: u.port, path: instance.healthPath ?? "/" };
+}

@@ -1,0 +1,65 @@
+import { randomUUID } from "node:crypto";
+import { db } from "../db";
+import { AppError } from "../errors";
+import { recordEvent, type Actor } from "../audit/record-event";
+import { assertFqdnAvailable } from "../consumers/assert-fqdn-available";
+import { instanceFqdn } from "../naming";
+import { getSettings } from "../settings/get-settings";
+import { parseInput } from "../validation";
+import { sealEnv } from "./env-vars";
+import { runJob } from "./jobs";
+import { DeploymentRecorder } from "./recorder";
+import { runDeploy } from "./run-deploy";
+import { ZCreateInstanceSchema } from "./schemas";
+import { transitionInstance } from "./transition-instance";
+import { getInstance } from "./get-instance";
+
+/** Validates, stores the instance as `created`, moves it to `deploying` and starts the deploy job (the API answers 202). */
+export async function createInstance(opts: { actor: Actor; body: unknown }) {
+  const input = parseInput(ZCreateInstanceSchema, opts.body);
+  const subdomain = input.subdomain ?? input.name;
+  const settings = await getSettings();
+  try {
+    if (await db.instance.findUnique({ where: { name: input.name } })) {
+      throw new AppError("CONFLICT", `name: an instance named ${input.name} already exists`, { field: "name" });
+    }
+    await assertFqdnAvailable({ fqdn: instanceFqdn(subdomain, settings.baseDomain), baseDomain: settings.baseDomain, field: input.subdomain ? "subdomain" : "name" });
+  } catch (err) {
+    await recordEvent({ actor: opts.actor, action: "instance.create", target: input.name, result: "error", message: (err as Error).message });
+    throw err;
+  }
+  const id = randomUUID().replace(/-/g, "").slice(0, 24);
+  try {
+    await db.instance.create({
+      data: {
+        id,
+        name: input.name,
+        image: input.image,
+        subdomain,
+        port: input.port,
+        env: sealEnv(input.env ?? []),
+        healthPath: input.healthPath ?? null,
+        restartPolicy: input.restartPolicy ?? "unless-stopped",
+      },
+    });
+  } catch (err) {
+    // The unique indexes catch a create racing this one between the check and the insert.
+    if ((err as { code?: string }).code === "P2002") throw new AppError("CONFLICT", `name: ${input.name} or its subdomain was taken meanwhile`, { field: "name" });
+    throw err;
+  }
+  await recordEvent({ actor: opts.actor, action: "instance.create", target: `${input.name} (${input.image})`, result: "ok" });
+  await startDeploy({ instanceId: id, image: input.image, actor: opts.actor, kind: "deploy" });
+  return getInstance(id);
+}
+
+/** Moves the instance to `deploying` and runs the deploy in the background. */
+export async function startDeploy(opts: { instanceId: string; image: string; actor: Actor; kind: "deploy" | "redeploy" | "rollback" }) {
+  const rec = await DeploymentRecorder.open({ instanceId: opts.instanceId, kind: opts.kind, image: opts.image, actor: opts.actor.label });
+  try {
+    await transitionInstance(opts.instanceId, "deploy", { error: null });
+  } catch (err) {
+    await rec.finish("failed", (err as Error).message);
+    throw err;
+  }
+  runJob(opts.instanceId, rec.deploymentId, (signal) => runDeploy({ instanceId: opts.instanceId, rec, image: opts.image, actor: opts.actor, signal }));
+}

@@ -1,0 +1,34 @@
+import { db } from "../db";
+import { AppError } from "../errors";
+import { getSettings } from "../settings/get-settings";
+import { presentEnv } from "./env-vars";
+import { presentInstance } from "./list-instances";
+
+export async function findInstanceOrThrow(id: string) {
+  const row = await db.instance.findUnique({ where: { id } });
+  if (!row || row.status === "removed") throw new AppError("NOT_FOUND", `instance ${id} not found`);
+  return row;
+}
+
+/** One instance in the API shape, plus its environment (secret values withheld) and rollback target. */
+export async function getInstance(id: string) {
+  const [row, settings, record] = await Promise.all([findInstanceOrThrow(id), getSettings(), db.dnsRecord.findFirst({ where: { consumerType: "instance", consumerId: id } })]);
+  return {
+    ...presentInstance(row, settings.baseDomain, record, settings.dns.mode),
+    env: presentEnv(row.env),
+    containerId: row.containerId,
+    containerName: row.containerName,
+    rollback: row.previousContainerId ? { containerName: row.previousContainerName, image: row.previousImage } : null,
+  };
+}
+
+/** Deploy history, newest first, each with its steps. */
+export async function listDeployments(opts: { instanceId: string; limit?: number }) {
+  await findInstanceOrThrow(opts.instanceId);
+  return db.deployment.findMany({
+    where: { instanceId: opts.instanceId },
+    orderBy: { startedAt: "desc" },
+    take: Math.min(opts.limit ?? 20, 100),
+    include: { steps: { orderBy: { position: "asc" } } },
+  });
+}

@@ -1,0 +1,26 @@
+import { instanceFqdn, routeId } from "../naming";
+import { getProxyProvider } from "../proxy";
+import type { Upstream } from "../proxy/types";
+import type { TSettings } from "../settings/schemas";
+
+export type RouteStatus = "active" | "not_configured";
+
+/** Points the instance's route at `upstream` in one provider call; "not_configured" without a provider. Throws the provider's error. */
+export async function ensureInstanceRoute(opts: { instance: { id: string; subdomain: string }; upstream: Upstream; settings: TSettings }): Promise<RouteStatus> {
+  const provider = getProxyProvider(opts.settings);
+  if (!provider) return "not_configured";
+  await provider.ensureRoute({
+    id: routeId("instance", opts.instance.id),
+    consumer: { type: "instance", id: opts.instance.id },
+    hosts: [instanceFqdn(opts.instance.subdomain, opts.settings.baseDomain)],
+    upstream: opts.upstream,
+    websockets: true,
+  });
+  return "active";
+}
+
+/** Idempotent; a no-op without a provider. */
+export async function removeInstanceRoute(opts: { instanceId: string; settings: TSettings }): Promise<void> {
+  const provider = getProxyProvider(opts.settings);
+  if (provider) await provider.removeRoute(routeId("instance", opts.instanceId));
+}

@@ -1,0 +1,73 @@
+import { db } from "../db";
+import { errorMessage } from "../errors";
+import { operationLogger } from "../logger";
+
+export type DeploymentKind = "deploy" | "redeploy" | "rollback" | "start" | "stop" | "remove";
+export type StepName = "pull" | "network" | "create" | "start" | "health" | "route" | "dns" | "switch" | "stop" | "cleanup" | "compensate" | "remove";
+
+/**
+ * Deploy history: one Deployment row per operation and one DeploymentStep per
+ * step, with timings, messages and the outcome, written as the steps happen
+ * so the UI can show them live.
+ */
+export class DeploymentRecorder {
+  private position = 0;
+  readonly op: ReturnType<typeof operationLogger>;
+
+  private constructor(readonly deploymentId: string, readonly instanceId: string, kind: DeploymentKind) {
+    this.op = operationLogger({ op: `instance.${kind}`, consumer: `instance:${instanceId}`, deployment: deploymentId });
+  }
+
+  static async open(opts: { instanceId: string; kind: DeploymentKind; image: string; actor?: string; id?: string }): Promise<DeploymentRecorder> {
+    const row = await db.deployment.create({
+      data: { id: opts.id, instanceId: opts.instanceId, kind: opts.kind, image: opts.image, actor: opts.actor ?? null },
+    });
+    return new DeploymentRecorder(row.id, opts.instanceId, opts.kind);
+  }
+
+  static async resume(deploymentId: string): Promise<DeploymentRecorder> {
+    const row = await db.deployment.findUniqueOrThrow({ where: { id: deploymentId }, include: { steps: { select: { position: true } } } });
+    const rec = new DeploymentRecorder(row.id, row.instanceId, row.kind as DeploymentKind);
+    rec.position = Math.max(0, ...row.steps.map((s) => s.position));
+    return rec;
+  }
+
+  /** Runs one step; `progress` updates its message (throttled). A throw marks the step failed and propagates. */
+  async step<T>(name: StepName, fn: (progress: (message: string) => void) => Promise<T>, done?: (result: T) => string | undefined): Promise<T> {
+    const step = await db.deploymentStep.create({ data: { deploymentId: this.deploymentId, position: ++this.position, name } });
+    let lastWrite = 0;
+    let pending: Promise<unknown> = Promise.resolve();
+    const progress = (message: string) => {
+      const now = Date.now();
+      if (now - lastWrite < 500) return;
+      lastWrite = now;
+      pending = pending.then(() => db.deploymentStep.update({ where: { id: step.id }, data: { message: message.slice(0, 500) } }).catch(() => undefined));
+    };
+    try {
+      const result = await fn(progress);
+      await pending;
+      await db.deploymentStep.update({ where: { id: step.id }, data: { status: "succeeded", finishedAt: new Date(), message: done?.(result) ?? undefined } });
+      this.op.step(name);
+      return result;
+    } catch (err) {
+      await pending;
+      await db.deploymentStep.update({ where: { id: step.id }, data: { status: "failed", finishedAt: new Date(), message: errorMessage(err).slice(0, 4000) } });
+      this.op.fail(name, err);
+      throw err;
+    }
+  }
+
+  async note(name: StepName, status: "skipped" | "succeeded" | "failed", message: string): Promise<void> {
+    const now = new Date();
+    await db.deploymentStep.create({ data: { deploymentId: this.deploymentId, position: ++this.position, name, status, message: message.slice(0, 4000), finishedAt: now } });
+  }
+
+  async setContainer(containerId: string, containerName: string): Promise<void> {
+    await db.deployment.update({ where: { id: this.deploymentId }, data: { containerId, containerName } });
+  }
+
+  async finish(status: "succeeded" | "failed" | "cancelled", error?: string): Promise<void> {
+    await db.deployment.update({ where: { id: this.deploymentId }, data: { status, error: error?.slice(0, 4000) ?? null, finishedAt: new Date() } });
+    this.op.log.info({ step: "finish", status }, `deployment ${status}`);
+  }
+}

@@ -1,0 +1,69 @@
+import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { db } from "../db";
+import { getRuntime } from "../docker";
+import { SYSTEM_ACTOR } from "../audit/record-event";
+import { getProxyProvider } from "../proxy";
+import { routeId } from "../naming";
+import { getSettings } from "../settings/get-settings";
+import { updateSettings } from "../settings/update-settings";
+import { CADDY } from "../../test/helpers/http";
+import { recoverInstances } from "./recover-instances";
+import { removeInstance } from "./remove-instance";
+
+const rand = randomBytes(3).toString("hex");
+
+beforeAll(async () => {
+  await updateSettings({
+    actor: SYSTEM_ACTOR,
+    body: { baseDomain: `rec-${rand}.wharf.test`, docker: { network: `wharf-it-${rand}` }, proxy: { provider: { type: "caddy", adminUrl: CADDY.admin, server: CADDY.server } } },
+  });
+});
+
+afterAll(async () => {
+  for (const i of await db.instance.findMany()) await removeInstance({ actor: SYSTEM_ACTOR, id: i.id }).catch(() => undefined);
+});
+
+/** Runs a deploy in a child process sharing this test's database and kills it (SIGKILL) once the container exists. */
+function deployAndKill(name: string, image: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ["--import", "tsx", "test/helpers/deploy-child.ts", name, image], {
+      env: { ...process.env, WHARF_SCHEDULER: "off", LOG_LEVEL: "silent" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let out = "";
+    let err = "";
+    const timer = setTimeout(() => (child.kill("SIGKILL"), reject(new Error(`child never created a container: ${err}`))), 60_000);
+    child.stdout.on("data", (d: Buffer) => {
+      out += d.toString();
+      const m = /CREATED (\S+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        child.kill("SIGKILL");
+        child.on("exit", () => resolve(m[1]));
+      }
+    });
+    child.stderr.on("data", (d: Buffer) => (err += d.toString()));
+  });
+}
+
+it("a server killed in the middle of a deploy leaves no half-made instance after the next start", async () => {
+  const id = await deployAndKill(`crashy-${rand}`, "wharf-test/slow:v1");
+  const half = await db.instance.findUniqueOrThrow({ where: { id } });
+  expect(half.status).toBe("deploying");
+  expect(await getRuntime().listManagedContainers({ instanceId: id })).not.toHaveLength(0);
+
+  expect(await recoverInstances()).toBe(1);
+
+  const inst = await db.instance.findUniqueOrThrow({ where: { id } });
+  expect(inst.status).toBe("failed");
+  expect(inst.error).toMatch(/interrupted/);
+  expect(await getRuntime().listManagedContainers({ instanceId: id })).toHaveLength(0);
+  const routes = await getProxyProvider(await getSettings())!.listRoutes();
+  expect(routes.map((r) => r.id)).not.toContain(routeId("instance", id));
+  const dep = await db.deployment.findFirstOrThrow({ where: { instanceId: id } });
+  expect(dep.status).toBe("failed");
+  // A second sweep finds nothing left to do.
+  expect(await recoverInstances()).toBe(0);
+});

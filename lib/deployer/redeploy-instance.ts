@@ -1,0 +1,75 @@
+import { db } from "../db";
+import { getRuntime } from "../docker";
+import type { ContainerInfo } from "../docker/types";
+import type { Actor } from "../audit/record-event";
+import { canAccept } from "../lifecycle/transition";
+import { parseInstanceState } from "../lifecycle/transition";
+import { getSettings } from "../settings/get-settings";
+import { parseInput } from "../validation";
+import { bringUp } from "./bring-up";
+import { startDeploy } from "./create-instance";
+import { cutover, retire } from "./cutover";
+import { closeDeployment, failureMessage, pruneContainers } from "./finish";
+import { findInstanceOrThrow, getInstance } from "./get-instance";
+import { runJob } from "./jobs";
+import { DeploymentRecorder } from "./recorder";
+import { ZRedeploySchema } from "./schemas";
+import { transitionInstance } from "./transition-instance";
+
+/** Blue-green redeploy (SPEC §5); an instance that serves nothing (stopped, failed) gets a plain deploy. */
+export async function redeployInstance(opts: { actor: Actor; id: string; body: unknown }) {
+  const input = parseInput(ZRedeploySchema, opts.body ?? {});
+  const instance = await findInstanceOrThrow(opts.id);
+  const image = input.image ?? instance.image;
+  const state = parseInstanceState(instance.status);
+  if (state !== "running" && canAccept(state, "deploy")) {
+    await startDeploy({ instanceId: instance.id, image, actor: opts.actor, kind: "redeploy" });
+    return getInstance(instance.id);
+  }
+  const rec = await DeploymentRecorder.open({ instanceId: instance.id, kind: "redeploy", image, actor: opts.actor.label });
+  try {
+    await transitionInstance(instance.id, "redeploy", { error: null });
+  } catch (err) {
+    await rec.finish("failed", (err as Error).message);
+    throw err;
+  }
+  runJob(instance.id, rec.deploymentId, (signal) => runRedeploy({ instanceId: instance.id, rec, image, actor: opts.actor, signal }));
+  return getInstance(instance.id);
+}
+
+async function runRedeploy(opts: { instanceId: string; rec: DeploymentRecorder; image: string; actor: Actor; signal: AbortSignal }) {
+  const { rec, signal } = opts;
+  const settings = await getSettings();
+  const instance = await db.instance.findUniqueOrThrow({ where: { id: opts.instanceId } });
+  const target = `${instance.name} (${instance.image} → ${opts.image})`;
+  let fresh: ContainerInfo | null = null;
+  let routeStatus;
+  try {
+    // Green comes up beside blue; blue keeps serving until the switch.
+    fresh = await bringUp({ rec, instance, image: opts.image, settings, signal });
+    signal.throwIfAborted();
+    routeStatus = await cutover({ rec, instance, target: fresh, settings });
+  } catch (err) {
+    const failure = failureMessage(err, signal);
+    if (fresh) await getRuntime().removeContainer(fresh.id).catch(() => undefined);
+    // Blue still serves: the instance stays `running`, the failure is on the deployment and the instance.
+    await transitionInstance(instance.id, "redeploy_failed", { error: `redeploy to ${opts.image} failed: ${failure.message}` });
+    await closeDeployment({ rec, actor: opts.actor, action: "instance.redeploy", target, error: failure });
+    return;
+  }
+  // Past the switch green serves; nothing below undoes it.
+  await retire({ rec, containerId: instance.containerId });
+  await transitionInstance(instance.id, "redeployed", {
+    image: opts.image,
+    containerId: fresh.id,
+    containerName: fresh.name,
+    previousContainerId: instance.containerId,
+    previousContainerName: instance.containerName,
+    previousImage: instance.image,
+    routeStatus,
+    routeError: null,
+    error: null,
+  });
+  await pruneContainers({ instanceId: instance.id, keep: [fresh.id, instance.containerId], rec }).catch(() => 0);
+  await closeDeployment({ rec, actor: opts.actor, action: "instance.redeploy", target });
+}

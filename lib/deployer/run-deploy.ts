@@ -1,0 +1,65 @@
+import { db } from "../db";
+import { ensureConsumerDns, removeConsumerDns } from "../dns/hooks";
+import { getRuntime } from "../docker";
+import { getSettings } from "../settings/get-settings";
+import type { Actor } from "../audit/record-event";
+import { instanceFqdn } from "../naming";
+import { bringUp } from "./bring-up";
+import { upstreamFor } from "./container-plan";
+import { closeDeployment, failureMessage, pruneContainers } from "./finish";
+import { ensureInstanceRoute, removeInstanceRoute } from "./instance-route";
+import type { DeploymentRecorder } from "./recorder";
+import { transitionInstance } from "./transition-instance";
+
+/**
+ * A deploy (SPEC §5): image → container → healthy → route → DNS → commit
+ * `running`. Anything that fails before the commit is undone in reverse
+ * order and the instance ends `failed` with the reason. A container that
+ * served before (a deploy from `stopped`/`failed`) is kept as the rollback target.
+ */
+export async function runDeploy(opts: { instanceId: string; rec: DeploymentRecorder; image: string; actor?: Actor; signal: AbortSignal }): Promise<void> {
+  const { rec, signal } = opts;
+  const settings = await getSettings();
+  const instance = await db.instance.findUniqueOrThrow({ where: { id: opts.instanceId } });
+  const fqdn = instanceFqdn(instance.subdomain, settings.baseDomain);
+  let containerId: string | null = null;
+  let routed = false;
+  let dnsTouched = false;
+  try {
+    const container = await bringUp({ rec, instance, image: opts.image, settings, signal });
+    containerId = container.id;
+    signal.throwIfAborted();
+    const upstream = upstreamFor(settings, container, instance.port);
+    const routeStatus = await rec.step("route", () => ensureInstanceRoute({ instance, upstream, settings }), (s) =>
+      s === "active" ? `${fqdn} → ${upstream.host}:${upstream.port}` : "no proxy provider configured: route not configured",
+    );
+    routed = routeStatus === "active";
+    signal.throwIfAborted();
+    dnsTouched = true;
+    const dns = await ensureConsumerDns({ consumer: { type: "instance", id: instance.id }, fqdn, settings });
+    await rec.note("dns", dns.status === "failed" ? "failed" : dns.status === "skipped" ? "skipped" : "succeeded", dns.error ?? (dns.status === "skipped" ? "wildcard DNS: nothing to do" : `${fqdn} synced`));
+    const old = instance.containerId;
+    if (old && old !== container.id) await getRuntime().stopContainer(old).catch(() => undefined);
+    await transitionInstance(instance.id, "deployed", {
+      image: opts.image,
+      containerId: container.id,
+      containerName: container.name,
+      previousContainerId: old ?? instance.previousContainerId,
+      previousContainerName: old ? instance.containerName : instance.previousContainerName,
+      previousImage: old ? instance.image : instance.previousImage,
+      routeStatus,
+      routeError: null,
+      error: null,
+    });
+    await pruneContainers({ instanceId: instance.id, keep: [container.id, old ?? instance.previousContainerId], rec }).catch(() => 0);
+    await closeDeployment({ rec, actor: opts.actor, action: "instance.deploy", target: `${instance.name} (${opts.image})` });
+  } catch (err) {
+    const failure = failureMessage(err, signal);
+    // Compensate in reverse order: DNS, route, container (bringUp already removed a container it could not make healthy).
+    if (dnsTouched && !instance.containerId) await removeConsumerDns({ consumer: { type: "instance", id: instance.id }, settings });
+    if (routed && !instance.containerId) await removeInstanceRoute({ instanceId: instance.id, settings }).catch(() => undefined);
+    if (containerId) await getRuntime().removeContainer(containerId).catch(() => undefined);
+    await transitionInstance(instance.id, "deploy_failed", { error: failure.message, ...(routed && !instance.containerId ? { routeStatus: "not_configured" } : {}) });
+    await closeDeployment({ rec, actor: opts.actor, action: "instance.deploy", target: `${instance.name} (${opts.image})`, error: failure });
+  }
+}

@@ -1,0 +1,45 @@
+import { z } from "zod";
+import { ZLabelSchema } from "../consumers/schemas";
+
+// Docker image reference (distribution/reference grammar): an optional
+// registry host[:port], lower-case path components, then :tag and/or @digest.
+const component = "[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*";
+const registry = "(?:(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)(?:\\.(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?))*(?::[0-9]+)?/)";
+const IMAGE_RE = new RegExp(`^${registry}?${component}(?:/${component})*(?::[\\w][\\w.-]{0,127})?(?:@[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,})?$`);
+
+export const ZImageSchema = z
+  .string()
+  .trim()
+  .min(1, "is required")
+  .max(255, "must be at most 255 characters")
+  .refine((v) => IMAGE_RE.test(v), { message: "must be an image reference such as nginx:1.27 or ghcr.io/org/app@sha256:…" });
+
+export const ZPortSchema = z.coerce.number({ message: "must be a number" }).int("must be a whole number").min(1, "must be between 1 and 65535").max(65535, "must be between 1 and 65535");
+
+const ZEnvKeySchema = z.string().trim().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be a variable name (letters, digits, underscore; not starting with a digit)").max(255);
+
+export const ZEnvEntrySchema = z.object({ key: ZEnvKeySchema, value: z.string().max(32_768), secret: z.boolean().default(false) }).strict();
+
+/** Either [{key, value, secret?}] or a plain {KEY: "value"} map. */
+export const ZEnvSchema = z
+  .union([z.array(ZEnvEntrySchema).max(200), z.record(ZEnvKeySchema, z.string().max(32_768))])
+  .transform((v) => (Array.isArray(v) ? v : Object.entries(v).map(([key, value]) => ({ key, value, secret: false }))))
+  .refine((list) => new Set(list.map((e) => e.key)).size === list.length, { message: "has a variable twice" });
+export type TEnvEntry = z.infer<typeof ZEnvEntrySchema>;
+
+export const RESTART_POLICIES = ["no", "always", "unless-stopped", "on-failure"] as const;
+
+export const ZCreateInstanceSchema = z
+  .object({
+    name: ZLabelSchema,
+    image: ZImageSchema,
+    port: ZPortSchema,
+    subdomain: ZLabelSchema.optional(),
+    env: ZEnvSchema.optional(),
+    healthPath: z.string().trim().regex(/^\/[\x21-\x7e]*$/, "must be a path starting with /").max(512).optional().nullable(),
+    restartPolicy: z.enum(RESTART_POLICIES).optional(),
+  })
+  .strict();
+export type TCreateInstance = z.infer<typeof ZCreateInstanceSchema>;
+
+export const ZRedeploySchema = z.object({ image: ZImageSchema.optional() }).strict();

@@ -1,0 +1,79 @@
+import { db } from "../db";
+import { ensureConsumerDns } from "../dns/hooks";
+import { getRuntime } from "../docker";
+import { waitHealthy } from "../docker/wait-healthy";
+import { AppError, errorMessage } from "../errors";
+import { recordEvent, type Actor } from "../audit/record-event";
+import { instanceFqdn } from "../naming";
+import { getSettings } from "../settings/get-settings";
+import { probeFor, upstreamFor } from "./container-plan";
+import { closeDeployment, failureMessage } from "./finish";
+import { findInstanceOrThrow, getInstance } from "./get-instance";
+import { ensureInstanceRoute } from "./instance-route";
+import { runJob } from "./jobs";
+import { DeploymentRecorder } from "./recorder";
+import { deployTimeouts } from "./timeouts";
+import { transitionInstance } from "./transition-instance";
+
+/** Stops the serving container; the route and record stay (the reconciler drops the record while stopped). */
+export async function stopInstance(opts: { actor: Actor; id: string }) {
+  const instance = await findInstanceOrThrow(opts.id);
+  await transitionInstance(instance.id, "stop");
+  try {
+    if (instance.containerId) await getRuntime().stopContainer(instance.containerId, deployTimeouts().stopSeconds);
+    await transitionInstance(instance.id, "stopped", { error: null });
+    await recordEvent({ actor: opts.actor, action: "instance.stop", target: instance.name, result: "ok" });
+  } catch (err) {
+    await transitionInstance(instance.id, "stop_failed", { error: `stop failed: ${errorMessage(err)}` });
+    await recordEvent({ actor: opts.actor, action: "instance.stop", target: instance.name, result: "error", message: errorMessage(err) });
+    throw err;
+  }
+  return getInstance(instance.id);
+}
+
+/** Starts the existing container again, waits for health, re-points the route (a host port can change on restart). */
+export async function startInstance(opts: { actor: Actor; id: string }) {
+  const instance = await findInstanceOrThrow(opts.id);
+  if (!instance.containerId || !(await getRuntime().inspectContainer(instance.containerId))) {
+    throw new AppError("CONFLICT", `instance ${instance.name} has no container to start: redeploy it instead`);
+  }
+  const rec = await DeploymentRecorder.open({ instanceId: instance.id, kind: "start", image: instance.image, actor: opts.actor.label });
+  try {
+    await transitionInstance(instance.id, "start", { error: null });
+  } catch (err) {
+    await rec.finish("failed", (err as Error).message);
+    throw err;
+  }
+  runJob(instance.id, rec.deploymentId, (signal) => runStart({ instanceId: instance.id, rec, actor: opts.actor, signal }));
+  return getInstance(instance.id);
+}
+
+export async function runStart(opts: { instanceId: string; rec: DeploymentRecorder; actor: Actor; signal: AbortSignal }) {
+  const { rec, signal } = opts;
+  const rt = getRuntime();
+  const settings = await getSettings();
+  const instance = await db.instance.findUniqueOrThrow({ where: { id: opts.instanceId } });
+  const id = instance.containerId!;
+  try {
+    await rec.step("start", () => rt.startContainer(id));
+    const info = await rt.inspectContainer(id);
+    if (!info) throw new AppError("CONFLICT", `container ${instance.containerName} disappeared`);
+    const healthy = await rec.step(
+      "health",
+      (progress) => waitHealthy({ runtime: rt, containerId: id, probe: probeFor(settings, info, instance), timeoutMs: deployTimeouts().healthMs, signal, onWaiting: progress }),
+      (r) => `healthy via ${r.via} after ${r.elapsedMs} ms`,
+    );
+    const upstream = upstreamFor(settings, healthy.container, instance.port);
+    const routeStatus = await rec.step("route", () => ensureInstanceRoute({ instance, upstream, settings }));
+    const fqdn = instanceFqdn(instance.subdomain, settings.baseDomain);
+    const dns = await ensureConsumerDns({ consumer: { type: "instance", id: instance.id }, fqdn, settings });
+    await rec.note("dns", dns.status === "failed" ? "failed" : dns.status === "skipped" ? "skipped" : "succeeded", dns.error ?? dns.status);
+    await transitionInstance(instance.id, "started", { routeStatus, routeError: null, error: null });
+    await closeDeployment({ rec, actor: opts.actor, action: "instance.start", target: instance.name });
+  } catch (err) {
+    const failure = failureMessage(err, signal);
+    await rt.stopContainer(id).catch(() => undefined);
+    await transitionInstance(instance.id, "start_failed", { error: `start failed: ${failure.message}` });
+    await closeDeployment({ rec, actor: opts.actor, action: "instance.start", target: instance.name, error: failure });
+  }
+}

@@ -1,0 +1,18 @@
+// Child process for the crash-recovery test: starts a deploy against the
+// test's database and Docker, prints "CREATED <instance id>" once the
+// container exists, then hangs until it is killed with SIGKILL.
+const { ensureStarted } = await import("../../lib/startup");
+await ensureStarted();
+const { db } = await import("../../lib/db");
+const { createInstance } = await import("../../lib/deployer/create-instance");
+const { SYSTEM_ACTOR } = await import("../../lib/audit/record-event");
+
+const [name, image] = process.argv.slice(2);
+const inst = await createInstance({ actor: SYSTEM_ACTOR, body: { name, image, port: 8080 } });
+for (;;) {
+  const dep = await db.deployment.findFirst({ where: { instanceId: inst.id } });
+  if (dep?.containerId) break;
+  await new Promise((r) => setTimeout(r, 50));
+}
+console.log(`CREATED ${inst.id}`);
+await new Promise(() => {});
