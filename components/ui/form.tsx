@@ -7,9 +7,10 @@ export { buttonClass, inputClass };
 
 
 export function Field({ label, name, error, hint, children }: { label: string; name: string; error?: string; hint?: React.ReactNode; children?: React.ReactNode }) {
+  // The <label> holds only its text, so the control's accessible name is exactly `label`.
   return (
-    <label className="block text-sm" htmlFor={name}>
-      <span className="font-medium text-slate-700">{label}</span>
+    <div className="block text-sm">
+      <label className="font-medium text-slate-700" htmlFor={name}>{label}</label>
       {children}
       {hint && !error && <span className="mt-1 block text-xs text-slate-500">{hint}</span>}
       {error && (
@@ -17,7 +18,7 @@ export function Field({ label, name, error, hint, children }: { label: string; n
           {error}
         </span>
       )}
-    </label>
+    </div>
   );
 }
 

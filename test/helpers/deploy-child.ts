@@ -7,8 +7,8 @@ const { db } = await import("../../lib/db");
 const { createInstance } = await import("../../lib/deployer/create-instance");
 const { SYSTEM_ACTOR } = await import("../../lib/audit/record-event");
 
-const [name, image] = process.argv.slice(2);
-const inst = await createInstance({ actor: SYSTEM_ACTOR, body: { name, image, port: 8080 } });
+const [instanceName, image] = process.argv.slice(2);
+const inst = await createInstance({ actor: SYSTEM_ACTOR, body: { name: instanceName, image, port: 8080 } });
 for (;;) {
   const dep = await db.deployment.findFirst({ where: { instanceId: inst.id } });
   if (dep?.containerId) break;
@@ -16,3 +16,4 @@ for (;;) {
 }
 console.log(`CREATED ${inst.id}`);
 await new Promise(() => {});
+export {};

@@ -1,0 +1,77 @@
+"use server";
+import { revalidatePath } from "next/cache";
+import { redirect } from "next/navigation";
+import { runAction, type ActionResult } from "@/lib/action";
+import { createInstance } from "@/lib/deployer/create-instance";
+import { redeployInstance } from "@/lib/deployer/redeploy-instance";
+import { rollbackInstance } from "@/lib/deployer/rollback-instance";
+import { startInstance, stopInstance } from "@/lib/deployer/stop-start-instance";
+import { removeInstance } from "@/lib/deployer/remove-instance";
+import { cancelDeployment } from "@/lib/deployer/cancel-deployment";
+
+/** "KEY=value" lines → env entries; blank lines and # comments are skipped. */
+function envLines(text: FormDataEntryValue | null, secret: boolean) {
+  return String(text ?? "")
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith("#"))
+    .map((l) => {
+      const i = l.indexOf("=");
+      return { key: i < 0 ? l : l.slice(0, i).trim(), value: i < 0 ? "" : l.slice(i + 1), secret };
+    });
+}
+
+export async function createInstanceAction(_prev: ActionResult | null, form: FormData): Promise<ActionResult<{ id: string }>> {
+  const str = (k: string) => {
+    const v = String(form.get(k) ?? "").trim();
+    return v === "" ? undefined : v;
+  };
+  const body = {
+    name: str("name") ?? "",
+    image: str("image") ?? "",
+    port: str("port") ?? "",
+    subdomain: str("subdomain"),
+    healthPath: str("healthPath"),
+    restartPolicy: str("restartPolicy"),
+    env: [...envLines(form.get("env"), false), ...envLines(form.get("secretEnv"), true)],
+  };
+  const res = await runAction({ role: "admin", action: "instance.create", message: "Deploy started." }, async (actor) => ({ id: (await createInstance({ actor, body })).id }));
+  if (res.ok) revalidatePath("/instances");
+  return res;
+}
+
+type Op = "redeploy" | "rollback" | "stop" | "start" | "remove" | "cancel";
+const MESSAGES: Record<Op, string> = {
+  redeploy: "Redeploy started.",
+  rollback: "Rollback started.",
+  stop: "Stopped.",
+  start: "Start requested.",
+  remove: "Instance removed.",
+  cancel: "Cancel requested.",
+};
+
+export async function instanceAction(_prev: ActionResult | null, form: FormData): Promise<ActionResult> {
+  const id = String(form.get("id"));
+  const op = String(form.get("op")) as Op;
+  const image = String(form.get("image") ?? "").trim();
+  const res = await runAction({ role: "admin", action: `instance.${op}`, message: MESSAGES[op] }, async (actor) => {
+    switch (op) {
+      case "redeploy":
+        return redeployInstance({ actor, id, body: image ? { image } : {} });
+      case "rollback":
+        return rollbackInstance({ actor, id });
+      case "stop":
+        return stopInstance({ actor, id });
+      case "start":
+        return startInstance({ actor, id });
+      case "remove":
+        return removeInstance({ actor, id });
+      case "cancel":
+        return cancelDeployment({ actor, id });
+    }
+  });
+  revalidatePath("/instances");
+  // The detail page of a removed instance would 404: leave it.
+  if (res.ok && op === "remove") redirect("/instances");
+  return res;
+}

@@ -1,0 +1,49 @@
+"use client";
+import { useRouter } from "next/navigation";
+import { useActionState, useEffect, useState } from "react";
+import { Field, FormStatus, SubmitButton, TextField } from "@/components/ui/form";
+import { inputClass } from "@/components/ui/styles";
+import { createInstanceAction } from "../actions";
+
+export function NewInstanceForm({ baseDomain }: { baseDomain: string }) {
+  const router = useRouter();
+  const [state, action] = useActionState(createInstanceAction, null);
+  const [name, setName] = useState("");
+  const [sub, setSub] = useState("");
+  useEffect(() => {
+    if (state?.ok) router.push(`/instances/${state.data.id}`);
+  }, [state, router]);
+  const fe = state && !state.ok ? state.fieldErrors : undefined;
+  const envError = fe && Object.entries(fe).find(([k]) => k.startsWith("env"))?.[1];
+  return (
+    <form action={action} className="grid max-w-3xl gap-4 rounded-lg border border-slate-200 bg-white p-6 shadow-sm sm:grid-cols-2" aria-label="New instance">
+      <Field label="Name" name="name" error={fe?.name} hint="Lower-case letters, digits and hyphens">
+        <input id="name" name="name" value={name} onChange={(e) => setName(e.target.value)} className={inputClass} required />
+      </Field>
+      <TextField label="Image" name="image" placeholder="nginx:1.27" error={fe?.image} required />
+      <TextField label="Container port" name="port" type="number" placeholder="80" error={fe?.port} required />
+      <Field label="Subdomain" name="subdomain" error={fe?.subdomain} hint={`${sub || name || "name"}.${baseDomain}`}>
+        <input id="subdomain" name="subdomain" value={sub} onChange={(e) => setSub(e.target.value)} placeholder={name || "defaults to the name"} className={inputClass} />
+      </Field>
+      <TextField label="Health path (optional)" name="healthPath" placeholder="/healthz" error={fe?.healthPath} hint="Probed over HTTP when the image has no HEALTHCHECK" />
+      <Field label="Restart policy" name="restartPolicy" error={fe?.restartPolicy}>
+        <select id="restartPolicy" name="restartPolicy" defaultValue="unless-stopped" className={inputClass}>
+          <option value="unless-stopped">unless-stopped</option>
+          <option value="always">always</option>
+          <option value="on-failure">on-failure</option>
+          <option value="no">no</option>
+        </select>
+      </Field>
+      <Field label="Environment (KEY=value per line)" name="env" error={envError}>
+        <textarea id="env" name="env" rows={4} className={`${inputClass} font-mono`} placeholder={"LOG_LEVEL=info"} />
+      </Field>
+      <Field label="Secret environment (KEY=value per line)" name="secretEnv" hint="Encrypted at rest, never shown again">
+        <textarea id="secretEnv" name="secretEnv" rows={4} className={`${inputClass} font-mono`} placeholder={"DATABASE_PASSWORD=…"} />
+      </Field>
+      <div className="flex items-center gap-3 sm:col-span-2">
+        <SubmitButton pendingText="Starting deploy…">Deploy</SubmitButton>
+        <FormStatus state={state} />
+      </div>
+    </form>
+  );
+}

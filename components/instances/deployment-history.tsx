@@ -1,0 +1,39 @@
+"use client";
+import { Badge } from "@/components/ui/badge";
+import type { TDeployment } from "./use-instance";
+
+function duration(a: string, b: string | null): string {
+  if (!b) return "…";
+  const ms = new Date(b).getTime() - new Date(a).getTime();
+  return ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`;
+}
+
+/** Each deployment with its steps, newest first; the running one updates live. */
+export function DeploymentHistory({ deployments }: { deployments: TDeployment[] }) {
+  if (deployments.length === 0) return <p className="text-sm text-slate-500">No deployments yet.</p>;
+  return (
+    <ol className="space-y-4" data-testid="deployments">
+      {deployments.map((d) => (
+        <li key={d.id} className="rounded-md border border-slate-100 p-3">
+          <div className="flex flex-wrap items-center gap-2 text-sm">
+            <Badge>{d.status}</Badge>
+            <span className="font-medium">{d.kind}</span>
+            <span className="font-mono text-xs">{d.image}</span>
+            <span className="text-xs text-slate-500">{new Date(d.startedAt).toLocaleString()} · {duration(d.startedAt, d.finishedAt)}{d.actor && ` · ${d.actor}`}</span>
+          </div>
+          {d.error && <p className="mt-1 whitespace-pre-wrap text-xs text-rose-700">{d.error}</p>}
+          <ul className="mt-2 space-y-1 text-xs" data-testid="deployment-steps">
+            {d.steps.map((s) => (
+              <li key={s.id} className="grid grid-cols-[6rem_5.5rem_1fr_4rem] gap-2">
+                <span className="font-medium">{s.name}</span>
+                <span><Badge>{s.status}</Badge></span>
+                <span className="whitespace-pre-wrap text-slate-600">{s.message}</span>
+                <span className="text-right text-slate-400">{duration(s.startedAt, s.finishedAt)}</span>
+              </li>
+            ))}
+          </ul>
+        </li>
+      ))}
+    </ol>
+  );
+}

@@ -1,0 +1,48 @@
+"use client";
+import { useRouter } from "next/navigation";
+import { useEffect } from "react";
+import { Badge } from "@/components/ui/badge";
+import { Card, PageHeader } from "@/components/ui/card";
+import { InstanceActions } from "./instance-actions";
+import { DeploymentHistory } from "./deployment-history";
+import { LogViewer } from "./log-viewer";
+import { isBusyStatus, useDeployments, useInstance, type TInstanceDetail } from "./use-instance";
+
+export function InstanceDetail({ initial, canEdit }: { initial: TInstanceDetail; canEdit: boolean }) {
+  const router = useRouter();
+  const { data: inst, error } = useInstance(initial.id, initial);
+  const busy = isBusyStatus(inst.status);
+  const { data: deployments } = useDeployments(inst.id, busy);
+  useEffect(() => {
+    if (error?.message.includes("not found")) router.push("/instances");
+  }, [error, router]);
+  return (
+    <>
+      <PageHeader title={inst.name} description={inst.fqdn} actions={<Badge>{inst.status}</Badge>} />
+      {inst.error && (
+        <div role="alert" className="mb-4 whitespace-pre-wrap rounded-md border border-rose-200 bg-rose-50 p-3 text-sm text-rose-800" data-testid="instance-error">
+          {inst.error}
+        </div>
+      )}
+      <div className="grid gap-6 lg:grid-cols-3">
+        <Card title="Details" className="lg:col-span-2">
+          <dl className="grid grid-cols-[9rem_1fr] gap-y-2 text-sm">
+            <dt className="text-slate-500">Status</dt><dd data-testid="instance-status"><Badge>{inst.status}</Badge></dd>
+            <dt className="text-slate-500">Image</dt><dd className="font-mono text-xs">{inst.image}</dd>
+            <dt className="text-slate-500">Address</dt><dd><a className="text-sky-700 underline" href={`http://${inst.fqdn}`} target="_blank" rel="noreferrer">{inst.fqdn}</a></dd>
+            <dt className="text-slate-500">Container port</dt><dd>{inst.port}</dd>
+            <dt className="text-slate-500">Route</dt><dd><Badge>{inst.route.status}</Badge>{inst.route.error && <span className="ml-2 text-xs text-rose-700">{inst.route.error}</span>}</dd>
+            <dt className="text-slate-500">DNS</dt><dd><Badge>{inst.dns.status}</Badge>{"error" in inst.dns && inst.dns.error && <span className="ml-2 text-xs text-rose-700">{String(inst.dns.error)}</span>}</dd>
+            <dt className="text-slate-500">Container</dt><dd className="font-mono text-xs">{inst.containerName ?? "—"}</dd>
+            <dt className="text-slate-500">Rollback target</dt><dd className="font-mono text-xs">{inst.rollback ? `${inst.rollback.image} (${inst.rollback.containerName})` : "—"}</dd>
+            <dt className="text-slate-500">Environment</dt>
+            <dd className="font-mono text-xs">{inst.env.length === 0 ? "—" : inst.env.map((e) => <div key={e.key}>{e.key}={e.secret ? "•••••• (secret)" : e.value}</div>)}</dd>
+          </dl>
+        </Card>
+        <Card title="Actions">{canEdit ? <InstanceActions instance={inst} /> : <p className="text-sm text-slate-500">Read-only: your role is viewer.</p>}</Card>
+      </div>
+      <Card title="Deployments" className="mt-6"><DeploymentHistory deployments={deployments ?? []} /></Card>
+      <Card title="Container logs" className="mt-6">{inst.containerId ? <LogViewer instanceId={inst.id} key={inst.containerId} /> : <p className="text-sm text-slate-500">No container yet.</p>}</Card>
+    </>
+  );
+}

@@ -1,0 +1,31 @@
+"use client";
+import Link from "next/link";
+import { Badge } from "@/components/ui/badge";
+import type { TInstanceView } from "@/lib/deployer/list-instances";
+import { useInstances } from "./use-instance";
+
+export function InstancesTable({ initial }: { initial: TInstanceView[] }) {
+  const { data } = useInstances(initial);
+  return (
+    <table className="w-full rounded-lg bg-white text-left text-sm shadow-sm" data-testid="instances-table">
+      <thead className="text-xs uppercase text-slate-500">
+        <tr><th className="px-4 py-2">Name</th><th>Image</th><th>Address</th><th>Status</th><th>Route</th><th>DNS</th></tr>
+      </thead>
+      <tbody>
+        {data.map((i) => (
+          <tr key={i.id} className="border-t border-slate-100 align-top" data-instance={i.name}>
+            <td className="px-4 py-2 font-medium"><Link href={`/instances/${i.id}`} className="text-sky-700 underline">{i.name}</Link></td>
+            <td className="font-mono text-xs">{i.image}</td>
+            <td><a href={`http://${i.fqdn}`} className="text-sky-700 underline" target="_blank" rel="noreferrer">{i.fqdn}</a></td>
+            <td>
+              <Badge>{i.status}</Badge>
+              {i.error && <div className="max-w-xs truncate text-xs text-rose-700" title={i.error}>{i.error}</div>}
+            </td>
+            <td><Badge>{i.route.status}</Badge></td>
+            <td><Badge>{i.dns.status}</Badge></td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}

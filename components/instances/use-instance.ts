@@ -1,0 +1,60 @@
+"use client";
+import { useQuery } from "@tanstack/react-query";
+import type { TInstanceView } from "@/lib/deployer/list-instances";
+
+const BUSY = new Set(["deploying", "redeploying", "rolling_back", "stopping", "starting", "removing"]);
+export const isBusyStatus = (s: string) => BUSY.has(s);
+
+async function getJson<T>(url: string): Promise<T> {
+  const res = await fetch(url, { cache: "no-store" });
+  if (!res.ok) throw new Error(((await res.json().catch(() => null)) as { error?: { message?: string } } | null)?.error?.message ?? `HTTP ${res.status}`);
+  return (await res.json()) as T;
+}
+
+/** Live instance list: polls faster while any instance is busy. */
+export function useInstances(initial: TInstanceView[]) {
+  return useQuery({
+    queryKey: ["instances"],
+    queryFn: async () => (await getJson<{ instances: TInstanceView[] }>("/api/instances")).instances,
+    initialData: initial,
+    refetchInterval: (q) => ((q.state.data ?? []).some((i) => isBusyStatus(i.status)) ? 1000 : 5000),
+  });
+}
+
+export type TInstanceDetail = TInstanceView & {
+  env: { key: string; value?: string; secret: boolean }[];
+  containerId: string | null;
+  containerName: string | null;
+  rollback: { containerName: string | null; image: string | null } | null;
+};
+
+export type TDeployment = {
+  id: string;
+  kind: string;
+  image: string;
+  status: string;
+  error: string | null;
+  actor: string | null;
+  startedAt: string;
+  finishedAt: string | null;
+  containerName: string | null;
+  steps: { id: string; name: string; status: string; message: string | null; startedAt: string; finishedAt: string | null }[];
+};
+
+export function useInstance(id: string, initial: TInstanceDetail) {
+  return useQuery({
+    queryKey: ["instance", id],
+    queryFn: () => getJson<TInstanceDetail>(`/api/instances/${id}`),
+    initialData: initial,
+    refetchInterval: (q) => (q.state.data && isBusyStatus(q.state.data.status) ? 1000 : 4000),
+    retry: false,
+  });
+}
+
+export function useDeployments(id: string, busy: boolean) {
+  return useQuery({
+    queryKey: ["deployments", id],
+    queryFn: async () => (await getJson<{ deployments: TDeployment[] }>(`/api/instances/${id}/deployments`)).deployments,
+    refetchInterval: busy ? 1000 : 5000,
+  });
+}
