@@ -18,7 +18,8 @@ export function fieldErrors(error: z.ZodError): Record<string, string> {
 
 /** Parses input or throws AppError(VALIDATION) whose message and `field` name the first bad field. */
 export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.infer<S> {
-  const parsed = schema.safeParse(input);
+  // reportInput: zod 4 omits the rejected value otherwise, and "wrong type" would read as "is required".
+  const parsed = schema.safeParse(input, { reportInput: true });
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0];
   let field = issuePath(issue);

@@ -1,0 +1,62 @@
+"use server";
+import { revalidatePath } from "next/cache";
+import { runAction, type ActionResult } from "@/lib/action";
+import { createProxy } from "@/lib/proxies/create-proxy";
+import { deleteProxy } from "@/lib/proxies/delete-proxy";
+import { updateProxy } from "@/lib/proxies/update-proxy";
+
+export interface ProxyFormValues {
+  domain: string;
+  upstream: string;
+  websockets: boolean;
+  forceTls: boolean;
+}
+
+/** The action result plus what was submitted: React resets a form after its action, and a refused form must keep the operator's input. */
+export type ProxyFormState = (ActionResult<{ id: string; domain: string }> & { values?: ProxyFormValues }) | null;
+
+function formValues(form: FormData): ProxyFormValues {
+  const text = (k: string) => (typeof form.get(k) === "string" ? String(form.get(k)).trim() : "");
+  return { domain: text("domain"), upstream: text("upstream"), websockets: form.get("websockets") === "on", forceTls: form.get("forceTls") === "on" };
+}
+
+/** Blank text fields are left out so the schema answers "is required" rather than a format error. */
+function body(v: ProxyFormValues): Record<string, unknown> {
+  return { ...(v.domain ? { domain: v.domain } : {}), ...(v.upstream ? { upstream: v.upstream } : {}), websockets: v.websockets, forceTls: v.forceTls };
+}
+
+function refresh() {
+  // "layout" also refreshes /proxies/[id], where the edit form lives.
+  revalidatePath("/proxies", "layout");
+}
+
+export async function createProxyAction(_prev: ProxyFormState, form: FormData): Promise<ProxyFormState> {
+  const values = formValues(form);
+  const res = await runAction({ role: "admin", action: "proxy.create" }, async (actor) => {
+    const p = await createProxy({ actor, body: body(values) });
+    return { id: p.id, domain: p.domain };
+  });
+  if (!res.ok) return { ...res, values };
+  refresh();
+  return { ...res, message: `Proxy ${res.data.domain} created.` };
+}
+
+export async function updateProxyAction(_prev: ProxyFormState, form: FormData): Promise<ProxyFormState> {
+  const values = formValues(form);
+  const id = String(form.get("id") ?? "");
+  const res = await runAction({ role: "admin", action: "proxy.update" }, async (actor) => {
+    const p = await updateProxy({ actor, id, body: body(values) });
+    return { id: p.id, domain: p.domain };
+  });
+  if (!res.ok) return { ...res, values };
+  refresh();
+  return { ...res, values, message: `Proxy ${res.data.domain} updated.` };
+}
+
+export async function deleteProxyAction(_prev: ActionResult | null, form: FormData): Promise<ActionResult> {
+  const id = String(form.get("id") ?? "");
+  const domain = String(form.get("domain") ?? id);
+  const res = await runAction({ role: "admin", action: "proxy.delete", message: `Proxy ${domain} deleted.` }, (actor) => deleteProxy({ actor, id }));
+  if (res.ok) refresh();
+  return res;
+}

@@ -1,0 +1,113 @@
+"use client";
+import Link from "next/link";
+import { useActionState, useState } from "react";
+import { Badge } from "@/components/ui/badge";
+import { EmptyState } from "@/components/ui/card";
+import { FormStatus, SubmitButton } from "@/components/ui/form";
+import { buttonClass } from "@/components/ui/styles";
+import type { ActionResult } from "@/lib/action";
+import { deleteProxyAction } from "./actions";
+
+export interface ProxyRow {
+  id: string;
+  domain: string;
+  upstream: string;
+  websockets: boolean;
+  forceTls: boolean;
+  route: { status: string; error?: string };
+  dns: { status: string; error?: string };
+}
+
+function DeleteProxyButton({ id, domain, onDeleted }: { id: string; domain: string; onDeleted: (message: string) => void }) {
+  // The row disappears with its own state once the delete succeeds, so the success text is reported to the table.
+  const [state, action] = useActionState(async (prev: ActionResult | null, form: FormData) => {
+    const res = await deleteProxyAction(prev, form);
+    if (res.ok) onDeleted(res.message ?? `Proxy ${domain} deleted.`);
+    return res;
+  }, null);
+  return (
+    <form
+      action={action}
+      onSubmit={(e) => {
+        if (!confirm(`Delete the proxy for ${domain}? Its route and DNS record are removed.`)) e.preventDefault();
+      }}
+      className="flex flex-col items-end gap-1"
+      aria-label={`Delete proxy ${domain}`}
+    >
+      <input type="hidden" name="id" value={id} />
+      <input type="hidden" name="domain" value={domain} />
+      <SubmitButton variant="danger" pendingText="Deleting…">Delete</SubmitButton>
+      {state && !state.ok && <FormStatus state={state} />}
+    </form>
+  );
+}
+
+function StatusCell({ status, error }: { status: string; error?: string }) {
+  return (
+    <div className="space-y-1">
+      <Badge>{status}</Badge>
+      {error && <p className="max-w-xs break-words text-xs text-rose-700">{error}</p>}
+    </div>
+  );
+}
+
+/** Stays mounted when the last proxy is deleted, so the success notice survives the empty state. */
+export function ProxyTable({ proxies, canEdit }: { proxies: ProxyRow[]; canEdit: boolean }) {
+  const [notice, setNotice] = useState<string | null>(null);
+  return (
+    <div className="space-y-3">
+      {notice && (
+        <p role="status" className="text-sm text-emerald-700">
+          {notice}
+        </p>
+      )}
+      {proxies.length === 0 ? (
+        <EmptyState title="No standalone proxies yet">Standalone proxies route a domain to an upstream such as http://192.0.2.10:8080.</EmptyState>
+      ) : (
+      <table className="w-full rounded-lg bg-white text-left text-sm shadow-sm" aria-label="Standalone proxies">
+        <thead className="text-xs uppercase text-slate-500">
+          <tr>
+            <th className="px-4 py-2">Domain</th>
+            <th>Upstream</th>
+            <th>Route</th>
+            <th>DNS</th>
+            <th>Options</th>
+            {canEdit && <th className="px-4 text-right">Actions</th>}
+          </tr>
+        </thead>
+        <tbody>
+          {proxies.map((p) => (
+            <tr key={p.id} className="border-t border-slate-100 align-top" data-testid="proxy-row">
+              <td className="px-4 py-2 font-medium">
+                <Link href={`/proxies/${p.id}`} className="hover:underline">
+                  {p.domain}
+                </Link>
+              </td>
+              <td className="py-2 font-mono text-xs">{p.upstream}</td>
+              <td className="py-2" data-testid="route-status">
+                <StatusCell {...p.route} />
+              </td>
+              <td className="py-2" data-testid="dns-status">
+                <StatusCell {...p.dns} />
+              </td>
+              <td className="py-2 text-xs text-slate-600">
+                {[p.websockets && "WebSockets", p.forceTls && "Force TLS"].filter(Boolean).join(", ") || "—"}
+              </td>
+              {canEdit && (
+                <td className="px-4 py-2">
+                  <div className="flex items-start justify-end gap-2">
+                    <Link href={`/proxies/${p.id}`} className={buttonClass("secondary")} aria-label={`Edit proxy ${p.domain}`}>
+                      Edit
+                    </Link>
+                    <DeleteProxyButton id={p.id} domain={p.domain} onDeleted={setNotice} />
+                  </div>
+                </td>
+              )}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,30 @@
+import type { StandaloneProxy } from "../generated/prisma/client";
+
+type LedgerRow = { fqdn: string; consumerId: string; status: string; lastError?: string | null };
+
+/**
+ * The ledger row to show for a proxy. After a domain change whose old record
+ * could not be deleted, the consumer has two rows; the current domain's is
+ * the one that says whether the proxy resolves.
+ */
+export function pickDnsRow<R extends LedgerRow>(rows: R[], p: { id: string; domain: string }): R | undefined {
+  const own = rows.filter((r) => r.consumerId === p.id);
+  return own.find((r) => r.fqdn === p.domain) ?? own[0];
+}
+
+/** The API shape of a standalone proxy (SPEC §10), shared by the REST API and the pages. */
+export function presentProxy(p: StandaloneProxy, dns: LedgerRow | null | undefined, dnsMode: string) {
+  return {
+    id: p.id,
+    domain: p.domain,
+    upstream: p.upstream,
+    websockets: p.websockets,
+    forceTls: p.forceTls,
+    route: { status: p.routeStatus, ...(p.routeError ? { error: p.routeError } : {}) },
+    // No ledger row: in wildcard mode the wildcard record covers the domain; otherwise nothing exists yet.
+    dns: dns ? { status: dns.status, ...(dns.lastError ? { error: dns.lastError } : {}) } : { status: dnsMode === "wildcard" ? "wildcard" : "none" },
+    createdAt: p.createdAt,
+    updatedAt: p.updatedAt,
+  };
+}
+export type TProxyView = ReturnType<typeof presentProxy>;
