@@ -1,6 +1,7 @@
 // Everything a server process starts with. Modules that need a start-up step
-// are imported here so their onStarted() hooks are registered before
-// startServer() runs them.
+// are imported here so their onStarted() hooks are registered (in this order)
+// before startServer() runs them: crash recovery first, then the scheduler.
 import "./deployer/register";
+import "./reconcile/register";
 
 export { startServer } from "./startup";

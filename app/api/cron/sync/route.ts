@@ -1,0 +1,16 @@
+import { errorResponse, jsonError } from "@/lib/http";
+import { verifyCronSecret } from "@/lib/reconcile/cron-auth";
+import { runSync } from "@/lib/reconcile/run-sync";
+
+export const dynamic = "force-dynamic";
+export const maxDuration = 300;
+
+// Vercel-style cron (vercel.json): GET with Authorization: Bearer $CRON_SECRET.
+export async function GET(req: Request) {
+  if (!verifyCronSecret(req.headers.get("authorization"))) return jsonError("UNAUTHORIZED", "Missing or wrong cron secret", 401);
+  try {
+    return Response.json(await runSync({ trigger: "cron", actor: { kind: "cron", label: "cron", role: "admin" } }));
+  } catch (err) {
+    return errorResponse(err);
+  }
+}

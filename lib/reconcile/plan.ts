@@ -1,0 +1,136 @@
+import { normalizeFqdn, isWharfMarker } from "../naming";
+import { normalizeContent } from "../dns/content";
+import type { DesiredRecord, ProviderRecord } from "../dns/types";
+import type { ExpectedRecord } from "./expected-records";
+
+// The reconciliation plan (SPEC §9): a pure function from what should exist
+// (expected), what the provider shows, and what Wharf owns (the ledger) to
+// the changes that make them agree. Never touches a record that is not in
+// the ledger or (where the provider has markers) lacks Wharf's marker.
+
+export interface LedgerEntry {
+  fqdn: string;
+  type: string;
+  content: string;
+  providerRecordId: string | null;
+  consumerType: string;
+  consumerId: string;
+  status: string;
+}
+
+export interface PlanOptions {
+  ttl: number;
+  proxied?: boolean;
+  /** False for AdGuard Home: the ledger alone decides ownership. */
+  hasMarkers: boolean;
+  /** False when listing consumers failed: nothing may be deleted then. */
+  consumersListed: boolean;
+  force?: boolean;
+  /** Deleting more than this share of owned records (and more than minDeletes) needs force. */
+  maxDeleteRatio?: number;
+  minDeletes?: number;
+}
+
+type Consumer = { consumerType: string; consumerId: string };
+export type PlanCreate = { fqdn: string; record: DesiredRecord } & Consumer;
+export type PlanUpdate = { fqdn: string; id: string; from: string; record: DesiredRecord } & Consumer;
+export type PlanDelete = { fqdn: string; id: string; type: string; content: string; reason: "consumer-gone" | "duplicate" | "wrong-type" };
+export type PlanSynced = { fqdn: string; id: string; record: ProviderRecord } & Consumer;
+export type PlanForeign = { fqdn: string; type: string; content: string; id: string; reason: "conflict" | "unowned-marker" | "unmarked-ledger" };
+export type PlanForget = { fqdn: string; reason: string };
+
+export interface Plan {
+  creates: PlanCreate[];
+  updates: PlanUpdate[];
+  deletes: PlanDelete[];
+  alreadySynced: PlanSynced[];
+  foreign: PlanForeign[];
+  /** Ledger rows whose record is already gone and whose consumer is gone: drop the row, no API call. */
+  forget: PlanForget[];
+  /** Deletes held back by a safety rule, with the reason. */
+  blocked: { deletes: PlanDelete[]; reason: string } | null;
+}
+
+const key = (fqdn: string, type: string) => `${normalizeFqdn(fqdn)}|${type.toUpperCase()}`;
+
+export function planReconcile(expected: ExpectedRecord[], provider: ProviderRecord[], ledger: LedgerEntry[], opts: PlanOptions): Plan {
+  const plan: Plan = { creates: [], updates: [], deletes: [], alreadySynced: [], foreign: [], forget: [], blocked: null };
+  const ledgerByName = new Map(ledger.map((l) => [normalizeFqdn(l.fqdn), l]));
+  const atName = new Map<string, ProviderRecord[]>();
+  for (const r of provider) {
+    const name = normalizeFqdn(r.fqdn);
+    atName.set(name, [...(atName.get(name) ?? []), { ...r, fqdn: name }]);
+  }
+  // Ours = in the ledger (by name) and, where markers exist, carrying one.
+  const owned = (r: ProviderRecord) => ledgerByName.has(r.fqdn) && (!opts.hasMarkers || isWharfMarker(r.marker));
+  const expectedByName = new Map<string, ExpectedRecord>();
+  for (const e of expected) expectedByName.set(normalizeFqdn(e.fqdn), e);
+
+  for (const [name, e] of expectedByName) {
+    const want: DesiredRecord = { fqdn: name, type: e.type, content: e.content, ttl: opts.ttl, proxied: opts.proxied, marker: e.marker };
+    const consumer = { consumerType: e.consumerType, consumerId: e.consumerId };
+    const records = atName.get(name) ?? [];
+    // With markers, a record carrying exactly this consumer's marker is ours even if its ledger row was lost (it is adopted).
+    const mine = records.filter((r) => (opts.hasMarkers ? r.marker === e.marker || (isWharfMarker(r.marker) && ledgerByName.has(name)) : ledgerByName.has(name)));
+    const others = records.filter((r) => !mine.includes(r));
+    // A foreign record at the name blocks us when it would collide (same type, or any CNAME involvement).
+    // (A record marked by another Wharf consumer is foreign too: not ours to change.)
+    const blocking = others.filter((r) => r.type.toUpperCase() === e.type || r.type.toUpperCase() === "CNAME" || e.type === "CNAME");
+    if (blocking.length) {
+      for (const r of blocking) plan.foreign.push({ fqdn: name, type: r.type, content: r.content, id: r.id, reason: isWharfMarker(r.marker) ? "unowned-marker" : "conflict" });
+      continue;
+    }
+    const sameType = mine.filter((r) => r.type.toUpperCase() === e.type);
+    for (const r of mine.filter((r) => r.type.toUpperCase() !== e.type)) plan.deletes.push({ fqdn: name, id: r.id, type: r.type, content: r.content, reason: "wrong-type" });
+    if (!sameType.length) {
+      plan.creates.push({ fqdn: name, record: want, ...consumer });
+      continue;
+    }
+    // Keep the best match, delete duplicates.
+    const keep = sameType.find((r) => normalizeContent(e.type, r.content) === normalizeContent(e.type, e.content)) ?? sameType[0];
+    for (const r of sameType) if (r !== keep) plan.deletes.push({ fqdn: name, id: r.id, type: r.type, content: r.content, reason: "duplicate" });
+    if (differs(keep, want)) plan.updates.push({ fqdn: name, id: keep.id, from: keep.content, record: want, ...consumer });
+    else plan.alreadySynced.push({ fqdn: name, id: keep.id, record: keep, ...consumer });
+  }
+
+  // Ledger records whose consumer is gone.
+  for (const l of ledger) {
+    const name = normalizeFqdn(l.fqdn);
+    if (expectedByName.has(name)) continue;
+    const records = atName.get(name) ?? [];
+    const ours = records.filter(owned);
+    for (const r of records.filter((r) => !owned(r))) plan.foreign.push({ fqdn: name, type: r.type, content: r.content, id: r.id, reason: "unmarked-ledger" });
+    if (!ours.length) plan.forget.push({ fqdn: name, reason: "record already gone" });
+    for (const r of ours) plan.deletes.push({ fqdn: name, id: r.id, type: r.type, content: r.content, reason: "consumer-gone" });
+  }
+
+  applySafety(plan, provider.filter(owned).length, opts);
+  return plan;
+}
+
+/** TTL 1 means "automatic" (Cloudflare echoes it for proxied records): not drift. */
+function differs(have: ProviderRecord, want: DesiredRecord): boolean {
+  if (normalizeContent(want.type, have.content) !== normalizeContent(want.type, want.content)) return true;
+  if (want.proxied !== undefined && have.proxied !== undefined && have.proxied !== want.proxied) return true;
+  if (have.ttl !== undefined && have.ttl !== 1 && !have.proxied && have.ttl !== want.ttl) return true;
+  return false;
+}
+
+function applySafety(plan: Plan, ownedCount: number, opts: PlanOptions) {
+  const consumerGone = plan.deletes.filter((d) => d.reason === "consumer-gone");
+  if (!opts.consumersListed && plan.deletes.length) {
+    plan.blocked = { deletes: plan.deletes, reason: "listing consumers failed: nothing is deleted" };
+    plan.deletes = [];
+    plan.forget = [];
+    return;
+  }
+  const ratio = opts.maxDeleteRatio ?? 0.3;
+  const min = opts.minDeletes ?? 10;
+  if (!opts.force && consumerGone.length > min && consumerGone.length > ratio * ownedCount) {
+    plan.blocked = {
+      deletes: consumerGone,
+      reason: `would delete ${consumerGone.length} of ${ownedCount} owned records (more than ${Math.round(ratio * 100)}% and more than ${min}): run with force to allow`,
+    };
+    plan.deletes = plan.deletes.filter((d) => d.reason !== "consumer-gone");
+  }
+}

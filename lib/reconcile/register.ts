@@ -1,0 +1,6 @@
+import { onStarted } from "../startup";
+import { startScheduler } from "./scheduler";
+
+onStarted("sync scheduler", async () => {
+  startScheduler();
+});

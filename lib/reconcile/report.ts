@@ -1,0 +1,42 @@
+// The sync report (SPEC §9).
+export type ReportAction = "create" | "update" | "delete" | "synced" | "foreign" | "forget" | "blocked" | "restart" | "route" | "orphan";
+
+export interface ReportLine {
+  kind: "dns" | "container" | "route";
+  name: string;
+  action: ReportAction;
+  status: "ok" | "failed" | "planned" | "skipped";
+  message?: string;
+}
+
+export interface OrphanContainer {
+  id: string;
+  name: string;
+  instanceId: string | null;
+  state: string;
+}
+
+export interface OrphanRoute {
+  id: string;
+  hosts: string[];
+}
+
+export interface SyncReport {
+  id: string;
+  trigger: string;
+  mode: "wildcard" | "managed";
+  created: number;
+  updated: number;
+  deleted: number;
+  alreadySynced: number;
+  failed: number;
+  foreign: number;
+  dryRun: boolean;
+  durationMs: number;
+  apiCalls: number;
+  blocked: string | null;
+  containers: { restarted: number; failed: number };
+  routes: { repaired: number; failed: number };
+  orphans: { containers: OrphanContainer[]; routes: OrphanRoute[] };
+  lines: ReportLine[];
+}
