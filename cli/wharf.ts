@@ -1,0 +1,109 @@
+// Wharf's command line, over the same library code as the web app:
+//   npm run wharf -- <command> [options]
+// Exit codes: 0 ok, 1 failed, 2 usage, 3 conflict (e.g. a sync is running), 4 not found.
+import { parseArgs } from "node:util";
+import { ensureStarted } from "../lib/startup";
+import { isAppError, errorMessage } from "../lib/errors";
+import type { Actor } from "../lib/audit/record-event";
+
+const USAGE = `usage: npm run wharf -- <command>
+
+  dns list [--json]                 records in the ledger (and expected names in wildcard mode)
+  dns add <fqdn>                    ensure the record of the instance/proxy using <fqdn> now
+  dns delete <fqdn>                 delete a record Wharf created (provider, then ledger)
+  dns sync [--dry-run] [--force]    reconcile now (--force allows a large delete)
+  token create --name <name> [--role admin|viewer]
+  user create --email <email> [--password <pw>] [--role admin|viewer]
+                                    (the password can also come from WHARF_PASSWORD)`;
+
+const actor: Actor = { kind: "cli", label: `cli:${process.env.USER ?? "local"}`, role: "admin" };
+
+class UsageError extends Error {}
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      json: { type: "boolean" }, "dry-run": { type: "boolean" }, force: { type: "boolean" },
+      name: { type: "string" }, role: { type: "string" }, email: { type: "string" }, password: { type: "string" }, help: { type: "boolean", short: "h" },
+    },
+  });
+  const [group, cmd, arg] = positionals;
+  if (values.help || !group) throw new UsageError("");
+  await ensureStarted();
+  const key = `${group} ${cmd ?? ""}`.trim();
+  switch (key) {
+    case "dns list": {
+      const { listDnsRecords } = await import("../lib/dns/list-records");
+      const res = await listDnsRecords();
+      if (values.json) return print(res);
+      console.log(`mode: ${res.mode}`);
+      for (const r of res.records) console.log([r.fqdn, r.type, r.content, r.status, `${r.consumerType}:${r.consumerId}`, r.lastError ?? ""].join("\t").trimEnd());
+      console.log(`${res.records.length} record(s)`);
+      return 0;
+    }
+    case "dns add": {
+      if (!arg) throw new UsageError("dns add needs <fqdn>");
+      const { addDnsRecord } = await import("../lib/dns/add-record");
+      const res = await addDnsRecord({ actor, fqdn: arg });
+      console.log(`${res.fqdn}: ${res.status}${res.error ? ` (${res.error})` : ""}`);
+      return res.status === "failed" ? 1 : 0;
+    }
+    case "dns delete": {
+      if (!arg) throw new UsageError("dns delete needs <fqdn>");
+      const { deleteDnsRecord } = await import("../lib/dns/delete-record");
+      const res = await deleteDnsRecord({ actor, fqdn: arg });
+      console.log(`${res.fqdn}: ${res.outcome}`);
+      return 0;
+    }
+    case "dns sync": {
+      const { runSync } = await import("../lib/reconcile/run-sync");
+      const r = await runSync({ trigger: "cli", dryRun: values["dry-run"] ?? false, force: values.force ?? false, actor });
+      if (values.json) return print(r);
+      for (const l of r.lines) console.log(`${l.status.padEnd(7)} ${l.kind.padEnd(9)} ${l.action.padEnd(7)} ${l.name}${l.message ? `  ${l.message}` : ""}`);
+      console.log(
+        `${r.dryRun ? "dry run: " : ""}created ${r.created}, updated ${r.updated}, deleted ${r.deleted}, already synced ${r.alreadySynced}, failed ${r.failed}, foreign ${r.foreign}; ` +
+          `containers restarted ${r.containers.restarted}, routes repaired ${r.routes.repaired}; ${r.apiCalls} API calls in ${r.durationMs} ms`,
+      );
+      if (r.blocked) console.log(`blocked: ${r.blocked}`);
+      return r.failed || r.containers.failed || r.routes.failed ? 1 : 0;
+    }
+    case "token create": {
+      const { createApiToken } = await import("../lib/auth/tokens");
+      const t = await createApiToken({ actor, body: { name: values.name ?? "", role: values.role ?? "viewer" } });
+      console.error(`token "${t.name}" (${t.role}) created; it is shown once:`);
+      console.log(t.token);
+      return 0;
+    }
+    case "user create": {
+      const { createUser } = await import("../lib/auth/users");
+      const password = values.password ?? process.env.WHARF_PASSWORD ?? "";
+      const u = await createUser({ actor, body: { email: values.email ?? "", password, role: values.role ?? "viewer" } });
+      console.log(`user ${u.email} (${u.role}) created`);
+      return 0;
+    }
+    default:
+      throw new UsageError(`unknown command: ${key}`);
+  }
+}
+
+function print(v: unknown): number {
+  console.log(JSON.stringify(v, null, 2));
+  return 0;
+}
+
+const CODES: Record<string, number> = { CONFLICT: 3, SYNC_IN_PROGRESS: 3, FOREIGN_RESOURCE: 3, NOT_FOUND: 4, VALIDATION: 2 };
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err) => {
+    if (err instanceof UsageError || (err as { code?: string }).code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") {
+      if (err.message) console.error(`wharf: ${err.message}`);
+      console.error(USAGE);
+      process.exit(2);
+    }
+    console.error(`wharf: ${errorMessage(err)}`);
+    process.exit(isAppError(err) ? (CODES[err.code] ?? 1) : 1);
+  },
+);
