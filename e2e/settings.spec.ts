@@ -20,6 +20,8 @@ test("a bad value is refused with an error under the field", async ({ page }) =>
   await form.getByLabel("Base domain").fill("not a domain!");
   await form.getByRole("button", { name: "Save general settings" }).click();
   await expect(form.locator('[data-field-error="baseDomain"]')).toContainText("domain name");
+  // The refused value stays in the field to be corrected.
+  await expect(form.getByLabel("Base domain")).toHaveValue("not a domain!");
 });
 
 test("a DNS provider secret is saved, never shown again, and reported as set", async ({ page, request }) => {

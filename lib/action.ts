@@ -6,7 +6,7 @@ import type { Actor, Role } from "./audit/record-event";
 // Server actions never throw to the UI (STYLE habit 6): they return this.
 export type ActionResult<T = unknown> =
   | { ok: true; data: T; message?: string }
-  | { ok: false; error: string; code: string; fieldErrors?: Record<string, string> };
+  | { ok: false; error: string; code: string; fieldErrors?: Record<string, string>; typed?: Record<string, string> };
 
 export const idleResult = null as ActionResult | null;
 
@@ -23,6 +23,18 @@ export async function runAction<T>(opts: { role: Role; action: string; message?:
     logger.error({ op: opts.action, err: err instanceof Error ? err.message : String(err) }, "server action failed");
     return { ok: false, error: "Internal error: see the server log", code: "INTERNAL" };
   }
+}
+
+/**
+ * React resets a form after its action runs; a refused form would lose what
+ * was typed. Failed results carry the submitted (non-secret) values back so
+ * the form can render them as its defaults.
+ */
+export function withValues<T>(res: ActionResult<T>, form: FormData, secretFields: string[] = []): ActionResult<T> {
+  if (res.ok) return res;
+  const typed: Record<string, string> = {};
+  for (const [k, v] of form.entries()) if (typeof v === "string" && !k.startsWith("$") && !secretFields.some((s) => k.endsWith(s))) typed[k] = v;
+  return { ...res, typed };
 }
 
 /** FormData → plain object; empty strings are treated as "not given". */

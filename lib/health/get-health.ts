@@ -29,6 +29,18 @@ function appVersion(): string {
   return version;
 }
 
+// Provider checks are cached briefly: the UI polls health, and a Cloudflare
+// check spends requests from the same 1200-per-5-minutes budget as real work.
+const CHECK_TTL_MS = 30_000;
+const checks = new Map<string, { at: number; result: Promise<{ ok: boolean; message: string }> }>();
+function cachedCheck(key: string, run: () => Promise<{ ok: boolean; message: string }>): Promise<{ ok: boolean; message: string }> {
+  const hit = checks.get(key);
+  if (hit && Date.now() - hit.at < CHECK_TTL_MS) return hit.result;
+  const result = run().catch((err) => ({ ok: false, message: errorMessage(err) }));
+  checks.set(key, { at: Date.now(), result });
+  return result;
+}
+
 function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   return Promise.race([p, new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms).unref())]);
 }
@@ -50,14 +62,16 @@ export async function getHealth(): Promise<Health> {
     ),
     (async (): Promise<ComponentStatus> => {
       if (!settings.proxy.provider) return "not_configured";
-      const r = await withTimeout(createProxyProvider(settings.proxy.provider).testConnection(), 4000, "Proxy provider").catch((err) => ({ ok: false, message: errorMessage(err) }));
+      const config = settings.proxy.provider;
+      const r = await cachedCheck(`proxy:${JSON.stringify(config)}`, () => withTimeout(createProxyProvider(config).testConnection(), 4000, "Proxy provider"));
       if (!r.ok) messages.proxy = r.message;
       return r.ok ? "ok" : "error";
     })(),
     (async (): Promise<ComponentStatus> => {
       if (settings.dns.mode === "wildcard") return "wildcard";
       if (!settings.dns.provider) return "not_configured";
-      const r = await withTimeout(createDnsProvider(settings.dns.provider).testConnection(), 4000, "DNS provider").catch((err) => ({ ok: false, message: errorMessage(err) }));
+      const config = settings.dns.provider;
+      const r = await cachedCheck(`dns:${JSON.stringify(config)}`, () => withTimeout(createDnsProvider(config).testConnection(), 4000, "DNS provider"));
       if (!r.ok) messages.dns = r.message;
       return r.ok ? "ok" : "error";
     })(),

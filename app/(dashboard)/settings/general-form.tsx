@@ -8,13 +8,16 @@ export function GeneralForm({ settings, readOnly }: { settings: TPublicSettings;
   const [state, action] = useActionState(saveGeneralAction, null);
   const [mode, setMode] = useState(settings.proxy.upstream.mode);
   const fe = state && !state.ok ? state.fieldErrors : undefined;
+  // After a refused save, show what was typed rather than the stored values.
+  const typed = state && !state.ok ? state.typed : undefined;
+  const val = (name: string, saved: string | number) => typed?.[name] ?? saved;
   const up = settings.proxy.upstream;
   return (
     <form action={action} className="grid gap-4 sm:grid-cols-2" aria-label="General settings">
       <fieldset disabled={readOnly} className="contents">
-        <TextField label="Base domain" name="baseDomain" defaultValue={settings.baseDomain} error={fe?.baseDomain} hint="Instances get <name>.<base domain>" />
-        <TextField label="Target address" name="targetAddress" defaultValue={settings.targetAddress} error={fe?.targetAddress} hint="IP or hostname that DNS records point at" />
-        <TextField label="Docker network for instances" name="docker.network" defaultValue={settings.docker.network} error={fe?.["docker.network"]} />
+        <TextField label="Base domain" name="baseDomain" defaultValue={val("baseDomain", settings.baseDomain)} error={fe?.baseDomain} hint="Instances get <name>.<base domain>" />
+        <TextField label="Target address" name="targetAddress" defaultValue={val("targetAddress", settings.targetAddress)} error={fe?.targetAddress} hint="IP or hostname that DNS records point at" />
+        <TextField label="Docker network for instances" name="docker.network" defaultValue={val("docker.network", settings.docker.network)} error={fe?.["docker.network"]} />
         <TextField label="Sync interval (minutes)" name="sync.intervalMinutes" type="number" defaultValue={settings.sync.intervalMinutes} error={fe?.["sync.intervalMinutes"]} />
         <Field label="Upstream addressing" name="proxy.upstream.mode" error={fe?.["proxy.upstream.mode"]} hint="How the proxy reaches containers">
           <select id="proxy.upstream.mode" name="proxy.upstream.mode" value={mode} onChange={(e) => setMode(e.target.value as typeof mode)} className={inputClass}>
@@ -23,9 +26,9 @@ export function GeneralForm({ settings, readOnly }: { settings: TPublicSettings;
           </select>
         </Field>
         {mode === "host" ? (
-          <TextField label="Publish on host address" name="proxy.upstream.hostAddress" defaultValue={up.mode === "host" ? up.hostAddress : "127.0.0.1"} error={fe?.["proxy.upstream.hostAddress"]} />
+          <TextField label="Publish on host address" name="proxy.upstream.hostAddress" defaultValue={val("proxy.upstream.hostAddress", up.mode === "host" ? up.hostAddress : "127.0.0.1")} error={fe?.["proxy.upstream.hostAddress"]} />
         ) : (
-          <TextField label="Shared network" name="proxy.upstream.network" defaultValue={up.mode === "network" ? up.network : settings.docker.network} error={fe?.["proxy.upstream.network"]} />
+          <TextField label="Shared network" name="proxy.upstream.network" defaultValue={val("proxy.upstream.network", up.mode === "network" ? up.network : settings.docker.network)} error={fe?.["proxy.upstream.network"]} />
         )}
         <div className="flex items-center gap-3 sm:col-span-2">
           {!readOnly && <SubmitButton pendingText="Saving…">Save general settings</SubmitButton>}

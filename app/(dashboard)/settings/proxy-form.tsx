@@ -12,7 +12,9 @@ export function ProxyForm({ settings, readOnly }: { settings: TPublicSettings; r
   const [type, setType] = useState<string>((current?.type as string) ?? "");
   const fe = state && !state.ok ? state.fieldErrors : undefined;
   const same = current?.type === type;
-  const val = (k: string) => (same ? ((current?.[k] as string) ?? "") : "");
+  // After a refused save, show what was typed rather than the stored values.
+  const typed = state && !state.ok ? state.typed : undefined;
+  const val = (k: string) => typed?.[`proxy.provider.${k}`] ?? (same ? ((current?.[k] as string) ?? "") : "");
   return (
     <form id="proxy-form" action={action} className="space-y-4" aria-label="Proxy settings">
       <fieldset disabled={readOnly} className="space-y-4">
