@@ -4,6 +4,8 @@ import { getOverview } from "@/lib/dashboard/get-overview";
 import { Card, PageHeader } from "@/components/ui/card";
 import { Badge } from "@/components/ui/badge";
 import { HealthPanel } from "@/components/shell/health-panel";
+import { OrphansCard } from "@/components/shell/orphans-card";
+import { listOrphans } from "@/lib/reconcile/find-orphans";
 
 export const dynamic = "force-dynamic";
 export const metadata = { title: "Dashboard" };
@@ -19,8 +21,8 @@ function Stat({ label, value, href, note }: { label: string; value: number; href
 }
 
 export default async function DashboardPage() {
-  await requireUser("viewer");
-  const o = await getOverview();
+  const actor = await requireUser("viewer");
+  const [o, orphans] = await Promise.all([getOverview(), listOrphans()]);
   return (
     <>
       <PageHeader title="Dashboard" />
@@ -41,6 +43,9 @@ export default async function DashboardPage() {
           )}
         </Card>
       </div>
+      <Card title="Orphans" className="mt-6">
+        <OrphansCard orphans={orphans} canEdit={actor.role === "admin"} />
+      </Card>
       <Card title="Recent activity" className="mt-6" actions={<Link href="/activity" className="text-sm text-sky-700 underline">All activity</Link>}>
         {o.recent.length === 0 ? (
           <p className="text-sm text-slate-500">Nothing has happened yet.</p>

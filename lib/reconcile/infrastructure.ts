@@ -2,7 +2,8 @@ import { db } from "../db";
 import { getRuntime } from "../docker";
 import { waitHealthy } from "../docker/wait-healthy";
 import { errorMessage } from "../errors";
-import { instanceFqdn, LABEL_INSTANCE, parseRouteId, routeId } from "../naming";
+import { instanceFqdn, routeId } from "../naming";
+import { findOrphanContainers, findOrphanRoutes } from "./find-orphans";
 import { getProxyProvider } from "../proxy";
 import type { ProxyRoute, RouteSpec, Upstream } from "../proxy/types";
 import type { TSettings } from "../settings/schemas";
@@ -73,12 +74,9 @@ export async function reconcileInfrastructure(opts: { settings: TSettings; dryRu
         }
       }
     }
-    for (const c of await rt.listManagedContainers()) {
-      const owner = c.labels[LABEL_INSTANCE] ?? null;
-      if (!owner || !ids.has(owner)) {
-        res.orphans.containers.push({ id: c.id, name: c.name, instanceId: owner, state: c.state });
-        res.lines.push({ kind: "container", name: c.name, action: "orphan", status: "skipped", message: "labelled wharf.managed but no instance row" });
-      }
+    for (const c of await findOrphanContainers(ids)) {
+      res.orphans.containers.push(c);
+      res.lines.push({ kind: "container", name: c.name, action: "orphan", status: "skipped", message: "labelled wharf.managed but no instance row" });
     }
   }
 
@@ -119,13 +117,9 @@ export async function reconcileInfrastructure(opts: { settings: TSettings; dryRu
     }
   }
   const proxyIds = new Set((await db.standaloneProxy.findMany({ select: { id: true } })).map((p) => p.id));
-  for (const r of routes) {
-    const owner = parseRouteId(r.id);
-    const known = owner && (owner.type === "instance" ? ids.has(owner.id) : proxyIds.has(owner.id));
-    if (!known) {
-      res.orphans.routes.push({ id: r.id, hosts: r.hosts });
-      res.lines.push({ kind: "route", name: r.id, action: "orphan", status: "skipped", message: `Wharf route for ${r.hosts.join(", ")} without a row` });
-    }
+  for (const o of findOrphanRoutes(routes, ids, proxyIds)) {
+    res.orphans.routes.push(o);
+    res.lines.push({ kind: "route", name: o.id, action: "orphan", status: "skipped", message: `Wharf route for ${o.hosts.join(", ")} without a row` });
   }
   return res;
 }
