@@ -1,6 +1,6 @@
-import { isIP } from "node:net";
 import { db } from "../db";
 import { instanceFqdn, normalizeFqdn, recordMarker, type ConsumerType } from "../naming";
+import { targetRecord } from "../dns/target-record";
 import type { RecordType } from "../dns/types";
 import type { TSettings } from "../settings/schemas";
 
@@ -14,11 +14,6 @@ export interface ExpectedRecord {
   consumerName: string;
 }
 
-export function recordTypeFor(target: string): RecordType {
-  const v = isIP(target);
-  return v === 4 ? "A" : v === 6 ? "AAAA" : "CNAME";
-}
-
 /**
  * SPEC §9: every instance that is running with a route, plus every standalone
  * proxy, mapped to FQDN → target address. Throws if the consumers cannot be
@@ -29,8 +24,7 @@ export async function expectedRecords(settings: TSettings): Promise<ExpectedReco
     db.instance.findMany({ where: { status: { in: ["running", "redeploying", "rolling_back"] } }, select: { id: true, name: true, subdomain: true } }),
     db.standaloneProxy.findMany({ select: { id: true, domain: true } }),
   ]);
-  const type = recordTypeFor(settings.targetAddress);
-  const content = type === "CNAME" ? normalizeFqdn(settings.targetAddress) : settings.targetAddress;
+  const { type, content } = targetRecord(settings.targetAddress);
   return [
     ...instances.map((i) => ({
       fqdn: instanceFqdn(i.subdomain, settings.baseDomain),

@@ -2,6 +2,9 @@ import { db } from "../db";
 import { AppError } from "../errors";
 import { recordEvent, type Actor } from "../audit/record-event";
 import { parseInput } from "../validation";
+import { ensureExpectedRecords } from "../dns/ensure-expected-records";
+import { cleanupRequiredError, dnsTargetIsNew, planProviderSwitch } from "../dns/plan-provider-switch";
+import { cleanupFailedError, removeRecordsAtOldProvider } from "../dns/switch-provider";
 import { getSettings, sealSettings, SETTINGS_KEY } from "./get-settings";
 import { SECRET_FIELDS, ZSettingsUpdateSchema, type TSettings } from "./schemas";
 
@@ -62,13 +65,29 @@ function touched(body: unknown): string {
   return body && typeof body === "object" ? Object.keys(body).join(", ") : "";
 }
 
-export async function updateSettings(opts: { actor: Actor; body: unknown }): Promise<TSettings> {
+/**
+ * Saves a settings change. A DNS change that moves away from where Wharf
+ * keeps records (SPEC §8: leaving managed mode, another provider or zone)
+ * first needs `confirmDnsCleanup`: without it the change is refused with a
+ * 409 listing the owned records; with it they are removed at the OLD
+ * provider, and only when every removal worked are the settings saved.
+ * Entering managed mode somewhere new then creates the existing consumers'
+ * records.
+ */
+export async function updateSettings(opts: { actor: Actor; body: unknown; confirmDnsCleanup?: boolean }): Promise<TSettings> {
   try {
     const current = await getSettings();
     const next = applySettingsUpdate(current, opts.body);
+    const plan = await planProviderSwitch({ current, next });
+    if (plan.affected) {
+      if (!opts.confirmDnsCleanup) throw cleanupRequiredError(plan);
+      const report = await removeRecordsAtOldProvider({ actor: opts.actor, current, plan });
+      if (report.failed.length) throw cleanupFailedError(report, plan.provider ?? "the DNS provider");
+    }
     const value = sealSettings(next);
     await db.setting.upsert({ where: { key: SETTINGS_KEY }, create: { key: SETTINGS_KEY, value }, update: { value } });
     await recordEvent({ actor: opts.actor, action: "settings.update", target: touched(opts.body), result: "ok" });
+    if (dnsTargetIsNew(current, next)) await ensureExpectedRecords({ actor: opts.actor, settings: next });
     return next;
   } catch (err) {
     await recordEvent({ actor: opts.actor, action: "settings.update", target: touched(opts.body), result: "error", message: err instanceof Error ? err.message : String(err) });

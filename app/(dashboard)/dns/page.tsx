@@ -1,27 +1,47 @@
+import Link from "next/link";
 import { requireUser } from "@/lib/auth/actor";
-import { dnsOverview } from "@/lib/reconcile/dns-overview";
+import { DNS_STATUSES, dnsOverview, type DnsRow } from "@/lib/reconcile/dns-overview";
 import { EmptyState, PageHeader } from "@/components/ui/card";
-import { Badge } from "@/components/ui/badge";
+import { Badge, type Tone } from "@/components/ui/badge";
 import { inputClass, buttonClass } from "@/components/ui/styles";
+import { DeleteRecordButton } from "./delete-record-button";
 
 export const dynamic = "force-dynamic";
 export const metadata = { title: "DNS" };
 
-export default async function DnsPage({ searchParams }: { searchParams: Promise<{ status?: string; consumer?: string; q?: string }> }) {
-  await requireUser("viewer");
-  const sp = await searchParams;
-  const o = await dnsOverview({ status: sp.status || undefined, consumerType: sp.consumer || undefined, q: sp.q });
+const STATUS_LABEL: Record<string, string> = { wildcard: "covered by wildcard" };
+const STATUS_TONE: Record<string, Tone> = { missing: "amber", wildcard: "blue" };
+
+function Consumer({ row }: { row: DnsRow }) {
+  const href = row.consumerType === "instance" ? `/instances/${row.consumerId}` : `/proxies/${row.consumerId}`;
+  const kind = row.consumerType === "instance" ? "Instance" : "Proxy";
   return (
     <>
-      <PageHeader
-        title="DNS"
-        description={o.mode === "wildcard" ? `Wildcard mode: *.${o.baseDomain} covers every instance; no DNS API calls are made.` : `Managed mode via ${o.provider}.`}
-      />
+      <span className="text-slate-500">{kind} </span>
+      {row.consumerName ? <Link href={href} className="text-sky-700 hover:underline">{row.consumerName}</Link> : <span className="text-slate-400">(gone)</span>}
+    </>
+  );
+}
+
+export default async function DnsPage({ searchParams }: { searchParams: Promise<{ status?: string; consumer?: string; q?: string }> }) {
+  const actor = await requireUser("viewer");
+  const canEdit = actor.role === "admin";
+  const sp = await searchParams;
+  const o = await dnsOverview({ status: sp.status || undefined, consumerType: sp.consumer || undefined, q: sp.q });
+  const description =
+    o.mode === "wildcard"
+      ? `Wildcard mode: *.${o.baseDomain} covers every instance; no DNS API calls are made.`
+      : `Managed mode via ${o.provider}. Wharf only changes records in its ledger.`;
+  return (
+    <>
+      <PageHeader title="DNS" description={canEdit ? description : `${description} Read-only: your role is viewer.`} />
+      {/* SLOT for the sync panel ("Sync now", dry-run preview, last report): owned by the reconciliation work, not built here. */}
+      <div id="sync-panel-slot" />
       <form className="mb-4 flex flex-wrap items-end gap-3" role="search">
         <label className="text-sm">Status
           <select name="status" defaultValue={sp.status ?? ""} className={inputClass}>
             <option value="">Any</option>
-            {["synced", "pending", "failed", "deleting", "missing", "wildcard"].map((s) => <option key={s} value={s}>{s}</option>)}
+            {DNS_STATUSES.map((s) => <option key={s} value={s}>{STATUS_LABEL[s] ?? s}</option>)}
           </select>
         </label>
         <label className="text-sm">Consumer
@@ -39,26 +59,30 @@ export default async function DnsPage({ searchParams }: { searchParams: Promise<
       {o.rows.length === 0 ? (
         <EmptyState title="No DNS records">Records appear here for every running instance and standalone proxy.</EmptyState>
       ) : (
-        <table className="w-full rounded-lg bg-white text-left text-sm shadow-sm" data-testid="dns-records">
-          <thead className="text-xs uppercase text-slate-500">
-            <tr><th className="px-4 py-2">Name</th><th>Type</th><th>Content</th><th>Consumer</th><th>Status</th><th>Verified</th></tr>
-          </thead>
-          <tbody>
-            {o.rows.map((r) => (
-              <tr key={r.fqdn} className="border-t border-slate-100 align-top">
-                <td className="px-4 py-2 font-medium">{r.fqdn}</td>
-                <td>{r.type}</td>
-                <td className="font-mono text-xs">{r.content}</td>
-                <td>{r.consumerType}{r.consumerName && <span className="text-slate-500"> · {r.consumerName}</span>}</td>
-                <td>
-                  <Badge>{r.status === "wildcard" ? "covered by wildcard" : r.status}</Badge>
-                  {r.lastError && <div className="max-w-xs text-xs text-rose-700">{r.lastError}</div>}
-                </td>
-                <td className="text-xs text-slate-500">{r.verifiedAt ? r.verifiedAt.toLocaleString() : "—"}</td>
+        <div className="overflow-x-auto rounded-lg bg-white shadow-sm">
+          <table className="w-full text-left text-sm" data-testid="dns-records">
+            <thead className="text-xs uppercase text-slate-500">
+              <tr>
+                <th className="px-4 py-2">Name</th><th>Type</th><th>Content</th><th>Consumer</th><th>Status</th><th>Last error</th><th>Verified</th>
+                {canEdit && <th className="px-4"><span className="sr-only">Actions</span></th>}
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {o.rows.map((r) => (
+                <tr key={r.fqdn} className="border-t border-slate-100 align-top" data-fqdn={r.fqdn}>
+                  <td className="px-4 py-2 font-medium">{r.fqdn}</td>
+                  <td className="py-2">{r.type}</td>
+                  <td className="py-2 font-mono text-xs">{r.content}</td>
+                  <td className="py-2"><Consumer row={r} /></td>
+                  <td className="py-2" data-testid="dns-status"><Badge tone={STATUS_TONE[r.status]}>{STATUS_LABEL[r.status] ?? r.status}</Badge></td>
+                  <td className="max-w-xs py-2 text-xs text-rose-700">{r.lastError ?? ""}</td>
+                  <td className="py-2 text-xs text-slate-500">{r.verifiedAt ? r.verifiedAt.toISOString().replace("T", " ").slice(0, 19) + " UTC" : "—"}</td>
+                  {canEdit && <td className="px-4 py-2">{r.inLedger && <DeleteRecordButton fqdn={r.fqdn} provider={r.provider ?? "the provider"} />}</td>}
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
       )}
     </>
   );

@@ -1,11 +1,12 @@
 "use server";
 import { revalidatePath } from "next/cache";
-import { runAction, type ActionResult } from "@/lib/action";
+import { runAction, withValues, type ActionResult } from "@/lib/action";
 import { nestedFromForm } from "@/lib/form-data";
 import { updateSettings, applySettingsUpdate } from "@/lib/settings/update-settings";
 import { getSettings } from "@/lib/settings/get-settings";
 import { testConnection } from "@/lib/settings/test-connection";
 import { listProviderZones } from "@/lib/settings/list-zones";
+import { cleanupRequiredBy } from "@/lib/dns/plan-provider-switch";
 import { createApiToken, revokeApiToken } from "@/lib/auth/tokens";
 import { createUser, deleteUser, setUserRole } from "@/lib/auth/users";
 
@@ -20,7 +21,7 @@ export async function saveGeneralAction(_prev: ActionResult | null, form: FormDa
     await updateSettings({ actor, body });
   });
   if (res.ok) revalidatePath("/settings");
-  return res;
+  return withValues(res, form);
 }
 
 function dnsBody(form: FormData) {
@@ -38,11 +39,28 @@ function proxyBody(form: FormData) {
   return body;
 }
 
-export async function saveDnsAction(_prev: ActionResult | null, form: FormData): Promise<ActionResult> {
-  const res = await runAction({ role: "admin", action: "settings.update", message: "DNS settings saved." }, async (actor) => {
-    await updateSettings({ actor, body: dnsBody(form) });
+/** A DNS save that needs confirmation first: the owned records the change would remove at the old provider. */
+export type TDnsSaveOutcome = { saved: true } | { saved: false; cleanup: NonNullable<ReturnType<typeof cleanupRequiredBy>> };
+
+/**
+ * Saves the DNS section. A change away from where Wharf keeps records comes
+ * back unsaved with the records to remove; the form shows them and resubmits
+ * with `_confirmDnsCleanup=true` once the operator confirms.
+ */
+export async function saveDnsAction(_prev: ActionResult<TDnsSaveOutcome> | null, form: FormData): Promise<ActionResult<TDnsSaveOutcome>> {
+  // Underscored: nestedFromForm skips it, so it never reaches the settings schema.
+  const confirmDnsCleanup = form.get("_confirmDnsCleanup") === "true";
+  const res = await runAction({ role: "admin", action: "settings.update", message: "DNS settings saved." }, async (actor): Promise<TDnsSaveOutcome> => {
+    try {
+      await updateSettings({ actor, body: dnsBody(form), confirmDnsCleanup });
+      return { saved: true };
+    } catch (err) {
+      const cleanup = cleanupRequiredBy(err);
+      if (cleanup) return { saved: false, cleanup };
+      throw err;
+    }
   });
-  if (res.ok) revalidatePath("/settings");
+  if (res.ok && res.data.saved) revalidatePath("/settings");
   return res;
 }
 
@@ -51,7 +69,7 @@ export async function saveProxyAction(_prev: ActionResult | null, form: FormData
     await updateSettings({ actor, body: proxyBody(form) });
   });
   if (res.ok) revalidatePath("/settings");
-  return res;
+  return withValues(res, form, ["password"]);
 }
 
 /** Tests the values in the form (saved secrets fill blank secret fields) without saving them. */
@@ -89,7 +107,7 @@ export async function createUserAction(_prev: ActionResult | null, form: FormDat
     createUser({ actor, body: { email: form.get("email") ?? "", password: form.get("password") ?? "", role: form.get("role") ?? "viewer" } }),
   );
   if (res.ok) revalidatePath("/settings");
-  return res;
+  return withValues(res, form, ["password"]);
 }
 
 export async function userAction(_prev: ActionResult | null, form: FormData): Promise<ActionResult> {

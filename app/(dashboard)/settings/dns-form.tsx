@@ -1,18 +1,67 @@
 "use client";
-import { useActionState, useState, useTransition } from "react";
+import { startTransition, useActionState, useRef, useState, useTransition } from "react";
 import { Field, FormStatus, SubmitButton, TextField, buttonClass, inputClass } from "@/components/ui/form";
+import type { ActionResult } from "@/lib/action";
 import type { TPublicSettings } from "@/lib/settings/public-settings";
-import { listZonesAction, saveDnsAction } from "./actions";
+import { listZonesAction, saveDnsAction, type TDnsSaveOutcome } from "./actions";
 import { ConnectionTest } from "./connection-test";
 import { SecretField } from "./secret-field";
 
 type P = Record<string, unknown> | null;
+type Cleanup = Extract<TDnsSaveOutcome, { saved: false }>["cleanup"];
+type SaveState = ActionResult<TDnsSaveOutcome> | null;
+
+/** Shown instead of saving when the change would leave owned records behind at the old provider (SPEC §8). */
+function CleanupConfirm({ cleanup, pending, onConfirm, onCancel }: { cleanup: Cleanup; pending: boolean; onConfirm: () => void; onCancel: () => void }) {
+  const n = cleanup.count;
+  const noun = `${n} record${n === 1 ? "" : "s"}`;
+  return (
+    <div role="alertdialog" aria-label="Confirm DNS record removal" className="space-y-3 rounded-md border border-amber-300 bg-amber-50 p-3 text-sm">
+      <p>
+        This change means {cleanup.reason}. Wharf will first remove the {noun} it created at <strong>{cleanup.provider}</strong>
+        {cleanup.zone ? <> (zone {cleanup.zone})</> : null}, then save:
+      </p>
+      <ul className="max-h-48 list-inside list-disc overflow-y-auto font-mono text-xs" data-testid="dns-cleanup-records">
+        {cleanup.records.map((r) => (
+          <li key={r.fqdn}>{r.fqdn} <span className="text-slate-500">{r.type} {r.content}</span></li>
+        ))}
+      </ul>
+      <div className="flex gap-2">
+        <button type="button" className={buttonClass("danger")} onClick={onConfirm} disabled={pending}>
+          {pending ? "Removing…" : `Remove ${noun} and save`}
+        </button>
+        <button type="button" className={buttonClass("secondary")} onClick={onCancel} disabled={pending}>Cancel</button>
+      </div>
+    </div>
+  );
+}
 
 export function DnsForm({ settings, readOnly }: { settings: TPublicSettings; readOnly: boolean }) {
-  const [state, action] = useActionState(saveDnsAction, null);
+  // React resets a form after its action runs, so the submitted values are
+  // kept here: a confirmed save resubmits exactly what the operator asked for.
+  const submitted = useRef<FormData | null>(null);
+  const [state, action, saving] = useActionState(async (prev: SaveState, form: FormData) => {
+    submitted.current = form;
+    return saveDnsAction(prev, form);
+  }, null);
+  const [dismissed, setDismissed] = useState<SaveState>(null);
   const current = settings.dns.provider as P;
   const [type, setType] = useState<string>((current?.type as string) ?? "");
   const [wildcard, setWildcard] = useState(settings.dns.mode === "wildcard");
+  const cleanup = state?.ok && !state.data.saved ? state.data.cleanup : null;
+  const confirming = cleanup !== null && dismissed !== state;
+
+  const confirmCleanup = () => {
+    const form = new FormData();
+    for (const [k, v] of submitted.current?.entries() ?? []) form.append(k, v);
+    form.set("_confirmDnsCleanup", "true");
+    startTransition(() => action(form));
+  };
+  const cancelCleanup = () => {
+    setDismissed(state);
+    setWildcard(settings.dns.mode === "wildcard");
+    setType((current?.type as string) ?? "");
+  };
   const [zones, setZones] = useState<{ id: string; name: string }[] | null>(null);
   const [zoneError, setZoneError] = useState<string | null>(null);
   const [loadingZones, startZones] = useTransition();
@@ -95,11 +144,16 @@ export function DnsForm({ settings, readOnly }: { settings: TPublicSettings; rea
             </Field>
           )}
         </div>
+        {!readOnly && confirming && <CleanupConfirm cleanup={cleanup} pending={saving} onConfirm={confirmCleanup} onCancel={cancelCleanup} />}
         {!readOnly && (
           <div className="flex flex-wrap items-center gap-3">
-            <SubmitButton pendingText="Saving…">Save DNS settings</SubmitButton>
+            <SubmitButton pendingText="Saving…" disabled={confirming}>Save DNS settings</SubmitButton>
             {type && <ConnectionTest target="dns" formId="dns-form" />}
-            <FormStatus state={state} />
+            {cleanup ? (
+              !confirming && <p role="status" className="text-sm text-slate-600">Not saved: the DNS settings are unchanged.</p>
+            ) : (
+              <FormStatus state={state} />
+            )}
           </div>
         )}
       </fieldset>

@@ -1,0 +1,24 @@
+import type { TSettings } from "../settings/schemas";
+import { createDnsProvider } from "./index";
+import type { DnsProvider } from "./types";
+
+// One provider per configuration, so the API-call counters and the
+// Cloudflare request budget span operations.
+const cache = new Map<string, DnsProvider>();
+
+/** The DNS provider when DNS is managed, null in wildcard mode or without a provider. */
+export function getDnsProvider(settings: Pick<TSettings, "dns">): DnsProvider | null {
+  if (settings.dns.mode !== "managed" || !settings.dns.provider) return null;
+  return dnsProviderFor(settings.dns.provider);
+}
+
+export function dnsProviderFor(config: NonNullable<TSettings["dns"]["provider"]>): DnsProvider {
+  const key = JSON.stringify(config);
+  let provider = cache.get(key);
+  if (!provider) {
+    if (cache.size > 8) cache.clear();
+    provider = createDnsProvider(config);
+    cache.set(key, provider);
+  }
+  return provider;
+}
