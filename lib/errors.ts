@@ -23,13 +23,16 @@ export class AppError extends Error {
   /** Dotted path of the offending input field, e.g. `dns.provider.apiToken`. */
   readonly field?: string;
   readonly details?: Record<string, unknown>;
+  /** Details safe to show an API client (details may hold logs or internal hosts, so they stay server-side). */
+  readonly publicDetails?: Record<string, unknown>;
 
-  constructor(code: ErrorCode, message: string, opts: { field?: string; details?: Record<string, unknown>; cause?: unknown } = {}) {
+  constructor(code: ErrorCode, message: string, opts: { field?: string; details?: Record<string, unknown>; publicDetails?: Record<string, unknown>; cause?: unknown } = {}) {
     super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
     this.name = "AppError";
     this.code = code;
     this.field = opts.field;
     this.details = opts.details;
+    this.publicDetails = opts.publicDetails;
   }
 
   get status(): number {

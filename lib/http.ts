@@ -5,12 +5,12 @@ import type { Actor, Role } from "./audit/record-event";
 
 // The only place domain errors become HTTP responses (STYLE habits 3 and 4).
 
-export function jsonError(code: string, message: string, status: number, field?: string): Response {
-  return Response.json({ error: { code, message, ...(field ? { field } : {}) } }, { status });
+export function jsonError(code: string, message: string, status: number, field?: string, details?: Record<string, unknown>): Response {
+  return Response.json({ error: { code, message, ...(field ? { field } : {}), ...(details ? { details } : {}) } }, { status });
 }
 
 export function errorResponse(err: unknown): Response {
-  if (isAppError(err)) return jsonError(err.code, err.message, err.status, err.field);
+  if (isAppError(err)) return jsonError(err.code, err.message, err.status, err.field, err.publicDetails);
   logger.error({ err: err instanceof Error ? { message: err.message, stack: err.stack } : String(err) }, "unhandled API error");
   return jsonError("INTERNAL", "Internal error: see the server log", 500);
 }

@@ -89,7 +89,10 @@ export function cleanupRequiredError(plan: TDnsCleanupPlan): AppError {
     "CONFLICT",
     `This DNS change means ${plan.reason}: Wharf would first remove the ${n} record${n === 1 ? "" : "s"} it created at ${plan.provider}${plan.zone ? ` (zone ${plan.zone})` : ""}: ${shown}. ` +
       "Confirm to remove them and save (API: repeat the request with ?confirmDnsCleanup=true).",
-    { details: { dnsCleanup: { reason: plan.reason, provider: plan.provider, zone: plan.zone, count: n, records: plan.records } } },
+    {
+      details: { dnsCleanup: { reason: plan.reason, provider: plan.provider, zone: plan.zone, count: n, records: plan.records } },
+      publicDetails: { dnsCleanup: { reason: plan.reason, provider: plan.provider, zone: plan.zone, count: n, records: names } },
+    },
   );
 }
 

@@ -26,7 +26,7 @@ export async function runSync(opts: { trigger: SyncTrigger; dryRun?: boolean; fo
   const id = randomUUID();
   const dryRun = opts.dryRun ?? false;
   const lease = await acquireLease(LEASE, id, LEASE_MS);
-  if (!lease.ok) throw new AppError("SYNC_IN_PROGRESS", `a sync is already running (id ${lease.holder})`, { details: { syncId: lease.holder } });
+  if (!lease.ok) throw new AppError("SYNC_IN_PROGRESS", `a sync is already running (id ${lease.holder})`, { details: { syncId: lease.holder }, publicDetails: { syncId: lease.holder } });
   const renew = setInterval(() => void renewLease(LEASE, id, LEASE_MS).catch(() => undefined), LEASE_MS / 3);
   renew.unref();
   const started = Date.now();

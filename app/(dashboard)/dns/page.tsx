@@ -5,6 +5,7 @@ import { EmptyState, PageHeader } from "@/components/ui/card";
 import { Badge, type Tone } from "@/components/ui/badge";
 import { inputClass, buttonClass } from "@/components/ui/styles";
 import { DeleteRecordButton } from "./delete-record-button";
+import { SyncPanel } from "./sync-panel";
 
 export const dynamic = "force-dynamic";
 export const metadata = { title: "DNS" };
@@ -35,8 +36,7 @@ export default async function DnsPage({ searchParams }: { searchParams: Promise<
   return (
     <>
       <PageHeader title="DNS" description={canEdit ? description : `${description} Read-only: your role is viewer.`} />
-      {/* SLOT for the sync panel ("Sync now", dry-run preview, last report): owned by the reconciliation work, not built here. */}
-      <div id="sync-panel-slot" />
+      <SyncPanel canEdit={canEdit} />
       <form className="mb-4 flex flex-wrap items-end gap-3" role="search">
         <label className="text-sm">Status
           <select name="status" defaultValue={sp.status ?? ""} className={inputClass}>
