@@ -103,6 +103,27 @@ describe("deploy, redeploy, rollback, remove on a real engine behind real Caddy"
     expect((await containersOf(id)).filter((c) => c.state === "running")).toHaveLength(1);
   });
 
+  it("answers every request through Caddy while a redeploy switches containers", async () => {
+    await redeployInstance({ actor: SYSTEM_ACTOR, id, body: { image: "wharf-test/web:v2" } });
+    let done = false;
+    const job = waitForJob(id).then(() => (done = true));
+    const statuses: number[] = [];
+    const failures: string[] = [];
+    // Bounded: stops when the job ends, after 2000 requests or 90 s.
+    const until = Date.now() + 90_000;
+    while (!done && statuses.length + failures.length < 2000 && Date.now() < until) {
+      await viaCaddy(name).then((r) => statuses.push(r.status), (err: Error) => failures.push(err.message));
+    }
+    await job;
+    expect(failures).toEqual([]);
+    expect(statuses.filter((s) => s !== 200)).toEqual([]);
+    expect(statuses.length).toBeGreaterThan(10);
+    expect((await viaCaddy(name)).body).toContain("wharf-test v2");
+    await rollbackInstance({ actor: SYSTEM_ACTOR, id });
+    await waitForJob(id);
+    expect((await viaCaddy(name)).body).toContain("wharf-test v1");
+  });
+
   it("stops and starts again, re-pointing the route", async () => {
     const stopped = await stopInstance({ actor: SYSTEM_ACTOR, id });
     expect(stopped.status).toBe("stopped");
@@ -168,6 +189,24 @@ describe("failures leave nothing behind", () => {
     expect(await containersOf(created.id)).toHaveLength(0);
     const dep = await db.deployment.findFirst({ where: { instanceId: created.id } });
     expect(dep?.status).toBe("cancelled");
+  });
+});
+
+describe("upstream mode network", () => {
+  it("points the route at the container name on the shared network (health from the image's HEALTHCHECK)", async () => {
+    await updateSettings({ actor: SYSTEM_ACTOR, body: { proxy: { upstream: { mode: "network", network } } } });
+    try {
+      const inst = await deploy(`net-${rand}`, "wharf-test/web-hc:v1");
+      expect(inst.status).toBe("running");
+      const c = (await containersOf(inst.id))[0];
+      // Nothing is published on the host in this mode.
+      expect(c.publishedPort).toBeNull();
+      const route = (await getProxyProvider(await getSettings())!.listRoutes()).find((r) => r.id === routeId("instance", inst.id));
+      expect(route?.upstreams).toEqual([{ scheme: "http", host: c.name, port: 8080 }]);
+      await removeInstance({ actor: SYSTEM_ACTOR, id: inst.id });
+    } finally {
+      await updateSettings({ actor: SYSTEM_ACTOR, body: { proxy: { upstream: { mode: "host", hostAddress: "127.0.0.1" } } } });
+    }
   });
 });
 
