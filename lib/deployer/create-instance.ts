@@ -7,11 +7,9 @@ import { instanceFqdn } from "../naming";
 import { getSettings } from "../settings/get-settings";
 import { parseInput } from "../validation";
 import { sealEnv } from "./env-vars";
-import { runJob } from "./jobs";
-import { DeploymentRecorder } from "./recorder";
+import { beginOperation } from "./begin-operation";
 import { runDeploy } from "./run-deploy";
 import { ZCreateInstanceSchema } from "./schemas";
-import { transitionInstance } from "./transition-instance";
 import { getInstance } from "./get-instance";
 
 /** Validates, stores the instance as `created`, moves it to `deploying` and starts the deploy job (the API answers 202). */
@@ -54,12 +52,8 @@ export async function createInstance(opts: { actor: Actor; body: unknown }) {
 
 /** Moves the instance to `deploying` and runs the deploy in the background. */
 export async function startDeploy(opts: { instanceId: string; image: string; actor: Actor; kind: "deploy" | "redeploy" | "rollback" }) {
-  const rec = await DeploymentRecorder.open({ instanceId: opts.instanceId, kind: opts.kind, image: opts.image, actor: opts.actor.label });
-  try {
-    await transitionInstance(opts.instanceId, "deploy", { error: null });
-  } catch (err) {
-    await rec.finish("failed", (err as Error).message);
-    throw err;
-  }
-  runJob(opts.instanceId, rec.deploymentId, (signal) => runDeploy({ instanceId: opts.instanceId, rec, image: opts.image, actor: opts.actor, signal }));
+  await beginOperation({
+    instanceId: opts.instanceId, kind: opts.kind, image: opts.image, actor: opts.actor, event: "deploy",
+    run: (rec, signal) => runDeploy({ instanceId: opts.instanceId, rec, image: opts.image, actor: opts.actor, signal }),
+  });
 }

@@ -11,8 +11,8 @@ import { startDeploy } from "./create-instance";
 import { cutover, retire } from "./cutover";
 import { closeDeployment, failureMessage, pruneContainers } from "./finish";
 import { findInstanceOrThrow, getInstance } from "./get-instance";
-import { runJob } from "./jobs";
-import { DeploymentRecorder } from "./recorder";
+import { beginOperation } from "./begin-operation";
+import type { DeploymentRecorder } from "./recorder";
 import { ZRedeploySchema } from "./schemas";
 import { transitionInstance } from "./transition-instance";
 
@@ -26,14 +26,10 @@ export async function redeployInstance(opts: { actor: Actor; id: string; body: u
     await startDeploy({ instanceId: instance.id, image, actor: opts.actor, kind: "redeploy" });
     return getInstance(instance.id);
   }
-  const rec = await DeploymentRecorder.open({ instanceId: instance.id, kind: "redeploy", image, actor: opts.actor.label });
-  try {
-    await transitionInstance(instance.id, "redeploy", { error: null });
-  } catch (err) {
-    await rec.finish("failed", (err as Error).message);
-    throw err;
-  }
-  runJob(instance.id, rec.deploymentId, (signal) => runRedeploy({ instanceId: instance.id, rec, image, actor: opts.actor, signal }));
+  await beginOperation({
+    instanceId: instance.id, kind: "redeploy", image, actor: opts.actor, event: "redeploy",
+    run: (rec, signal) => runRedeploy({ instanceId: instance.id, rec, image, actor: opts.actor, signal }),
+  });
   return getInstance(instance.id);
 }
 

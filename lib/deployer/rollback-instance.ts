@@ -9,8 +9,8 @@ import { probeFor } from "./container-plan";
 import { cutover, retire } from "./cutover";
 import { closeDeployment, failureMessage } from "./finish";
 import { findInstanceOrThrow, getInstance } from "./get-instance";
-import { runJob } from "./jobs";
-import { DeploymentRecorder } from "./recorder";
+import { beginOperation } from "./begin-operation";
+import type { DeploymentRecorder } from "./recorder";
 import { deployTimeouts } from "./timeouts";
 import { transitionInstance } from "./transition-instance";
 
@@ -26,14 +26,10 @@ export async function rollbackInstance(opts: { actor: Actor; id: string }) {
   const prev = await getRuntime().inspectContainer(instance.previousContainerId);
   if (!prev) throw new AppError("CONFLICT", `the rollback target ${instance.previousContainerName} no longer exists`);
   const events = instance.status === "running" ? BLUE_GREEN : REVIVE;
-  const rec = await DeploymentRecorder.open({ instanceId: instance.id, kind: "rollback", image: instance.previousImage ?? prev.image, actor: opts.actor.label });
-  try {
-    await transitionInstance(instance.id, events.begin, { error: null });
-  } catch (err) {
-    await rec.finish("failed", (err as Error).message);
-    throw err;
-  }
-  runJob(instance.id, rec.deploymentId, (signal) => runRollback({ instanceId: instance.id, rec, events, actor: opts.actor, signal }));
+  await beginOperation({
+    instanceId: instance.id, kind: "rollback", image: instance.previousImage ?? prev.image, actor: opts.actor, event: events.begin,
+    run: (rec, signal) => runRollback({ instanceId: instance.id, rec, events, actor: opts.actor, signal }),
+  });
   return getInstance(instance.id);
 }
 

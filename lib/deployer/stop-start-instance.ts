@@ -10,8 +10,8 @@ import { probeFor, upstreamFor } from "./container-plan";
 import { closeDeployment, failureMessage } from "./finish";
 import { findInstanceOrThrow, getInstance } from "./get-instance";
 import { ensureInstanceRoute } from "./instance-route";
-import { runJob } from "./jobs";
-import { DeploymentRecorder } from "./recorder";
+import { beginOperation } from "./begin-operation";
+import type { DeploymentRecorder } from "./recorder";
 import { deployTimeouts } from "./timeouts";
 import { transitionInstance } from "./transition-instance";
 
@@ -37,14 +37,10 @@ export async function startInstance(opts: { actor: Actor; id: string }) {
   if (!instance.containerId || !(await getRuntime().inspectContainer(instance.containerId))) {
     throw new AppError("CONFLICT", `instance ${instance.name} has no container to start: redeploy it instead`);
   }
-  const rec = await DeploymentRecorder.open({ instanceId: instance.id, kind: "start", image: instance.image, actor: opts.actor.label });
-  try {
-    await transitionInstance(instance.id, "start", { error: null });
-  } catch (err) {
-    await rec.finish("failed", (err as Error).message);
-    throw err;
-  }
-  runJob(instance.id, rec.deploymentId, (signal) => runStart({ instanceId: instance.id, rec, actor: opts.actor, signal }));
+  await beginOperation({
+    instanceId: instance.id, kind: "start", image: instance.image, actor: opts.actor, event: "start",
+    run: (rec, signal) => runStart({ instanceId: instance.id, rec, actor: opts.actor, signal }),
+  });
   return getInstance(instance.id);
 }
 

@@ -12,6 +12,7 @@ import { containerLabels, LABEL_MANAGED } from "../naming";
 import { DockerodeRuntime } from "./dockerode";
 import type { ContainerSpec } from "./types";
 import { waitHealthy } from "./wait-healthy";
+import { rejection } from "../../test/helpers/assert";
 
 const run = randomBytes(4).toString("hex");
 const network = `wharf-it-${run}`;
@@ -55,15 +56,6 @@ async function startFresh(suffix: string, image: string, extra: Partial<Containe
   const c = await rt.createContainer(spec(suffix, image, extra));
   await rt.startContainer(c.id);
   return c;
-}
-
-async function rejection(p: Promise<unknown>): Promise<AppError> {
-  const err = await p.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(AppError);
-  return err as AppError;
 }
 
 beforeAll(async () => {

@@ -12,6 +12,7 @@ import { updateSettings } from "../settings/update-settings";
 import { createProxy } from "./create-proxy";
 import { deleteProxy } from "./delete-proxy";
 import { updateProxy } from "./update-proxy";
+import { CADDY, httpGet } from "../../test/helpers/http";
 
 // Against the real Caddy of test/services/start.sh (admin 127.0.0.1:2019,
 // HTTP server "wharf" on 127.0.0.1:8480). Other suites share that Caddy, so
@@ -33,18 +34,7 @@ async function startUpstream(body: string): Promise<number> {
   return (server.address() as AddressInfo).port;
 }
 
-/** node:http, not fetch: Caddy may answer 403 to fetch's Sec-Fetch-Mode. */
-function viaCaddy(host: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = http.get({ host: "127.0.0.1", port: 8480, path: "/", headers: { host }, agent: false, timeout: 10_000 }, (res) => {
-      let body = "";
-      res.on("data", (c) => (body += c));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
-    });
-    req.on("timeout", () => req.destroy(new Error(`no answer from Caddy for ${host}`)));
-    req.on("error", reject);
-  });
-}
+const viaCaddy = (host: string) => httpGet({ port: CADDY.httpPort, host, timeoutMs: 10_000 });
 
 async function routes(): Promise<CaddyRoute[]> {
   return ((await admin.get(ROUTES)).value as CaddyRoute[] | null) ?? [];

@@ -11,20 +11,12 @@ import { getProxy } from "./get-proxy";
 import { listProxies } from "./list-proxies";
 import { parseUpstream } from "./schemas";
 import { updateProxy } from "./update-proxy";
+import { rejection } from "../../test/helpers/assert";
 
 const EMAIL = "ops@example.com";
 const PASSWORD = "npm-test-pass";
 const actor = SYSTEM_ACTOR;
 let npm: NpmDouble;
-
-async function rejection(p: Promise<unknown>): Promise<AppError> {
-  const err = await p.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(AppError);
-  return err as AppError;
-}
 
 const create = (body: Record<string, unknown>) => createProxy({ actor, body });
 const useNpm = () => updateSettings({ actor, body: { proxy: { provider: { type: "npm", url: npm.url, email: EMAIL, password: PASSWORD } } } });

@@ -10,6 +10,7 @@ import { CaddyProvider } from "./caddy";
 import type { CaddyRoute } from "./caddy-route";
 import { createProxyProvider } from "./index";
 import type { RouteSpec } from "./types";
+import { CADDY, httpGet } from "../../test/helpers/http";
 
 // Against the real Caddy of test/services/start.sh: admin 127.0.0.1:2019,
 // HTTP server "wharf" on 127.0.0.1:8480. Other suites may use the same Caddy
@@ -30,16 +31,7 @@ async function startUpstream(body: string): Promise<number> {
   return (server.address() as AddressInfo).port;
 }
 
-function viaCaddy(host: string, path = "/"): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = http.get({ host: "127.0.0.1", port: 8480, path, headers: { host }, agent: false, timeout: 10_000 }, (res) => {
-      let body = "";
-      res.on("data", (c) => (body += c));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
-    });
-    req.on("error", reject);
-  });
-}
+const viaCaddy = (host: string, path = "/") => httpGet({ port: CADDY.httpPort, host, path, timeoutMs: 10_000 });
 
 function spec(name: string, port: number): RouteSpec {
   const id = routeId("instance", `${name}-${rand}`);

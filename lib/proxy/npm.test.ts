@@ -6,6 +6,7 @@ import { createProxyProvider } from "./index";
 import { markerLine } from "./npm-host";
 import { NpmProvider } from "./npm";
 import type { RouteSpec } from "./types";
+import { rejection } from "../../test/helpers/assert";
 
 const EMAIL = "ops@example.com";
 const PASSWORD = "s3cret-pass";
@@ -20,15 +21,6 @@ function spec(n: string, port = 8080, extra: Partial<RouteSpec> = {}): RouteSpec
     upstream: { scheme: "http", host: "192.0.2.10", port },
     ...extra,
   };
-}
-
-async function rejection(p: Promise<unknown>): Promise<AppError> {
-  const err = await p.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(AppError);
-  return err as AppError;
 }
 
 beforeEach(async () => {
