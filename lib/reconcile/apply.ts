@@ -2,6 +2,7 @@ import { db } from "../db";
 import { errorMessage } from "../errors";
 import type { ChangeResult, DnsProvider, RecordChange } from "../dns/types";
 import type { Plan } from "./plan";
+import { deleteRows, existingRows, markSynced, touchVerified } from "./ledger-bulk";
 import type { ReportLine } from "./report";
 
 export interface ApplyResult {
@@ -24,10 +25,13 @@ export async function applyPlan(opts: { plan: Plan; provider: DnsProvider }): Pr
   const line = (name: string, action: ReportLine["action"], ok: boolean, message?: string) =>
     out.lines.push({ kind: "dns", name, action, status: ok ? "ok" : "failed", ...(message ? { message } : {}) });
 
-  for (const c of [...plan.creates, ...plan.updates]) {
-    const base = { type: c.record.type, content: c.record.content, provider: provider.type, zone: provider.zone, consumerType: c.consumerType, consumerId: c.consumerId };
-    await db.dnsRecord.upsert({ where: { fqdn: c.fqdn }, create: { fqdn: c.fqdn, ...base, status: "pending" }, update: { ...base, status: "pending" } });
-  }
+  // Phase 1: the intent on the ledger (`pending`), new rows in bulk.
+  const writes = [...plan.creates, ...plan.updates];
+  const have = await existingRows(writes.map((c) => c.fqdn));
+  const rowOf = (c: (typeof writes)[number]) => ({ type: c.record.type, content: c.record.content, provider: provider.type, zone: provider.zone, consumerType: c.consumerType, consumerId: c.consumerId, status: "pending" });
+  const fresh = writes.filter((c) => !have.has(c.fqdn));
+  for (let i = 0; i < fresh.length; i += 400) await db.dnsRecord.createMany({ data: fresh.slice(i, i + 400).map((c) => ({ fqdn: c.fqdn, ...rowOf(c) })) });
+  for (const c of writes.filter((c) => have.has(c.fqdn))) await db.dnsRecord.update({ where: { fqdn: c.fqdn }, data: rowOf(c) });
   const changes: RecordChange[] = [
     // Deletes first: a CNAME cannot be created while a record of another type holds the name.
     ...plan.deletes.map((d): RecordChange => ({ op: "delete", id: d.id, fqdn: d.fqdn, type: d.type, content: d.content })),
@@ -41,12 +45,14 @@ export async function applyPlan(opts: { plan: Plan; provider: DnsProvider }): Pr
     results = changes.map((change) => ({ change, ok: false, error: errorMessage(err) }));
   }
   const gone = new Set(plan.deletes.filter((d) => d.reason === "consumer-gone").map((d) => d.id));
+  const synced: { fqdn: string; providerRecordId: string }[] = [];
+  const removed: string[] = [];
   for (const r of results) {
     const fqdn = r.change.op === "delete" ? r.change.fqdn : r.change.record.fqdn;
     if (r.change.op === "delete") {
       if (r.ok) {
         out.deleted++;
-        if (gone.has(r.change.id)) await db.dnsRecord.deleteMany({ where: { fqdn } });
+        if (gone.has(r.change.id)) removed.push(fqdn);
       } else {
         out.failed++;
         if (gone.has(r.change.id)) await db.dnsRecord.updateMany({ where: { fqdn }, data: { status: "failed", lastError: r.error ?? "delete failed" } });
@@ -55,7 +61,7 @@ export async function applyPlan(opts: { plan: Plan; provider: DnsProvider }): Pr
       continue;
     }
     if (r.ok && r.record) {
-      await db.dnsRecord.update({ where: { fqdn }, data: { status: "synced", providerRecordId: r.record.id, zone: provider.zone, verifiedAt: new Date(), lastError: null } });
+      synced.push({ fqdn, providerRecordId: r.record.id });
       if (r.change.op === "create") out.created++;
       else out.updated++;
     } else {
@@ -65,15 +71,23 @@ export async function applyPlan(opts: { plan: Plan; provider: DnsProvider }): Pr
     line(fqdn, r.change.op, r.ok && !!r.record, r.error);
   }
 
-  const now = new Date();
-  for (const s of plan.alreadySynced) {
-    const data = { type: s.record.type, content: s.record.content, provider: provider.type, zone: provider.zone, consumerType: s.consumerType, consumerId: s.consumerId, providerRecordId: s.record.id, status: "synced", verifiedAt: now, lastError: null };
+  await markSynced(synced, provider.zone);
+  await deleteRows(removed);
+
+  // Already right at the provider: rows that agree only get verified-at; the
+  // few that do not (pending, failed, adopted, another record id) are rewritten.
+  const current = await existingRows(plan.alreadySynced.map((s) => s.fqdn));
+  const agree = (s: (typeof plan.alreadySynced)[number]) => {
+    const row = current.get(s.fqdn);
+    return row && row.status === "synced" && row.providerRecordId === s.record.id && row.content === s.record.content && row.consumerId === s.consumerId;
+  };
+  await touchVerified(plan.alreadySynced.filter(agree).map((s) => s.fqdn));
+  for (const s of plan.alreadySynced.filter((x) => !agree(x))) {
+    const data = { type: s.record.type, content: s.record.content, provider: provider.type, zone: provider.zone, consumerType: s.consumerType, consumerId: s.consumerId, providerRecordId: s.record.id, status: "synced", verifiedAt: new Date(), lastError: null };
     await db.dnsRecord.upsert({ where: { fqdn: s.fqdn }, create: { fqdn: s.fqdn, ...data }, update: data });
   }
-  for (const f of plan.forget) {
-    await db.dnsRecord.deleteMany({ where: { fqdn: f.fqdn } });
-    line(f.fqdn, "forget", true, f.reason);
-  }
+  await deleteRows(plan.forget.map((f) => f.fqdn));
+  for (const f of plan.forget) line(f.fqdn, "forget", true, f.reason);
   // A foreign record holds a name a consumer needs: say so on the consumer's existing row.
   for (const f of plan.foreign.filter((x) => x.reason !== "unmarked-ledger")) {
     await db.dnsRecord.updateMany({ where: { fqdn: f.fqdn }, data: { status: "failed", lastError: `a ${f.type} record not created by Wharf (${f.content}) holds this name` } });

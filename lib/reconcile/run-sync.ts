@@ -22,7 +22,7 @@ const LEASE_MS = 5 * 60_000;
  * the database); a concurrent call gets SYNC_IN_PROGRESS (409) with the
  * running sync's id. Every run is stored with its report.
  */
-export async function runSync(opts: { trigger: SyncTrigger; dryRun?: boolean; force?: boolean; actor?: Actor }): Promise<SyncReport> {
+export async function runSync(opts: { trigger: SyncTrigger; dryRun?: boolean; force?: boolean; actor?: Actor; scope?: "all" | "dns" }): Promise<SyncReport> {
   const id = randomUUID();
   const dryRun = opts.dryRun ?? false;
   const lease = await acquireLease(LEASE, id, LEASE_MS);
@@ -33,7 +33,7 @@ export async function runSync(opts: { trigger: SyncTrigger; dryRun?: boolean; fo
   const op = operationLogger({ op: "sync", consumer: "all", sync: id, trigger: opts.trigger, dryRun });
   await db.syncRun.create({ data: { id, trigger: opts.trigger, dryRun, actor: opts.actor?.label ?? null } });
   try {
-    const report = await reconcile({ id, trigger: opts.trigger, dryRun, force: opts.force ?? false, op });
+    const report = await reconcile({ id, trigger: opts.trigger, dryRun, force: opts.force ?? false, op, scope: opts.scope ?? "all" });
     report.durationMs = Date.now() - started;
     const status = report.failed || report.containers.failed || report.routes.failed ? "failed" : "succeeded";
     await db.syncRun.update({
@@ -57,7 +57,7 @@ function summarize(r: SyncReport): string {
   return `created ${r.created}, updated ${r.updated}, deleted ${r.deleted}, synced ${r.alreadySynced}, failed ${r.failed}, foreign ${r.foreign}; containers restarted ${r.containers.restarted}; routes repaired ${r.routes.repaired}`;
 }
 
-async function reconcile(o: { id: string; trigger: SyncTrigger; dryRun: boolean; force: boolean; op: ReturnType<typeof operationLogger> }): Promise<SyncReport> {
+async function reconcile(o: { id: string; trigger: SyncTrigger; dryRun: boolean; force: boolean; op: ReturnType<typeof operationLogger>; scope: "all" | "dns" }): Promise<SyncReport> {
   const settings = await getSettings();
   const report: SyncReport = {
     id: o.id, trigger: o.trigger, mode: settings.dns.mode, created: 0, updated: 0, deleted: 0, alreadySynced: 0, failed: 0, foreign: 0,
@@ -98,6 +98,7 @@ async function reconcile(o: { id: string; trigger: SyncTrigger; dryRun: boolean;
     }
     report.apiCalls = provider.apiCalls - before;
   }
+  if (o.scope === "dns") return report;
   const infra = await reconcileInfrastructure({ settings, dryRun: o.dryRun });
   report.containers = infra.containers;
   report.routes = infra.routes;

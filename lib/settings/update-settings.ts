@@ -87,7 +87,7 @@ export async function updateSettings(opts: { actor: Actor; body: unknown; confir
     const value = sealSettings(next);
     await db.setting.upsert({ where: { key: SETTINGS_KEY }, create: { key: SETTINGS_KEY, value }, update: { value } });
     await recordEvent({ actor: opts.actor, action: "settings.update", target: touched(opts.body), result: "ok" });
-    if (dnsTargetIsNew(current, next)) await ensureExpectedRecords({ actor: opts.actor, settings: next });
+    if (dnsTargetIsNew(current, next)) await ensureExpectedRecords({ actor: opts.actor });
     return next;
   } catch (err) {
     await recordEvent({ actor: opts.actor, action: "settings.update", target: touched(opts.body), result: "error", message: err instanceof Error ? err.message : String(err) });
