@@ -1,0 +1,293 @@
+// DNS reconciliation at scale against the Cloudflare double with its rate
+// limit on (1200 requests per 5 minutes per token). A fake container runtime
+// makes sure only DNS is measured; consumers are standalone-proxy rows.
+//
+// Minimum API calls for one sync, as counted here:
+//   ceil(R_before / per_page)   listing the zone to plan (per_page = 5,000,000)
+// + ceil(changes / 200)         batch requests (Free plan batch size)
+// + ceil(R_after / per_page)    the read-back listing that confirms the writes
+//                               (only when there was something to write)
+// The zone-name lookup (GET /zones/{id}, cached per process) is overhead.
+import { randomBytes } from "node:crypto";
+import { SYSTEM_ACTOR } from "../../lib/audit/record-event";
+import { db } from "../../lib/db";
+import { setRuntimeForTests } from "../../lib/docker";
+import { CF_BATCH_LIMIT, CF_RECORDS_PER_PAGE_MAX } from "../../lib/dns/cloudflare-client";
+import { isWharfMarker } from "../../lib/naming";
+import { runSync } from "../../lib/reconcile/run-sync";
+import type { SyncReport } from "../../lib/reconcile/report";
+import { updateSettings } from "../../lib/settings/update-settings";
+import { type CloudflareDouble, startCloudflareDouble } from "../../test/doubles/cloudflare-double";
+import { fakeRuntime } from "../../test/doubles/fake-runtime";
+import { progress } from "../lib/http";
+import { instrument, kindOf, type Timing } from "../lib/sync-instrument";
+import { check, ms, type Check, type ScenarioResult } from "../lib/result";
+import { ratio } from "../lib/stats";
+
+const BASE = "bench.example.test";
+const TARGET = "203.0.113.10";
+const RATE = { limit: 1200, windowMs: 5 * 60_000 };
+const pages = (records: number) => Math.max(1, Math.ceil(records / CF_RECORDS_PER_PAGE_MAX));
+
+interface Zone {
+  cf: CloudflareDouble;
+  /** Wharf's token. */
+  token: string;
+  /** A second token with its own rate window: the operator editing the zone behind Wharf's back. */
+  operator: string;
+}
+
+interface CaseResult {
+  name: string;
+  consumers: number;
+  recordsBefore: number;
+  recordsAfter: number;
+  report: Pick<SyncReport, "created" | "updated" | "deleted" | "alreadySynced" | "failed" | "foreign" | "apiCalls" | "durationMs" | "blocked">;
+  wallMs: number;
+  doubleRequests: number;
+  byKind: Record<string, number>;
+  writes: number;
+  status429: number;
+  minimum: { list: number; batch: number; readBack: number; total: number };
+  ratioToMinimum: number;
+  timing: Timing;
+  /** Failed before an HTTP answer: counted by Wharf (and its budget), absent from the double's log. */
+  transportFailures: string[];
+  correct: boolean;
+  notes: string[];
+}
+
+async function newZone(): Promise<Zone> {
+  const token = `bench-${randomBytes(8).toString("hex")}`;
+  const operator = `operator-${randomBytes(8).toString("hex")}`;
+  const cf = await startCloudflareDouble({ tokens: [token, operator], zones: [{ id: randomBytes(16).toString("hex"), name: BASE }], rateLimit: RATE });
+  return { cf, token, operator };
+}
+
+/** Points Wharf at `zone` in managed mode. The ledger and consumers are emptied first, so no cleanup at the old zone is due. */
+async function pointWharfAt(zone: Zone) {
+  await db.dnsRecord.deleteMany();
+  await db.standaloneProxy.deleteMany();
+  await updateSettings({
+    actor: SYSTEM_ACTOR,
+    body: { baseDomain: BASE, targetAddress: TARGET, dns: { mode: "managed", provider: { type: "cloudflare", apiToken: zone.token, zoneId: zone.cf.zones[0].id, baseUrl: zone.cf.url } } },
+  });
+}
+
+async function insertConsumers(from: number, to: number) {
+  const CHUNK = 5000;
+  for (let i = from; i < to; i += CHUNK) {
+    const rows = [];
+    for (let k = i; k < Math.min(to, i + CHUNK); k++) rows.push({ domain: `p${k}.${BASE}`, upstream: "http://127.0.0.1:9" });
+    await db.standaloneProxy.createMany({ data: rows });
+  }
+}
+
+async function syncCase(name: string, zone: Zone, consumers: number, verify: () => Promise<string[]>): Promise<CaseResult> {
+  const recordsBefore = zone.cf.records().length;
+  const first = zone.cf.requests.length;
+  const { timing, restore } = await instrument();
+  const t0 = performance.now();
+  let report: SyncReport;
+  try {
+    report = await runSync({ trigger: "cli" });
+  } finally {
+    restore();
+  }
+  const wallMs = performance.now() - t0;
+  const reqs = zone.cf.requests.slice(first);
+  const byKind: Record<string, number> = {};
+  for (const r of reqs) byKind[kindOf(r)] = (byKind[kindOf(r)] ?? 0) + 1;
+  const recordsAfter = zone.cf.records().length;
+  const changes = report.created + report.updated + report.deleted;
+  const minimum = { list: pages(recordsBefore), batch: Math.ceil(changes / CF_BATCH_LIMIT), readBack: changes ? pages(recordsAfter) : 0, total: 0 };
+  minimum.total = minimum.list + minimum.batch + minimum.readBack;
+  const problems = await verify();
+  // Cross-check: Wharf counts attempts; an attempt that failed in transport (e.g. a reset keep-alive socket) never reaches the double's log.
+  const crossCheck = report.apiCalls === reqs.length + timing.fetchErrors.length;
+  if (!crossCheck) problems.push(`report.apiCalls ${report.apiCalls} ≠ ${reqs.length} requests seen by the double + ${timing.fetchErrors.length} transport failures`);
+  const result: CaseResult = {
+    name,
+    consumers,
+    recordsBefore,
+    recordsAfter,
+    report: { created: report.created, updated: report.updated, deleted: report.deleted, alreadySynced: report.alreadySynced, failed: report.failed, foreign: report.foreign, apiCalls: report.apiCalls, durationMs: report.durationMs, blocked: report.blocked },
+    wallMs: Math.round(wallMs),
+    doubleRequests: reqs.length,
+    byKind,
+    writes: reqs.filter((r) => r.method !== "GET").length,
+    status429: reqs.filter((r) => r.status === 429).length,
+    minimum,
+    ratioToMinimum: ratio(report.apiCalls, minimum.total),
+    timing: { ...timing, fetchErrors: [], apiMs: Math.round(timing.apiMs), listMs: Math.round(timing.listMs), applyMs: Math.round(timing.applyMs), applyApiMs: Math.round(timing.applyApiMs) },
+    transportFailures: timing.fetchErrors,
+    correct: problems.length === 0,
+    notes: problems,
+  };
+  progress(`sync ${name}: ${report.apiCalls} API calls (${JSON.stringify(byKind)}), ${ms(wallMs)}, created ${report.created}, updated ${report.updated}, deleted ${report.deleted}${problems.length ? `; PROBLEMS: ${problems.join("; ")}` : ""}`);
+  return result;
+}
+
+/** Wharf's records at the double, by name. */
+const owned = (cf: CloudflareDouble) => new Map(cf.records().filter((r) => isWharfMarker(r.comment)).map((r) => [r.name, r]));
+
+/** Every consumer i in `want` has exactly its record with the target content, nothing else of Wharf's is there, and the ledger agrees. */
+async function expectRecords(cf: CloudflareDouble, want: Set<number>): Promise<string[]> {
+  const problems: string[] = [];
+  const mine = owned(cf);
+  let wrong = 0;
+  for (const i of want) if (mine.get(`p${i}.${BASE}`)?.content !== TARGET) wrong++;
+  if (wrong) problems.push(`${wrong} consumers lack a correct record`);
+  if (mine.size !== want.size) problems.push(`${mine.size} Wharf records at the provider, expected ${want.size}`);
+  const synced = await db.dnsRecord.count({ where: { status: "synced" } });
+  const rows = await db.dnsRecord.count();
+  if (synced !== want.size || rows !== want.size) problems.push(`ledger has ${rows} rows (${synced} synced), expected ${want.size} synced`);
+  return problems;
+}
+
+const range = (n: number) => new Set(Array.from({ length: n }, (_, i) => i));
+
+export async function run(o: { consumers?: number }): Promise<ScenarioResult> {
+  const big = o.consumers ?? 10_000;
+  const small = Math.max(1, Math.min(1000, Math.floor(big / 10)));
+  setRuntimeForTests(fakeRuntime());
+  const zones: Zone[] = [];
+  const cases: CaseResult[] = [];
+  let drift: Record<string, number> = {};
+  const populateN = Math.min(200, small);
+  let populate: { consumers: number; requests: number; byKind: Record<string, number>; wallMs: number; synced: number; minimumAsSync: number; status429: number } | null = null;
+  try {
+    // (a) small zone from empty.
+    const za = await newZone();
+    zones.push(za);
+    await pointWharfAt(za);
+    await insertConsumers(0, small);
+    cases.push(await syncCase(`a: ${small} from empty`, za, small, () => expectRecords(za.cf, range(small))));
+
+    // (b) big zone from empty: a new zone and a new token (a fresh rate window, as for a first sync).
+    const zb = await newZone();
+    zones.push(zb);
+    await pointWharfAt(zb);
+    const tInsert = performance.now();
+    await insertConsumers(0, big);
+    progress(`sync: inserted ${big} consumers in ${ms(performance.now() - tInsert)}`);
+    cases.push(await syncCase(`b: ${big} from empty`, zb, big, () => expectRecords(zb.cf, range(big))));
+
+    // (c) no-op re-sync.
+    cases.push(await syncCase(`c: no-op re-sync of ${big}`, zb, big, () => expectRecords(zb.cf, range(big))));
+
+    // (d) drift, made behind Wharf's back by the operator (own token, one batch call):
+    //   1%   of Wharf's records get another content      (i ≡ 0 mod 100)  → Wharf updates them
+    //   0.5% of Wharf's records are deleted at Cloudflare (i ≡ 50 mod 200) → Wharf re-creates them
+    //   0.5% of the consumers are removed from Wharf      (i ≡ 25 mod 200) → Wharf deletes their records
+    //   10 foreign records are added at other names                       → left alone
+    const mine = owned(zb.cf);
+    const changed = [...range(big)].filter((i) => i % 100 === 0);
+    const deletedAtCf = [...range(big)].filter((i) => i % 200 === 50);
+    const removedConsumers = [...range(big)].filter((i) => i % 200 === 25);
+    const body = {
+      patches: changed.map((i, k) => ({ id: mine.get(`p${i}.${BASE}`)!.id, content: `198.51.100.${(k % 250) + 1}` })),
+      deletes: deletedAtCf.map((i) => ({ id: mine.get(`p${i}.${BASE}`)!.id })),
+    };
+    for (let k = 0; k < body.patches.length + body.deletes.length; k += 200) {
+      // One batch when it fits (≤ 200 changes); the operator's token has its own rate window.
+      const slice = { patches: body.patches.slice(k, k + 200), deletes: k === 0 ? body.deletes : [] };
+      const res = await fetch(`${zb.cf.url}/zones/${zb.cf.zones[0].id}/dns_records/batch`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${zb.operator}`, "content-type": "application/json" },
+        body: JSON.stringify(slice),
+      });
+      if (!res.ok) throw new Error(`drift batch refused: ${res.status} ${await res.text()}`);
+    }
+    await db.standaloneProxy.deleteMany({ where: { domain: { in: removedConsumers.map((i) => `p${i}.${BASE}`) } } });
+    for (let k = 0; k < 10; k++) zb.cf.addRecord({ name: `foreign${k}.${BASE}`, type: "A", content: "198.51.100.200", ttl: 300, comment: "operator's" });
+    drift = { contentChanged: changed.length, deletedAtProvider: deletedAtCf.length, consumersRemoved: removedConsumers.length, foreignAdded: 10 };
+    const wantD = new Set([...range(big)].filter((i) => i % 200 !== 25));
+    cases.push(
+      await syncCase(`d: drift on ${big}`, zb, big - removedConsumers.length, async () => {
+        const p = await expectRecords(zb.cf, wantD);
+        const foreign = zb.cf.records().filter((r) => r.name.startsWith("foreign") && r.content === "198.51.100.200").length;
+        if (foreign !== 10) p.push(`${foreign} of 10 foreign records left untouched`);
+        return p;
+      }),
+    );
+    const d = cases.at(-1)!;
+    const expected = { updated: changed.length, created: deletedAtCf.length, deleted: removedConsumers.length };
+    if (d.report.updated !== expected.updated || d.report.created !== expected.created || d.report.deleted !== expected.deleted) {
+      d.correct = false;
+      d.notes.push(`report says updated ${d.report.updated}, created ${d.report.created}, deleted ${d.report.deleted}; expected ${JSON.stringify(expected)}`);
+    }
+
+    // (e) Not a sync, for comparison: entering managed mode while consumers
+    // exist (a settings save). Wharf creates their records one consumer at a
+    // time through the ensure hook. Information only, no target.
+    const ze = await newZone();
+    zones.push(ze);
+    await db.dnsRecord.deleteMany();
+    await db.standaloneProxy.deleteMany();
+    await updateSettings({ actor: SYSTEM_ACTOR, body: { dns: { mode: "wildcard" } } });
+    await insertConsumers(0, populateN);
+    const firstReq = ze.cf.requests.length;
+    const t0 = performance.now();
+    await updateSettings({
+      actor: SYSTEM_ACTOR,
+      body: { dns: { mode: "managed", provider: { type: "cloudflare", apiToken: ze.token, zoneId: ze.cf.zones[0].id, baseUrl: ze.cf.url } } },
+    });
+    const reqs = ze.cf.requests.slice(firstReq);
+    const byKind: Record<string, number> = {};
+    for (const r of reqs) byKind[kindOf(r)] = (byKind[kindOf(r)] ?? 0) + 1;
+    populate = {
+      consumers: populateN,
+      requests: reqs.length,
+      byKind,
+      wallMs: Math.round(performance.now() - t0),
+      synced: await db.dnsRecord.count({ where: { status: "synced" } }),
+      minimumAsSync: 2 + Math.ceil(populateN / CF_BATCH_LIMIT),
+      status429: reqs.filter((r) => r.status === 429).length,
+    };
+    progress(`sync e: entering managed mode with ${populateN} consumers: ${reqs.length} requests (${JSON.stringify(byKind)}), ${ms(populate.wallMs)}`);
+  } finally {
+    setRuntimeForTests(null);
+    await Promise.all(zones.map((z) => z.cf.close()));
+  }
+
+  const total429 = zones.reduce((n, z) => n + z.cf.requests.filter((r) => r.status === 429).length, 0);
+  const totalRequests = zones.reduce((n, z) => n + z.cf.requests.length, 0);
+  const [a, b, c, d] = cases;
+  const bUse = b.doubleRequests / RATE.limit;
+  const checks: Check[] = [
+    check(`sync b (${big} from empty): calls / minimum`, b.ratioToMinimum, "≤ 2", b.ratioToMinimum <= 2),
+    check(`sync b (${big} from empty): share of the 1200/5 min budget`, `${(bUse * 100).toFixed(1)}%`, "≤ 25% (well within)", bUse <= 0.25),
+    check(`sync c (no-op): requests at the double`, `${c.doubleRequests} (${Object.keys(c.byKind).join("+")})`, `= ${c.minimum.list} listing call(s) only`, c.writes === 0 && c.doubleRequests === (c.byKind.list ?? 0) && c.doubleRequests === c.minimum.list),
+    check("sync: 429 answers from the double", total429, "= 0", total429 === 0),
+    check(`sync a (${small} from empty): calls / minimum`, a.ratioToMinimum, "≤ 2", a.ratioToMinimum <= 2),
+    check(`sync d (drift): calls / minimum`, d.ratioToMinimum, "≤ 2", d.ratioToMinimum <= 2),
+    check("sync: every case converged (records, ledger, report)", cases.every((x) => x.correct) ? "yes" : "no", "yes", cases.every((x) => x.correct)),
+  ];
+  const line = (x: CaseResult) =>
+    `${x.name.padEnd(26)} ${String(x.report.apiCalls).padStart(5)} calls (double saw ${x.doubleRequests}: ${Object.entries(x.byKind).map(([k, v]) => `${k} ${v}`).join(", ")}) · minimum ${x.minimum.total} (${x.minimum.list} list + ${x.minimum.batch} batch + ${x.minimum.readBack} read-back) · ratio ${x.ratioToMinimum} · wall ${ms(x.wallMs)} · created ${x.report.created}, updated ${x.report.updated}, deleted ${x.report.deleted}, synced ${x.report.alreadySynced}, failed ${x.report.failed} · 429s ${x.status429}`;
+  return {
+    scenario: "sync",
+    ok: true,
+    wallMs: 0,
+    lines: [
+      `Cloudflare double with its rate limit on (${RATE.limit} requests / ${RATE.windowMs / 60_000} min per token), per_page ${CF_RECORDS_PER_PAGE_MAX.toLocaleString("en")}, batch ${CF_BATCH_LIMIT}; fake container runtime`,
+      "minimum = ceil(records before / per_page) listing + ceil(changes / 200) batches + ceil(records after / per_page) read-back listing when anything changed",
+      ...cases.map(line),
+      "where the wall time goes (ms): reconcile listing | applyChanges: API calls + own CPU | rest (plan, ledger writes in applyPlan, run bookkeeping)",
+      ...cases.map(
+        (x) =>
+          `${x.name.padEnd(26)} ${String(x.timing.listMs).padStart(6)} | ${String(x.timing.applyApiMs).padStart(6)} + ${String(x.timing.applyMs - x.timing.applyApiMs).padStart(6)} | ${String(x.wallMs - x.timing.listMs - x.timing.applyMs).padStart(6)}`,
+      ),
+      ...cases.flatMap((x) => x.notes.map((n) => `  ${x.name}: ${n}`)),
+      ...cases.flatMap((x) => x.transportFailures.map((f) => `  ${x.name}: 1 request failed in transport and was retried (counted by Wharf, not seen by the double): ${f}`)),
+      `drift in d: ${drift.contentChanged} records' content changed and ${drift.deletedAtProvider} records deleted at Cloudflare behind Wharf's back, ${drift.consumersRemoved} consumers removed from Wharf, ${drift.foreignAdded} foreign records added`,
+      `429 answers: ${total429} of ${totalRequests} requests to the doubles`,
+      populate
+        ? `e (info, not a sync): entering managed mode with ${populate.consumers} consumers (settings save → per-consumer ensure hook): ${populate.requests} requests (${Object.entries(populate.byKind).map(([k, v]) => `${k} ${v}`).join(", ")}) = ${(populate.requests / populate.consumers).toFixed(1)} per consumer, ${ms(populate.wallMs)}, ${populate.synced} synced; a sync would need ${populate.minimumAsSync}`
+        : "e: not reached",
+    ],
+    checks,
+    data: { consumers: { small, big }, rateLimit: RATE, perPage: CF_RECORDS_PER_PAGE_MAX, batchLimit: CF_BATCH_LIMIT, drift, cases, populate, total429, totalRequests },
+  };
+}
