@@ -2,6 +2,13 @@
 export async function register() {
   if (process.env.NEXT_RUNTIME === "nodejs") {
     const { startServer } = await import("./lib/server-start");
-    await startServer();
+    try {
+      await startServer();
+    } catch (err) {
+      // A server without its database (unwritable ./data, a failed migration) must not
+      // keep answering 500s: exit so the restart policy and the logs show it.
+      console.error("Wharf could not start:", err);
+      process.exit(1);
+    }
   }
 }

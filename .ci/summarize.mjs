@@ -29,9 +29,20 @@ if (existsSync(pw)) {
   lines.push(`playwright: ${p} passed, ${s.unexpected} failed`);
 }
 
+// The image smoke test prints its own "N passed, N failed" as its last such line.
+const smoke = path.join(outDir, "image-smoke.log");
+if (existsSync(smoke)) {
+  const m = [...readFileSync(smoke, "utf8").matchAll(/^(\d+) passed, (\d+) failed$/gm)].at(-1);
+  if (m) {
+    passed += Number(m[1]);
+    failed += Number(m[2]);
+    lines.push(`image smoke: ${m[1]} passed, ${m[2]} failed`);
+  }
+}
+
 // A failed step counts as one failure, except a suite whose report exists:
 // its failed tests are already counted.
-const reports = { "unit tests": "vitest-unit.json", "integration tests": "vitest-integration.json", "e2e tests": "playwright.json" };
+const reports = { "unit tests": "vitest-unit.json", "integration tests": "vitest-integration.json", "e2e tests": "playwright.json", "image smoke": "image-smoke.log" };
 failed += failedSteps.filter((s) => !(reports[s] && existsSync(path.join(outDir, reports[s])))).length;
 for (const l of lines) console.log(l);
 if (failedSteps.length) console.log(`failed steps: ${failedSteps.join(", ")}`);

@@ -16,6 +16,11 @@ const ZEnvSchema = z.object({
   WHARF_SCHEDULER: z.enum(["on", "off"]).default("on"),
   WHARF_BASE_DOMAIN: z.string().optional(),
   WHARF_TARGET_ADDRESS: z.string().optional(),
+  // Initial defaults for containerised installs (docker-compose.yml sets them): instances on a
+  // shared network reached by name, and Caddy's admin API. Settings saved in the UI win.
+  WHARF_UPSTREAM_NETWORK: z.string().regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$/).optional(),
+  WHARF_CADDY_ADMIN_URL: z.string().url().optional(),
+  WHARF_TRUST_PROXY: z.enum(["0", "1", "true", "false"]).optional(),
   DOCKER_HOST: z.string().optional(),
   DOCKER_TLS_VERIFY: z.string().optional(),
   DOCKER_CERT_PATH: z.string().optional(),

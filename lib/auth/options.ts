@@ -9,7 +9,14 @@ import { LoginError, verifyLogin } from "./verify-login";
 // the operator pinned NEXTAUTH_URL.
 process.env.AUTH_TRUST_HOST ??= "true";
 
+/**
+ * The client address for the per-address login throttle. X-Forwarded-For is
+ * set by whoever sends the request, so it is believed only behind a proxy
+ * the operator vouches for (WHARF_TRUST_PROXY=1); otherwise only the
+ * per-e-mail throttle applies.
+ */
 function clientAddress(headers: Record<string, unknown> | undefined): string | null {
+  if (!["1", "true"].includes(process.env.WHARF_TRUST_PROXY ?? "")) return null;
   const fwd = headers?.["x-forwarded-for"];
   const first = typeof fwd === "string" ? fwd.split(",")[0].trim() : null;
   const real = headers?.["x-real-ip"];

@@ -8,8 +8,11 @@ export function defaultSettings(): TSettings {
     baseDomain: e.WHARF_BASE_DOMAIN ?? "wharf.localhost",
     targetAddress: e.WHARF_TARGET_ADDRESS ?? "127.0.0.1",
     dns: { mode: "wildcard", ttl: 300, proxied: false, provider: null },
-    proxy: { provider: null, upstream: { mode: "host", hostAddress: "127.0.0.1" } },
-    docker: { network: "wharf" },
+    proxy: {
+      provider: e.WHARF_CADDY_ADMIN_URL ? { type: "caddy", adminUrl: e.WHARF_CADDY_ADMIN_URL.replace(/\/+$/, ""), server: "wharf" } : null,
+      upstream: e.WHARF_UPSTREAM_NETWORK ? { mode: "network", network: e.WHARF_UPSTREAM_NETWORK } : { mode: "host", hostAddress: "127.0.0.1" },
+    },
+    docker: { network: e.WHARF_UPSTREAM_NETWORK ?? "wharf" },
     sync: { intervalMinutes: 5 },
   };
 }

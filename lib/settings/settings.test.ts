@@ -81,6 +81,24 @@ describe("settings", () => {
     expect(audit?.message).toMatch(/dns.ttl/);
   });
 
+  it("takes container-friendly defaults from the environment (docker-compose.yml)", async () => {
+    const { resetEnvCache } = await import("../env");
+    process.env.WHARF_UPSTREAM_NETWORK = "wharf-net";
+    process.env.WHARF_CADDY_ADMIN_URL = "http://caddy-admin:2019/";
+    resetEnvCache();
+    try {
+      const d = defaultSettings();
+      expect(d.proxy.upstream).toEqual({ mode: "network", network: "wharf-net" });
+      expect(d.docker.network).toBe("wharf-net");
+      expect(d.proxy.provider).toEqual({ type: "caddy", adminUrl: "http://caddy-admin:2019", server: "wharf" });
+    } finally {
+      delete process.env.WHARF_UPSTREAM_NETWORK;
+      delete process.env.WHARF_CADDY_ADMIN_URL;
+      resetEnvCache();
+    }
+    expect(defaultSettings().proxy).toEqual({ provider: null, upstream: { mode: "host", hostAddress: "127.0.0.1" } });
+  });
+
   it("round-trips the cipher and rejects tampering", () => {
     const env = encryptSecret("hello");
     expect(decryptSecret(env)).toBe("hello");
