@@ -1,4 +1,5 @@
 "use client";
+import { useQueryClient } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
 import { useEffect } from "react";
 import { Badge } from "@/components/ui/badge";
@@ -16,6 +17,11 @@ export function InstanceDetail({ initial, canEdit }: { initial: TInstanceDetail;
   useEffect(() => {
     if (error?.message.includes("not found")) router.push("/instances");
   }, [error, router]);
+  // When the status settles, the history must show the finished deployment now, not at its next slow poll.
+  const qc = useQueryClient();
+  useEffect(() => {
+    void qc.invalidateQueries({ queryKey: ["deployments", inst.id] });
+  }, [inst.status, inst.id, qc]);
   return (
     <>
       <PageHeader title={inst.name} description={inst.fqdn} actions={<Badge>{inst.status}</Badge>} />

@@ -58,8 +58,9 @@ export class DeploymentRecorder {
   }
 
   async note(name: StepName, status: "skipped" | "succeeded" | "failed", message: string): Promise<void> {
+    // One timestamp for both ends: an instantaneous step lasts 0 ms, not the skew between two clocks.
     const now = new Date();
-    await db.deploymentStep.create({ data: { deploymentId: this.deploymentId, position: ++this.position, name, status, message: message.slice(0, 4000), finishedAt: now } });
+    await db.deploymentStep.create({ data: { deploymentId: this.deploymentId, position: ++this.position, name, status, message: message.slice(0, 4000), startedAt: now, finishedAt: now } });
   }
 
   async setContainer(containerId: string, containerName: string): Promise<void> {
