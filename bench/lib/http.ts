@@ -1,21 +1,9 @@
-import http from "node:http";
+import { httpGet } from "../../test/helpers/http";
 import { setTimeout as sleep } from "node:timers/promises";
 
-/** One GET to 127.0.0.1 (node:http: Caddy refuses fetch's Sec-Fetch-Mode); never rejects. */
+/** One GET to 127.0.0.1 through the tests' helper; never rejects (null on a socket error or timeout). */
 export function get(port: number, opts: { host?: string; path?: string; timeoutMs?: number } = {}): Promise<{ status: number; body: string } | null> {
-  return new Promise((resolve) => {
-    const req = http.get(
-      { host: "127.0.0.1", port, path: opts.path ?? "/", headers: opts.host ? { host: opts.host } : {}, timeout: opts.timeoutMs ?? 2000, agent: false },
-      (res) => {
-        let body = "";
-        res.setEncoding("utf8");
-        res.on("data", (c: string) => (body += c));
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
-      },
-    );
-    req.on("timeout", () => req.destroy(new Error("timeout")));
-    req.on("error", () => resolve(null));
-  });
+  return httpGet({ port, host: opts.host, path: opts.path, timeoutMs: opts.timeoutMs ?? 2000 }).catch(() => null);
 }
 
 /** Polls until the port answers any HTTP status below 500 (Wharf's own health rule). */
