@@ -8,8 +8,6 @@ export type ActionResult<T = unknown> =
   | { ok: true; data: T; message?: string }
   | { ok: false; error: string; code: string; fieldErrors?: Record<string, string>; typed?: Record<string, string> };
 
-export const idleResult = null as ActionResult | null;
-
 export async function runAction<T>(opts: { role: Role; action: string; message?: string }, fn: (actor: Actor) => Promise<T>): Promise<ActionResult<T>> {
   try {
     const actor = await requireUser(opts.role, opts.action);
