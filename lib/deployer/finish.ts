@@ -2,7 +2,24 @@ import { getRuntime } from "../docker";
 import { errorMessage } from "../errors";
 import { LABEL_DEPLOYMENT } from "../naming";
 import { recordEvent, SYSTEM_ACTOR, type Actor } from "../audit/record-event";
+import type { Instance } from "../generated/prisma/client";
 import type { DeploymentRecorder } from "./recorder";
+
+/**
+ * Blue-green bookkeeping after a switch: `target` now serves, and the
+ * container that served before becomes the rollback target (so a second
+ * rollback goes forward again).
+ */
+export function promotion(instance: Instance, target: { id: string; name: string | null; image: string }) {
+  return {
+    image: target.image,
+    containerId: target.id,
+    containerName: target.name,
+    previousContainerId: instance.containerId,
+    previousContainerName: instance.containerName,
+    previousImage: instance.image,
+  };
+}
 
 /** A cancelled job's abort reason, or the error's own message. */
 export function failureMessage(err: unknown, signal?: AbortSignal): { message: string; cancelled: boolean } {

@@ -9,7 +9,7 @@ import { parseInput } from "../validation";
 import { bringUp } from "./bring-up";
 import { startDeploy } from "./create-instance";
 import { cutover, retire } from "./cutover";
-import { closeDeployment, failureMessage, pruneContainers } from "./finish";
+import { closeDeployment, failureMessage, promotion, pruneContainers } from "./finish";
 import { findInstanceOrThrow, getInstance } from "./get-instance";
 import { beginOperation } from "./begin-operation";
 import type { DeploymentRecorder } from "./recorder";
@@ -56,12 +56,7 @@ async function runRedeploy(opts: { instanceId: string; rec: DeploymentRecorder; 
   // Past the switch green serves; nothing below undoes it.
   await retire({ rec, containerId: instance.containerId });
   await transitionInstance(instance.id, "redeployed", {
-    image: opts.image,
-    containerId: fresh.id,
-    containerName: fresh.name,
-    previousContainerId: instance.containerId,
-    previousContainerName: instance.containerName,
-    previousImage: instance.image,
+    ...promotion(instance, { id: fresh.id, name: fresh.name, image: opts.image }),
     routeStatus,
     routeError: null,
     error: null,

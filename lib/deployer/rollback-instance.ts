@@ -7,7 +7,7 @@ import type { InstanceEvent } from "../lifecycle/states";
 import { getSettings } from "../settings/get-settings";
 import { probeFor } from "./container-plan";
 import { cutover, retire } from "./cutover";
-import { closeDeployment, failureMessage } from "./finish";
+import { closeDeployment, failureMessage, promotion } from "./finish";
 import { findInstanceOrThrow, getInstance } from "./get-instance";
 import { beginOperation } from "./begin-operation";
 import type { DeploymentRecorder } from "./recorder";
@@ -62,14 +62,8 @@ async function runRollback(opts: { instanceId: string; rec: DeploymentRecorder; 
     return;
   }
   if (instance.containerId !== prevId) await retire({ rec, containerId: instance.containerId });
-  // The two swap places, so a second rollback goes forward again.
   await transitionInstance(instance.id, opts.events.ok, {
-    image: instance.previousImage ?? instance.image,
-    containerId: prevId,
-    containerName: instance.previousContainerName,
-    previousContainerId: instance.containerId,
-    previousContainerName: instance.containerName,
-    previousImage: instance.image,
+    ...promotion(instance, { id: prevId, name: instance.previousContainerName, image: instance.previousImage ?? instance.image }),
     routeStatus,
     routeError: null,
     error: null,

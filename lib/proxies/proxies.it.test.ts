@@ -13,6 +13,7 @@ import { createProxy } from "./create-proxy";
 import { deleteProxy } from "./delete-proxy";
 import { updateProxy } from "./update-proxy";
 import { CADDY, httpGet } from "../../test/helpers/http";
+import { caddyRoutes, editCaddyByHand } from "../../test/helpers/caddy";
 
 // Against the real Caddy of test/services/start.sh (admin 127.0.0.1:2019,
 // HTTP server "wharf" on 127.0.0.1:8480). Other suites share that Caddy, so
@@ -36,19 +37,9 @@ async function startUpstream(body: string): Promise<number> {
 
 const viaCaddy = (host: string) => httpGet({ port: CADDY.httpPort, host, timeoutMs: 10_000 });
 
-async function routes(): Promise<CaddyRoute[]> {
-  return ((await admin.get(ROUTES)).value as CaddyRoute[] | null) ?? [];
-}
 
-/** A guarded write by hand, retried while other suites change the server. */
-async function byHand(edit: (list: CaddyRoute[]) => { method: "POST" | "DELETE"; path: string; body?: unknown } | null): Promise<void> {
-  for (let i = 0; i < 20; i++) {
-    const { value, etag } = await admin.get(ROUTES);
-    const step = edit((value as CaddyRoute[] | null) ?? []);
-    if (!step || (await admin.write(step.method, step.path, step.body, etag)) === "done") return;
-  }
-  throw new Error("could not edit Caddy's routes by hand");
-}
+const routes = caddyRoutes;
+const byHand = editCaddyByHand;
 
 beforeAll(async () => {
   execFileSync("bash", ["test/services/start.sh"], { stdio: "ignore" });

@@ -11,6 +11,7 @@ import type { CaddyRoute } from "./caddy-route";
 import { createProxyProvider } from "./index";
 import type { RouteSpec } from "./types";
 import { CADDY, httpGet } from "../../test/helpers/http";
+import { caddyRoutes, editCaddyByHand } from "../../test/helpers/caddy";
 
 // Against the real Caddy of test/services/start.sh: admin 127.0.0.1:2019,
 // HTTP server "wharf" on 127.0.0.1:8480. Other suites may use the same Caddy
@@ -39,21 +40,11 @@ function spec(name: string, port: number): RouteSpec {
   return { id, consumer: { type: "instance", id: `${name}-${rand}` }, hosts: [`${name}-${rand}.wharf.test`], upstream: { scheme: "http", host: "127.0.0.1", port } };
 }
 
-async function routes(): Promise<CaddyRoute[]> {
-  return ((await admin.get(ROUTES)).value as CaddyRoute[] | null) ?? [];
-}
 
 const count = async (id: string) => (await routes()).filter((r) => r["@id"] === id).length;
 
-/** Hand-made edits: a guarded write, retried if another suite changed the server meanwhile. */
-async function byHand(edit: (list: CaddyRoute[]) => { method: "POST" | "DELETE"; path: string; body?: unknown } | null): Promise<void> {
-  for (let i = 0; i < 20; i++) {
-    const { value, etag } = await admin.get(ROUTES);
-    const step = edit((value as CaddyRoute[] | null) ?? []);
-    if (!step || (await admin.write(step.method, step.path, step.body, etag)) === "done") return;
-  }
-  throw new Error("could not edit Caddy's routes by hand");
-}
+const routes = caddyRoutes;
+const byHand = editCaddyByHand;
 
 const staticRoute = (body: string, match: Record<string, unknown>, id?: string): CaddyRoute => ({
   ...(id ? { "@id": id } : {}),
