@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { db } from "../db";
 import { SYSTEM_ACTOR } from "../audit/record-event";
 import { updateSettings } from "../settings/update-settings";
+import { TEST_NETWORK } from "../../test/helpers/http";
 import { startCloudflareDouble, type CloudflareDouble } from "../../test/doubles/cloudflare-double";
 import { createInstance } from "./create-instance";
 import { getInstance } from "./get-instance";
@@ -14,7 +15,7 @@ import { removeInstance } from "./remove-instance";
 // Deploys on the real engine with DNS hooks at a provider: the Cloudflare
 // double (with a foreign record pre-seeded) and the real PowerDNS.
 const rand = randomBytes(3).toString("hex");
-const network = `wharf-it-${rand}`;
+const network = TEST_NETWORK;
 const TARGET = "203.0.113.30";
 
 async function deploy(name: string, image = "wharf-test/web:v1") {

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { db } from "../db";
 import { SYSTEM_ACTOR } from "../audit/record-event";
 import { updateSettings } from "../settings/update-settings";
+import { TEST_NETWORK } from "../../test/helpers/http";
 import { startNpmDouble, type NpmDouble } from "../../test/doubles/npm-double";
 import { createInstance } from "./create-instance";
 import { getInstance } from "./get-instance";
@@ -23,7 +24,7 @@ beforeAll(async () => {
   npm = await startNpmDouble({ email: EMAIL, password: PASSWORD });
   await updateSettings({
     actor: SYSTEM_ACTOR,
-    body: { baseDomain: base, docker: { network: `wharf-it-${rand}` }, proxy: { provider: { type: "npm", url: npm.url, email: EMAIL, password: PASSWORD }, upstream: { mode: "host", hostAddress: "127.0.0.1" } } },
+    body: { baseDomain: base, docker: { network: TEST_NETWORK }, proxy: { provider: { type: "npm", url: npm.url, email: EMAIL, password: PASSWORD }, upstream: { mode: "host", hostAddress: "127.0.0.1" } } },
   });
 });
 

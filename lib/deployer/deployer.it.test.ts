@@ -7,7 +7,7 @@ import { getProxyProvider } from "../proxy";
 import { getSettings } from "../settings/get-settings";
 import { updateSettings } from "../settings/update-settings";
 import { routeId, LABEL_INSTANCE, LABEL_MANAGED } from "../naming";
-import { CADDY, eventually, httpGet } from "../../test/helpers/http";
+import { CADDY, eventually, httpGet, TEST_NETWORK } from "../../test/helpers/http";
 import { createInstance } from "./create-instance";
 import { getInstance } from "./get-instance";
 import { waitForJob } from "./jobs";
@@ -19,7 +19,7 @@ import { cancelDeployment } from "./cancel-deployment";
 
 // Real dockerd and Caddy (test/services/start.sh), real test images (test/images/build.sh).
 const rand = randomBytes(3).toString("hex");
-const network = `wharf-it-${rand}`;
+const network = TEST_NETWORK;
 const base = `it-${rand}.wharf.test`;
 const rt = getRuntime();
 

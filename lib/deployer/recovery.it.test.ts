@@ -8,7 +8,7 @@ import { getProxyProvider } from "../proxy";
 import { routeId } from "../naming";
 import { getSettings } from "../settings/get-settings";
 import { updateSettings } from "../settings/update-settings";
-import { CADDY } from "../../test/helpers/http";
+import { CADDY, TEST_NETWORK } from "../../test/helpers/http";
 import { recoverInstances } from "./recover-instances";
 import { removeInstance } from "./remove-instance";
 
@@ -17,7 +17,7 @@ const rand = randomBytes(3).toString("hex");
 beforeAll(async () => {
   await updateSettings({
     actor: SYSTEM_ACTOR,
-    body: { baseDomain: `rec-${rand}.wharf.test`, docker: { network: `wharf-it-${rand}` }, proxy: { provider: { type: "caddy", adminUrl: CADDY.admin, server: CADDY.server } } },
+    body: { baseDomain: `rec-${rand}.wharf.test`, docker: { network: TEST_NETWORK }, proxy: { provider: { type: "caddy", adminUrl: CADDY.admin, server: CADDY.server } } },
   });
 });
 

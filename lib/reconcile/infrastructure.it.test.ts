@@ -8,7 +8,7 @@ import { getProxyProvider } from "../proxy";
 import { getSettings } from "../settings/get-settings";
 import { updateSettings } from "../settings/update-settings";
 import { containerLabels, routeId } from "../naming";
-import { CADDY, eventually, httpGet } from "../../test/helpers/http";
+import { CADDY, eventually, httpGet, TEST_NETWORK } from "../../test/helpers/http";
 import { createInstance } from "../deployer/create-instance";
 import { waitForJob } from "../deployer/jobs";
 import { removeInstance } from "../deployer/remove-instance";
@@ -18,7 +18,7 @@ import { removeOrphanContainer, removeOrphanRoute } from "./remove-orphan";
 // Real dockerd and Caddy: drift made by hand, repaired by a sync.
 const rand = randomBytes(3).toString("hex");
 const base = `rc-${rand}.wharf.test`;
-const network = `wharf-it-${rand}`;
+const network = TEST_NETWORK;
 const rt = getRuntime();
 let id = "";
 const serve = () => httpGet({ port: CADDY.httpPort, host: `web-${rand}.${base}` });

@@ -34,3 +34,10 @@ export async function eventually<T>(fn: () => Promise<T | null | undefined | fal
 }
 
 export const CADDY = { admin: "http://127.0.0.1:2019", server: "wharf", httpPort: 8480 };
+
+/**
+ * The one Docker network the deploy tests share. A network per test file
+ * piled up across runs on a reused machine until dockerd ran out of address
+ * pools; test/services/start.sh removes leftovers of older runs.
+ */
+export const TEST_NETWORK = "wharf-it";

@@ -16,6 +16,13 @@ wait_for() { # name, command
 if ! docker info >/dev/null 2>&1; then
   nohup dockerd --iptables=false --bridge=none >"$dir/dockerd.log" 2>&1 &
   wait_for dockerd "docker info"
+  # A fresh engine on a reused machine still has the containers and networks
+  # of earlier test runs on disk (containers of the local test images carry
+  # wharf.test=true); left alone, test networks exhaust dockerd's address
+  # pools. Only here, never when the engine is already up: tests call this
+  # script mid-run and their own containers must survive it.
+  docker ps -aq --filter label=wharf.test=true | xargs -r docker rm -f >/dev/null 2>&1 || true
+  docker network ls -q --filter name=wharf-it | xargs -r docker network rm >/dev/null 2>&1 || true
 fi
 
 if ! curl -fsS http://127.0.0.1:2019/config/ >/dev/null 2>&1; then
