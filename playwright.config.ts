@@ -21,6 +21,11 @@ export default defineConfig({
   reporter: process.env.CI ? [["list"], ["json", { outputFile: ".ci/out/playwright.json" }]] : [["list"]],
   use: {
     baseURL: `http://127.0.0.1:${port}`,
+    // Wharf refuses cookie-authenticated writes that carry neither Origin nor
+    // Sec-Fetch-Site (SPEC §12), and Playwright's API client sends neither: give
+    // it the origin a browser on Wharf's own pages sends. e2e/security.spec.ts
+    // turns this off to see what a real browser sends.
+    extraHTTPHeaders: { origin: `http://127.0.0.1:${port}` },
     trace: "retain-on-failure",
     launchOptions: {
       executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",

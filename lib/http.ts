@@ -1,7 +1,8 @@
 import { AppError, isAppError } from "./errors";
 import { logger } from "./logger";
 import { assertRole, requestActor } from "./auth/actor";
-import type { Actor, Role } from "./audit/record-event";
+import { crossSiteRefusal, isStateChanging, unsupportedBody } from "./auth/request-guard";
+import { recordEvent, type Actor, type Role } from "./audit/record-event";
 
 // The only place domain errors become HTTP responses (STYLE habits 3 and 4).
 
@@ -34,14 +35,35 @@ interface Ctx {
 }
 
 /**
- * Wraps a route handler: authenticates (bearer token or session), checks the
- * role, runs `fn`, and turns its result into JSON (a Response is passed through).
+ * The cross-site check for a state-changing request authenticated by the
+ * session cookie (SPEC §12): a 403 Response (audited) when it does not come
+ * from Wharf's own origin, else null. Bearer requests carry no cookie and are
+ * exempt. Route handlers outside apiRoute call this too.
+ */
+export async function refuseCrossSite(req: Request, actor: Actor | null, action?: string): Promise<Response | null> {
+  if (!isStateChanging(req.method) || req.headers.has("authorization")) return null;
+  const refusal = crossSiteRefusal(req);
+  if (!refusal) return null;
+  const path = new URL(req.url).pathname;
+  if (actor) await recordEvent({ actor, action: action ?? `${req.method} ${path}`, target: path.slice(0, 200), result: "denied", message: refusal });
+  else logger.warn({ op: "csrf", method: req.method, path: path.slice(0, 200) }, refusal);
+  return jsonError("FORBIDDEN", refusal, 403);
+}
+
+/**
+ * Wraps a route handler: authenticates (bearer token or session), refuses
+ * cross-site cookie requests and non-JSON bodies, checks the role, runs `fn`,
+ * and turns its result into JSON (a Response is passed through).
  */
 export function apiRoute(opts: { role: Role; action?: string; status?: number }, fn: (ctx: Ctx) => Promise<unknown>) {
   return async (req: Request, context: RouteContext): Promise<Response> => {
     try {
       const actor = await requestActor(req);
       if (!actor) return jsonError("UNAUTHORIZED", "Authentication required: sign in or send Authorization: Bearer <api token>", 401);
+      const crossSite = await refuseCrossSite(req, actor, opts.action);
+      if (crossSite) return crossSite;
+      const badBody = unsupportedBody(req);
+      if (badBody) return jsonError("UNSUPPORTED_MEDIA_TYPE", badBody, 415, "content-type");
       await assertRole(actor, opts.role, opts.action);
       const params = context?.params ? await context.params : {};
       const result = await fn({ req, actor, params });
