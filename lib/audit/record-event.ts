@@ -9,6 +9,8 @@ export interface Actor {
   id?: string;
   label: string;
   role: Role;
+  /** For a token: the user it belongs to. */
+  ownerId?: string;
 }
 
 export const SYSTEM_ACTOR: Actor = { kind: "system", label: "system", role: "admin" };

@@ -5,13 +5,19 @@ import { recordEvent, type Actor, type Role } from "../audit/record-event";
 import { authOptions } from "./options";
 import { actorFromToken } from "./tokens";
 
-/** The logged-in user, re-read from the database so a deleted or demoted user loses access at once. */
+/**
+ * The logged-in user, re-read from the database on every request so a
+ * deleted or demoted user loses access at once, and a session signed in
+ * before the user's last password or role change (an older session version)
+ * is over.
+ */
 export async function sessionActor(): Promise<Actor | null> {
   const session = await getServerSession(authOptions());
-  const id = (session?.user as { id?: string } | undefined)?.id;
-  if (!id) return null;
-  const user = await db.user.findUnique({ where: { id } });
-  return user ? { kind: "user", id: user.id, label: user.email, role: user.role as Role } : null;
+  const claims = session?.user as { id?: string; sv?: number } | undefined;
+  if (!claims?.id) return null;
+  const user = await db.user.findUnique({ where: { id: claims.id } });
+  if (!user || user.sessionVersion !== (claims.sv ?? 0)) return null;
+  return { kind: "user", id: user.id, label: user.email, role: user.role as Role };
 }
 
 /** API callers: `Authorization: Bearer <api token>` first, then the session cookie. */

@@ -13,20 +13,26 @@ process.env.AUTH_TRUST_HOST ??= "true";
  * The client address for the per-address login throttle. X-Forwarded-For is
  * set by whoever sends the request, so it is believed only behind a proxy
  * the operator vouches for (WHARF_TRUST_PROXY=1); otherwise only the
- * per-e-mail throttle applies.
+ * per-e-mail throttle applies. Proxies append the address they saw, so the
+ * right-most entry is the one the operator's proxy wrote; entries to its
+ * left are whatever the client claimed.
  */
-function clientAddress(headers: Record<string, unknown> | undefined): string | null {
+export function clientAddress(headers: Record<string, unknown> | undefined): string | null {
   if (!["1", "true"].includes(process.env.WHARF_TRUST_PROXY ?? "")) return null;
   const fwd = headers?.["x-forwarded-for"];
-  const first = typeof fwd === "string" ? fwd.split(",")[0].trim() : null;
+  const entries = typeof fwd === "string" ? fwd.split(",").map((e) => e.trim()).filter(Boolean) : [];
+  const last = entries.at(-1);
   const real = headers?.["x-real-ip"];
-  return first || (typeof real === "string" ? real : null);
+  const address = last || (typeof real === "string" ? real.trim() : "");
+  return address ? address.slice(0, 64) : null;
 }
+
+export const SESSION_MAX_AGE_S = 7 * 24 * 3600;
 
 export function authOptions(): NextAuthOptions {
   return {
     secret: appSecrets().authSecret,
-    session: { strategy: "jwt", maxAge: 7 * 24 * 3600 },
+    session: { strategy: "jwt", maxAge: SESSION_MAX_AGE_S },
     pages: { signIn: "/login", error: "/login" },
     providers: [
       CredentialsProvider({
@@ -49,12 +55,16 @@ export function authOptions(): NextAuthOptions {
     ],
     callbacks: {
       jwt({ token, user }) {
-        if (user) token.uid = user.id;
+        if (user) {
+          token.uid = user.id;
+          token.sv = (user as { sessionVersion?: number }).sessionVersion ?? 0;
+        }
         return token;
       },
       session({ session, token }) {
-        // Role is not trusted from the token: requireActor() re-reads the user on every request.
-        if (session.user) (session.user as { id?: string }).id = token.uid as string;
+        // Role is not trusted from the token: sessionActor() re-reads the user on
+        // every request and ends the session when its version is stale.
+        if (session.user) Object.assign(session.user, { id: token.uid as string, sv: (token.sv as number | undefined) ?? 0 });
         return session;
       },
     },

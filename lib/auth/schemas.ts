@@ -17,5 +17,15 @@ export const ZSetupSchema = z.object({ email: ZEmailSchema, password: ZPasswordS
 export const ZCreateTokenSchema = z.object({
   name: z.string().trim().min(1, "is required").max(100, "must be at most 100 characters"),
   role: ZRoleSchema.default("viewer"),
+  /** Omitted: the token never expires. */
+  expiresInDays: z.number("must be a number of days").int("must be a whole number of days").min(1, "must be at least 1").max(3650, "must be at most 3650").optional(),
 }).strict();
 export type TCreateToken = z.infer<typeof ZCreateTokenSchema>;
+
+/** PATCH /api/users/{id}: a role change and/or a password (own password: currentPassword required). */
+export const ZUpdateUserSchema = z.object({
+  role: ZRoleSchema.optional(),
+  password: ZPasswordSchema.optional(),
+  currentPassword: z.string().max(256).optional(),
+}).strict();
+export type TUpdateUser = z.infer<typeof ZUpdateUserSchema>;

@@ -17,16 +17,38 @@ export async function createApiToken(opts: { actor: Actor; body: unknown; userId
   const input = parseInput(ZCreateTokenSchema, opts.body);
   if (input.role === "admin" && opts.actor.role !== "admin") throw new AppError("FORBIDDEN", "only an admin can create an admin token");
   const token = TOKEN_PREFIX + randomBytes(32).toString("base64url");
+  // A token made with another token belongs to that token's owner: it can never outlive or outrank them.
+  const ownerId = opts.userId ?? (opts.actor.kind === "user" ? opts.actor.id : opts.actor.kind === "token" ? (opts.actor.ownerId ?? null) : null);
+  const expiresAt = input.expiresInDays ? new Date(Date.now() + input.expiresInDays * 86_400_000) : null;
   const row = await db.apiToken.create({
-    data: { name: input.name, role: input.role, tokenHash: hashToken(token), prefix: token.slice(0, 12), userId: opts.userId ?? (opts.actor.kind === "user" ? opts.actor.id : null) },
+    data: { name: input.name, role: input.role, tokenHash: hashToken(token), prefix: token.slice(0, 12), userId: ownerId, expiresAt },
   });
   await recordEvent({ actor: opts.actor, action: "token.create", target: `${row.name} (${row.prefix}…)`, result: "ok" });
-  return { id: row.id, name: row.name, role: row.role, prefix: row.prefix, token, createdAt: row.createdAt };
+  return { id: row.id, name: row.name, role: row.role, prefix: row.prefix, token, createdAt: row.createdAt, expiresAt: row.expiresAt };
 }
 
 export async function listApiTokens() {
-  const rows = await db.apiToken.findMany({ where: { revokedAt: null }, orderBy: { createdAt: "desc" }, include: { user: { select: { email: true } } } });
-  return rows.map((r) => ({ id: r.id, name: r.name, role: r.role, prefix: r.prefix, createdBy: r.user?.email ?? null, lastUsedAt: r.lastUsedAt, createdAt: r.createdAt }));
+  const rows = await db.apiToken.findMany({ where: { revokedAt: null }, orderBy: { createdAt: "desc" }, include: { user: { select: { id: true, email: true, role: true } } } });
+  const now = Date.now();
+  return rows.map((r) => ({
+    id: r.id,
+    name: r.name,
+    role: r.role,
+    // What the token can do now: at most its owner's current role.
+    effectiveRole: r.user ? cappedRole(r.role as Role, r.user.role as Role) : r.role,
+    prefix: r.prefix,
+    createdBy: r.user?.email ?? null,
+    owner: r.user ? { id: r.user.id, email: r.user.email } : null,
+    lastUsedAt: r.lastUsedAt,
+    expiresAt: r.expiresAt,
+    expired: r.expiresAt !== null && r.expiresAt.getTime() <= now,
+    createdAt: r.createdAt,
+  }));
+}
+
+/** The lower of two roles. */
+export function cappedRole(a: Role, b: Role): Role {
+  return a === "admin" && b === "admin" ? "admin" : "viewer";
 }
 
 export async function revokeApiToken(opts: { actor: Actor; id: string }) {
@@ -36,14 +58,25 @@ export async function revokeApiToken(opts: { actor: Actor; id: string }) {
   await recordEvent({ actor: opts.actor, action: "token.revoke", target: `${row.name} (${row.prefix}…)`, result: "ok" });
 }
 
-/** The actor behind a bearer token, or null when the token is unknown or revoked. */
+/**
+ * The actor behind a bearer token, or null when the token is unknown,
+ * revoked, expired or its owner is gone. The one place a bearer token is
+ * verified: other kinds of token (e.g. per-instance deploy tokens) extend it.
+ *
+ * A token acts with at most its owner's *current* role, re-read on every
+ * request, so a demoted admin's admin token acts as a viewer. Deleting a user
+ * revokes their tokens in the same transaction (users.ts); a token with no
+ * owner was made by the CLI, i.e. by someone with a shell on Wharf's data.
+ */
 export async function actorFromToken(token: string): Promise<Actor | null> {
   if (!token.startsWith(TOKEN_PREFIX)) return null;
-  const row = await db.apiToken.findUnique({ where: { tokenHash: hashToken(token) } });
+  const row = await db.apiToken.findUnique({ where: { tokenHash: hashToken(token) }, include: { user: { select: { id: true, role: true } } } });
   if (!row || row.revokedAt) return null;
+  if (row.expiresAt && row.expiresAt.getTime() <= Date.now()) return null;
   // lastUsedAt is informational: update at most once a minute to keep reads cheap.
   if (!row.lastUsedAt || Date.now() - row.lastUsedAt.getTime() > 60_000) {
     await db.apiToken.update({ where: { id: row.id }, data: { lastUsedAt: new Date() } });
   }
-  return { kind: "token", id: row.id, label: `token:${row.name}`, role: row.role as Role };
+  const role = row.user ? cappedRole(row.role as Role, row.user.role as Role) : (row.role as Role);
+  return { kind: "token", id: row.id, label: `token:${row.name}`, role, ownerId: row.userId ?? undefined };
 }

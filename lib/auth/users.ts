@@ -1,9 +1,10 @@
 import { db } from "../db";
+import { assertRole } from "./actor";
 import { AppError } from "../errors";
 import { recordEvent, type Actor, type Role } from "../audit/record-event";
 import { parseInput } from "../validation";
-import { hashPassword } from "./password";
-import { ZCreateUserSchema, ZRoleSchema, ZSetupSchema } from "./schemas";
+import { hashPassword, verifyPassword } from "./password";
+import { ZCreateUserSchema, ZRoleSchema, ZSetupSchema, ZUpdateUserSchema } from "./schemas";
 
 export async function countUsers(): Promise<number> {
   return db.user.count();
@@ -50,18 +51,83 @@ export async function setUserRole(opts: { actor: Actor; id: string; role: unknow
   const role = parseInput(ZRoleSchema, opts.role) as Role;
   const user = await db.user.findUnique({ where: { id: opts.id } });
   if (!user) throw new AppError("NOT_FOUND", `user ${opts.id} not found`);
-  if (user.role === "admin" && role !== "admin" && (await db.user.count({ where: { role: "admin" } })) <= 1) {
-    throw new AppError("CONFLICT", "role: the last admin cannot be demoted", { field: "role" });
-  }
-  await db.user.update({ where: { id: user.id }, data: { role } });
+  if (user.role === role) return;
+  // One conditional statement: two admins demoting each other at once cannot
+  // both pass a "more than one admin" check made before either write.
+  const changed = await db.$executeRaw`
+    UPDATE "User" SET role = ${role}, sessionVersion = sessionVersion + 1, updatedAt = ${new Date()}
+    WHERE id = ${user.id} AND (${role} = 'admin' OR (SELECT COUNT(*) FROM "User" WHERE role = 'admin' AND id <> ${user.id}) > 0)`;
+  if (changed === 0) throw new AppError("CONFLICT", "role: the last admin cannot be demoted", { field: "role" });
   await recordEvent({ actor: opts.actor, action: "user.role", target: `${user.email} → ${role}`, result: "ok" });
 }
 
 export async function deleteUser(opts: { actor: Actor; id: string }) {
   const user = await db.user.findUnique({ where: { id: opts.id } });
   if (!user) throw new AppError("NOT_FOUND", `user ${opts.id} not found`);
-  if (opts.actor.kind === "user" && opts.actor.id === user.id) throw new AppError("CONFLICT", "you cannot delete your own account");
-  if (user.role === "admin" && (await db.user.count({ where: { role: "admin" } })) <= 1) throw new AppError("CONFLICT", "the last admin cannot be deleted");
-  await db.user.delete({ where: { id: user.id } });
+  if (actingUserId(opts.actor) === user.id) throw new AppError("CONFLICT", "you cannot delete your own account");
+  // The user's tokens die with them (revoked, kept for the record) in the same
+  // transaction as the conditional delete that protects the last admin.
+  const lastAdmin = new AppError("CONFLICT", "the last admin cannot be deleted");
+  await db.$transaction(async (tx) => {
+    await tx.apiToken.updateMany({ where: { userId: user.id, revokedAt: null }, data: { revokedAt: new Date() } });
+    const n = await tx.$executeRaw`
+      DELETE FROM "User" WHERE id = ${user.id} AND (role <> 'admin' OR (SELECT COUNT(*) FROM "User" WHERE role = 'admin' AND id <> ${user.id}) > 0)`;
+    if (n === 0) throw lastAdmin; // rolls the revocation back
+  });
   await recordEvent({ actor: opts.actor, action: "user.delete", target: user.email, result: "ok" });
+}
+
+/** The user behind an actor: the user itself, or a token's owner. */
+function actingUserId(actor: Actor): string | undefined {
+  return actor.kind === "user" ? actor.id : actor.kind === "token" ? actor.ownerId : undefined;
+}
+
+/**
+ * Sets a user's password. Changing one's own needs the current password; an
+ * admin resetting someone else's does not. Either way the user's session
+ * version is bumped, which ends every session signed in before (the caller
+ * re-issues the current session's cookie when a user changes their own).
+ * Returns the new session version.
+ */
+export async function setPassword(opts: { actor: Actor; id: string; password: unknown; currentPassword?: unknown }): Promise<number> {
+  return applyPasswordChange(opts.actor, await preparePasswordChange(opts));
+}
+
+/** Every check of a password change, before anything is written. */
+async function preparePasswordChange(opts: { actor: Actor; id: string; password: unknown; currentPassword?: unknown }) {
+  const { password, currentPassword } = parseInput(ZUpdateUserSchema.pick({ password: true, currentPassword: true }).required({ password: true }), {
+    password: opts.password,
+    currentPassword: opts.currentPassword,
+  });
+  const user = await db.user.findUnique({ where: { id: opts.id } });
+  if (!user) throw new AppError("NOT_FOUND", `user ${opts.id} not found`);
+  const own = actingUserId(opts.actor) === user.id;
+  if (own) {
+    if (!currentPassword) throw new AppError("VALIDATION", "currentPassword: is required to change your own password", { field: "currentPassword" });
+    if (!(await verifyPassword(user.passwordHash, currentPassword))) {
+      await recordEvent({ actor: opts.actor, action: "user.password", target: user.email, result: "denied", message: "wrong current password" });
+      throw new AppError("VALIDATION", "currentPassword: is not your current password", { field: "currentPassword" });
+    }
+  } else if (opts.actor.role !== "admin") {
+    throw new AppError("FORBIDDEN", "only an admin can reset another user's password");
+  }
+  return { user, own, passwordHash: await hashPassword(password) };
+}
+
+async function applyPasswordChange(actor: Actor, change: Awaited<ReturnType<typeof preparePasswordChange>>): Promise<number> {
+  const updated = await db.user.update({ where: { id: change.user.id }, data: { passwordHash: change.passwordHash, sessionVersion: { increment: 1 } } });
+  await recordEvent({ actor, action: change.own ? "user.password" : "user.password.reset", target: change.user.email, result: "ok" });
+  return updated.sessionVersion;
+}
+
+/** PATCH /api/users/{id}: role and/or password, with the UI's rules; every check runs before the first write. */
+export async function updateUser(opts: { actor: Actor; id: string; body: unknown }) {
+  const input = parseInput(ZUpdateUserSchema, opts.body);
+  if (input.role === undefined && input.password === undefined) throw new AppError("VALIDATION", "role: send role and/or password", { field: "role" });
+  // Anyone may change their own password; everything else is an admin's.
+  if (input.role !== undefined || actingUserId(opts.actor) !== opts.id) await assertRole(opts.actor, "admin", "user.update");
+  const change = input.password === undefined ? null : await preparePasswordChange({ actor: opts.actor, id: opts.id, password: input.password, currentPassword: input.currentPassword });
+  if (input.role !== undefined) await setUserRole({ actor: opts.actor, id: opts.id, role: input.role });
+  if (change) await applyPasswordChange(opts.actor, change);
+  return db.user.findUniqueOrThrow({ where: { id: opts.id }, select: { id: true, email: true, name: true, role: true, createdAt: true, sessionVersion: true } });
 }

@@ -24,5 +24,5 @@ export async function verifyLogin(opts: { email: string; password: string; addre
   }
   await clearFailures(email);
   await recordEvent({ actor: { kind: "user", id: user.id, label: user.email, role: user.role as "admin" | "viewer" }, action: "auth.login", result: "ok" });
-  return { id: user.id, email: user.email, name: user.name ?? user.email, role: user.role };
+  return { id: user.id, email: user.email, name: user.name ?? user.email, role: user.role, sessionVersion: user.sessionVersion };
 }

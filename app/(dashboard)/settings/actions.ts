@@ -1,5 +1,6 @@
 "use server";
 import { revalidatePath } from "next/cache";
+import { cookies } from "next/headers";
 import { runAction, withValues, type ActionResult } from "@/lib/action";
 import { nestedFromForm } from "@/lib/form-data";
 import { updateSettings, applySettingsUpdate } from "@/lib/settings/update-settings";
@@ -8,7 +9,8 @@ import { testConnection } from "@/lib/settings/test-connection";
 import { listProviderZones } from "@/lib/settings/list-zones";
 import { cleanupRequiredBy } from "@/lib/dns/plan-provider-switch";
 import { createApiToken, revokeApiToken } from "@/lib/auth/tokens";
-import { createUser, deleteUser, setUserRole } from "@/lib/auth/users";
+import { createUser, deleteUser, setPassword, setUserRole } from "@/lib/auth/users";
+import { reissueSession } from "@/lib/auth/reissue-session";
 
 const NUMBERS = ["dns.ttl", "sync.intervalMinutes"];
 
@@ -89,7 +91,8 @@ export async function listZonesAction(form: FormData): Promise<ActionResult<{ id
 
 export async function createTokenAction(_prev: ActionResult | null, form: FormData): Promise<ActionResult<{ token: string; name: string } | null>> {
   const res = await runAction({ role: "admin", action: "token.create", message: "Token created. Copy it now: it is not shown again." }, async (actor) => {
-    const t = await createApiToken({ actor, body: { name: form.get("name") ?? "", role: form.get("role") ?? "viewer" } });
+    const days = String(form.get("expiresInDays") ?? "").trim();
+    const t = await createApiToken({ actor, body: { name: form.get("name") ?? "", role: form.get("role") ?? "viewer", ...(days ? { expiresInDays: Number(days) } : {}) } });
     return { token: t.token, name: t.name };
   });
   if (res.ok) revalidatePath("/settings");
@@ -110,12 +113,30 @@ export async function createUserAction(_prev: ActionResult | null, form: FormDat
   return withValues(res, form, ["password"]);
 }
 
+const USER_OPS = {
+  delete: { action: "user.delete", message: "User deleted." },
+  role: { action: "user.role", message: "Role changed: the user's other sessions are signed out." },
+  password: { action: "user.password.reset", message: "Password reset: the user's sessions are signed out." },
+} as const;
+
 export async function userAction(_prev: ActionResult | null, form: FormData): Promise<ActionResult> {
   const id = String(form.get("id"));
-  const op = form.get("op");
-  const res = await runAction({ role: "admin", action: op === "delete" ? "user.delete" : "user.role", message: op === "delete" ? "User deleted." : "Role changed." }, (actor) =>
-    op === "delete" ? deleteUser({ actor, id }) : setUserRole({ actor, id, role: form.get("role") }),
-  );
+  const op = (form.get("op") as keyof typeof USER_OPS | null) ?? "role";
+  const { action, message } = USER_OPS[op] ?? USER_OPS.role;
+  const res = await runAction({ role: "admin", action, message }, async (actor) => {
+    if (op === "delete") return deleteUser({ actor, id });
+    if (op === "password") return void (await setPassword({ actor, id, password: form.get("password") ?? "" }));
+    return setUserRole({ actor, id, role: form.get("role") });
+  });
   if (res.ok) revalidatePath("/settings");
   return res;
+}
+
+/** Any user: change your own password (the current one required); your other sessions end, this one stays. */
+export async function changeOwnPasswordAction(_prev: ActionResult | null, form: FormData): Promise<ActionResult> {
+  return runAction({ role: "viewer", action: "user.password", message: "Password changed: your other sessions are signed out." }, async (actor) => {
+    const id = actor.id!;
+    const sessionVersion = await setPassword({ actor, id, password: form.get("password") ?? "", currentPassword: form.get("currentPassword") ?? "" });
+    await reissueSession(await cookies(), { userId: id, sessionVersion });
+  });
 }

@@ -9,6 +9,7 @@ import { DnsForm } from "./dns-form";
 import { ProxyForm } from "./proxy-form";
 import { TokensSection } from "./tokens-section";
 import { UsersSection } from "./users-section";
+import { AccountSection } from "./account-section";
 
 export const dynamic = "force-dynamic";
 export const metadata = { title: "Settings" };
@@ -31,10 +32,13 @@ export default async function SettingsPage() {
         <Card title="Reverse proxy">
           <ProxyForm settings={settings} readOnly={readOnly} />
         </Card>
+        <Card title="Your account">
+          <AccountSection email={actor.label} />
+        </Card>
         {!readOnly && (
           <>
             <Card title="API tokens">
-              <TokensSection tokens={tokens.map((t) => ({ ...t, createdAt: t.createdAt.toISOString(), lastUsedAt: t.lastUsedAt?.toISOString() ?? null }))} />
+              <TokensSection tokens={tokens.map((t) => ({ ...t, createdAt: t.createdAt.toISOString(), lastUsedAt: t.lastUsedAt?.toISOString() ?? null, expiresAt: t.expiresAt?.toISOString() ?? null }))} />
             </Card>
             <Card title="Users">
               <UsersSection users={users.map((u) => ({ ...u, createdAt: u.createdAt.toISOString() }))} currentUserId={actor.id} />

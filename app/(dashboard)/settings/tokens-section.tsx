@@ -3,7 +3,7 @@ import { useActionState } from "react";
 import { FormStatus, SubmitButton, TextField, Field, inputClass } from "@/components/ui/form";
 import { createTokenAction, revokeTokenAction } from "./actions";
 
-type Token = { id: string; name: string; role: string; prefix: string; createdBy: string | null; createdAt: string; lastUsedAt: string | null };
+type Token = { id: string; name: string; role: string; effectiveRole: string; prefix: string; createdBy: string | null; createdAt: string; lastUsedAt: string | null; expiresAt: string | null; expired: boolean };
 
 function RevokeButton({ id }: { id: string }) {
   const [state, action] = useActionState(revokeTokenAction, null);
@@ -21,7 +21,7 @@ export function TokensSection({ tokens }: { tokens: Token[] }) {
   const fe = state && !state.ok ? state.fieldErrors : undefined;
   return (
     <div className="space-y-4">
-      <form action={action} className="grid items-end gap-3 sm:grid-cols-[1fr_10rem_auto]" aria-label="Create API token">
+      <form action={action} className="grid items-end gap-3 sm:grid-cols-[1fr_10rem_10rem_auto]" aria-label="Create API token">
         <TextField label="Token name" name="name" error={fe?.name} placeholder="ci-deploy" />
         <Field label="Role" name="role" error={fe?.role}>
           <select id="role" name="role" className={inputClass} defaultValue="viewer">
@@ -29,6 +29,7 @@ export function TokensSection({ tokens }: { tokens: Token[] }) {
             <option value="admin">admin</option>
           </select>
         </Field>
+        <TextField label="Expires in (days)" name="expiresInDays" type="number" error={fe?.expiresInDays} placeholder="never" />
         <SubmitButton pendingText="Creating…">Create token</SubmitButton>
       </form>
       <FormStatus state={state} />
@@ -43,16 +44,17 @@ export function TokensSection({ tokens }: { tokens: Token[] }) {
       ) : (
         <table className="w-full text-left text-sm">
           <thead className="text-xs uppercase text-slate-500">
-            <tr><th className="py-1">Name</th><th>Role</th><th>Prefix</th><th>Created by</th><th>Last used</th><th /></tr>
+            <tr><th className="py-1">Name</th><th>Role</th><th>Prefix</th><th>Owner</th><th>Last used</th><th>Expires</th><th /></tr>
           </thead>
           <tbody>
             {tokens.map((t) => (
               <tr key={t.id} className="border-t border-slate-100">
                 <td className="py-2">{t.name}</td>
-                <td>{t.role}</td>
+                <td>{t.role}{t.effectiveRole !== t.role && <span className="ml-1 text-xs text-amber-700" title="capped at its owner's current role">(acts as {t.effectiveRole})</span>}</td>
                 <td className="font-mono">{t.prefix}…</td>
                 <td>{t.createdBy ?? "—"}</td>
                 <td>{t.lastUsedAt ? new Date(t.lastUsedAt).toLocaleString() : "never"}</td>
+                <td>{t.expiresAt ? <span className={t.expired ? "text-rose-700" : undefined}>{t.expired ? "expired " : ""}{new Date(t.expiresAt).toLocaleString()}</span> : "never"}</td>
                 <td className="text-right"><RevokeButton id={t.id} /></td>
               </tr>
             ))}

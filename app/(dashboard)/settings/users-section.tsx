@@ -21,6 +21,16 @@ function UserRow({ user, self }: { user: User; self: boolean }) {
           <SubmitButton variant="secondary" pendingText="…">Change</SubmitButton>
         </form>
       </td>
+      <td>
+        {!self && (
+          <form action={action} className="flex items-center gap-2" aria-label={`Reset password of ${user.email}`}>
+            <input type="hidden" name="id" value={user.id} />
+            <input type="hidden" name="op" value="password" />
+            <input type="password" name="password" autoComplete="new-password" placeholder="new password" className={`${inputClass} mt-0 w-40`} aria-label={`New password for ${user.email}`} />
+            <SubmitButton variant="secondary" pendingText="…">Reset</SubmitButton>
+          </form>
+        )}
+      </td>
       <td className="text-right">
         {!self && (
           <form action={action} onSubmit={(e) => { if (!confirm(`Delete ${user.email}?`)) e.preventDefault(); }}>
@@ -41,7 +51,7 @@ export function UsersSection({ users, currentUserId }: { users: User[]; currentU
   return (
     <div className="space-y-4">
       <table className="w-full text-left text-sm">
-        <thead className="text-xs uppercase text-slate-500"><tr><th className="py-1">E-mail</th><th>Role</th><th /></tr></thead>
+        <thead className="text-xs uppercase text-slate-500"><tr><th className="py-1">E-mail</th><th>Role</th><th>Password</th><th /></tr></thead>
         <tbody>{users.map((u) => <UserRow key={u.id} user={u} self={u.id === currentUserId} />)}</tbody>
       </table>
       <form action={action} className="grid items-end gap-3 sm:grid-cols-[1fr_1fr_8rem_auto]" aria-label="Create user">
