@@ -118,3 +118,148 @@ test("a bearer-token script needs no Origin", async ({ baseURL }) => {
   expect(plain.status()).toBe(415);
   await script.dispose();
 });
+
+async function loggedIn(baseURL: string, user: { email: string; password: string }): Promise<APIRequestContext> {
+  const ctx = await playwrightRequest.newContext({ baseURL, extraHTTPHeaders: { origin: new URL(baseURL).origin } });
+  await apiLogin(ctx, user);
+  return ctx;
+}
+
+test.describe("tokens, roles and sessions", () => {
+  test.use({ storageState: STATE.admin });
+
+  test("a demoted admin's token is refused mutations (403); a deleted user's token is dead (401)", async ({ request, baseURL }) => {
+    const who = { email: unique("tokenowner"), password: "owner-password-1" };
+    const created = await request.post("/api/users", { data: { ...who, role: "admin" } });
+    expect(created.status()).toBe(201);
+    const { id } = (await created.json()) as { id: string };
+    const owner = await loggedIn(baseURL!, who);
+    const tok = await owner.post("/api/tokens", { data: { name: "owner-script", role: "admin", expiresInDays: 30 } });
+    expect(tok.status()).toBe(201);
+    const { token, id: tokenId } = (await tok.json()) as { token: string; id: string };
+    await owner.dispose();
+
+    const script = await playwrightRequest.newContext({ baseURL, extraHTTPHeaders: { authorization: `Bearer ${token}` } });
+    expect((await script.put("/api/settings", { data: { sync: { intervalMinutes: 6 } } })).status()).toBe(200);
+    const listed = ((await (await request.get("/api/tokens")).json()) as { tokens: { id: string; owner: { email: string } | null; expiresAt: string | null }[] }).tokens.find((t) => t.id === tokenId);
+    expect(listed).toMatchObject({ owner: { email: who.email }, expiresAt: expect.any(String) });
+
+    expect((await request.patch(`/api/users/${id}`, { data: { role: "viewer" } })).status()).toBe(200);
+    const demoted = await script.put("/api/settings", { data: { sync: { intervalMinutes: 7 } } });
+    expect(demoted.status()).toBe(403);
+    expect((await demoted.json()).error.code).toBe("FORBIDDEN");
+    expect((await script.get("/api/settings")).status()).toBe(200); // still a viewer
+
+    expect((await request.delete(`/api/users/${id}`)).status()).toBe(204);
+    const dead = await script.get("/api/settings");
+    expect(dead.status()).toBe(401);
+    await script.dispose();
+  });
+
+  test("changing a password ends the user's other sessions, not the one that changed it", async ({ browser, request, baseURL }) => {
+    const who = { email: unique("pwchange"), password: "first-password-1" };
+    const created = await request.post("/api/users", { data: { ...who, role: "viewer" } });
+    expect(created.status()).toBe(201);
+    const other = await loggedIn(baseURL!, who);
+    expect((await other.get("/api/settings")).status()).toBe(200);
+
+    const ctx = await browser.newContext({ storageState: { cookies: [], origins: [] } });
+    const page = await ctx.newPage();
+    await page.goto("/login");
+    await page.getByLabel("Email").fill(who.email);
+    await page.getByLabel("Password").fill(who.password);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await expect(page.getByRole("heading", { name: "Dashboard" })).toBeVisible();
+    await page.goto("/settings");
+    const form = page.getByRole("form", { name: "Change password" });
+    await form.getByLabel("Current password").fill("not-it");
+    await form.getByLabel("New password").fill("second-password-2");
+    await form.getByRole("button", { name: "Change password" }).click();
+    await expect(page.getByRole("alert").filter({ hasText: "is not your current password" }).first()).toBeVisible();
+    expect((await other.get("/api/settings")).status()).toBe(200); // the refused change ended nothing
+
+    await form.getByLabel("Current password").fill(who.password);
+    await form.getByLabel("New password").fill("second-password-2");
+    await form.getByRole("button", { name: "Change password" }).click();
+    await expect(page.getByRole("status").filter({ hasText: "Password changed" })).toBeVisible();
+    expect((await other.get("/api/settings")).status()).toBe(401);
+    await page.goto("/settings");
+    await expect(page.getByRole("heading", { level: 1, name: "Settings" })).toBeVisible();
+    await other.dispose();
+    await ctx.close();
+
+    // An admin's reset ends every session of that user.
+    const again = await loggedIn(baseURL!, { email: who.email, password: "second-password-2" });
+    const id = ((await (await request.get("/api/users")).json()) as { users: { id: string; email: string }[] }).users.find((u) => u.email === who.email)!.id;
+    expect((await request.patch(`/api/users/${id}`, { data: { password: "reset-password-3" } })).status()).toBe(200);
+    expect((await again.get("/api/settings")).status()).toBe(401);
+    await again.dispose();
+  });
+});
+
+test.describe("login page", () => {
+  test("each hostile callbackUrl ends on Wharf's own origin", async ({ browser, baseURL }) => {
+    const wharf = new URL(baseURL!).origin;
+    for (const callbackUrl of ["//evil.test/", "/\\evil.test/", "/%5Cevil.test/", `${hostileOrigin}/stolen`, "https://evil.test/", "/\\/evil.test"]) {
+      const ctx = await browser.newContext({ storageState: { cookies: [], origins: [] } });
+      const page = await ctx.newPage();
+      await page.goto(`/login?callbackUrl=${encodeURIComponent(callbackUrl)}`);
+      await page.getByLabel("Email").fill(ADMIN.email);
+      await page.getByLabel("Password").fill(ADMIN.password);
+      await page.getByRole("button", { name: "Sign in" }).click();
+      await expect(page.getByRole("heading", { name: "Dashboard" })).toBeVisible();
+      expect(new URL(page.url()).origin, callbackUrl).toBe(wharf);
+      await ctx.close();
+    }
+  });
+
+  test("cannot be framed, and sends the security headers", async ({ page, request }) => {
+    const res = await request.get("/login");
+    const h = res.headers();
+    expect(h["content-security-policy"]).toContain("frame-ancestors 'none'");
+    expect(h["x-frame-options"]).toBe("DENY");
+    expect(h["x-content-type-options"]).toBe("nosniff");
+    expect(h["referrer-policy"]).toBe("same-origin");
+    expect(h["strict-transport-security"]).toBeUndefined(); // plain HTTP here
+    const https = await request.get("/login", { headers: { "x-forwarded-proto": "https" } });
+    expect(https.headers()["strict-transport-security"]).toMatch(/max-age=\d+/);
+
+    await page.goto(hostileOrigin);
+    await page.evaluate((src) => {
+      const f = document.createElement("iframe");
+      f.src = src;
+      document.body.appendChild(f);
+    }, `${new URL(res.url()).origin}/login`);
+    await page.waitForTimeout(1500);
+    const framed = page.frames().find((f) => f !== page.mainFrame());
+    expect(framed).toBeDefined();
+    expect(await framed!.locator("text=Sign in").count()).toBe(0);
+  });
+});
+
+test.describe("the app's own pages pass the CSP", () => {
+  test.use({ storageState: STATE.admin });
+
+  test("every page hydrates with no CSP violation", async ({ page }) => {
+    const violations: string[] = [];
+    page.on("console", (m) => {
+      if (/Content Security Policy/i.test(m.text())) violations.push(m.text());
+    });
+    await page.addInitScript(() => {
+      document.addEventListener("securitypolicyviolation", (e) => console.error(`Content Security Policy violation: ${e.violatedDirective} ${e.blockedURI}`));
+    });
+    for (const path of ["/", "/instances", "/instances/new", "/proxies", "/dns", "/settings", "/activity"]) {
+      const res = await page.goto(path);
+      expect(res?.headers()["content-security-policy"]).toContain("frame-ancestors 'none'");
+      await expect(page.getByRole("heading", { level: 1 })).toBeVisible();
+    }
+    // Hydrated: a client-side navigation and a client island work.
+    await page.getByRole("navigation", { name: "Main" }).first().getByRole("link", { name: "Settings", exact: true }).click();
+    const form = page.getByRole("form", { name: "Change password" });
+    await form.getByLabel("Current password").fill("x");
+    await form.getByLabel("New password").fill("short");
+    await form.getByRole("button", { name: "Change password" }).click();
+    await expect(page.getByRole("alert").filter({ hasText: /at least 8 characters/ }).first()).toBeVisible();
+    expect(violations).toEqual([]);
+  });
+});

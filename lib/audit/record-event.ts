@@ -28,9 +28,10 @@ export async function recordEvent(opts: {
       data: {
         actorType: opts.actor.kind,
         actorId: opts.actor.id ?? null,
-        actorLabel: opts.actor.label,
-        action: opts.action,
-        target: opts.target ?? null,
+        // Bounded: labels and targets can come from unauthenticated input (a login's e-mail).
+        actorLabel: opts.actor.label.slice(0, 254),
+        action: opts.action.slice(0, 100),
+        target: opts.target ? opts.target.slice(0, 500) : null,
         result: opts.result,
         message: opts.message ? opts.message.slice(0, 2000) : null,
       },

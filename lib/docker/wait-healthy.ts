@@ -32,7 +32,6 @@ export interface WaitHealthyResult {
 }
 
 const PROBE_TIMEOUT_MS = 2_000;
-const LOG_LINES = 20;
 
 /** One GET; never rejects: anything short of an HTTP answer is "unreachable". */
 export function httpProbe(t: HealthProbeTarget, timeoutMs = PROBE_TIMEOUT_MS, signal?: AbortSignal): Promise<ProbeResult> {
@@ -51,24 +50,15 @@ export function httpProbe(t: HealthProbeTarget, timeoutMs = PROBE_TIMEOUT_MS, si
   });
 }
 
-async function lastLogLines(runtime: ContainerRuntime, id: string): Promise<string[]> {
-  try {
-    const lines: string[] = [];
-    for await (const l of runtime.containerLogs(id, { tail: LOG_LINES, signal: AbortSignal.timeout(5_000) })) lines.push(l.line);
-    return lines.slice(-LOG_LINES);
-  } catch {
-    // The logs only decorate the error; their absence must not replace it.
-    return [];
-  }
-}
-
-async function failure(o: WaitHealthyOptions, d: Extract<HealthDecision, { kind: "fail" }>, c: ContainerInfo | null): Promise<AppError> {
-  const logs = d.failure === "gone" ? [] : await lastLogLines(o.runtime, o.containerId);
+// Container output never goes into the error (SPEC §12): apps print secrets
+// at start-up, and this message lands in instance.error, deployment.error,
+// the audit log and pino lines. The operator reads the output in the logs view.
+function failure(o: WaitHealthyOptions, d: Extract<HealthDecision, { kind: "fail" }>, c: ContainerInfo | null): AppError {
   const name = c?.name ?? o.containerId;
-  const tail = logs.length ? `\nLast log lines:\n${logs.join("\n")}` : "";
+  const seeLogs = d.failure === "gone" ? "" : "; see its logs";
   // A timeout is ours to report (504); a crash or an unhealthy report is the upstream failing (502).
-  return new AppError(d.failure === "timeout" ? "TIMEOUT" : "PROVIDER_ERROR", `Container ${name} did not become healthy: ${d.reason}${tail}`, {
-    details: { containerId: o.containerId, failure: d.failure, exitCode: c?.exitCode ?? null, logs },
+  return new AppError(d.failure === "timeout" ? "TIMEOUT" : "PROVIDER_ERROR", `Container ${name} did not become healthy: ${d.reason} during the health wait${seeLogs}`, {
+    details: { containerId: o.containerId, failure: d.failure, exitCode: c?.exitCode ?? null },
   });
 }
 
@@ -95,7 +85,7 @@ export async function waitHealthy(o: WaitHealthyOptions): Promise<WaitHealthyRes
     const runningForMs = runningSince === null ? 0 : Date.now() - runningSince;
     const d = decideHealth({ container, probe, probeConfigured: o.probe !== undefined, runningForMs, elapsedMs, timeoutMs });
     if (d.kind === "healthy") return { via: d.via, container: container as ContainerInfo, elapsedMs };
-    if (d.kind === "fail") throw await failure(o, d, container);
+    if (d.kind === "fail") throw failure(o, d, container);
     if (d.waitingFor !== lastWaitingFor) {
       lastWaitingFor = d.waitingFor;
       o.onWaiting?.(d.waitingFor);

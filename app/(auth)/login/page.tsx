@@ -1,6 +1,7 @@
 import { redirect } from "next/navigation";
 import { countUsers } from "@/lib/auth/users";
 import { sessionActor } from "@/lib/auth/actor";
+import { safeCallbackPath } from "@/lib/auth/callback-url";
 import { LoginForm } from "./login-form";
 
 export const dynamic = "force-dynamic";
@@ -8,9 +9,9 @@ export const metadata = { title: "Sign in" };
 
 export default async function LoginPage({ searchParams }: { searchParams: Promise<{ callbackUrl?: string; error?: string }> }) {
   if ((await countUsers()) === 0) redirect("/setup");
-  if (await sessionActor()) redirect("/");
+  if (await sessionActor()) redirect(safeCallbackPath((await searchParams).callbackUrl));
   const sp = await searchParams;
-  // Only same-site paths are followed after sign-in.
-  const callbackUrl = sp.callbackUrl?.startsWith("/") && !sp.callbackUrl.startsWith("//") ? sp.callbackUrl : "/";
+  // Only same-origin paths are followed after sign-in.
+  const callbackUrl = safeCallbackPath(sp.callbackUrl);
   return <LoginForm callbackUrl={callbackUrl} initialError={sp.error && sp.error !== "undefined" ? decodeURIComponent(sp.error) : undefined} />;
 }

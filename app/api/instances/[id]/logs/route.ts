@@ -4,7 +4,7 @@ import { streamInstanceLogs } from "@/lib/deployer/instance-logs";
 export const dynamic = "force-dynamic";
 
 // text/plain, one log line per line; ?follow=1 keeps streaming until the client goes away.
-export const GET = apiRoute({ role: "viewer" }, async ({ req, params }) => {
+export const GET = apiRoute({ role: "admin", action: "instance.logs" }, async ({ req, params }) => {
   const url = new URL(req.url);
   const stream = await streamInstanceLogs({
     id: params.id,
