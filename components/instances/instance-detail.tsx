@@ -48,7 +48,10 @@ export function InstanceDetail({ initial, canEdit }: { initial: TInstanceDetail;
         <Card title="Actions">{canEdit ? <InstanceActions instance={inst} /> : <p className="text-sm text-slate-500">Read-only: your role is viewer.</p>}</Card>
       </div>
       <Card title="Deployments" className="mt-6"><DeploymentHistory deployments={deployments ?? []} /></Card>
-      <Card title="Container logs" className="mt-6">{inst.containerId ? <LogViewer instanceId={inst.id} key={inst.containerId} /> : <p className="text-sm text-slate-500">No container yet.</p>}</Card>
+      {/* Admin-only: apps print secrets at start-up (SPEC §12); the /logs endpoint refuses viewers too. */}
+      <Card title="Container logs" className="mt-6">
+        {!canEdit ? <p className="text-sm text-slate-500">Container logs are shown to admins only: apps often print secrets at start-up.</p> : inst.containerId ? <LogViewer instanceId={inst.id} key={inst.containerId} /> : <p className="text-sm text-slate-500">No container yet.</p>}
+      </Card>
     </>
   );
 }
