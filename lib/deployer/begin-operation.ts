@@ -1,28 +1,47 @@
 import type { Actor } from "../audit/record-event";
+import type { ConsumerLease } from "../consumers/consumer-lease";
+import type { Instance } from "../generated/prisma/client";
 import type { InstanceEvent } from "../lifecycle/states";
+import { findInstanceOrThrow } from "./get-instance";
+import { acquireInstanceLease } from "./instance-lease";
 import { runJob } from "./jobs";
 import { DeploymentRecorder, type DeploymentKind } from "./recorder";
 import { transitionInstance } from "./transition-instance";
 
+export interface OperationPlan {
+  event: InstanceEvent;
+  image: string;
+  run: (rec: DeploymentRecorder, signal: AbortSignal) => Promise<void>;
+}
+
 /**
- * Starts a background operation on an instance: a history row, the state
- * transition that claims the instance (refused → the row is closed as failed
- * and the error goes to the caller), then the job itself.
+ * Starts a background operation on an instance (STYLE habit 11): takes the
+ * instance's consumer lease (409 naming the running operation when busy),
+ * reads the instance under it and lets `plan` decide from that row (it may
+ * refuse by throwing), then a history row, the state transition that claims
+ * the instance (refused → the row is closed as failed and the error goes to
+ * the caller), then the job, which holds the lease until it ends. A caller
+ * that already holds the lease (a create) passes it in.
  */
 export async function beginOperation(opts: {
   instanceId: string;
   kind: DeploymentKind;
-  image: string;
   actor: Actor;
-  event: InstanceEvent;
-  run: (rec: DeploymentRecorder, signal: AbortSignal) => Promise<void>;
+  lease?: ConsumerLease;
+  plan: (instance: Instance) => Promise<OperationPlan> | OperationPlan;
 }): Promise<void> {
-  const rec = await DeploymentRecorder.open({ instanceId: opts.instanceId, kind: opts.kind, image: opts.image, actor: opts.actor.label });
+  const lease = opts.lease ?? (await acquireInstanceLease(opts.instanceId, opts.kind));
+  let rec: DeploymentRecorder | null = null;
+  let plan: OperationPlan;
   try {
-    await transitionInstance(opts.instanceId, opts.event, { error: null });
+    plan = await opts.plan(await findInstanceOrThrow(opts.instanceId));
+    rec = await DeploymentRecorder.open({ instanceId: opts.instanceId, kind: opts.kind, image: plan.image, actor: opts.actor.label });
+    await transitionInstance(opts.instanceId, plan.event, { error: null });
   } catch (err) {
-    await rec.finish("failed", (err as Error).message);
+    if (rec) await rec.finish("failed", (err as Error).message);
+    await lease.release();
     throw err;
   }
-  runJob(opts.instanceId, rec.deploymentId, (signal) => opts.run(rec, signal));
+  const started = rec;
+  runJob(opts.instanceId, started.deploymentId, lease, (signal) => plan.run(started, signal));
 }

@@ -48,7 +48,7 @@ export async function bringUp(opts: { rec: DeploymentRecorder; instance: Instanc
     );
     return healthy.container;
   } catch (err) {
-    await rec.step("compensate", () => rt.removeContainer(created.id), () => `removed ${created.name}`).catch(() => undefined);
+    await rec.attempt("compensate", () => rt.removeContainer(created.id), `removed ${created.name}`);
     throw err;
   }
 }

@@ -7,7 +7,8 @@ import { instanceFqdn } from "../naming";
 import { getSettings } from "../settings/get-settings";
 import { parseInput } from "../validation";
 import { sealEnv } from "./env-vars";
-import { beginOperation } from "./begin-operation";
+import { beginOperation, type OperationPlan } from "./begin-operation";
+import { acquireInstanceLease } from "./instance-lease";
 import { runDeploy } from "./run-deploy";
 import { ZCreateInstanceSchema } from "./schemas";
 import { getInstance } from "./get-instance";
@@ -27,6 +28,9 @@ export async function createInstance(opts: { actor: Actor; body: unknown }) {
     throw err;
   }
   const id = randomUUID().replace(/-/g, "").slice(0, 24);
+  // The lease comes before the row: from its first moment the new instance is
+  // owned by this deploy, so no sync can act on (or delete records of) it.
+  const lease = await acquireInstanceLease(id, "deploy");
   try {
     await db.instance.create({
       data: {
@@ -41,19 +45,17 @@ export async function createInstance(opts: { actor: Actor; body: unknown }) {
       },
     });
   } catch (err) {
+    await lease.release();
     // The unique indexes catch a create racing this one between the check and the insert.
     if ((err as { code?: string }).code === "P2002") throw new AppError("CONFLICT", `name: ${input.name} or its subdomain was taken meanwhile`, { field: "name" });
     throw err;
   }
   await recordEvent({ actor: opts.actor, action: "instance.create", target: `${input.name} (${input.image})`, result: "ok" });
-  await startDeploy({ instanceId: id, image: input.image, actor: opts.actor, kind: "deploy" });
+  await beginOperation({ instanceId: id, kind: "deploy", actor: opts.actor, lease, plan: () => deployPlan({ instanceId: id, image: input.image, actor: opts.actor }) });
   return getInstance(id);
 }
 
-/** Moves the instance to `deploying` and runs the deploy in the background. */
-export async function startDeploy(opts: { instanceId: string; image: string; actor: Actor; kind: "deploy" | "redeploy" | "rollback" }) {
-  await beginOperation({
-    instanceId: opts.instanceId, kind: opts.kind, image: opts.image, actor: opts.actor, event: "deploy",
-    run: (rec, signal) => runDeploy({ instanceId: opts.instanceId, rec, image: opts.image, actor: opts.actor, signal }),
-  });
+/** The plan of a plain deploy: `deploying`, then runDeploy in the background. */
+export function deployPlan(opts: { instanceId: string; image: string; actor: Actor }): OperationPlan {
+  return { event: "deploy", image: opts.image, run: (rec, signal) => runDeploy({ instanceId: opts.instanceId, rec, image: opts.image, actor: opts.actor, signal }) };
 }

@@ -1,37 +1,46 @@
+import type { ConsumerLease } from "../consumers/consumer-lease";
+import { db } from "../db";
 import { logger } from "../logger";
 
-// Deploys outlive the request that started them (the API answers 202). The
-// registry keeps each running job's promise and AbortController so that a
-// job can be cancelled and awaited, and its failure is always observed.
+// Deploys outlive the request that started them (the API answers 202). A job
+// holds its instance's consumer lease for its whole life: the lease is the
+// job's liveness (SPEC §13). Its heartbeat renews the lease every second and
+// reads the deployment's cancel flag, so a cancel written by any process
+// reaches the job within a second. The registry below only lets this process
+// await its own jobs (tests, shutdown) and observe their failures.
 interface Job {
   deploymentId: string;
-  controller: AbortController;
+  lease: ConsumerLease;
   promise: Promise<void>;
 }
 
 const holder = globalThis as unknown as { __wharfJobs?: Map<string, Job> };
 const jobs = (holder.__wharfJobs ??= new Map<string, Job>());
 
-export function runJob(instanceId: string, deploymentId: string, fn: (signal: AbortSignal) => Promise<void>): void {
-  const controller = new AbortController();
+export function runJob(instanceId: string, deploymentId: string, lease: ConsumerLease, fn: (signal: AbortSignal) => Promise<void>): void {
+  lease.heartbeat(async (l) => {
+    const dep = await db.deployment.findUnique({ where: { id: deploymentId }, select: { cancelRequested: true } });
+    if (dep?.cancelRequested) l.abort("cancel requested");
+  });
   const promise = (async () => {
     try {
-      await fn(controller.signal);
+      await fn(lease.signal);
     } catch (err) {
       // Jobs record their own failures on the deployment; this is the last line of defence.
       logger.error({ op: "job", instanceId, deploymentId, err: (err as Error).message }, "deploy job failed unexpectedly");
     } finally {
       if (jobs.get(instanceId)?.deploymentId === deploymentId) jobs.delete(instanceId);
+      await lease.release().catch((err: unknown) => logger.error({ op: "job", instanceId, deploymentId, err: (err as Error).message }, "could not release the consumer lease; it expires on its own"));
     }
   })();
-  jobs.set(instanceId, { deploymentId, controller, promise });
+  jobs.set(instanceId, { deploymentId, lease, promise });
 }
 
-/** Aborts the instance's running job; false when there is none in this process. */
+/** Aborts the instance's running job in this process at once (other processes see the cancel flag at their next heartbeat). */
 export function abortJob(instanceId: string, reason: string): boolean {
   const job = jobs.get(instanceId);
   if (!job) return false;
-  job.controller.abort(new Error(reason));
+  job.lease.abort(reason);
   return true;
 }
 

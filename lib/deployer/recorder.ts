@@ -41,7 +41,8 @@ export class DeploymentRecorder {
       const now = Date.now();
       if (now - lastWrite < 500) return;
       lastWrite = now;
-      pending = pending.then(() => db.deploymentStep.update({ where: { id: step.id }, data: { message: message.slice(0, 500) } }).catch(() => undefined));
+      // A progress line that cannot be written is only cosmetic (the step's outcome is written below), but it is logged.
+      pending = pending.then(() => db.deploymentStep.update({ where: { id: step.id }, data: { message: message.slice(0, 500) } }).catch((err: unknown) => this.op.fail(`${name}.progress`, err)));
     };
     try {
       const result = await fn(progress);
@@ -54,6 +55,20 @@ export class DeploymentRecorder {
       await db.deploymentStep.update({ where: { id: step.id }, data: { status: "failed", finishedAt: new Date(), message: errorMessage(err).slice(0, 4000) } });
       this.op.fail(name, err);
       throw err;
+    }
+  }
+
+  /**
+   * A step whose failure must not end the operation (cleanup, compensation):
+   * the failure is recorded on the step, visible in the deploy history, and
+   * returned, never swallowed.
+   */
+  async attempt(name: StepName, fn: () => Promise<unknown>, done?: string): Promise<{ ok: true } | { ok: false; error: string }> {
+    try {
+      await this.step(name, fn, () => done);
+      return { ok: true };
+    } catch (err) {
+      return { ok: false, error: errorMessage(err) };
     }
   }
 

@@ -12,34 +12,68 @@ import { upstreamFor } from "./container-plan";
 import { containersOfDeployment } from "./finish";
 import { ensureInstanceRoute, removeInstanceRoute } from "./instance-route";
 import { runningJobs } from "./jobs";
+import { ConsumerLease } from "../consumers/consumer-lease";
 import { DeploymentRecorder } from "./recorder";
 import { transitionInstance } from "./transition-instance";
 
 const INTERRUPTED = "interrupted: Wharf stopped while this was running";
 
 /**
- * Start-up sweep (SPEC §5): an operation left half-way by a crash is finished
- * (stop, remove) or compensated (deploy, redeploy, rollback, start), so no
- * half-made instance survives a restart.
+ * Recovery (SPEC §5, §13): an operation whose job died (its process crashed
+ * or was killed) is finished (stop, remove) or compensated (deploy,
+ * redeploy, rollback, start), so no half-made instance survives. A job's
+ * consumer lease is its liveness: only instances whose lease is free (the
+ * holder stopped renewing and it expired) are taken over, so this is safe to
+ * run from any process at any time — at start-up, from a sync, from cancel.
  */
 export async function recoverInstances(): Promise<number> {
   const active = new Set(runningJobs());
   const busy = (await db.instance.findMany({ select: { id: true, status: true } })).filter((i) => isBusy(parseInstanceState(i.status)) && !active.has(i.id));
+  let recovered = 0;
   for (const i of busy) {
     try {
-      await recoverInstance(i.id);
+      if ((await recoverInstance(i.id)) !== "busy") recovered++;
     } catch (err) {
       logger.error({ op: "recover", consumer: `instance:${i.id}`, err: errorMessage(err) }, "recovery failed");
     }
   }
-  // History rows of operations that died without an instance state to show it.
-  await db.deployment.updateMany({ where: { status: "running", instance: { id: { notIn: [...active] } } }, data: { status: "failed", error: INTERRUPTED, finishedAt: new Date() } });
-  return busy.length;
+  // History rows of operations that died without an instance state to show it (e.g. a job killed
+  // between its transition back and closing its row): closed under the instance's lease, and only
+  // when the instance shows no operation running.
+  const open = await db.deployment.findMany({ where: { status: "running", instanceId: { notIn: [...active] } }, select: { instanceId: true }, distinct: ["instanceId"] });
+  for (const { instanceId } of open) {
+    const lease = await ConsumerLease.tryAcquire({ type: "instance", id: instanceId }, "recover");
+    if (!(lease instanceof ConsumerLease)) continue;
+    try {
+      const inst = await db.instance.findUnique({ where: { id: instanceId }, select: { status: true } });
+      if (inst && !isBusy(parseInstanceState(inst.status))) {
+        await db.deployment.updateMany({ where: { instanceId, status: "running" }, data: { status: "failed", error: INTERRUPTED, finishedAt: new Date() } });
+      }
+    } finally {
+      await lease.release();
+    }
+  }
+  return recovered;
 }
 
-export async function recoverInstance(id: string): Promise<void> {
-  const instance = await db.instance.findUniqueOrThrow({ where: { id } });
+/** Recovers one instance if no live job holds it; "busy" when one does (it is left alone). */
+export async function recoverInstance(id: string): Promise<"recovered" | "busy" | "idle"> {
+  const lease = await ConsumerLease.tryAcquire({ type: "instance", id }, "recover");
+  if (!(lease instanceof ConsumerLease)) return "busy";
+  lease.heartbeat();
+  try {
+    return await recoverHeldInstance(id);
+  } finally {
+    await lease.release();
+  }
+}
+
+/** The recovery itself; the caller holds the instance's lease (the reconciler's repair pass does). */
+export async function recoverHeldInstance(id: string): Promise<"recovered" | "idle"> {
+  const instance = await db.instance.findUnique({ where: { id } });
+  if (!instance) return "idle";
   const state = parseInstanceState(instance.status);
+  if (!isBusy(state)) return "idle";
   transition(state, "recover"); // only busy states can be recovered
   const rt = getRuntime();
   const settings = await getSettings();
@@ -49,7 +83,7 @@ export async function recoverInstance(id: string): Promise<void> {
     if (!dep) return;
     for (const c of await containersOfDeployment(id, dep.id)) if (c.id !== instance.containerId && c.id !== instance.previousContainerId) await rt.removeContainer(c.id);
   };
-  // Put the route back on the container the database says serves.
+  // Put the route back on the container the database says serves (before anything else is removed: the route may already point at green).
   const repointToCurrent = async () => {
     if (!instance.containerId) return;
     await rt.startContainer(instance.containerId);
@@ -57,48 +91,58 @@ export async function recoverInstance(id: string): Promise<void> {
     if (info) await ensureInstanceRoute({ instance, upstream: upstreamFor(settings, info, instance.port), settings });
   };
 
-  let outcome: InstanceEvent;
-  switch (state) {
-    case "deploying":
-      await removeDeploymentContainers();
-      if (!instance.containerId) {
+  const compensate = async (): Promise<void> => {
+    let outcome: InstanceEvent;
+    switch (state) {
+      case "deploying":
+        await removeDeploymentContainers();
+        if (!instance.containerId) {
+          await removeInstanceRoute({ instanceId: id, settings });
+          await removeConsumerDns({ consumer: { type: "instance", id }, settings });
+        }
+        outcome = "deploy_failed";
+        break;
+      case "redeploying":
+        await repointToCurrent();
+        await removeDeploymentContainers();
+        outcome = "redeploy_failed";
+        break;
+      case "rolling_back":
+        await repointToCurrent();
+        if (instance.previousContainerId) await rt.stopContainer(instance.previousContainerId);
+        outcome = "rollback_failed";
+        break;
+      case "starting":
+        if (instance.containerId) await rt.stopContainer(instance.containerId);
+        outcome = "start_failed";
+        break;
+      case "stopping":
+        for (const c of await rt.listManagedContainers({ instanceId: id })) if (c.state === "running") await rt.stopContainer(c.id);
+        outcome = "stopped";
+        break;
+      case "removing":
         await removeInstanceRoute({ instanceId: id, settings });
         await removeConsumerDns({ consumer: { type: "instance", id }, settings });
-      }
-      outcome = "deploy_failed";
-      break;
-    case "redeploying":
-      await removeDeploymentContainers();
-      await repointToCurrent();
-      outcome = "redeploy_failed";
-      break;
-    case "rolling_back":
-      await repointToCurrent();
-      if (instance.previousContainerId) await rt.stopContainer(instance.previousContainerId);
-      outcome = "rollback_failed";
-      break;
-    case "starting":
-      if (instance.containerId) await rt.stopContainer(instance.containerId);
-      outcome = "start_failed";
-      break;
-    case "stopping":
-      if (instance.containerId) await rt.stopContainer(instance.containerId);
-      outcome = "stopped";
-      break;
-    case "removing":
-      await removeInstanceRoute({ instanceId: id, settings });
-      await removeConsumerDns({ consumer: { type: "instance", id }, settings });
-      for (const c of await rt.listManagedContainers({ instanceId: id })) await rt.removeContainer(c.id);
-      outcome = "removed";
-      break;
-    default:
-      return;
+        for (const c of await rt.listManagedContainers({ instanceId: id })) await rt.removeContainer(c.id);
+        outcome = "removed";
+        break;
+      default:
+        return;
+    }
+    await transitionInstance(id, outcome, outcome.endsWith("_failed") ? { error: INTERRUPTED } : {});
+    if (outcome === "removed") await db.instance.delete({ where: { id } });
+    else if (rec) {
+      await rec.note("compensate", "succeeded", "cleaned up after a restart");
+      await rec.finish("failed", INTERRUPTED);
+    }
+    await recordEvent({ actor: SYSTEM_ACTOR, action: "instance.recover", target: `${instance.name}: ${state} → ${outcome}`, result: "ok" });
+  };
+  try {
+    await compensate();
+  } catch (err) {
+    // Left in its busy state for the next recovery; the failure is on the deployment, where the operator looks.
+    await rec?.note("compensate", "failed", `recovery after a crash failed: ${errorMessage(err)}`);
+    throw err;
   }
-  await transitionInstance(id, outcome, outcome.endsWith("_failed") ? { error: INTERRUPTED } : {});
-  if (outcome === "removed") await db.instance.delete({ where: { id } });
-  else if (rec) {
-    await rec.note("compensate", "succeeded", "cleaned up after a restart");
-    await rec.finish("failed", INTERRUPTED);
-  }
-  await recordEvent({ actor: SYSTEM_ACTOR, action: "instance.recover", target: `${instance.name}: ${state} → ${outcome}`, result: "ok" });
+  return "recovered";
 }

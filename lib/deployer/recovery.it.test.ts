@@ -29,7 +29,7 @@ afterAll(async () => {
 function deployAndKill(name: string, image: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ["--import", "tsx", "test/helpers/deploy-child.ts", name, image], {
-      env: { ...process.env, WHARF_SCHEDULER: "off", LOG_LEVEL: "silent" },
+      env: { ...process.env, WHARF_SCHEDULER: "off", LOG_LEVEL: "silent", WHARF_CONSUMER_LEASE_MS: "3000" },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let out = "";
@@ -54,6 +54,10 @@ it("a server killed in the middle of a deploy leaves no half-made instance after
   expect(half.status).toBe("deploying");
   expect(await getRuntime().listManagedContainers({ instanceId: id })).not.toHaveLength(0);
 
+  // The dead job's lease has not expired yet: no process may take it over (it could be alive elsewhere).
+  expect(await recoverInstances()).toBe(0);
+  expect((await db.instance.findUniqueOrThrow({ where: { id } })).status).toBe("deploying");
+  await new Promise((r) => setTimeout(r, 3500));
   expect(await recoverInstances()).toBe(1);
 
   const inst = await db.instance.findUniqueOrThrow({ where: { id } });

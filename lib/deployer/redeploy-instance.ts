@@ -7,10 +7,10 @@ import { parseInstanceState } from "../lifecycle/transition";
 import { getSettings } from "../settings/get-settings";
 import { parseInput } from "../validation";
 import { bringUp } from "./bring-up";
-import { startDeploy } from "./create-instance";
-import { cutover, retire } from "./cutover";
+import { deployPlan } from "./create-instance";
+import { cutover, mayRetire, retire } from "./cutover";
 import { closeDeployment, failureMessage, promotion, pruneContainers } from "./finish";
-import { findInstanceOrThrow, getInstance } from "./get-instance";
+import { getInstance } from "./get-instance";
 import { beginOperation } from "./begin-operation";
 import type { DeploymentRecorder } from "./recorder";
 import { ZRedeploySchema } from "./schemas";
@@ -19,18 +19,16 @@ import { transitionInstance } from "./transition-instance";
 /** Blue-green redeploy (SPEC §5); an instance that serves nothing (stopped, failed) gets a plain deploy. */
 export async function redeployInstance(opts: { actor: Actor; id: string; body: unknown }) {
   const input = parseInput(ZRedeploySchema, opts.body ?? {});
-  const instance = await findInstanceOrThrow(opts.id);
-  const image = input.image ?? instance.image;
-  const state = parseInstanceState(instance.status);
-  if (state !== "running" && canAccept(state, "deploy")) {
-    await startDeploy({ instanceId: instance.id, image, actor: opts.actor, kind: "redeploy" });
-    return getInstance(instance.id);
-  }
   await beginOperation({
-    instanceId: instance.id, kind: "redeploy", image, actor: opts.actor, event: "redeploy",
-    run: (rec, signal) => runRedeploy({ instanceId: instance.id, rec, image, actor: opts.actor, signal }),
+    instanceId: opts.id, kind: "redeploy", actor: opts.actor,
+    plan: (instance) => {
+      const image = input.image ?? instance.image;
+      const state = parseInstanceState(instance.status);
+      if (state !== "running" && canAccept(state, "deploy")) return deployPlan({ instanceId: instance.id, image, actor: opts.actor });
+      return { event: "redeploy", image, run: (rec, signal) => runRedeploy({ instanceId: instance.id, rec, image, actor: opts.actor, signal }) };
+    },
   });
-  return getInstance(instance.id);
+  return getInstance(opts.id);
 }
 
 async function runRedeploy(opts: { instanceId: string; rec: DeploymentRecorder; image: string; actor: Actor; signal: AbortSignal }) {
@@ -47,20 +45,24 @@ async function runRedeploy(opts: { instanceId: string; rec: DeploymentRecorder; 
     routeStatus = await cutover({ rec, instance, target: fresh, settings });
   } catch (err) {
     const failure = failureMessage(err, signal);
-    if (fresh) await getRuntime().removeContainer(fresh.id).catch(() => undefined);
+    // Green goes only once the route is known not to target it (a lost switch answer may have moved it).
+    const green = fresh;
+    if (green && (await mayRetire({ rec, instance, settings, failure: err, serving: instance.containerId, candidate: green }))) {
+      await rec.attempt("compensate", () => getRuntime().removeContainer(green.id), `removed ${green.name}`);
+    }
     // Blue still serves: the instance stays `running`, the failure is on the deployment and the instance.
     await transitionInstance(instance.id, "redeploy_failed", { error: `redeploy to ${opts.image} failed: ${failure.message}` });
     await closeDeployment({ rec, actor: opts.actor, action: "instance.redeploy", target, error: failure });
     return;
   }
   // Past the switch green serves; nothing below undoes it.
-  await retire({ rec, containerId: instance.containerId });
+  await retire({ rec, instance, settings, containerId: instance.containerId });
   await transitionInstance(instance.id, "redeployed", {
     ...promotion(instance, { id: fresh.id, name: fresh.name, image: opts.image }),
     routeStatus,
     routeError: null,
     error: null,
   });
-  await pruneContainers({ instanceId: instance.id, keep: [fresh.id, instance.containerId], rec }).catch(() => 0);
+  await rec.attempt("cleanup", () => pruneContainers({ instanceId: instance.id, keep: [fresh.id, instance.containerId], rec }));
   await closeDeployment({ rec, actor: opts.actor, action: "instance.redeploy", target });
 }

@@ -4,7 +4,8 @@ import { getRuntime } from "../docker";
 import { errorMessage } from "../errors";
 import { recordEvent, type Actor } from "../audit/record-event";
 import { getSettings } from "../settings/get-settings";
-import { findInstanceOrThrow } from "./get-instance";
+import type { Instance } from "../generated/prisma/client";
+import { withInstance } from "./instance-lease";
 import { removeInstanceRoute } from "./instance-route";
 import { transitionInstance } from "./transition-instance";
 
@@ -14,8 +15,11 @@ import { transitionInstance } from "./transition-instance";
  * removes the rest: every step is idempotent). DNS is best-effort: a record
  * that could not be deleted stays on the ledger for the reconciler.
  */
-export async function removeInstance(opts: { actor: Actor; id: string }): Promise<{ id: string; name: string; status: "removed"; dns: string }> {
-  const instance = await findInstanceOrThrow(opts.id);
+export function removeInstance(opts: { actor: Actor; id: string }): Promise<{ id: string; name: string; status: "removed"; dns: string }> {
+  return withInstance(opts.id, "remove", (instance) => remove(instance, opts.actor));
+}
+
+async function remove(instance: Instance, actor: Actor): Promise<{ id: string; name: string; status: "removed"; dns: string }> {
   await transitionInstance(instance.id, "remove");
   const rt = getRuntime();
   try {
@@ -25,11 +29,12 @@ export async function removeInstance(opts: { actor: Actor; id: string }): Promis
     for (const c of await rt.listManagedContainers({ instanceId: instance.id })) await rt.removeContainer(c.id);
     await transitionInstance(instance.id, "removed");
     await db.instance.delete({ where: { id: instance.id } });
-    await recordEvent({ actor: opts.actor, action: "instance.remove", target: instance.name, result: "ok", message: dns.error ? `DNS: ${dns.error}` : null });
+    await recordEvent({ actor, action: "instance.remove", target: instance.name, result: "ok", message: dns.error ? `DNS: ${dns.error}` : null });
     return { id: instance.id, name: instance.name, status: "removed", dns: dns.status };
   } catch (err) {
-    await transitionInstance(instance.id, "remove_failed", { error: `remove failed: ${errorMessage(err)}` }).catch(() => undefined);
-    await recordEvent({ actor: opts.actor, action: "instance.remove", target: instance.name, result: "error", message: errorMessage(err) });
+    // The state write can fail too (the database is what failed): both errors go to the audit log.
+    const stateError = await transitionInstance(instance.id, "remove_failed", { error: `remove failed: ${errorMessage(err)}` }).then(() => "", (e: unknown) => `; the instance could not be marked failed: ${errorMessage(e)}`);
+    await recordEvent({ actor, action: "instance.remove", target: instance.name, result: "error", message: errorMessage(err) + stateError });
     throw err;
   }
 }

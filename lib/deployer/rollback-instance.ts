@@ -6,9 +6,10 @@ import type { Actor } from "../audit/record-event";
 import type { InstanceEvent } from "../lifecycle/states";
 import { getSettings } from "../settings/get-settings";
 import { probeFor } from "./container-plan";
-import { cutover, retire } from "./cutover";
+import { cutover, mayRetire, retire } from "./cutover";
+import type { ContainerInfo } from "../docker/types";
 import { closeDeployment, failureMessage, promotion } from "./finish";
-import { findInstanceOrThrow, getInstance } from "./get-instance";
+import { getInstance } from "./get-instance";
 import { beginOperation } from "./begin-operation";
 import type { DeploymentRecorder } from "./recorder";
 import { deployTimeouts } from "./timeouts";
@@ -21,16 +22,17 @@ const REVIVE: Events = { begin: "deploy", ok: "deployed", failed: "deploy_failed
 
 /** Switches back to the kept container, started again if needed, the same blue-green way (SPEC §5). */
 export async function rollbackInstance(opts: { actor: Actor; id: string }) {
-  const instance = await findInstanceOrThrow(opts.id);
-  if (!instance.previousContainerId) throw new AppError("CONFLICT", `instance ${instance.name} has no rollback target: it has not been redeployed yet`);
-  const prev = await getRuntime().inspectContainer(instance.previousContainerId);
-  if (!prev) throw new AppError("CONFLICT", `the rollback target ${instance.previousContainerName} no longer exists`);
-  const events = instance.status === "running" ? BLUE_GREEN : REVIVE;
   await beginOperation({
-    instanceId: instance.id, kind: "rollback", image: instance.previousImage ?? prev.image, actor: opts.actor, event: events.begin,
-    run: (rec, signal) => runRollback({ instanceId: instance.id, rec, events, actor: opts.actor, signal }),
+    instanceId: opts.id, kind: "rollback", actor: opts.actor,
+    plan: async (instance) => {
+      if (!instance.previousContainerId) throw new AppError("CONFLICT", `instance ${instance.name} has no rollback target: it has not been redeployed yet`);
+      const prev = await getRuntime().inspectContainer(instance.previousContainerId);
+      if (!prev) throw new AppError("CONFLICT", `the rollback target ${instance.previousContainerName} no longer exists`);
+      const events = instance.status === "running" ? BLUE_GREEN : REVIVE;
+      return { event: events.begin, image: instance.previousImage ?? prev.image, run: (rec, signal) => runRollback({ instanceId: instance.id, rec, events, actor: opts.actor, signal }) };
+    },
   });
-  return getInstance(instance.id);
+  return getInstance(opts.id);
 }
 
 async function runRollback(opts: { instanceId: string; rec: DeploymentRecorder; events: Events; actor: Actor; signal: AbortSignal }) {
@@ -40,13 +42,13 @@ async function runRollback(opts: { instanceId: string; rec: DeploymentRecorder; 
   const instance = await db.instance.findUniqueOrThrow({ where: { id: opts.instanceId } });
   const prevId = instance.previousContainerId!;
   const target = `${instance.name} (${instance.image} → ${instance.previousImage})`;
-  let started = false;
+  let started: ContainerInfo | null = null;
   let routeStatus;
   try {
     await rec.step("start", () => rt.startContainer(prevId), () => `started ${instance.previousContainerName}`);
-    started = true;
     const info = await rt.inspectContainer(prevId);
     if (!info) throw new AppError("CONFLICT", `the rollback target ${instance.previousContainerName} disappeared`);
+    started = info;
     const healthy = await rec.step(
       "health",
       (progress) => waitHealthy({ runtime: rt, containerId: prevId, probe: probeFor(settings, info, instance), timeoutMs: deployTimeouts().healthMs, signal, onWaiting: progress }),
@@ -56,12 +58,15 @@ async function runRollback(opts: { instanceId: string; rec: DeploymentRecorder; 
     routeStatus = await cutover({ rec, instance, target: healthy.container, settings });
   } catch (err) {
     const failure = failureMessage(err, signal);
-    if (started) await rt.stopContainer(prevId).catch(() => undefined);
+    const prev = started ? ((await rt.inspectContainer(prevId)) ?? started) : null;
+    if (prev && (await mayRetire({ rec, instance, settings, failure: err, serving: instance.containerId, candidate: prev }))) {
+      await rec.attempt("compensate", () => rt.stopContainer(prevId), `stopped ${prev.name} again`);
+    }
     await transitionInstance(instance.id, opts.events.failed, { error: `rollback failed: ${failure.message}` });
     await closeDeployment({ rec, actor: opts.actor, action: "instance.rollback", target, error: failure });
     return;
   }
-  if (instance.containerId !== prevId) await retire({ rec, containerId: instance.containerId });
+  if (instance.containerId !== prevId) await retire({ rec, instance, settings, containerId: instance.containerId });
   await transitionInstance(instance.id, opts.events.ok, {
     ...promotion(instance, { id: prevId, name: instance.previousContainerName, image: instance.previousImage ?? instance.image }),
     routeStatus,

@@ -39,7 +39,7 @@ export async function runDeploy(opts: { instanceId: string; rec: DeploymentRecor
     const dns = await ensureConsumerDns({ consumer: { type: "instance", id: instance.id }, fqdn, settings });
     await rec.note("dns", dns.status === "failed" ? "failed" : dns.status === "skipped" ? "skipped" : "succeeded", dns.error ?? (dns.status === "skipped" ? "wildcard DNS: nothing to do" : `${fqdn} synced`));
     const old = instance.containerId;
-    if (old && old !== container.id) await getRuntime().stopContainer(old).catch(() => undefined);
+    if (old && old !== container.id) await rec.attempt("stop", () => getRuntime().stopContainer(old), `stopped ${instance.containerName}`);
     await transitionInstance(instance.id, "deployed", {
       image: opts.image,
       containerId: container.id,
@@ -51,14 +51,19 @@ export async function runDeploy(opts: { instanceId: string; rec: DeploymentRecor
       routeError: null,
       error: null,
     });
-    await pruneContainers({ instanceId: instance.id, keep: [container.id, old ?? instance.previousContainerId], rec }).catch(() => 0);
+    await rec.attempt("cleanup", () => pruneContainers({ instanceId: instance.id, keep: [container.id, old ?? instance.previousContainerId], rec }));
     await closeDeployment({ rec, actor: opts.actor, action: "instance.deploy", target: `${instance.name} (${opts.image})` });
   } catch (err) {
     const failure = failureMessage(err, signal);
     // Compensate in reverse order: DNS, route, container (bringUp already removed a container it could not make healthy).
-    if (dnsTouched && !instance.containerId) await removeConsumerDns({ consumer: { type: "instance", id: instance.id }, settings });
-    if (routed && !instance.containerId) await removeInstanceRoute({ instanceId: instance.id, settings }).catch(() => undefined);
-    if (containerId) await getRuntime().removeContainer(containerId).catch(() => undefined);
+    // Each undo is recorded on the deployment; one failing does not skip the others.
+    if (dnsTouched && !instance.containerId) {
+      const dns = await removeConsumerDns({ consumer: { type: "instance", id: instance.id }, settings });
+      if (dns.status === "failed") await rec.note("compensate", "failed", `DNS record not removed (left on the ledger for the reconciler): ${dns.error}`);
+    }
+    if (routed && !instance.containerId) await rec.attempt("compensate", () => removeInstanceRoute({ instanceId: instance.id, settings }), "route removed");
+    const made = containerId;
+    if (made) await rec.attempt("compensate", () => getRuntime().removeContainer(made), "container removed");
     await transitionInstance(instance.id, "deploy_failed", { error: failure.message, ...(routed && !instance.containerId ? { routeStatus: "not_configured" } : {}) });
     await closeDeployment({ rec, actor: opts.actor, action: "instance.deploy", target: `${instance.name} (${opts.image})`, error: failure });
   }

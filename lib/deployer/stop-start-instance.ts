@@ -8,7 +8,8 @@ import { instanceFqdn } from "../naming";
 import { getSettings } from "../settings/get-settings";
 import { probeFor, upstreamFor } from "./container-plan";
 import { closeDeployment, failureMessage } from "./finish";
-import { findInstanceOrThrow, getInstance } from "./get-instance";
+import { getInstance } from "./get-instance";
+import { withInstance } from "./instance-lease";
 import { ensureInstanceRoute } from "./instance-route";
 import { beginOperation } from "./begin-operation";
 import type { DeploymentRecorder } from "./recorder";
@@ -17,31 +18,36 @@ import { transitionInstance } from "./transition-instance";
 
 /** Stops the serving container; the route and record stay (the reconciler drops the record while stopped). */
 export async function stopInstance(opts: { actor: Actor; id: string }) {
-  const instance = await findInstanceOrThrow(opts.id);
-  await transitionInstance(instance.id, "stop");
-  try {
-    if (instance.containerId) await getRuntime().stopContainer(instance.containerId, deployTimeouts().stopSeconds);
-    await transitionInstance(instance.id, "stopped", { error: null });
-    await recordEvent({ actor: opts.actor, action: "instance.stop", target: instance.name, result: "ok" });
-  } catch (err) {
-    await transitionInstance(instance.id, "stop_failed", { error: `stop failed: ${errorMessage(err)}` });
-    await recordEvent({ actor: opts.actor, action: "instance.stop", target: instance.name, result: "error", message: errorMessage(err) });
-    throw err;
-  }
-  return getInstance(instance.id);
+  await withInstance(opts.id, "stop", async (instance) => {
+    await transitionInstance(instance.id, "stop");
+    try {
+      // Every running container of the instance, not only the one the row names: a leftover must not keep serving a stopped instance.
+      const rt = getRuntime();
+      const running = (await rt.listManagedContainers({ instanceId: instance.id })).filter((c) => c.state === "running" || c.id === instance.containerId);
+      for (const c of running) await rt.stopContainer(c.id, deployTimeouts().stopSeconds);
+      await transitionInstance(instance.id, "stopped", { error: null });
+      await recordEvent({ actor: opts.actor, action: "instance.stop", target: instance.name, result: "ok" });
+    } catch (err) {
+      await transitionInstance(instance.id, "stop_failed", { error: `stop failed: ${errorMessage(err)}` });
+      await recordEvent({ actor: opts.actor, action: "instance.stop", target: instance.name, result: "error", message: errorMessage(err) });
+      throw err;
+    }
+  });
+  return getInstance(opts.id);
 }
 
 /** Starts the existing container again, waits for health, re-points the route (a host port can change on restart). */
 export async function startInstance(opts: { actor: Actor; id: string }) {
-  const instance = await findInstanceOrThrow(opts.id);
-  if (!instance.containerId || !(await getRuntime().inspectContainer(instance.containerId))) {
-    throw new AppError("CONFLICT", `instance ${instance.name} has no container to start: redeploy it instead`);
-  }
   await beginOperation({
-    instanceId: instance.id, kind: "start", image: instance.image, actor: opts.actor, event: "start",
-    run: (rec, signal) => runStart({ instanceId: instance.id, rec, actor: opts.actor, signal }),
+    instanceId: opts.id, kind: "start", actor: opts.actor,
+    plan: async (instance) => {
+      if (!instance.containerId || !(await getRuntime().inspectContainer(instance.containerId))) {
+        throw new AppError("CONFLICT", `instance ${instance.name} has no container to start: redeploy it instead`);
+      }
+      return { event: "start", image: instance.image, run: (rec, signal) => runStart({ instanceId: instance.id, rec, actor: opts.actor, signal }) };
+    },
   });
-  return getInstance(instance.id);
+  return getInstance(opts.id);
 }
 
 export async function runStart(opts: { instanceId: string; rec: DeploymentRecorder; actor: Actor; signal: AbortSignal }) {
@@ -68,7 +74,7 @@ export async function runStart(opts: { instanceId: string; rec: DeploymentRecord
     await closeDeployment({ rec, actor: opts.actor, action: "instance.start", target: instance.name });
   } catch (err) {
     const failure = failureMessage(err, signal);
-    await rt.stopContainer(id).catch(() => undefined);
+    await rec.attempt("compensate", () => rt.stopContainer(id), `stopped ${instance.containerName}`);
     await transitionInstance(instance.id, "start_failed", { error: `start failed: ${failure.message}` });
     await closeDeployment({ rec, actor: opts.actor, action: "instance.start", target: instance.name, error: failure });
   }

@@ -1,7 +1,8 @@
 import { recordEvent, type Actor } from "../audit/record-event";
 import { db } from "../db";
 import { AppError, errorMessage } from "../errors";
-import { normalizeFqdn } from "../naming";
+import { normalizeFqdn, type ConsumerType } from "../naming";
+import { withConsumer } from "../consumers/consumer-lease";
 import { getSettings } from "../settings/get-settings";
 import { getDnsProvider } from "./provider-for-settings";
 import { removeLedgerRow } from "./remove-ledger-row";
@@ -20,7 +21,12 @@ export async function deleteDnsRecord(opts: { actor: Actor; fqdn: string }): Pro
     if (!row) {
       throw new AppError("NOT_FOUND", `${fqdn} is not in Wharf's DNS ledger: Wharf only deletes records it created`, { field: "fqdn" });
     }
-    const res = await removeLedgerRow({ id: row.id, provider: getDnsProvider(await getSettings()) });
+    // Under the lease of the record's consumer, and on the row as read under it.
+    const res = await withConsumer({ consumer: { type: row.consumerType as ConsumerType, id: row.consumerId }, operation: "dns.delete" }, async () => {
+      const current = await db.dnsRecord.findUnique({ where: { fqdn } });
+      if (!current) return { ok: true as const, outcome: "already gone" };
+      return removeLedgerRow({ id: current.id, provider: getDnsProvider(await getSettings()) });
+    });
     if (!res.ok) {
       throw new AppError(res.reason === "provider" ? "PROVIDER_ERROR" : "CONFLICT", res.reason === "provider" ? `${row.provider} refused to delete ${fqdn}: ${res.error}` : res.error);
     }

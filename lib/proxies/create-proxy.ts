@@ -11,6 +11,7 @@ import { getProxy } from "./get-proxy";
 import type { TProxyView } from "./present-proxy";
 import { isUniqueViolation, newProxyId, onDomainField, proxyRouteSpec, upstreamText, type ProxyShape } from "./route-spec";
 import { ZCreateProxySchema } from "./schemas";
+import { withConsumer } from "../consumers/consumer-lease";
 
 /**
  * SPEC §4.2 and §6: validate → route (the provider reads it back) → row →
@@ -27,45 +28,48 @@ export async function createProxy(opts: { actor: Actor; body: unknown }): Promis
     await assertFqdnAvailable({ fqdn: input.domain, baseDomain: settings.baseDomain, field: "domain" });
 
     const shape: ProxyShape = { id: newProxyId(), domain: input.domain, upstream: input.upstream, websockets: input.websockets ?? false, forceTls: input.forceTls ?? false };
-    const consumer = `standalone:${shape.id}`;
-    const provider = getProxyProvider(settings);
-    const spec = proxyRouteSpec(shape);
-    if (provider) {
-      await provider.ensureRoute(spec).catch((err: unknown) => {
-        throw onDomainField(err);
-      });
-      op.step("route", { consumer, provider: provider.type, routeId: spec.id });
-    }
-
-    try {
-      await db.standaloneProxy.create({
-        data: {
-          id: shape.id,
-          domain: shape.domain,
-          upstream: upstreamText(shape.upstream),
-          websockets: shape.websockets,
-          forceTls: shape.forceTls,
-          routeStatus: provider ? "active" : "not_configured",
-        },
-      });
-    } catch (err) {
+    // The new id's lease before its route: a sync meanwhile sees a held consumer, not an orphan route.
+    return await withConsumer({ consumer: { type: "standalone", id: shape.id }, operation: "proxy.create" }, async () => {
+      const consumer = `standalone:${shape.id}`;
+      const provider = getProxyProvider(settings);
+      const spec = proxyRouteSpec(shape);
       if (provider) {
-        // Compensate: the route must not outlive the row it was made for.
-        await provider.removeRoute(spec.id).then(
-          () => op.step("compensate", { consumer, routeId: spec.id }),
-          (e: unknown) => op.fail("compensate", e, { consumer, routeId: spec.id }),
-        );
+        await provider.ensureRoute(spec).catch((err: unknown) => {
+          throw onDomainField(err);
+        });
+        op.step("route", { consumer, provider: provider.type, routeId: spec.id });
       }
-      if (isUniqueViolation(err)) throw new AppError("CONFLICT", `domain: ${shape.domain} is already used by a standalone proxy`, { field: "domain" });
-      throw err;
-    }
-    op.step("row", { consumer });
 
-    const dns = await ensureConsumerDns({ consumer: { type: "standalone", id: shape.id }, fqdn: shape.domain, settings });
-    op.step("dns", { consumer, status: dns.status });
-    const note = dns.status === "failed" ? `; DNS failed (the reconciler retries): ${dns.error}` : "";
-    await recordEvent({ actor: opts.actor, action: "proxy.create", target: shape.domain, result: "ok", message: `→ ${upstreamText(shape.upstream)}${note}` });
-    return getProxy({ id: shape.id });
+      try {
+        await db.standaloneProxy.create({
+          data: {
+            id: shape.id,
+            domain: shape.domain,
+            upstream: upstreamText(shape.upstream),
+            websockets: shape.websockets,
+            forceTls: shape.forceTls,
+            routeStatus: provider ? "active" : "not_configured",
+          },
+        });
+      } catch (err) {
+        if (provider) {
+          // Compensate: the route must not outlive the row it was made for.
+          await provider.removeRoute(spec.id).then(
+            () => op.step("compensate", { consumer, routeId: spec.id }),
+            (e: unknown) => op.fail("compensate", e, { consumer, routeId: spec.id }),
+          );
+        }
+        if (isUniqueViolation(err)) throw new AppError("CONFLICT", `domain: ${shape.domain} is already used by a standalone proxy`, { field: "domain" });
+        throw err;
+      }
+      op.step("row", { consumer });
+
+      const dns = await ensureConsumerDns({ consumer: { type: "standalone", id: shape.id }, fqdn: shape.domain, settings });
+      op.step("dns", { consumer, status: dns.status });
+      const note = dns.status === "failed" ? `; DNS failed (the reconciler retries): ${dns.error}` : "";
+      await recordEvent({ actor: opts.actor, action: "proxy.create", target: shape.domain, result: "ok", message: `→ ${upstreamText(shape.upstream)}${note}` });
+      return getProxy({ id: shape.id });
+    });
   } catch (err) {
     op.fail("create", err, { domain: target });
     await recordEvent({ actor: opts.actor, action: "proxy.create", target, result: "error", message: errorMessage(err) });

@@ -11,6 +11,7 @@ import { getProxy, getProxyRow } from "./get-proxy";
 import type { TProxyView } from "./present-proxy";
 import { isUniqueViolation, onDomainField, proxyRouteSpec, rowShape, upstreamText, type ProxyShape } from "./route-spec";
 import { ZUpdateProxySchema } from "./schemas";
+import { withConsumer } from "../consumers/consumer-lease";
 
 function changeSummary(before: ProxyShape, after: ProxyShape): string {
   const changes: string[] = [];
@@ -33,64 +34,66 @@ export async function updateProxy(opts: { actor: Actor; id: string; body: unknow
   const op = operationLogger({ op: "proxy.update", consumer: `standalone:${opts.id}` });
   try {
     const input = parseInput(ZUpdateProxySchema, opts.body);
-    const row = await getProxyRow({ id: opts.id });
-    target = row.domain;
-    const before = rowShape(row);
-    const after: ProxyShape = {
-      id: row.id,
-      domain: input.domain ?? before.domain,
-      upstream: input.upstream ?? before.upstream,
-      websockets: input.websockets ?? before.websockets,
-      forceTls: input.forceTls ?? before.forceTls,
-    };
-    const domainChanged = after.domain !== before.domain;
-    const settings = await getSettings();
-    if (domainChanged) {
-      await assertFqdnAvailable({ fqdn: after.domain, baseDomain: settings.baseDomain, field: "domain", except: { type: "standalone", id: row.id } });
-    }
-
-    const provider = getProxyProvider(settings);
-    if (provider) {
-      await provider.ensureRoute(proxyRouteSpec(after)).catch((err: unknown) => {
-        throw onDomainField(err);
-      });
-      op.step("route", { provider: provider.type });
-    }
-
-    try {
-      await db.standaloneProxy.update({
-        where: { id: row.id },
-        data: {
-          domain: after.domain,
-          upstream: upstreamText(after.upstream),
-          websockets: after.websockets,
-          forceTls: after.forceTls,
-          routeStatus: provider ? "active" : "not_configured",
-          routeError: null,
-        },
-      });
-    } catch (err) {
-      if (provider) {
-        // Compensate: put the route back to what the unchanged row describes.
-        await provider.ensureRoute(proxyRouteSpec(before)).then(
-          () => op.step("compensate"),
-          (e: unknown) => op.fail("compensate", e),
-        );
+    return await withConsumer({ consumer: { type: "standalone", id: opts.id }, operation: "proxy.update", label: `standalone proxy ${opts.id}` }, async () => {
+      const row = await getProxyRow({ id: opts.id });
+      target = row.domain;
+      const before = rowShape(row);
+      const after: ProxyShape = {
+        id: row.id,
+        domain: input.domain ?? before.domain,
+        upstream: input.upstream ?? before.upstream,
+        websockets: input.websockets ?? before.websockets,
+        forceTls: input.forceTls ?? before.forceTls,
+      };
+      const domainChanged = after.domain !== before.domain;
+      const settings = await getSettings();
+      if (domainChanged) {
+        await assertFqdnAvailable({ fqdn: after.domain, baseDomain: settings.baseDomain, field: "domain", except: { type: "standalone", id: row.id } });
       }
-      if (isUniqueViolation(err)) throw new AppError("CONFLICT", `domain: ${after.domain} is already used by a standalone proxy`, { field: "domain" });
-      throw err;
-    }
-    op.step("row");
 
-    let note = "";
-    if (domainChanged) {
-      const dns = await ensureConsumerDns({ consumer: { type: "standalone", id: row.id }, fqdn: after.domain, settings });
-      op.step("dns", { status: dns.status });
-      if (dns.status === "failed") note = `; DNS failed (the reconciler retries): ${dns.error}`;
-    }
-    target = after.domain;
-    await recordEvent({ actor: opts.actor, action: "proxy.update", target, result: "ok", message: changeSummary(before, after) + note });
-    return getProxy({ id: row.id });
+      const provider = getProxyProvider(settings);
+      if (provider) {
+        await provider.ensureRoute(proxyRouteSpec(after)).catch((err: unknown) => {
+          throw onDomainField(err);
+        });
+        op.step("route", { provider: provider.type });
+      }
+
+      try {
+        await db.standaloneProxy.update({
+          where: { id: row.id },
+          data: {
+            domain: after.domain,
+            upstream: upstreamText(after.upstream),
+            websockets: after.websockets,
+            forceTls: after.forceTls,
+            routeStatus: provider ? "active" : "not_configured",
+            routeError: null,
+          },
+        });
+      } catch (err) {
+        if (provider) {
+          // Compensate: put the route back to what the unchanged row describes.
+          await provider.ensureRoute(proxyRouteSpec(before)).then(
+            () => op.step("compensate"),
+            (e: unknown) => op.fail("compensate", e),
+          );
+        }
+        if (isUniqueViolation(err)) throw new AppError("CONFLICT", `domain: ${after.domain} is already used by a standalone proxy`, { field: "domain" });
+        throw err;
+      }
+      op.step("row");
+
+      let note = "";
+      if (domainChanged) {
+        const dns = await ensureConsumerDns({ consumer: { type: "standalone", id: row.id }, fqdn: after.domain, settings });
+        op.step("dns", { status: dns.status });
+        if (dns.status === "failed") note = `; DNS failed (the reconciler retries): ${dns.error}`;
+      }
+      target = after.domain;
+      await recordEvent({ actor: opts.actor, action: "proxy.update", target, result: "ok", message: changeSummary(before, after) + note });
+      return getProxy({ id: row.id });
+    });
   } catch (err) {
     op.fail("update", err);
     await recordEvent({ actor: opts.actor, action: "proxy.update", target, result: "error", message: errorMessage(err) });

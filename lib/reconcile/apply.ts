@@ -30,7 +30,17 @@ export async function applyPlan(opts: { plan: Plan; provider: DnsProvider }): Pr
   const have = await existingRows(writes.map((c) => c.fqdn));
   const rowOf = (c: (typeof writes)[number]) => ({ type: c.record.type, content: c.record.content, provider: provider.type, zone: provider.zone, consumerType: c.consumerType, consumerId: c.consumerId, status: "pending" });
   const fresh = writes.filter((c) => !have.has(c.fqdn));
-  for (let i = 0; i < fresh.length; i += 400) await db.dnsRecord.createMany({ data: fresh.slice(i, i + 400).map((c) => ({ fqdn: c.fqdn, ...rowOf(c) })) });
+  for (let i = 0; i < fresh.length; i += 400) {
+    const part = fresh.slice(i, i + 400);
+    try {
+      await db.dnsRecord.createMany({ data: part.map((c) => ({ fqdn: c.fqdn, ...rowOf(c) })) });
+    } catch (err) {
+      // A row inserted meanwhile (a hook of a consumer created after the plan) must not fail the
+      // whole pass: the chunk is written again row by row as upserts.
+      if ((err as { code?: string }).code !== "P2002") throw err;
+      for (const c of part) await db.dnsRecord.upsert({ where: { fqdn: c.fqdn }, create: { fqdn: c.fqdn, ...rowOf(c) }, update: rowOf(c) });
+    }
+  }
   for (const c of writes.filter((c) => have.has(c.fqdn))) await db.dnsRecord.update({ where: { fqdn: c.fqdn }, data: rowOf(c) });
   const changes: RecordChange[] = [
     // Deletes first: a CNAME cannot be created while a record of another type holds the name.

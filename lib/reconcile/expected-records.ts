@@ -15,6 +15,13 @@ export interface ExpectedRecord {
 }
 
 /**
+ * Instance states in which an operation is bringing the instance up or switching it:
+ * its record may be fresh (written by the operation's hook) and is never
+ * planned for deletion, even when the operation's process died (SPEC §13).
+ */
+export const TRANSITIONAL_STATES = ["deploying", "redeploying", "rolling_back", "starting"] as const;
+
+/**
  * SPEC §9: every instance that is running with a route, plus every standalone
  * proxy, mapped to FQDN → target address. Throws if the consumers cannot be
  * listed, so that callers never mistake "unknown" for "none" (no deletes then).

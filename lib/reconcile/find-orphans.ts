@@ -4,12 +4,13 @@ import { errorMessage } from "../errors";
 import { LABEL_INSTANCE, parseRouteId } from "../naming";
 import { getProxyProvider } from "../proxy";
 import type { ProxyRoute } from "../proxy/types";
+import type { ContainerInfo } from "../docker/types";
 import { getSettings } from "../settings/get-settings";
 import type { OrphanContainer, OrphanRoute } from "./report";
 
 /** Containers labelled wharf.managed whose instance row does not exist. */
-export async function findOrphanContainers(instanceIds: Set<string>): Promise<OrphanContainer[]> {
-  return (await getRuntime().listManagedContainers())
+export function findOrphanContainers(containers: ContainerInfo[], instanceIds: Set<string>): OrphanContainer[] {
+  return containers
     .filter((c) => !c.labels[LABEL_INSTANCE] || !instanceIds.has(c.labels[LABEL_INSTANCE]))
     .map((c) => ({ id: c.id, name: c.name, instanceId: c.labels[LABEL_INSTANCE] ?? null, state: c.state }));
 }
@@ -33,7 +34,7 @@ export async function listOrphans(): Promise<{ containers: OrphanContainer[]; ro
   // Ping first (short timeout) so a dead engine costs the page seconds, not a list call's full timeout.
   const ping = await getRuntime().ping();
   if (!ping.ok) errors.push(`Docker unreachable: ${ping.message ?? "no answer"}`);
-  const containers = ping.ok ? await findOrphanContainers(instanceIds).catch((err) => (errors.push(`Docker: ${errorMessage(err)}`), [])) : [];
+  const containers = ping.ok ? await getRuntime().listManagedContainers().then((list) => findOrphanContainers(list, instanceIds)).catch((err) => (errors.push(`Docker: ${errorMessage(err)}`), [])) : [];
   const provider = getProxyProvider(settings);
   const routes = provider ? await provider.listRoutes().then((r) => findOrphanRoutes(r, instanceIds, proxyIds), (err) => (errors.push(`Proxy: ${errorMessage(err)}`), [])) : [];
   return { containers, routes, errors };

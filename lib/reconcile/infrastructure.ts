@@ -1,123 +1,124 @@
 import { db } from "../db";
 import { getRuntime } from "../docker";
-import { waitHealthy } from "../docker/wait-healthy";
 import { errorMessage } from "../errors";
-import { instanceFqdn, routeId } from "../naming";
+import { parseRouteId } from "../naming";
+import { ConsumerLease, heldConsumerLeases, holderOperation, type ConsumerRef } from "../consumers/consumer-lease";
 import { findOrphanContainers, findOrphanRoutes } from "./find-orphans";
 import { getProxyProvider } from "../proxy";
-import type { ProxyRoute, RouteSpec, Upstream } from "../proxy/types";
 import type { TSettings } from "../settings/schemas";
-import { probeFor, upstreamFor } from "../deployer/container-plan";
-import { ensureInstanceRoute } from "../deployer/instance-route";
-import { transitionInstance } from "../deployer/transition-instance";
 import { proxyRouteSpec, rowShape } from "../proxies/route-spec";
-import type { OrphanContainer, OrphanRoute, ReportLine } from "./report";
+import { repairInstance } from "./repair-instance";
+import { RouteView } from "./route-view";
+import type { OrphanContainer, OrphanRoute, ReportLine, SkippedConsumer } from "./report";
 
 export interface InfraResult {
   containers: { restarted: number; failed: number };
   routes: { repaired: number; failed: number };
   orphans: { containers: OrphanContainer[]; routes: OrphanRoute[] };
+  skipped: SkippedConsumer[];
   lines: ReportLine[];
 }
 
-const sameUpstream = (a: Upstream, b: Upstream) => a.scheme === b.scheme && a.host === b.host && a.port === b.port;
-
 /**
- * Containers and routes against the database (SPEC §9): a `running` instance
- * whose container stopped is started again; a missing or drifted Wharf route
- * is pushed again (e.g. after a Caddy restart); labelled containers and
- * `wharf-` routes without a row are reported as orphans, never removed here.
+ * Containers and routes against the database (SPEC §9, §13). Each consumer
+ * is repaired on its own, under its consumer lease, from a fresh read
+ * (repairInstance); a consumer another operation holds is skipped and
+ * reported, never waited for. Labelled containers and `wharf-` routes
+ * without a row are reported as orphans (unless an operation holds their
+ * consumer: a create writes the route before the row), never removed here.
  */
 export async function reconcileInfrastructure(opts: { settings: TSettings; dryRun: boolean }): Promise<InfraResult> {
   const { settings, dryRun } = opts;
-  const res: InfraResult = { containers: { restarted: 0, failed: 0 }, routes: { repaired: 0, failed: 0 }, orphans: { containers: [], routes: [] }, lines: [] };
+  const res: InfraResult = { containers: { restarted: 0, failed: 0 }, routes: { repaired: 0, failed: 0 }, orphans: { containers: [], routes: [] }, skipped: [], lines: [] };
   const rt = getRuntime();
-  const instances = await db.instance.findMany();
-  const ids = new Set(instances.map((i) => i.id));
-  const desired = new Map<string, RouteSpec>();
+  const provider = getProxyProvider(settings);
+  let routes: RouteView | null = null;
+  if (provider) {
+    try {
+      routes = await RouteView.list(provider);
+    } catch (err) {
+      res.routes.failed++;
+      res.lines.push({ kind: "route", name: provider.type, action: "route", status: "failed", message: errorMessage(err) });
+    }
+  }
+
+  /** Runs `fn` under the consumer's lease, or records the consumer as skipped. */
+  const underLease = async (consumer: ConsumerRef, name: string, kind: ReportLine["kind"], fn: () => Promise<void>) => {
+    const lease = await ConsumerLease.tryAcquire(consumer, "sync");
+    if (!(lease instanceof ConsumerLease)) {
+      const reason = `busy: ${holderOperation(lease.busy)}`;
+      res.skipped.push({ consumer: `${consumer.type}:${consumer.id}`, name, reason });
+      res.lines.push({ kind, name, action: "skip", status: "skipped", message: `${reason}: left to the running operation` });
+      return;
+    }
+    lease.heartbeat();
+    try {
+      await fn();
+    } finally {
+      await lease.release();
+    }
+  };
 
   const ping = await rt.ping();
   if (!ping.ok) {
     res.lines.push({ kind: "container", name: "docker", action: "restart", status: "failed", message: `Docker unreachable: ${ping.message ?? "no answer"}` });
   } else {
-    for (const inst of instances.filter((i) => i.status === "running")) {
-      let info = inst.containerId ? await rt.inspectContainer(inst.containerId) : null;
-      if (!info) {
-        res.containers.failed++;
-        res.lines.push({ kind: "container", name: inst.name, action: "restart", status: dryRun ? "planned" : "failed", message: "its container is gone: redeploy it" });
-        if (!dryRun) await transitionInstance(inst.id, "container_died", { error: "the container disappeared; redeploy the instance" }).catch(() => undefined);
-        continue;
-      }
-      if (info.state !== "running") {
-        if (dryRun) {
-          res.lines.push({ kind: "container", name: inst.name, action: "restart", status: "planned", message: `container is ${info.state}` });
-        } else {
-          try {
-            await rt.startContainer(info.id);
-            const started = (await rt.inspectContainer(info.id)) ?? info;
-            info = (await waitHealthy({ runtime: rt, containerId: info.id, probe: probeFor(settings, started, inst), timeoutMs: 30_000 })).container;
-            res.containers.restarted++;
-            res.lines.push({ kind: "container", name: inst.name, action: "restart", status: "ok", message: "container was stopped: started again" });
-          } catch (err) {
-            res.containers.failed++;
-            res.lines.push({ kind: "container", name: inst.name, action: "restart", status: "failed", message: errorMessage(err) });
-            continue;
-          }
-        }
-      }
-      if (info.state === "running" || !dryRun) {
-        try {
-          const upstream = upstreamFor(settings, info, inst.port);
-          desired.set(routeId("instance", inst.id), { id: routeId("instance", inst.id), consumer: { type: "instance", id: inst.id }, hosts: [instanceFqdn(inst.subdomain, settings.baseDomain)], upstream, websockets: true });
-        } catch {
-          // No published port yet (container restarting): the route is checked next run.
-        }
-      }
-    }
-    for (const c of await findOrphanContainers(ids)) {
-      res.orphans.containers.push(c);
-      res.lines.push({ kind: "container", name: c.name, action: "orphan", status: "skipped", message: "labelled wharf.managed but no instance row" });
+    for (const inst of await db.instance.findMany({ select: { id: true, name: true } })) {
+      await underLease({ type: "instance", id: inst.id }, inst.name, "container", () => repairInstance({ id: inst.id, settings, dryRun, routes, res }));
     }
   }
 
-  const provider = getProxyProvider(settings);
-  if (!provider) return res;
-  for (const p of await db.standaloneProxy.findMany()) desired.set(routeId("standalone", p.id), proxyRouteSpec(rowShape(p)));
-  let routes: ProxyRoute[];
-  try {
-    routes = await provider.listRoutes();
-  } catch (err) {
-    res.routes.failed++;
-    res.lines.push({ kind: "route", name: provider.type, action: "route", status: "failed", message: errorMessage(err) });
-    return res;
-  }
-  const have = new Map(routes.map((r) => [r.id, r]));
-  for (const [id, spec] of desired) {
-    const r = have.get(id);
-    const ok = r && r.hosts.join(",") === spec.hosts.join(",") && r.upstreams.length === 1 && sameUpstream(r.upstreams[0], spec.upstream);
-    if (ok) continue;
-    const what = r ? "drifted: pushed again" : "missing: re-created";
-    if (dryRun) {
-      res.lines.push({ kind: "route", name: spec.hosts[0], action: "route", status: "planned", message: what });
-      continue;
-    }
-    try {
-      if (spec.consumer.type === "instance") {
-        await ensureInstanceRoute({ instance: { id: spec.consumer.id, subdomain: instances.find((i) => i.id === spec.consumer.id)!.subdomain }, upstream: spec.upstream, settings });
-        await db.instance.update({ where: { id: spec.consumer.id }, data: { routeStatus: "active", routeError: null } });
-      } else {
-        await provider.ensureRoute(spec);
-        await db.standaloneProxy.update({ where: { id: spec.consumer.id }, data: { routeStatus: "active", routeError: null } });
-      }
-      res.routes.repaired++;
-      res.lines.push({ kind: "route", name: spec.hosts[0], action: "route", status: "ok", message: what });
-    } catch (err) {
-      res.routes.failed++;
-      res.lines.push({ kind: "route", name: spec.hosts[0], action: "route", status: "failed", message: errorMessage(err) });
+  if (provider && routes) {
+    for (const p of await db.standaloneProxy.findMany({ select: { id: true, domain: true } })) {
+      await underLease({ type: "standalone", id: p.id }, p.domain, "route", async () => {
+        const row = await db.standaloneProxy.findUnique({ where: { id: p.id } });
+        if (!row) return;
+        const spec = proxyRouteSpec(rowShape(row));
+        const drift = await routes.drift(spec, row.updatedAt);
+        if (!drift) return;
+        if (dryRun) return void res.lines.push({ kind: "route", name: row.domain, action: "route", status: "planned", message: drift });
+        try {
+          await provider.ensureRoute(spec);
+          await db.standaloneProxy.update({ where: { id: row.id }, data: { routeStatus: "active", routeError: null } });
+          res.routes.repaired++;
+          res.lines.push({ kind: "route", name: row.domain, action: "route", status: "ok", message: drift });
+        } catch (err) {
+          res.routes.failed++;
+          res.lines.push({ kind: "route", name: row.domain, action: "route", status: "failed", message: errorMessage(err) });
+        }
+      });
     }
   }
-  const proxyIds = new Set((await db.standaloneProxy.findMany({ select: { id: true } })).map((p) => p.id));
-  for (const o of findOrphanRoutes(routes, ids, proxyIds)) {
+
+  // Orphans last. Order matters: what exists is listed first, then who holds leases, then the rows, so
+  // a consumer being created (route before row) or removed is held or has its row by the time it is looked up.
+  const containers = ping.ok
+    ? await rt.listManagedContainers().catch((err: unknown) => {
+        res.containers.failed++;
+        res.lines.push({ kind: "container", name: "docker", action: "orphan", status: "failed", message: errorMessage(err) });
+        return null;
+      })
+    : null;
+  const fresh = provider && routes
+    ? await provider.listRoutes().catch((err: unknown) => {
+        res.routes.failed++;
+        res.lines.push({ kind: "route", name: provider.type, action: "orphan", status: "failed", message: errorMessage(err) });
+        return null;
+      })
+    : null;
+  const held = await heldConsumerLeases();
+  const [instanceIds, proxyIds] = await Promise.all([
+    db.instance.findMany({ select: { id: true } }).then((r) => new Set(r.map((i) => i.id))),
+    db.standaloneProxy.findMany({ select: { id: true } }).then((r) => new Set(r.map((p) => p.id))),
+  ]);
+  for (const c of containers ? findOrphanContainers(containers, instanceIds) : []) {
+    if (c.instanceId && held.has(`instance:${c.instanceId}`)) continue;
+    res.orphans.containers.push(c);
+    res.lines.push({ kind: "container", name: c.name, action: "orphan", status: "skipped", message: "labelled wharf.managed but no instance row" });
+  }
+  for (const o of fresh ? findOrphanRoutes(fresh, instanceIds, proxyIds) : []) {
+    const owner = parseRouteId(o.id);
+    if (owner && held.has(`${owner.type}:${owner.id}`)) continue;
     res.orphans.routes.push(o);
     res.lines.push({ kind: "route", name: o.id, action: "orphan", status: "skipped", message: `Wharf route for ${o.hosts.join(", ")} without a row` });
   }

@@ -26,6 +26,8 @@ export interface PlanOptions {
   /** False when listing consumers failed: nothing may be deleted then. */
   consumersListed: boolean;
   force?: boolean;
+  /** Consumers (`type:id`) in a transitional state: their ledger records are never deleted or forgotten. */
+  keepConsumers?: ReadonlySet<string>;
   /** Deleting more than this share of owned records (and more than minDeletes) needs force. */
   maxDeleteRatio?: number;
   minDeletes?: number;
@@ -97,6 +99,7 @@ export function planReconcile(expected: ExpectedRecord[], provider: ProviderReco
   for (const l of ledger) {
     const name = normalizeFqdn(l.fqdn);
     if (expectedByName.has(name)) continue;
+    if (opts.keepConsumers?.has(`${l.consumerType}:${l.consumerId}`)) continue;
     const records = atName.get(name) ?? [];
     const ours = records.filter(owned);
     for (const r of records.filter((r) => !owned(r))) plan.foreign.push({ fqdn: name, type: r.type, content: r.content, id: r.id, reason: "unmarked-ledger" });

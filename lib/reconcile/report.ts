@@ -1,5 +1,5 @@
 // The sync report (SPEC §9).
-export type ReportAction = "create" | "update" | "delete" | "synced" | "foreign" | "forget" | "blocked" | "restart" | "route" | "orphan";
+export type ReportAction = "create" | "update" | "delete" | "synced" | "foreign" | "forget" | "blocked" | "restart" | "route" | "orphan" | "recover" | "stop" | "skip";
 
 export interface ReportLine {
   kind: "dns" | "container" | "route";
@@ -21,6 +21,15 @@ export interface OrphanRoute {
   hosts: string[];
 }
 
+/** A consumer the sync left alone because an operation held it (SPEC §13). */
+export interface SkippedConsumer {
+  /** `instance:<id>` or `standalone:<id>`. */
+  consumer: string;
+  name: string;
+  /** "busy: redeploy" */
+  reason: string;
+}
+
 export interface SyncReport {
   id: string;
   trigger: string;
@@ -38,5 +47,7 @@ export interface SyncReport {
   containers: { restarted: number; failed: number };
   routes: { repaired: number; failed: number };
   orphans: { containers: OrphanContainer[]; routes: OrphanRoute[] };
+  /** Consumers busy with another operation, left for the next run (DNS and infrastructure passes). */
+  skipped: SkippedConsumer[];
   lines: ReportLine[];
 }

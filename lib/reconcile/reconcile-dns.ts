@@ -1,0 +1,97 @@
+import { db } from "../db";
+import { errorMessage } from "../errors";
+import { acquireConsumerLeases, consumerKey, holderOperation, type ConsumerRef } from "../consumers/consumer-lease";
+import { normalizeFqdn } from "../naming";
+import type { DnsProvider } from "../dns/types";
+import type { operationLogger } from "../logger";
+import type { TSettings } from "../settings/schemas";
+import { applyPlan } from "./apply";
+import { expectedRecords, TRANSITIONAL_STATES, type ExpectedRecord } from "./expected-records";
+import { planReconcile, type Plan } from "./plan";
+import type { ReportLine, SyncReport } from "./report";
+
+/**
+ * The DNS pass (SPEC §9, §13). It takes the consumer leases of every
+ * consumer it may touch in one go (busy ones are skipped and reported), and
+ * only then reads the consumers, the ledger and the provider, so the plan is
+ * made from state no operation can change under it. Records of consumers it
+ * does not hold (busy, or created after the leases were taken) are left out
+ * of the plan entirely: neither created, changed nor deleted. Consumers in a
+ * transitional state (a job that died mid-deploy) are never planned for deletion.
+ */
+export async function reconcileDns(o: { settings: TSettings; provider: DnsProvider; dryRun: boolean; force: boolean; report: SyncReport; op: ReturnType<typeof operationLogger> }): Promise<void> {
+  const { settings, provider, report } = o;
+  const [instances, proxies, ledgerConsumers] = await Promise.all([
+    db.instance.findMany({ select: { id: true } }),
+    db.standaloneProxy.findMany({ select: { id: true } }),
+    db.dnsRecord.findMany({ where: { provider: provider.type }, select: { consumerType: true, consumerId: true }, distinct: ["consumerType", "consumerId"] }),
+  ]);
+  const consumers: ConsumerRef[] = [
+    ...instances.map((i) => ({ type: "instance" as const, id: i.id })),
+    ...proxies.map((p) => ({ type: "standalone" as const, id: p.id })),
+    ...ledgerConsumers.map((l) => ({ type: l.consumerType as ConsumerRef["type"], id: l.consumerId })),
+  ];
+  const leases = await acquireConsumerLeases(consumers, "sync");
+  try {
+    let expected: ExpectedRecord[] = [];
+    let consumersListed = true;
+    try {
+      expected = await expectedRecords(settings);
+    } catch (err) {
+      consumersListed = false;
+      o.op.fail("consumers", err);
+    }
+    const [records, ledger, transitional] = await Promise.all([
+      provider.listRecords(),
+      db.dnsRecord.findMany({ where: { provider: provider.type } }),
+      db.instance.findMany({ where: { status: { in: [...TRANSITIONAL_STATES] } }, select: { id: true } }),
+    ]);
+    const mine = (c: { consumerType: string; consumerId: string }) => leases.held.has(`${c.consumerType}:${c.consumerId}`);
+    // Names of consumers not held: nothing at them is planned.
+    const outside = new Set([...expected.filter((e) => !mine(e)), ...ledger.filter((l) => !mine(l))].map((x) => normalizeFqdn(x.fqdn)));
+    const plan = planReconcile(
+      expected.filter(mine),
+      records.filter((r) => !outside.has(normalizeFqdn(r.fqdn))),
+      ledger.filter(mine),
+      {
+        ttl: settings.dns.ttl, proxied: provider.type === "cloudflare" ? settings.dns.proxied : undefined, hasMarkers: provider.hasMarkers, consumersListed, force: o.force,
+        keepConsumers: new Set(transitional.map((i) => consumerKey({ type: "instance", id: i.id }))),
+      },
+    );
+    for (const [key, holder] of leases.busy) {
+      const reason = `busy: ${holderOperation(holder)}`;
+      report.skipped.push({ consumer: key, name: key, reason });
+      report.lines.push({ kind: "dns", name: key, action: "skip", status: "skipped", message: `${reason}: its records are left to the running operation` });
+    }
+    report.alreadySynced = plan.alreadySynced.length;
+    report.foreign = plan.foreign.length;
+    report.blocked = plan.blocked?.reason ?? null;
+    report.lines.push(...foreignLines(plan), ...blockedLines(plan));
+    if (o.dryRun) {
+      report.lines.push(...plannedLines(plan));
+      report.created = plan.creates.length;
+      report.updated = plan.updates.length;
+      report.deleted = plan.deletes.length;
+    } else {
+      const applied = await applyPlan({ plan, provider });
+      Object.assign(report, { created: applied.created, updated: applied.updated, deleted: applied.deleted, failed: applied.failed });
+      report.lines.push(...applied.lines);
+    }
+  } catch (err) {
+    report.failed++;
+    report.lines.push({ kind: "dns", name: provider.type, action: "synced", status: "failed", message: errorMessage(err) });
+  } finally {
+    await leases.release();
+  }
+}
+
+const plannedLines = (p: Plan): ReportLine[] => [
+  ...p.creates.map((c): ReportLine => ({ kind: "dns", name: c.fqdn, action: "create", status: "planned", message: `${c.record.type} ${c.record.content}` })),
+  ...p.updates.map((u): ReportLine => ({ kind: "dns", name: u.fqdn, action: "update", status: "planned", message: `${u.from} → ${u.record.content}` })),
+  ...p.deletes.map((d): ReportLine => ({ kind: "dns", name: d.fqdn, action: "delete", status: "planned", message: d.reason })),
+  ...p.forget.map((f): ReportLine => ({ kind: "dns", name: f.fqdn, action: "forget", status: "planned", message: f.reason })),
+];
+const foreignLines = (p: Plan): ReportLine[] =>
+  p.foreign.map((f) => ({ kind: "dns", name: f.fqdn, action: "foreign", status: "skipped", message: `${f.type} ${f.content} (${f.reason}): not Wharf's, left untouched` }));
+const blockedLines = (p: Plan): ReportLine[] =>
+  (p.blocked?.deletes ?? []).map((d) => ({ kind: "dns", name: d.fqdn, action: "blocked", status: "skipped", message: p.blocked!.reason }));

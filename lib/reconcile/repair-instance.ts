@@ -1,0 +1,125 @@
+import { getRuntime } from "../docker";
+import { waitHealthy } from "../docker/wait-healthy";
+import { db } from "../db";
+import { errorMessage } from "../errors";
+import { isBusy } from "../lifecycle/states";
+import { parseInstanceState } from "../lifecycle/transition";
+import { instanceFqdn, routeId } from "../naming";
+import type { RouteSpec } from "../proxy/types";
+import type { TSettings } from "../settings/schemas";
+import { probeFor, upstreamFor } from "../deployer/container-plan";
+import { deployTimeouts } from "../deployer/timeouts";
+import { ensureInstanceRoute } from "../deployer/instance-route";
+import { recoverHeldInstance } from "../deployer/recover-instances";
+import { readRouteUpstream, targets } from "../deployer/route-target";
+import { transitionInstance } from "../deployer/transition-instance";
+import type { InfraResult } from "./infrastructure";
+import type { RouteView } from "./route-view";
+
+/**
+ * One instance's repair. The caller holds the instance's consumer lease; the
+ * row, the container and the route are all read here, under it (SPEC §13:
+ * never from the sync's snapshot):
+ * - a busy state whose lease was free is a dead job: recovered;
+ * - `running`: a stopped container is started again, the route is put back
+ *   on it if missing or drifted, and any other running container of the
+ *   instance is stopped once the route is confirmed away from it;
+ * - `stopped`/`failed`: containers left running are stopped (a stopped
+ *   instance serves nothing).
+ */
+export async function repairInstance(opts: { id: string; settings: TSettings; dryRun: boolean; routes: RouteView | null; res: InfraResult }): Promise<void> {
+  const { id, settings, dryRun, routes, res } = opts;
+  const rt = getRuntime();
+  const inst = await db.instance.findUnique({ where: { id } });
+  if (!inst) return;
+  const state = parseInstanceState(inst.status);
+  const line = (kind: "container" | "route", action: "restart" | "route" | "recover" | "stop", status: "ok" | "failed" | "planned", message: string, name = inst.name): void => {
+    res.lines.push({ kind, name, action, status, message });
+  };
+
+  if (isBusy(state)) {
+    if (dryRun) return line("container", "recover", "planned", `${state} with no live job: would be recovered`);
+    try {
+      await recoverHeldInstance(id);
+      line("container", "recover", "ok", `${state} with no live job (its process died): recovered`);
+    } catch (err) {
+      res.containers.failed++;
+      line("container", "recover", "failed", `${state} with no live job; recovery failed: ${errorMessage(err)}`);
+    }
+    return;
+  }
+  if (state === "stopped" || state === "failed") return stopLeftovers(null);
+  if (state !== "running") return;
+
+  let info = inst.containerId ? await rt.inspectContainer(inst.containerId) : null;
+  if (!info) {
+    res.containers.failed++;
+    line("container", "restart", dryRun ? "planned" : "failed", "its container is gone: redeploy it");
+    if (!dryRun) {
+      await transitionInstance(inst.id, "container_died", { error: "the container disappeared; redeploy the instance" }).catch((err: unknown) =>
+        line("container", "restart", "failed", `could not mark the instance failed: ${errorMessage(err)}`),
+      );
+    }
+    return;
+  }
+  if (info.state !== "running") {
+    if (dryRun) return line("container", "restart", "planned", `container is ${info.state}`);
+    try {
+      await rt.startContainer(info.id);
+      const started = (await rt.inspectContainer(info.id)) ?? info;
+      info = (await waitHealthy({ runtime: rt, containerId: info.id, probe: probeFor(settings, started, inst), timeoutMs: Math.min(30_000, deployTimeouts().healthMs) })).container;
+      res.containers.restarted++;
+      line("container", "restart", "ok", "container was stopped: started again");
+    } catch (err) {
+      res.containers.failed++;
+      return line("container", "restart", "failed", errorMessage(err));
+    }
+  }
+  if (routes) {
+    let spec: RouteSpec;
+    try {
+      spec = { id: routeId("instance", inst.id), consumer: { type: "instance", id: inst.id }, hosts: [instanceFqdn(inst.subdomain, settings.baseDomain)], upstream: upstreamFor(settings, info, inst.port), websockets: true };
+    } catch {
+      return; // No published port yet (container restarting): the route is checked next run.
+    }
+    const drift = await routes.drift(spec, inst.updatedAt);
+    if (drift) {
+      if (dryRun) {
+        line("route", "route", "planned", drift, spec.hosts[0]);
+      } else {
+        try {
+          await ensureInstanceRoute({ instance: inst, upstream: spec.upstream, settings });
+          await db.instance.update({ where: { id: inst.id }, data: { routeStatus: "active", routeError: null } });
+          res.routes.repaired++;
+          line("route", "route", "ok", drift, spec.hosts[0]);
+        } catch (err) {
+          res.routes.failed++;
+          return line("route", "route", "failed", errorMessage(err), spec.hosts[0]);
+        }
+      }
+    }
+  }
+  await stopLeftovers(info.id);
+
+  /** Stops running containers of the instance other than `keep`, never one the route targets. */
+  async function stopLeftovers(keep: string | null): Promise<void> {
+    const extra = (await rt.listManagedContainers({ instanceId: id })).filter((c) => c.state === "running" && c.id !== keep);
+    if (!extra.length) return;
+    if (dryRun) return line("container", "stop", "planned", `${extra.map((c) => c.name).join(", ")} running beside what the instance says serves`);
+    const routed = await readRouteUpstream(id, settings).catch((err: unknown) => err as Error);
+    for (const c of extra) {
+      if (routed instanceof Error || targets(routed, settings, c, inst!.port)) {
+        res.containers.failed++;
+        line("container", "stop", "failed", `${c.name} left running: ${routed instanceof Error ? routed.message : "the route targets it"}`);
+        continue;
+      }
+      try {
+        await rt.stopContainer(c.id, deployTimeouts().stopSeconds);
+        line("container", "stop", "ok", `${c.name} was running beside what the instance (${state}) says serves: stopped`);
+      } catch (err) {
+        res.containers.failed++;
+        line("container", "stop", "failed", `${c.name}: ${errorMessage(err)}`);
+      }
+    }
+  }
+}
