@@ -37,6 +37,13 @@ describe("planReconcile", () => {
     expect(summary(p)).toMatchObject({ deletes: ["gone.example.com:consumer-gone"], forget: ["vanished.example.com"] });
   });
 
+  it("never plans the records of a consumer in a transitional state for deletion (a deploy whose job died)", () => {
+    const p = planReconcile([exp("a")], [rec("a"), rec("fresh"), rec("gone")], [led("a"), led("fresh"), led("gone"), led("pending", { status: "pending" })], {
+      ...opts, keepConsumers: new Set(["instance:fresh", "instance:pending"]),
+    });
+    expect(summary(p)).toMatchObject({ deletes: ["gone.example.com:consumer-gone"], forget: [] });
+  });
+
   it("never touches a record that is not in the ledger or lacks the marker", () => {
     const foreignUnmarked = rec("shop", { marker: null, content: "198.51.100.7" });
     const foreignOtherWharf = rec("other", { marker: "wharf:instance:someone-else" });

@@ -10,6 +10,7 @@ import { AppError } from "../errors";
 import { runSync } from "./run-sync";
 import { verifyCronSecret } from "./cron-auth";
 import { appSecrets } from "../secrets";
+import { ConsumerLease } from "../consumers/consumer-lease";
 
 let runtime = fakeRuntime();
 beforeEach(async () => {
@@ -160,6 +161,41 @@ describe("DNS reconciliation against the Cloudflare double", () => {
     expect(l.every((r) => r.status === "synced")).toBe(true);
     expect(l.map((r) => r.providerRecordId).sort()).toEqual(ours(cf).map((r) => r.id).sort());
     expect(cf.records().find((r) => r.name === FOREIGN.name)?.content).toBe(FOREIGN.content);
+  });
+});
+
+describe("one writer per consumer (SPEC §13)", () => {
+  it("leaves a consumer another operation holds alone and reports it; the next run picks it up", async () => {
+    const { cf, fqdns } = await zone(4);
+    const busy = await db.instance.findFirstOrThrow({ where: { name: "i0" } });
+    const lease = await ConsumerLease.tryAcquire({ type: "instance", id: busy.id }, "redeploy");
+    if (!(lease instanceof ConsumerLease)) throw new Error("lease not taken");
+    const first = await runSync({ trigger: "manual" });
+    expect(first.created).toBe(3);
+    expect(first.skipped).toEqual(expect.arrayContaining([{ consumer: `instance:${busy.id}`, name: `instance:${busy.id}`, reason: "busy: redeploy" }, { consumer: `instance:${busy.id}`, name: "i0", reason: "busy: redeploy" }]));
+    expect(names(cf)).toEqual(fqdns.filter((f) => !f.startsWith("i0.")));
+    await lease.release();
+    const second = await runSync({ trigger: "manual" });
+    expect(second).toMatchObject({ created: 1, skipped: [] });
+    expect(names(cf)).toEqual(fqdns);
+  });
+
+  it("never deletes the record of an instance whose deploy died half-way, nor a busy consumer's", async () => {
+    const { cf, fqdns } = await zone(2);
+    await runSync({ trigger: "manual" });
+    const inst = await db.instance.findFirstOrThrow({ where: { name: "i0" } });
+    await db.instance.update({ where: { id: inst.id }, data: { status: "deploying" } });
+    const report = await runSync({ trigger: "manual" });
+    expect(report.deleted).toBe(0);
+    expect(names(cf)).toEqual(fqdns);
+  });
+
+  it("closes a sync run left running by a dead process as interrupted", async () => {
+    await zone(1);
+    await db.syncRun.create({ data: { id: "dead-run", trigger: "scheduler" } });
+    await runSync({ trigger: "manual" });
+    expect(await db.syncRun.findUniqueOrThrow({ where: { id: "dead-run" } })).toMatchObject({ status: "interrupted", error: expect.stringMatching(/interrupted/) });
+    expect(await db.lease.findMany({ where: { name: "sync" } })).toEqual([]);
   });
 });
 
