@@ -1,5 +1,6 @@
 import path from "node:path";
 import { z } from "zod";
+import { INSTALLATION_ID_RE } from "./naming";
 
 // The environment, parsed once. Everything is optional: Wharf must start with
 // no configuration at all (SPEC §2).
@@ -11,6 +12,7 @@ const ZEnvSchema = z.object({
   NEXTAUTH_SECRET: z.string().min(16).optional(),
   WHARF_ENCRYPTION_KEY: z.string().min(16).optional(),
   CRON_SECRET: z.string().min(16).optional(),
+  WHARF_INSTALLATION_ID: z.string().regex(INSTALLATION_ID_RE, "letters, digits and dashes, at most 40").optional(),
   WHARF_ADMIN_EMAIL: z.string().email().optional(),
   WHARF_ADMIN_PASSWORD: z.string().min(8).optional(),
   WHARF_SCHEDULER: z.enum(["on", "off"]).default("on"),

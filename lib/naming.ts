@@ -46,16 +46,53 @@ export function parseRouteId(id: string): { type: ConsumerType; id: string } | n
   return { type: m[1] === "instance" ? "instance" : "standalone", id: m[2] };
 }
 
-/** Provider-side ownership marker (Cloudflare comment, PowerDNS rrset comment). */
-export function recordMarker(type: ConsumerType, id: string): string {
+/**
+ * Installation ids go into record markers: letters, digits and dashes, at most
+ * 40, so that `wharf:<installation>:standalone:<cuid>` stays within
+ * Cloudflare's 100-character comment limit.
+ */
+export const INSTALLATION_ID_RE = /^[A-Za-z0-9][A-Za-z0-9-]{0,39}$/;
+
+/** Provider-side ownership marker (Cloudflare comment, PowerDNS rrset comment): `wharf:<installation>:<consumer type>:<id>`. */
+export function recordMarker(installation: string, type: ConsumerType, id: string): string {
+  return `${RECORD_MARKER_PREFIX}${installation}:${type}:${id}`;
+}
+
+/** The marker Wharf wrote before markers carried an installation id. */
+export function legacyRecordMarker(type: ConsumerType, id: string): string {
   return `${RECORD_MARKER_PREFIX}${type}:${id}`;
 }
 
+/** Any Wharf marker, of this installation or another. */
 export function isWharfMarker(marker: string | undefined | null): boolean {
   return typeof marker === "string" && marker.startsWith(RECORD_MARKER_PREFIX);
 }
 
-export function parseRecordMarker(marker: string): { type: ConsumerType; id: string } | null {
-  const m = /^wharf:(instance|standalone):(\S+)/.exec(marker);
-  return m ? { type: m[1] as ConsumerType, id: m[2] } : null;
+export interface ParsedMarker {
+  /** null for a legacy marker (written before installation ids). */
+  installation: string | null;
+  type: ConsumerType;
+  id: string;
+}
+
+export function parseRecordMarker(marker: string): ParsedMarker | null {
+  const legacy = /^wharf:(instance|standalone):(\S+)$/.exec(marker);
+  if (legacy) return { installation: null, type: legacy[1] as ConsumerType, id: legacy[2] };
+  const m = /^wharf:([A-Za-z0-9-]+):(instance|standalone):(\S+)$/.exec(marker);
+  return m ? { installation: m[1], type: m[2] as ConsumerType, id: m[3] } : null;
+}
+
+/**
+ * Who a marker says owns a record, seen from `installation`: `mine` (this
+ * installation's marker), `legacy` (a Wharf marker without an installation id:
+ * ours only where this installation's ledger has the record), `other` (another
+ * installation's, or a Wharf marker that does not parse: foreign, never changed),
+ * `none` (no Wharf marker at all: foreign).
+ */
+export function markerOwner(marker: string | undefined | null, installation: string): "mine" | "legacy" | "other" | "none" {
+  if (!isWharfMarker(marker)) return "none";
+  const parsed = parseRecordMarker(marker!);
+  if (!parsed) return "other";
+  if (parsed.installation === null) return "legacy";
+  return parsed.installation === installation ? "mine" : "other";
 }

@@ -1,7 +1,8 @@
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, writeFileSync, renameSync } from "node:fs";
+import { existsSync, linkSync, mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { env } from "./env";
+import { INSTALLATION_ID_RE } from "./naming";
 
 // The three process secrets. Each comes from the environment when set,
 // otherwise it is generated once and kept in <data dir>/secrets.json (mode 0600)
@@ -46,6 +47,39 @@ export function appSecrets(): AppSecrets {
   return cached;
 }
 
+let installation: string | undefined;
+
+/**
+ * This installation's id, written into every DNS ownership marker so that two
+ * Wharfs sharing a zone (staging and production) never take each other's
+ * records. `WHARF_INSTALLATION_ID` wins; otherwise it is generated on first
+ * start and kept beside the secrets in <data dir>/installation-id. Created
+ * with link(2), which refuses to replace an existing file, so two processes
+ * starting at once agree on one id.
+ */
+export function installationId(): string {
+  if (installation) return installation;
+  const e = env();
+  if (e.WHARF_INSTALLATION_ID) return (installation = e.WHARF_INSTALLATION_ID);
+  const file = path.join(e.dataDir, "installation-id");
+  if (!existsSync(file)) {
+    mkdirSync(path.dirname(file), { recursive: true });
+    const tmp = `${file}.${process.pid}.tmp`;
+    writeFileSync(tmp, `${randomBytes(6).toString("hex")}\n`, { mode: 0o600 });
+    try {
+      linkSync(tmp, file);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+    } finally {
+      unlinkSync(tmp);
+    }
+  }
+  const id = readFileSync(file, "utf8").trim();
+  if (!INSTALLATION_ID_RE.test(id)) throw new Error(`${file} does not hold a valid installation id (letters, digits and dashes, at most 40)`);
+  return (installation = id);
+}
+
 export function resetSecretsCache(): void {
   cached = undefined;
+  installation = undefined;
 }

@@ -11,6 +11,7 @@ import { getInstance } from "./get-instance";
 import { waitForJob } from "./jobs";
 import { redeployInstance } from "./redeploy-instance";
 import { removeInstance } from "./remove-instance";
+import { installationId } from "../secrets";
 
 // Deploys on the real engine with DNS hooks at a provider: the Cloudflare
 // double (with a foreign record pre-seeded) and the real PowerDNS.
@@ -54,7 +55,7 @@ describe("deploys with the Cloudflare double", () => {
     const fqdn = `web-${rand}.${zone}`;
     const at = () => cf.records().filter((r) => r.name === fqdn);
     expect(at()).toHaveLength(1);
-    expect(at()[0]).toMatchObject({ type: "A", content: TARGET, comment: `wharf:instance:${inst.id}` });
+    expect(at()[0]).toMatchObject({ type: "A", content: TARGET, comment: `wharf:${installationId()}:instance:${inst.id}` });
     expect(await db.dnsRecord.findUnique({ where: { fqdn } })).toMatchObject({ status: "synced", providerRecordId: at()[0].id });
     expect(inst.dns.status).toBe("synced");
 

@@ -1,33 +1,30 @@
 import type Cloudflare from "cloudflare";
 import { AppError, errorMessage } from "../errors";
 import { logger } from "../logger";
-import { isWharfMarker, normalizeFqdn } from "../naming";
+import { normalizeFqdn } from "../naming";
 import type { CloudflareProvider } from "./cloudflare";
-import { CF_COMMENT_MAX, type CfRecord, cfBody, cfMatches, toProviderRecord } from "./cloudflare-client";
+import { CF_CODES, CF_COMMENT_MAX, type CfRecord, cfBody, cfMatches, cfPatch, hasCode, isBatchWide, toProviderRecord } from "./cloudflare-client";
+import { carries, deletionTargets, foreignError, resolveName } from "./cloudflare-ownership";
 import { inZone, sameContent, validateDesired } from "./content";
 import type { ChangeResult, DesiredRecord, RecordChange } from "./types";
 
 type BatchParams = Parameters<Cloudflare["dns"]["records"]["batch"]>[0];
-type UpdateParams = Parameters<Cloudflare["dns"]["records"]["update"]>[1];
 
-/** One request-level operation; a change may need several (a delete of duplicates) or be handed to ensureRecord. */
+/** One request-level operation; a change may need several (a type change is a delete and a post). */
 type Op =
   | { kind: "delete"; idx: number; id: string }
-  | { kind: "put"; idx: number; id: string; rec: DesiredRecord }
-  | { kind: "post"; idx: number; rec: DesiredRecord }
-  | { kind: "ensure"; idx: number; rec: DesiredRecord };
+  | { kind: "patch"; idx: number; id: string; rec: DesiredRecord }
+  | { kind: "post"; idx: number; rec: DesiredRecord };
 
-const ORDER = { delete: 0, put: 1, post: 2, ensure: 3 } as const;
+// Cloudflare runs a batch's deletes, then patches, then puts, then posts.
+const ORDER = { delete: 0, patch: 1, post: 2 } as const;
 const log = logger.child({ provider: "cloudflare", op: "applyChanges" });
-
-function foreign(r: CfRecord): AppError {
-  return new AppError("FOREIGN_RESOURCE", `${normalizeFqdn(r.name)} has a ${r.type} record (${r.content}) that Wharf did not create`);
-}
 
 /**
  * A listing indexed once by id and by normalised name: looking each change up
  * by scanning the whole zone made 10,000 changes against 10,000 records
- * quadratic (seconds of CPU per sync).
+ * quadratic (seconds of CPU per sync). `drop` removes records the batch
+ * deletes, so that later changes are planned against the zone as it will be.
  */
 class Listing {
   readonly byId = new Map<string, CfRecord>();
@@ -44,77 +41,124 @@ class Listing {
   at(fqdn: string): CfRecord[] {
     return this.byName.get(fqdn) ?? [];
   }
-}
-
-/** Decides, from one listing of the zone, what a change needs; throws for a change that must not be sent. */
-function plan(change: RecordChange, idx: number, zone: string, all: Listing): Op[] {
-  if (change.op === "delete") {
-    const byId = all.byId.get(change.id);
-    if (byId && !isWharfMarker(byId.comment)) throw foreign(byId);
-    const fqdn = normalizeFqdn(change.fqdn);
-    const ours = all.at(fqdn).filter((r) => r.type === change.type && isWharfMarker(r.comment));
-    const ids = new Set([...(byId ? [byId.id] : []), ...ours.map((r) => r.id)]);
-    return [...ids].map((id) => ({ kind: "delete", idx, id }));
+  drop(r: CfRecord): void {
+    this.byId.delete(r.id);
+    const name = normalizeFqdn(r.name);
+    this.byName.set(name, this.at(name).filter((x) => x.id !== r.id));
   }
-  const rec = validateDesired(change.record);
-  if (rec.marker.length > CF_COMMENT_MAX) throw new AppError("VALIDATION", `ownership marker is longer than ${CF_COMMENT_MAX} characters`);
-  if (!inZone(rec.fqdn, zone)) throw new AppError("VALIDATION", `${rec.fqdn} is not inside the zone ${zone}`);
-  const inWay = all.at(rec.fqdn).filter((r) => (r.type === rec.type || r.type === "CNAME" || rec.type === "CNAME") && ["A", "AAAA", "CNAME"].includes(r.type));
-  const alien = inWay.find((r) => !isWharfMarker(r.comment));
-  if (alien) throw foreign(alien);
-  const target = change.op === "update" ? all.byId.get(change.id) : undefined;
-  if (target && !isWharfMarker(target.comment)) throw foreign(target);
-  const candidates = target ? [target, ...inWay.filter((r) => r !== target)] : inWay;
-  if (candidates.length === 0) return [{ kind: "post", idx, rec }];
-  if (candidates.length === 1) {
-    const only = candidates[0];
-    return cfMatches(only, rec) ? [] : [{ kind: "put", idx, id: only.id, rec }];
-  }
-  // Duplicates or a type conflict: ensureRecord knows how to untangle them.
-  return [{ kind: "ensure", idx, rec }];
-}
-
-function desiredOf(change: RecordChange): DesiredRecord | null {
-  return change.op === "delete" ? null : validateDesired(change.record);
 }
 
 /**
- * Bulk changes through POST /zones/{id}/dns_records/batch. A batch is
- * all-or-nothing at Cloudflare, so one bad change fails its whole chunk:
- * such a chunk is replayed one request per operation, isolating each
- * change's own failure. Everything is read back with one listing at the end.
+ * Plans every change against one listing. Deletes first, exactly the record
+ * each names, and taken out of the listing; then each write is planned
+ * against what is left, as the batch will see it after its own deletes (an
+ * A deleted and a CNAME created at the same name is a delete and a post,
+ * never an edit of the A the batch has just removed).
  */
-export async function applyCloudflareChanges(p: CloudflareProvider, changes: RecordChange[]): Promise<ChangeResult[]> {
-  const zone = await p.resolveZone();
-  const errors = new Map<number, string>();
-  const before = new Listing(await p.listAll());
+function planAll(p: CloudflareProvider, changes: RecordChange[], zone: string, all: Listing, errors: Map<number, string>): Op[] {
   const ops: Op[] = [];
+  const remove = (idx: number, r: CfRecord) => {
+    ops.push({ kind: "delete", idx, id: r.id });
+    all.drop(r);
+  };
   changes.forEach((change, idx) => {
+    if (change.op !== "delete") return;
     try {
-      ops.push(...plan(change, idx, zone, before));
+      const fqdn = normalizeFqdn(change.fqdn);
+      for (const r of deletionTargets(all.at(fqdn), all.byId.get(change.id), change, p.installation)) remove(idx, r);
     } catch (err) {
       errors.set(idx, errorMessage(err));
     }
   });
-  ops.sort((a, b) => ORDER[a.kind] - ORDER[b.kind]);
-  const batchable = ops.filter((o) => o.kind !== "ensure");
-  for (let i = 0; i < batchable.length; i += p.batchSize) {
-    const chunk = batchable.slice(i, i + p.batchSize);
+  changes.forEach((change, idx) => {
+    if (change.op === "delete") return;
+    try {
+      const rec = validateDesired(change.record);
+      if (rec.marker.length > CF_COMMENT_MAX) throw new AppError("VALIDATION", `ownership marker is longer than ${CF_COMMENT_MAX} characters`);
+      if (!inZone(rec.fqdn, zone)) throw new AppError("VALIDATION", `${rec.fqdn} is not inside the zone ${zone}`);
+      const named = change.op === "update" ? all.byId.get(change.id) : undefined;
+      const plan = resolveName(all.at(rec.fqdn), rec, p.installation, named?.id);
+      if (plan.alien) throw foreignError(plan.alien, p.installation);
+      for (const r of plan.remove) remove(idx, r);
+      if (!plan.keep) ops.push({ kind: "post", idx, rec });
+      else if (!cfMatches(plan.keep, rec)) ops.push({ kind: "patch", idx, id: plan.keep.id, rec });
+    } catch (err) {
+      errors.set(idx, errorMessage(err));
+    }
+  });
+  return ops.sort((a, b) => ORDER[a.kind] - ORDER[b.kind]);
+}
+
+/**
+ * Bulk changes through POST /zones/{id}/dns_records/batch, one all-or-nothing
+ * transaction per chunk that answers its first error. A chunk refused for a
+ * reason of its own (one record in the way) is replayed one request per
+ * operation, isolating that change's failure; a chunk refused for a reason
+ * that applies to every change (authentication, permission, quota, TTL) is
+ * not replayed: each change gets that error. Everything is read back with one
+ * listing at the end.
+ */
+export async function applyCloudflareChanges(p: CloudflareProvider, changes: RecordChange[]): Promise<ChangeResult[]> {
+  const zone = await p.resolveZone();
+  const errors = new Map<number, string>();
+  const ops = planAll(p, changes, zone, new Listing(await p.listAll()), errors);
+  const fail = (list: Op[], err: unknown) => list.forEach((o) => errors.set(o.idx, errorMessage(err)));
+  let quotaReached: unknown = null;
+  for (let i = 0; i < ops.length; i += p.batchSize) {
+    let chunk = ops.slice(i, i + p.batchSize);
+    if (quotaReached) {
+      fail(chunk.filter((o) => o.kind === "post"), quotaReached);
+      chunk = chunk.filter((o) => o.kind !== "post");
+      if (!chunk.length) continue;
+    }
     try {
       await sendBatch(p, chunk);
     } catch (err) {
+      if (hasCode(err, CF_CODES.quotaExceeded) && chunk.some((o) => o.kind !== "post")) {
+        // The zone is full: the creates cannot go in, the deletes and edits still can (and free room).
+        quotaReached = err;
+        fail(chunk.filter((o) => o.kind === "post"), err);
+        const rest = chunk.filter((o) => o.kind !== "post");
+        await sendBatch(p, rest).catch((e) => (isBatchWide(e) ? fail(rest, e) : replay(p, rest, errors)));
+        continue;
+      }
+      if (isBatchWide(err)) {
+        log.warn({ size: chunk.length, err: errorMessage(err) }, "batch refused for every change; not replaying it");
+        if (hasCode(err, CF_CODES.quotaExceeded)) quotaReached = err;
+        fail(chunk, err);
+        continue;
+      }
       log.warn({ size: chunk.length, err: errorMessage(err) }, "batch refused; applying its changes one by one");
-      for (const op of chunk) await runSingle(p, op).catch((e) => errors.set(op.idx, errorMessage(e)));
+      quotaReached = (await replay(p, chunk, errors)) ?? quotaReached;
     }
   }
-  for (const op of ops.filter((o) => o.kind === "ensure")) await runSingle(p, op).catch((e) => errors.set(op.idx, errorMessage(e)));
   return readBack(p, changes, errors, ops);
+}
+
+/** One request per operation; stops sending what cannot succeed (a full zone refuses every create, a bad token everything). Returns the quota error if hit. */
+async function replay(p: CloudflareProvider, chunk: Op[], errors: Map<number, string>): Promise<unknown> {
+  let stop: unknown = null;
+  let quota: unknown = null;
+  for (const op of chunk) {
+    if (stop || (quota && op.kind === "post")) {
+      errors.set(op.idx, errorMessage(stop ?? quota));
+      continue;
+    }
+    try {
+      await runSingle(p, op);
+    } catch (err) {
+      errors.set(op.idx, errorMessage(err));
+      if (hasCode(err, CF_CODES.quotaExceeded)) quota = err;
+      else if (isBatchWide(err)) stop = err;
+    }
+  }
+  return quota;
 }
 
 async function sendBatch(p: CloudflareProvider, chunk: Op[]): Promise<void> {
   const body = {
     deletes: chunk.flatMap((o) => (o.kind === "delete" ? [{ id: o.id }] : [])),
-    puts: chunk.flatMap((o) => (o.kind === "put" ? [{ id: o.id, ...cfBody(o.rec) }] : [])),
+    patches: chunk.flatMap((o) => (o.kind === "patch" ? [{ id: o.id, ...cfPatch(o.rec) }] : [])),
     posts: chunk.flatMap((o) => (o.kind === "post" ? [cfBody(o.rec)] : [])),
   };
   const params = { zone_id: p.zoneId, ...body } as BatchParams;
@@ -125,11 +169,7 @@ async function sendBatch(p: CloudflareProvider, chunk: Op[]): Promise<void> {
 
 async function runSingle(p: CloudflareProvider, op: Op): Promise<void> {
   if (op.kind === "delete") return p.removeById(op.id);
-  if (op.kind === "put") {
-    const params = { zone_id: p.zoneId, ...cfBody(op.rec) } as UpdateParams;
-    await p.api.call("records.update", () => p.api.sdk.dns.records.update(op.id, params), true);
-    return;
-  }
+  if (op.kind === "patch") return p.editById(op.id, op.rec);
   await p.ensureRecord(op.rec);
 }
 
@@ -146,14 +186,16 @@ async function readBack(p: CloudflareProvider, changes: RecordChange[], errors: 
       continue;
     }
     try {
-      const rec = desiredOf(change);
-      if (rec) {
-        const seen = after.at(rec.fqdn).find((r) => r.type === rec.type && isWharfMarker(r.comment) && sameContent(rec.type, r.content ?? "", rec.content));
+      if (change.op !== "delete") {
+        const rec = validateDesired(change.record);
+        const seen = after.at(rec.fqdn).find((r) => r.type === rec.type && carries(r, rec) && sameContent(rec.type, r.content ?? "", rec.content));
         const record = seen && cfMatches(seen, rec) ? toProviderRecord(seen) : await p.ensureRecord(rec);
         results.push({ change, ok: true, record });
-      } else if (change.op === "delete") {
-        const lingering = (deletedIds.get(idx) ?? []).some((id) => after.byId.has(id));
-        if (lingering) await p.deleteRecord({ fqdn: change.fqdn, type: change.type, id: change.id });
+      } else {
+        // Only the records this change deleted: another change's kept record at the name is not this one's business.
+        for (const id of deletedIds.get(idx) ?? []) {
+          if (after.byId.has(id)) await p.deleteRecord({ fqdn: change.fqdn, type: change.type, id });
+        }
         results.push({ change, ok: true });
       }
     } catch (err) {

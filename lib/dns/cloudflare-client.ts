@@ -18,10 +18,34 @@ export const CF_COMMENT_MAX = 100;
 
 export const CF_CODES = {
   recordMissing: 81044,
+  /** Record quota of the zone reached (200 records on a Free zone created since September 2024). */
+  quotaExceeded: 81045,
+  /** "An A, AAAA, or CNAME record with that host already exists." (writing a CNAME) */
   hostConflict: 81053,
+  /** "A CNAME record with that host already exists." (writing an A/AAAA) */
+  cnameExists: 81054,
   recordExists: 81057,
   identicalExists: 81058,
+  /** "Target … is not allowed for a proxied record." (a private or reserved address) */
+  proxiedTarget: 9003,
 } as const;
+
+/** Every code that means "something already holds this name": resolved by looking again, never taken as success. */
+export const CF_EXISTS_CODES = [CF_CODES.hostConflict, CF_CODES.cnameExists, CF_CODES.recordExists, CF_CODES.identicalExists];
+
+/**
+ * Refusals that apply to every change of a request, not to one record:
+ * authentication and permission (9106, 9109, 10000, 6003/6111, 1000, HTTP
+ * 401/403), the record quota, and TTL or comment rules Wharf's settings
+ * break for every record alike (9021 TTL, 9313 comment length). A batch
+ * refused for one of these is not replayed change by change.
+ */
+const BATCH_WIDE_CODES = [9106, 9109, 10000, 6003, 6111, 1000, CF_CODES.quotaExceeded, 9021, 9313];
+
+export function isBatchWide(err: unknown): boolean {
+  const status = cfStatus(err);
+  return status === 401 || status === 403 || hasCode(err, ...BATCH_WIDE_CODES);
+}
 
 export interface CloudflareOptions {
   budget?: Partial<BudgetOptions>;
@@ -30,6 +54,8 @@ export interface CloudflareOptions {
   pageSize?: number;
   batchSize?: number;
   timeoutMs?: number;
+  /** The installation whose records are "ours" (default: this process's installationId()). */
+  installation?: string;
 }
 
 export interface PageInfo {
@@ -155,12 +181,28 @@ export function toAppError(thrown: unknown): AppError {
     return new AppError("UNAVAILABLE", `Cannot reach the Cloudflare API${cause}`, { cause: err });
   }
   if (err instanceof APIError) {
-    const messages = err.errors.map((e) => e.message).filter((m): m is string => Boolean(m));
-    const message = messages.length ? messages.join("; ") : err.message;
-    const details = { status: err.status, codes: err.errors.map((e) => e.code ?? 0) };
+    const errors = err.errors as CfErrorItem[];
+    const messages = errors.map(describeError).filter((m) => m.length > 0);
+    let message = messages.length ? messages.join("; ") : err.message;
+    const codes = errors.flatMap((e) => [e.code ?? 0, ...(e.error_chain ?? []).map((c) => c.code ?? 0)]);
+    if (codes.includes(CF_CODES.quotaExceeded)) message = `zone record quota reached (${message})`;
+    if (codes.includes(CF_CODES.proxiedTarget)) message = `${message} Cloudflare proxies only public addresses: turn "proxied" off in Settings or target a public address`;
+    const details = { status: err.status, codes };
     return new AppError(err.status === 429 ? "RATE_LIMITED" : "PROVIDER_ERROR", message, { cause: err, details });
   }
   return new AppError("PROVIDER_ERROR", err instanceof Error ? err.message : String(err), { cause: err });
+}
+
+interface CfErrorItem {
+  code?: number;
+  message?: string;
+  error_chain?: { code?: number; message?: string }[];
+}
+
+/** One error with its `error_chain` appended: "Invalid request headers: Invalid format for Authorization header (6111)". */
+function describeError(e: CfErrorItem): string {
+  const chain = (e.error_chain ?? []).map((c) => `${c.message ?? ""}${c.code ? ` (${c.code})` : ""}`).filter(Boolean);
+  return [e.message ?? "", ...chain].filter(Boolean).join(": ");
 }
 
 function errorSummary(err: unknown): string {
@@ -196,6 +238,16 @@ export function toProviderRecord(r: CfRecord): ProviderRecord {
 export function cfBody(rec: DesiredRecord) {
   const proxied = rec.proxied ?? false;
   return { name: rec.fqdn, type: rec.type, content: rec.content, ttl: proxied ? 1 : rec.ttl, proxied, comment: rec.marker };
+}
+
+/**
+ * The edit (PATCH) body: only the fields Wharf owns. A PUT would reset every
+ * field it does not send (tags an operator added, for one); name and type
+ * never change in place (a type change is a delete and a create).
+ */
+export function cfPatch(rec: DesiredRecord) {
+  const proxied = rec.proxied ?? false;
+  return { content: rec.content, ttl: proxied ? 1 : rec.ttl, proxied, comment: rec.marker };
 }
 
 /** Whether the record at Cloudflare already is what Wharf wants (TTL is moot for proxied records). */

@@ -3,6 +3,7 @@ import type { LoggedRequest } from "../../test/doubles/http-double";
 import { MARK, closeDoubles, setupCloudflare as setup, want } from "../../test/doubles/dns-helpers";
 import { AppError } from "../errors";
 import { recordMarker } from "../naming";
+import { installationId } from "../secrets";
 import type { RecordChange } from "./types";
 
 // Batches, rate limits and injected failures against the Cloudflare double.
@@ -110,18 +111,18 @@ describe("CloudflareProvider under injected 5xx", () => {
     const { cf, provider } = await setup({}, { retry: { attempts: 8, baseDelayMs: 1, maxDelayMs: 5 } });
     await provider.resolveZone();
     cf.setFaults({ errorRate: 0.3, statuses: [500, 502, 503], appliedShare: 0.5, seed: 1 });
-    for (let i = 0; i < 8; i++) await provider.ensureRecord(want(`h${i}.example.test`, `192.0.2.${i}`, { marker: recordMarker("instance", `i${i}`) }));
-    for (let i = 0; i < 4; i++) await provider.ensureRecord(want(`h${i}.example.test`, `198.51.100.${i}`, { marker: recordMarker("instance", `i${i}`) }));
+    for (let i = 0; i < 8; i++) await provider.ensureRecord(want(`h${i}.example.test`, `192.0.2.${i}`, { marker: recordMarker(installationId(), "instance", `i${i}`) }));
+    for (let i = 0; i < 4; i++) await provider.ensureRecord(want(`h${i}.example.test`, `198.51.100.${i}`, { marker: recordMarker(installationId(), "instance", `i${i}`) }));
     for (let i = 6; i < 8; i++) await provider.deleteRecord({ fqdn: `h${i}.example.test`, type: "A" });
     cf.setFaults({ errorRate: 0 });
     const live = cf.records().map((r) => `${r.name} ${r.content} ${r.comment}`).sort();
     expect(live).toEqual([
-      "h0.example.test 198.51.100.0 wharf:instance:i0",
-      "h1.example.test 198.51.100.1 wharf:instance:i1",
-      "h2.example.test 198.51.100.2 wharf:instance:i2",
-      "h3.example.test 198.51.100.3 wharf:instance:i3",
-      "h4.example.test 192.0.2.4 wharf:instance:i4",
-      "h5.example.test 192.0.2.5 wharf:instance:i5",
+      `h0.example.test 198.51.100.0 wharf:${installationId()}:instance:i0`,
+      `h1.example.test 198.51.100.1 wharf:${installationId()}:instance:i1`,
+      `h2.example.test 198.51.100.2 wharf:${installationId()}:instance:i2`,
+      `h3.example.test 198.51.100.3 wharf:${installationId()}:instance:i3`,
+      `h4.example.test 192.0.2.4 wharf:${installationId()}:instance:i4`,
+      `h5.example.test 192.0.2.5 wharf:${installationId()}:instance:i5`,
     ]);
     expect(cf.requests.filter((r) => r.fault).length).toBeGreaterThan(3);
     // Some creates went through although Cloudflare answered 5xx: the case that must not produce duplicates.

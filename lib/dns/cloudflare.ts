@@ -1,7 +1,8 @@
 import type Cloudflare from "cloudflare";
 import { AppError } from "../errors";
 import { logger } from "../logger";
-import { isWharfMarker, normalizeFqdn } from "../naming";
+import { normalizeFqdn } from "../naming";
+import { installationId } from "../secrets";
 import type { ConnectionResult } from "../proxy/types";
 import type { TCloudflareConfig } from "../settings/schemas";
 import { applyCloudflareChanges } from "./cloudflare-batch";
@@ -9,23 +10,26 @@ import {
   CF_BATCH_LIMIT,
   CF_CODES,
   CF_COMMENT_MAX,
+  CF_EXISTS_CODES,
   CF_RECORDS_PER_PAGE_MAX,
   CF_ZONES_PER_PAGE_MAX,
   type CfRecord,
   CloudflareApi,
   cfBody,
   cfMatches,
+  cfPatch,
   type CloudflareOptions,
   hasCode,
   toProviderRecord,
 } from "./cloudflare-client";
 import { tokenKey } from "./cloudflare-budget";
+import { deletionTargets, foreignError, mayDelete, resolveName } from "./cloudflare-ownership";
 import { inZone, isManagedType, sameContent, validateDesired } from "./content";
 import { type RetryPolicy, backoffDelay, retryPolicy, sleep } from "./retry";
 import type { ChangeResult, DesiredRecord, DnsProvider, DnsZone, ProviderRecord, RecordChange } from "./types";
 
 type CreateParams = Parameters<Cloudflare["dns"]["records"]["create"]>[0];
-type UpdateParams = Parameters<Cloudflare["dns"]["records"]["update"]>[1];
+type EditParams = Parameters<Cloudflare["dns"]["records"]["edit"]>[1];
 
 const log = logger.child({ provider: "cloudflare" });
 /** Zone id → name, shared by every provider instance: the name never changes and costs a request to learn. */
@@ -38,6 +42,8 @@ export class CloudflareProvider implements DnsProvider {
   readonly zoneId: string;
   readonly pageSize: number;
   readonly batchSize: number;
+  /** Records marked by this installation are ours; another installation's are foreign. */
+  readonly installation: string;
   private readonly cacheKey: string;
   private readonly retry: RetryPolicy;
 
@@ -48,6 +54,7 @@ export class CloudflareProvider implements DnsProvider {
     this.pageSize = Math.min(opts.pageSize ?? CF_RECORDS_PER_PAGE_MAX, CF_RECORDS_PER_PAGE_MAX);
     this.batchSize = Math.min(opts.batchSize ?? CF_BATCH_LIMIT, CF_BATCH_LIMIT);
     this.retry = retryPolicy(opts.retry);
+    this.installation = opts.installation ?? installationId();
     this.cacheKey = `${this.api.baseUrl}|${tokenKey(config.apiToken ?? "")}|${this.zoneId}`;
   }
 
@@ -108,6 +115,12 @@ export class CloudflareProvider implements DnsProvider {
     }
   }
 
+  /** PATCH: only the fields Wharf owns, so what an operator added to the record (tags, for one) stays. */
+  async editById(id: string, rec: DesiredRecord): Promise<void> {
+    const params = { zone_id: this.zoneId, ...cfPatch(rec) } as EditParams;
+    await this.api.call("records.edit", () => this.api.sdk.dns.records.edit(id, params), true);
+  }
+
   async ensureRecord(input: DesiredRecord): Promise<ProviderRecord> {
     const rec = validateDesired(input);
     if (rec.marker.length > CF_COMMENT_MAX) throw new AppError("VALIDATION", `ownership marker is longer than ${CF_COMMENT_MAX} characters`);
@@ -115,35 +128,21 @@ export class CloudflareProvider implements DnsProvider {
     if (!inZone(rec.fqdn, zone)) throw new AppError("VALIDATION", `${rec.fqdn} is not inside the zone ${zone}`, { field: "fqdn" });
     let lastError: unknown;
     for (let attempt = 1; attempt <= this.retry.attempts; attempt++) {
-      const atName = await this.lookup(rec.fqdn);
-      // A CNAME cannot share its name with A/AAAA records, so those count as in the way too.
-      const inWay = atName.filter((r) => r.type === rec.type || r.type === "CNAME" || rec.type === "CNAME");
-      const foreign = inWay.filter((r) => !isWharfMarker(r.comment));
-      if (foreign.length) {
-        const f = foreign[0];
-        throw new AppError("FOREIGN_RESOURCE", `${rec.fqdn} already has a ${f.type} record (${f.content}) that Wharf did not create`, {
-          details: { fqdn: rec.fqdn, id: f.id, type: f.type, content: f.content },
-        });
-      }
-      const keeper =
-        inWay.find((r) => r.type === rec.type && sameContent(rec.type, r.content ?? "", rec.content)) ??
-        inWay.find((r) => r.type === rec.type) ??
-        inWay[0];
+      const { alien, keep, remove } = resolveName(await this.lookup(rec.fqdn), rec, this.installation);
+      if (alien) throw foreignError(alien, this.installation);
       // Our own duplicates (and our records of a conflicting type) go first,
       // so that the write below cannot collide with them; then look again,
       // since a delete's success is only believed once the listing agrees.
-      const extras = inWay.filter((r) => r !== keeper);
-      if (extras.length) {
-        for (const extra of extras) await this.removeById(extra.id);
+      if (remove.length) {
+        for (const extra of remove) await this.removeById(extra.id);
         lastError = new AppError("PROVIDER_ERROR", `Cloudflare still lists duplicate records for ${rec.fqdn} after deleting them`);
         continue;
       }
-      if (keeper) {
-        if (cfMatches(keeper, rec)) return toProviderRecord(keeper);
-        const params = { zone_id: this.zoneId, ...cfBody(rec) } as UpdateParams;
-        await this.api.call("records.update", () => this.api.sdk.dns.records.update(keeper.id, params), true);
-        log.info({ fqdn: rec.fqdn, type: rec.type, id: keeper.id }, "record updated");
-        return this.readBack(keeper.id, rec);
+      if (keep) {
+        if (cfMatches(keep, rec)) return toProviderRecord(keep);
+        await this.editById(keep.id, rec);
+        log.info({ fqdn: rec.fqdn, type: rec.type, id: keep.id }, "record updated");
+        return this.readBack(keep.id, rec);
       }
       try {
         const params = { zone_id: this.zoneId, ...cfBody(rec) } as CreateParams;
@@ -154,8 +153,8 @@ export class CloudflareProvider implements DnsProvider {
         // "Already exists" means someone (another Wharf process, the
         // operator) created a record since the lookup; an ambiguous 5xx may
         // mean ours was created anyway. Either way: look again and decide,
-        // adopting only a record that carries Wharf's marker.
-        const exists = hasCode(err, CF_CODES.recordExists, CF_CODES.identicalExists, CF_CODES.hostConflict);
+        // adopting only a record this installation may write.
+        const exists = hasCode(err, ...CF_EXISTS_CODES);
         const ambiguous = err instanceof AppError && ["UNAVAILABLE", "TIMEOUT"].includes(err.code);
         const serverError = err instanceof AppError && Number(err.details?.status) >= 500;
         if (!exists && !ambiguous && !serverError) throw err;
@@ -167,28 +166,22 @@ export class CloudflareProvider implements DnsProvider {
     throw lastError instanceof AppError ? lastError : new AppError("PROVIDER_ERROR", `could not create ${rec.fqdn}`);
   }
 
+  /** Deletes exactly the record the ledger names (see deletionTargets); confirmed by reading back. */
   async deleteRecord(ref: { fqdn: string; type: string; content?: string; id?: string | null }): Promise<void> {
     const fqdn = normalizeFqdn(ref.fqdn);
     // Read back after each round of deletes; a delete that answered success
     // but left the record behind is sent again, a bounded number of times.
     for (let attempt = 1; ; attempt++) {
-      const atName = (await this.lookup(fqdn)).filter((r) => r.type === ref.type.toUpperCase());
-      if (ref.id && !atName.some((r) => r.id === ref.id)) {
-        const byId = await this.getById(ref.id);
-        if (byId) atName.push(byId);
-      }
-      const named = ref.id ? atName.find((r) => r.id === ref.id) : undefined;
-      if (named && !isWharfMarker(named.comment)) {
-        throw new AppError("FOREIGN_RESOURCE", `record ${ref.id} (${named.name}) does not carry Wharf's marker; not deleting it`);
-      }
-      const ours = atName.filter((r) => isWharfMarker(r.comment));
-      if (!ours.length) return;
+      const atName = await this.lookup(fqdn);
+      const byId = ref.id ? (atName.find((r) => r.id === ref.id) ?? (await this.getById(ref.id)) ?? undefined) : undefined;
+      const targets = deletionTargets(atName, byId, ref, this.installation);
+      if (!targets.length) return;
       if (attempt > this.retry.attempts) {
         throw new AppError("PROVIDER_ERROR", `Cloudflare still lists ${fqdn} ${ref.type} after ${this.retry.attempts} deletes`);
       }
       if (attempt > 1) await sleep(backoffDelay(attempt - 1, this.retry));
-      for (const r of ours) await this.removeById(r.id);
-      log.info({ fqdn, type: ref.type, count: ours.length, attempt }, "record delete sent");
+      for (const r of targets) await this.removeById(r.id);
+      log.info({ fqdn, type: ref.type, count: targets.length, attempt }, "record delete sent");
     }
   }
 
@@ -208,7 +201,7 @@ export class CloudflareProvider implements DnsProvider {
   async verifyRecord(ref: { fqdn: string; type: string; content?: string }): Promise<ProviderRecord | null> {
     const found = (await this.lookup(normalizeFqdn(ref.fqdn))).filter((r) => r.type === ref.type.toUpperCase());
     const match = ref.content === undefined ? found : found.filter((r) => sameContent(r.type, r.content ?? "", ref.content!));
-    const best = match.find((r) => isWharfMarker(r.comment)) ?? match[0];
+    const best = match.find((r) => mayDelete(r, this.installation)) ?? match[0];
     return best ? toProviderRecord(best) : null;
   }
 
@@ -219,6 +212,12 @@ export class CloudflareProvider implements DnsProvider {
     return zones.map((z) => ({ id: z.id, name: normalizeFqdn(z.name) }));
   }
 
+  /**
+   * A user-owned token verifies at /user/tokens/verify; an account-owned one
+   * answers 1000 "Invalid API Token" there and verifies at
+   * /accounts/{account id}/tokens/verify instead. Either way a token that
+   * reads the configured zone is a working token: that read decides.
+   */
   async testConnection(): Promise<ConnectionResult> {
     let verifyError: unknown;
     try {
@@ -228,13 +227,22 @@ export class CloudflareProvider implements DnsProvider {
       verifyError = err;
     }
     if (!this.zoneId) {
-      return verifyError ? { ok: false, message: (verifyError as Error).message } : { ok: true, message: "API token is valid; choose a zone" };
+      if (!verifyError) return { ok: true, message: "API token is valid; choose a zone" };
+      const hint = hasCode(verifyError, 1000) ? " (an account-owned token is checked against its zone: enter the zone id)" : "";
+      return { ok: false, message: `${(verifyError as Error).message}${hint}` };
     }
     try {
       zoneNames.delete(this.cacheKey);
-      const zone = await this.resolveZone();
-      // An account-owned token fails /user/tokens/verify yet works on the zone: the zone read is what counts.
-      return { ok: true, message: `Connected to zone ${zone}` };
+      const zone = await this.api.call("zones.get", () => this.api.sdk.zones.get({ zone_id: this.zoneId }), true);
+      zoneNames.set(this.cacheKey, normalizeFqdn(zone.name));
+      if (verifyError && zone.account?.id) {
+        const accountId = zone.account.id;
+        const token = await this.api
+          .call("accounts.tokens.verify", () => this.api.sdk.accounts.tokens.verify({ account_id: accountId }), true)
+          .catch(() => null);
+        if (token && token.status !== "active") return { ok: false, message: `API token is ${token.status}` };
+      }
+      return { ok: true, message: `Connected to zone ${normalizeFqdn(zone.name)}` };
     } catch (err) {
       return { ok: false, message: (err as Error).message };
     }

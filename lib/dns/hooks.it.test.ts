@@ -5,6 +5,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { insertProxy, ledger, settings } from "../../test/helpers/dns-fixtures";
 import { ensureConsumerDns, removeConsumerDns } from "./hooks";
+import { installationId } from "../secrets";
 
 // The hooks end to end against the real PowerDNS of test/services/start.sh:
 // a throw-away zone, and every claim checked by asking PowerDNS over DNS.
@@ -50,7 +51,7 @@ describe("DNS hooks with real PowerDNS", () => {
     expect(await resolveA(fqdn)).toEqual([TARGET]);
     expect(await ledger()).toMatchObject([{ fqdn, status: "synced", provider: "powerdns", zone: ZONE, providerRecordId: `${fqdn}|A` }]);
     const rrsets = (await (await pdns("GET", `/zones/${ZONE}.?rrset_name=${fqdn}.`)).json()).rrsets;
-    expect(rrsets).toMatchObject([{ type: "A", comments: [{ content: `wharf:standalone:${proxy.id}` }] }]);
+    expect(rrsets).toMatchObject([{ type: "A", comments: [{ content: `wharf:${installationId()}:standalone:${proxy.id}` }] }]);
 
     expect(await removeConsumerDns({ consumer })).toEqual({ status: "removed" });
     expect(await resolveA(fqdn)).toBe("ENOTFOUND");

@@ -4,6 +4,7 @@ import type { CloudflareDouble } from "../../test/doubles/cloudflare-double";
 import { adguard, BASE, cloudflare, insertInstance, insertProxy, ledger, managed, resetDnsState, settings, TARGET } from "../../test/helpers/dns-fixtures";
 import { db } from "../db";
 import { ensureConsumerDns, removeConsumerDns } from "./hooks";
+import { installationId } from "../secrets";
 
 beforeEach(resetDnsState);
 afterEach(closeDoubles);
@@ -32,7 +33,7 @@ describe("DNS hooks against the Cloudflare double", () => {
     expect(await ensureConsumerDns({ consumer, fqdn: WEB })).toEqual({ status: "synced" });
     const [rec] = atName(cf, WEB);
     expect(atName(cf, WEB)).toHaveLength(1);
-    expect(rec).toMatchObject({ content: TARGET, comment: `wharf:standalone:${proxy.id}` });
+    expect(rec).toMatchObject({ content: TARGET, comment: `wharf:${installationId()}:standalone:${proxy.id}` });
     const [row] = await ledger();
     expect(row).toMatchObject({ fqdn: WEB, type: "A", content: TARGET, status: "synced", providerRecordId: rec.id, zone: BASE, provider: "cloudflare", lastError: null });
     expect(row.verifiedAt).toBeInstanceOf(Date);
@@ -46,7 +47,7 @@ describe("DNS hooks against the Cloudflare double", () => {
     await db.standaloneProxy.update({ where: { id: proxy.id }, data: { domain: moved } });
     expect(await ensureConsumerDns({ consumer, fqdn: moved })).toEqual({ status: "synced" });
     expect(atName(cf, WEB)).toHaveLength(0);
-    expect(atName(cf, moved)).toMatchObject([{ content: TARGET, comment: `wharf:standalone:${proxy.id}` }]);
+    expect(atName(cf, moved)).toMatchObject([{ content: TARGET, comment: `wharf:${installationId()}:standalone:${proxy.id}` }]);
     expect((await ledger()).map((r) => [r.fqdn, r.status])).toEqual([[moved, "synced"]]);
 
     expect(await removeConsumerDns({ consumer })).toEqual({ status: "removed" });

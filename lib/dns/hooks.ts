@@ -2,6 +2,7 @@ import { db } from "../db";
 import { AppError, errorMessage } from "../errors";
 import { operationLogger } from "../logger";
 import { normalizeFqdn, recordMarker, type ConsumerType } from "../naming";
+import { installationId } from "../secrets";
 import { getSettings } from "../settings/get-settings";
 import type { TSettings } from "../settings/schemas";
 import { getDnsProvider } from "./provider-for-settings";
@@ -81,7 +82,7 @@ export async function ensureConsumerDns(opts: { consumer: ConsumerRef; fqdn: str
     });
     try {
       await assertClaimable(provider, prior, fqdn, type);
-      const rec = await provider.ensureRecord({ fqdn, type, content, ttl: settings.dns.ttl, proxied: settings.dns.proxied, marker: recordMarker(consumer.type, consumer.id) });
+      const rec = await provider.ensureRecord({ fqdn, type, content, ttl: settings.dns.ttl, proxied: settings.dns.proxied, marker: recordMarker(installationId(), consumer.type, consumer.id) });
       // Phase 2: `synced` only once the provider shows the record (ensureRecord returns its read-back).
       // zone is read after the call: Cloudflare learns its zone name on first use.
       await db.dnsRecord.update({ where: { id: row.id }, data: { status: "synced", providerRecordId: rec.id, zone: provider.zone, verifiedAt: new Date(), lastError: null } });

@@ -1,6 +1,7 @@
 import { AppError, isAppError } from "../errors";
 import { logger } from "../logger";
-import { isWharfMarker, normalizeFqdn } from "../naming";
+import { isWharfMarker, markerOwner, normalizeFqdn } from "../naming";
+import { installationId } from "../secrets";
 import { normalizeContent } from "./content";
 import { type RetryDecision, type RetryPolicy, isTransientStatus, parseRetryAfter, retryPolicy, withRetry } from "./retry";
 import type { ProviderRecord } from "./types";
@@ -51,8 +52,9 @@ export function rrsetMarker(rrset: PdnsRRset): string | null {
   return comments.find((c) => isWharfMarker(c.content))?.content ?? comments[0]?.content ?? null;
 }
 
-export function isOwnRrset(rrset: PdnsRRset): boolean {
-  return isWharfMarker(rrsetMarker(rrset));
+/** This installation's marker or a legacy one (the ledger vouches for those); another installation's rrset is foreign. */
+export function isOwnRrset(rrset: PdnsRRset, installation = installationId()): boolean {
+  return ["mine", "legacy"].includes(markerOwner(rrsetMarker(rrset), installation));
 }
 
 export function rrsetToRecords(rrset: PdnsRRset): ProviderRecord[] {

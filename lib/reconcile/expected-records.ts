@@ -1,4 +1,5 @@
 import { db } from "../db";
+import { installationId } from "../secrets";
 import { instanceFqdn, normalizeFqdn, recordMarker, type ConsumerType } from "../naming";
 import { targetRecord } from "../dns/target-record";
 import type { RecordType } from "../dns/types";
@@ -32,14 +33,15 @@ export async function expectedRecords(settings: TSettings): Promise<ExpectedReco
     db.standaloneProxy.findMany({ select: { id: true, domain: true } }),
   ]);
   const { type, content } = targetRecord(settings.targetAddress);
+  const installation = installationId();
   return [
     ...instances.map((i) => ({
       fqdn: instanceFqdn(i.subdomain, settings.baseDomain),
-      type, content, marker: recordMarker("instance", i.id), consumerType: "instance" as const, consumerId: i.id, consumerName: i.name,
+      type, content, marker: recordMarker(installation, "instance", i.id), consumerType: "instance" as const, consumerId: i.id, consumerName: i.name,
     })),
     ...proxies.map((p) => ({
       fqdn: normalizeFqdn(p.domain),
-      type, content, marker: recordMarker("standalone", p.id), consumerType: "standalone" as const, consumerId: p.id, consumerName: p.domain,
+      type, content, marker: recordMarker(installation, "standalone", p.id), consumerType: "standalone" as const, consumerId: p.id, consumerName: p.domain,
     })),
   ];
 }

@@ -5,15 +5,15 @@ import { planReconcile, type LedgerEntry, type PlanOptions } from "./plan";
 
 const T = "203.0.113.10";
 const exp = (name: string, over: Partial<ExpectedRecord> = {}): ExpectedRecord => ({
-  fqdn: `${name}.example.com`, type: "A", content: T, marker: `wharf:instance:${name}`, consumerType: "instance", consumerId: name, consumerName: name, ...over,
+  fqdn: `${name}.example.com`, type: "A", content: T, marker: `wharf:inst1:instance:${name}`, consumerType: "instance", consumerId: name, consumerName: name, ...over,
 });
 const rec = (name: string, over: Partial<ProviderRecord> = {}): ProviderRecord => ({
-  id: `id-${name}-${over.content ?? T}`, fqdn: `${name}.example.com`, type: "A", content: T, ttl: 300, marker: `wharf:instance:${name}`, ...over,
+  id: `id-${name}-${over.content ?? T}`, fqdn: `${name}.example.com`, type: "A", content: T, ttl: 300, marker: `wharf:inst1:instance:${name}`, ...over,
 });
 const led = (name: string, over: Partial<LedgerEntry> = {}): LedgerEntry => ({
   fqdn: `${name}.example.com`, type: "A", content: T, providerRecordId: `id-${name}-${T}`, consumerType: "instance", consumerId: name, status: "synced", ...over,
 });
-const opts: PlanOptions = { ttl: 300, hasMarkers: true, consumersListed: true };
+const opts: PlanOptions = { ttl: 300, hasMarkers: true, installation: "inst1", consumersListed: true };
 const summary = (p: ReturnType<typeof planReconcile>) => ({
   creates: p.creates.map((c) => c.fqdn), updates: p.updates.map((u) => u.fqdn), deletes: p.deletes.map((d) => `${d.fqdn}:${d.reason}`),
   synced: p.alreadySynced.map((s) => s.fqdn), foreign: p.foreign.map((f) => `${f.fqdn}:${f.reason}`), forget: p.forget.map((f) => f.fqdn), blocked: p.blocked?.deletes.length ?? 0,
@@ -23,7 +23,7 @@ describe("planReconcile", () => {
   it("creates what is missing, including a record deleted behind Wharf's back", () => {
     const p = planReconcile([exp("a"), exp("b")], [rec("a")], [led("a"), led("b")], opts);
     expect(summary(p)).toMatchObject({ creates: ["b.example.com"], synced: ["a.example.com"], updates: [], deletes: [] });
-    expect(p.creates[0].record).toMatchObject({ type: "A", content: T, ttl: 300, marker: "wharf:instance:b" });
+    expect(p.creates[0].record).toMatchObject({ type: "A", content: T, ttl: 300, marker: "wharf:inst1:instance:b" });
   });
 
   it("updates wrong content and leaves right content alone", () => {
@@ -46,7 +46,7 @@ describe("planReconcile", () => {
 
   it("never touches a record that is not in the ledger or lacks the marker", () => {
     const foreignUnmarked = rec("shop", { marker: null, content: "198.51.100.7" });
-    const foreignOtherWharf = rec("other", { marker: "wharf:instance:someone-else" });
+    const foreignOtherWharf = rec("other", { marker: "wharf:inst1:instance:someone-else" });
     const ledgerButUnmarked = rec("old", { marker: "hand-made" });
     const p = planReconcile([exp("a")], [rec("a"), foreignUnmarked, foreignOtherWharf, ledgerButUnmarked], [led("a"), led("old")], opts);
     expect(p.deletes).toEqual([]);
@@ -61,8 +61,27 @@ describe("planReconcile", () => {
     expect(summary(p)).toMatchObject({ creates: [], updates: [], foreign: ["a.example.com:conflict"] });
     const cname = planReconcile([exp("a", { type: "CNAME", content: "lb.example.net" })], [rec("a", { marker: null, type: "AAAA", content: "2001:db8::1" })], [], opts);
     expect(summary(cname).foreign).toEqual(["a.example.com:conflict"]);
-    const otherWharf = planReconcile([exp("a")], [rec("a", { marker: "wharf:standalone:xyz" })], [], opts);
+    const otherWharf = planReconcile([exp("a")], [rec("a", { marker: "wharf:inst1:standalone:xyz" })], [], opts);
     expect(summary(otherWharf).foreign).toEqual(["a.example.com:unowned-marker"]);
+  });
+
+  it("treats another installation's record as foreign, at an expected name and at a ledger name alike", () => {
+    const theirs = rec("a", { marker: "wharf:staging:instance:a" });
+    const p = planReconcile([exp("a")], [theirs], [led("a")], opts);
+    expect(summary(p)).toMatchObject({ creates: [], updates: [], deletes: [], foreign: ["a.example.com:other-installation"] });
+    const gone = planReconcile([], [rec("b", { marker: "wharf:staging:instance:b" })], [led("b")], opts);
+    expect(summary(gone)).toMatchObject({ deletes: [], foreign: ["b.example.com:unmarked-ledger"] });
+  });
+
+  it("rewrites a legacy marker (no installation id) on a record in its ledger, and deletes such a record when its consumer is gone", () => {
+    const p = planReconcile([exp("a")], [rec("a", { marker: "wharf:instance:a" })], [led("a")], opts);
+    expect(summary(p).updates).toEqual(["a.example.com"]);
+    expect(p.updates[0].record.marker).toBe("wharf:inst1:instance:a");
+    const gone = planReconcile([], [rec("b", { marker: "wharf:instance:b" })], [led("b")], opts);
+    expect(summary(gone).deletes).toEqual(["b.example.com:consumer-gone"]);
+    // Not in the ledger: a legacy marker proves nothing about which installation wrote it.
+    const stranger = planReconcile([exp("c")], [rec("c", { marker: "wharf:instance:zz" })], [], opts);
+    expect(summary(stranger).foreign).toEqual(["c.example.com:unowned-marker"]);
   });
 
   it("adopts a record carrying exactly the consumer's marker when the ledger row was lost", () => {

@@ -1,4 +1,4 @@
-import { normalizeFqdn, isWharfMarker } from "../naming";
+import { markerOwner, normalizeFqdn } from "../naming";
 import { normalizeContent } from "../dns/content";
 import type { DesiredRecord, ProviderRecord } from "../dns/types";
 import type { ExpectedRecord } from "./expected-records";
@@ -23,6 +23,8 @@ export interface PlanOptions {
   proxied?: boolean;
   /** False for AdGuard Home: the ledger alone decides ownership. */
   hasMarkers: boolean;
+  /** This installation's id: records marked by another installation are foreign. */
+  installation: string;
   /** False when listing consumers failed: nothing may be deleted then. */
   consumersListed: boolean;
   force?: boolean;
@@ -38,7 +40,7 @@ export type PlanCreate = { fqdn: string; record: DesiredRecord } & Consumer;
 export type PlanUpdate = { fqdn: string; id: string; from: string; record: DesiredRecord } & Consumer;
 export type PlanDelete = { fqdn: string; id: string; type: string; content: string; reason: "consumer-gone" | "duplicate" | "wrong-type" };
 export type PlanSynced = { fqdn: string; id: string; record: ProviderRecord } & Consumer;
-export type PlanForeign = { fqdn: string; type: string; content: string; id: string; reason: "conflict" | "unowned-marker" | "unmarked-ledger" };
+export type PlanForeign = { fqdn: string; type: string; content: string; id: string; reason: "conflict" | "unowned-marker" | "other-installation" | "unmarked-ledger" };
 export type PlanForget = { fqdn: string; reason: string };
 
 export interface Plan {
@@ -63,8 +65,15 @@ export function planReconcile(expected: ExpectedRecord[], provider: ProviderReco
     const name = normalizeFqdn(r.fqdn);
     atName.set(name, [...(atName.get(name) ?? []), { ...r, fqdn: name }]);
   }
-  // Ours = in the ledger (by name) and, where markers exist, carrying one.
-  const owned = (r: ProviderRecord) => ledgerByName.has(r.fqdn) && (!opts.hasMarkers || isWharfMarker(r.marker));
+  // Ours = in the ledger (by name) and, where markers exist, carrying this
+  // installation's marker or a legacy one (written before installation ids;
+  // the ledger vouches for it, and the update below rewrites it).
+  const ownMarker = (m: string | null) => ["mine", "legacy"].includes(markerOwner(m, opts.installation));
+  const owned = (r: ProviderRecord) => ledgerByName.has(r.fqdn) && (!opts.hasMarkers || ownMarker(r.marker));
+  const foreignReason = (m: string | null): PlanForeign["reason"] => {
+    const who = markerOwner(m, opts.installation);
+    return who === "other" ? "other-installation" : who === "none" ? "conflict" : "unowned-marker";
+  };
   const expectedByName = new Map<string, ExpectedRecord>();
   for (const e of expected) expectedByName.set(normalizeFqdn(e.fqdn), e);
 
@@ -73,13 +82,13 @@ export function planReconcile(expected: ExpectedRecord[], provider: ProviderReco
     const consumer = { consumerType: e.consumerType, consumerId: e.consumerId };
     const records = atName.get(name) ?? [];
     // With markers, a record carrying exactly this consumer's marker is ours even if its ledger row was lost (it is adopted).
-    const mine = records.filter((r) => (opts.hasMarkers ? r.marker === e.marker || (isWharfMarker(r.marker) && ledgerByName.has(name)) : ledgerByName.has(name)));
+    const mine = records.filter((r) => (opts.hasMarkers ? r.marker === e.marker || (ownMarker(r.marker) && ledgerByName.has(name)) : ledgerByName.has(name)));
     const others = records.filter((r) => !mine.includes(r));
     // A foreign record at the name blocks us when it would collide (same type, or any CNAME involvement).
     // (A record marked by another Wharf consumer is foreign too: not ours to change.)
     const blocking = others.filter((r) => r.type.toUpperCase() === e.type || r.type.toUpperCase() === "CNAME" || e.type === "CNAME");
     if (blocking.length) {
-      for (const r of blocking) plan.foreign.push({ fqdn: name, type: r.type, content: r.content, id: r.id, reason: isWharfMarker(r.marker) ? "unowned-marker" : "conflict" });
+      for (const r of blocking) plan.foreign.push({ fqdn: name, type: r.type, content: r.content, id: r.id, reason: foreignReason(r.marker) });
       continue;
     }
     const sameType = mine.filter((r) => r.type.toUpperCase() === e.type);
@@ -91,7 +100,7 @@ export function planReconcile(expected: ExpectedRecord[], provider: ProviderReco
     // Keep the best match, delete duplicates.
     const keep = sameType.find((r) => normalizeContent(e.type, r.content) === normalizeContent(e.type, e.content)) ?? sameType[0];
     for (const r of sameType) if (r !== keep) plan.deletes.push({ fqdn: name, id: r.id, type: r.type, content: r.content, reason: "duplicate" });
-    if (differs(keep, want)) plan.updates.push({ fqdn: name, id: keep.id, from: keep.content, record: want, ...consumer });
+    if (differs(keep, want, opts.hasMarkers)) plan.updates.push({ fqdn: name, id: keep.id, from: keep.content, record: want, ...consumer });
     else plan.alreadySynced.push({ fqdn: name, id: keep.id, record: keep, ...consumer });
   }
 
@@ -112,7 +121,9 @@ export function planReconcile(expected: ExpectedRecord[], provider: ProviderReco
 }
 
 /** TTL 1 means "automatic" (Cloudflare echoes it for proxied records): not drift. */
-function differs(have: ProviderRecord, want: DesiredRecord): boolean {
+function differs(have: ProviderRecord, want: DesiredRecord, hasMarkers: boolean): boolean {
+  // A legacy marker (or another consumer's) on a record this consumer owns is rewritten.
+  if (hasMarkers && have.marker !== want.marker) return true;
   if (normalizeContent(want.type, have.content) !== normalizeContent(want.type, want.content)) return true;
   if (want.proxied !== undefined && have.proxied !== undefined && have.proxied !== want.proxied) return true;
   if (have.ttl !== undefined && have.ttl !== 1 && !have.proxied && have.ttl !== want.ttl) return true;

@@ -2,6 +2,7 @@ import { db } from "../db";
 import { errorMessage } from "../errors";
 import { acquireConsumerLeases, consumerKey, holderOperation, type ConsumerRef } from "../consumers/consumer-lease";
 import { normalizeFqdn } from "../naming";
+import { installationId } from "../secrets";
 import type { DnsProvider } from "../dns/types";
 import type { operationLogger } from "../logger";
 import type { TSettings } from "../settings/schemas";
@@ -54,7 +55,7 @@ export async function reconcileDns(o: { settings: TSettings; provider: DnsProvid
       records.filter((r) => !outside.has(normalizeFqdn(r.fqdn))),
       ledger.filter(mine),
       {
-        ttl: settings.dns.ttl, proxied: provider.type === "cloudflare" ? settings.dns.proxied : undefined, hasMarkers: provider.hasMarkers, consumersListed, force: o.force,
+        ttl: settings.dns.ttl, proxied: provider.type === "cloudflare" ? settings.dns.proxied : undefined, hasMarkers: provider.hasMarkers, installation: installationId(), consumersListed, force: o.force,
         keepConsumers: new Set(transitional.map((i) => consumerKey({ type: "instance", id: i.id }))),
       },
     );

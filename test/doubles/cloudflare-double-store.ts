@@ -3,15 +3,24 @@ import { isIPv4, isIPv6 } from "node:net";
 
 // The record store behind the Cloudflare double, following the v4 API as
 // documented: names are full (a relative name is completed with the zone),
-// proxied records get TTL 1 ("automatic"), an identical record is refused
-// with 81058, a CNAME cannot share its name with A/AAAA/CNAME (81053), a
-// comment longer than the plan allows is refused with 9313, and a batch is
-// one transaction capped at the plan's size (200 on Free).
+// proxied records get TTL 1 ("automatic"), TTL is 1 or 60–86400, an
+// identical record is refused with 81058, a CNAME cannot share its name with
+// A/AAAA/CNAME (81053 writing the CNAME, 81054 writing an A/AAAA beside one),
+// a missing record is 81044, a comment longer than the plan allows is
+// refused with 9313, a proxied record to a private or reserved address with
+// 9003, a zone past its record quota (200 on a Free zone created since
+// 2024-09; configurable, unlimited by default) with 81045. Content and TTL
+// errors come as 1004 "DNS Validation Error" with the cause in
+// `error_chain`, as Cloudflare sends them. PUT resets every field it does
+// not send (comment, tags, proxied, TTL); PATCH keeps them. A batch runs
+// deletes, patches, puts, posts, in that order, as one transaction capped at
+// the plan's size (200 on Free), and answers the first error.
 // Codes the documentation does not pin down are marked "approximation".
 
 export interface CfApiError {
   code: number;
   message: string;
+  error_chain?: { code: number; message: string }[];
 }
 
 export class CfError extends Error {
@@ -51,11 +60,28 @@ export interface StoreLimits {
   batchLimit: number;
   /** 81058 ("An identical record already exists.") today; older zones answered 81057 ("Record already exists."). */
   duplicateCode: 81057 | 81058;
+  /** Records the zone may hold (81045 past it); a Free zone created since September 2024 holds 200. */
+  recordQuota: number;
 }
 
 type Body = Record<string, unknown>;
 const TYPES = ["A", "AAAA", "CNAME", "TXT"];
 const bad = (code: number, message: string) => new CfError(400, [{ code, message }]);
+/** Validation failures: 1004 with the actual cause in error_chain. */
+const invalid = (code: number, message: string) => new CfError(400, [{ code: 1004, message: "DNS Validation Error", error_chain: [{ code, message }] }]);
+
+/** Addresses Cloudflare will not proxy to (9003): private, loopback, link-local, CGNAT, unique-local, unspecified. */
+function unproxiable(type: string, content: string): boolean {
+  if (type === "A") {
+    const [a, b] = content.split(".").map(Number);
+    return a === 10 || a === 127 || a === 0 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || (a === 169 && b === 254) || (a === 100 && b >= 64 && b <= 127);
+  }
+  if (type === "AAAA") {
+    const lc = content.toLowerCase();
+    return lc === "::1" || lc === "::" || /^f[cd]/.test(lc) || /^fe[89ab]/.test(lc);
+  }
+  return false;
+}
 export const newId = () => randomBytes(16).toString("hex");
 
 export class CfStore {
@@ -82,23 +108,24 @@ export class CfStore {
   /** Validates and normalises a full record body; `selfId` is excluded from conflict checks. */
   private build(zone: CfZone, body: Body, selfId?: string, base?: CfDoubleRecord): CfDoubleRecord {
     const type = String(body.type ?? base?.type ?? "").toUpperCase();
-    if (!TYPES.includes(type)) throw bad(1004, "DNS Validation Error"); // approximation
+    if (!TYPES.includes(type)) throw invalid(9000, "DNS record type is invalid."); // approximation
     let name = String(body.name ?? base?.name ?? "").trim().toLowerCase().replace(/\.$/, "");
     if (name === "@" || name === "") name = zone.name;
     if (name !== zone.name && !name.endsWith(`.${zone.name}`)) name = `${name}.${zone.name}`;
     let content = String(body.content ?? base?.content ?? "").trim();
-    if (type === "A" && !isIPv4(content)) throw bad(9005, "Content for A record must be a valid IPv4 address.");
-    if (type === "AAAA" && !isIPv6(content)) throw bad(9006, "Content for AAAA record must be a valid IPv6 address.");
+    if (type === "A" && !isIPv4(content)) throw invalid(9005, "Content for A record must be a valid IPv4 address.");
+    if (type === "AAAA" && !isIPv6(content)) throw invalid(9006, "Content for AAAA record must be a valid IPv6 address.");
     if (type === "CNAME") {
       content = content.toLowerCase().replace(/\.$/, "");
-      if (!/^[a-z0-9_*]([a-z0-9-_]*[a-z0-9])?(\.[a-z0-9_]([a-z0-9-_]*[a-z0-9])?)+$/.test(content)) throw bad(9007, "Content for CNAME record is invalid.");
+      if (!/^[a-z0-9_*]([a-z0-9-_]*[a-z0-9])?(\.[a-z0-9_]([a-z0-9-_]*[a-z0-9])?)+$/.test(content)) throw invalid(9007, "Content for CNAME record is invalid.");
     }
     const proxiable = type !== "TXT";
     const proxied = proxiable && Boolean(body.proxied ?? base?.proxied ?? false);
     const ttl = Number(body.ttl ?? base?.ttl ?? 1);
     if (!(ttl === 1 || (Number.isInteger(ttl) && ttl >= 60 && ttl <= 86400))) {
-      throw bad(9021, "Invalid TTL. Must be between 60 and 86400 seconds, or 1 for Automatic."); // approximation of the code
+      throw invalid(9021, "Invalid TTL. Must be between 60 and 86400 seconds, or 1 for Automatic."); // approximation of the code
     }
+    if (proxied && unproxiable(type, content)) throw bad(9003, `Target ${content} is not allowed for a proxied record.`);
     const comment = body.comment === undefined ? (base?.comment ?? null) : body.comment === null || body.comment === "" ? null : String(body.comment);
     if (comment && comment.length > this.limits.commentMax) {
       throw bad(9313, `DNS record comment exceeds the maximum length of ${this.limits.commentMax} characters.`);
@@ -109,9 +136,8 @@ export class CfStore {
         throw bad(this.limits.duplicateCode, this.limits.duplicateCode === 81057 ? "Record already exists." : "An identical record already exists.");
       }
       const addr = ["A", "AAAA", "CNAME"];
-      if ((type === "CNAME" && addr.includes(other.type)) || (other.type === "CNAME" && addr.includes(type))) {
-        throw bad(81053, "An A, AAAA, or CNAME record with that host already exists.");
-      }
+      if (type === "CNAME" && addr.includes(other.type)) throw bad(81053, "An A, AAAA, or CNAME record with that host already exists.");
+      if (other.type === "CNAME" && addr.includes(type)) throw bad(81054, "A CNAME record with that host already exists.");
     }
     const now = new Date().toISOString();
     return {
@@ -125,7 +151,7 @@ export class CfStore {
       proxied,
       proxiable,
       comment,
-      tags: [],
+      tags: Array.isArray(body.tags) ? body.tags.map(String) : (base?.tags ?? []),
       settings: {},
       meta: {},
       created_on: base?.created_on ?? now,
@@ -135,6 +161,8 @@ export class CfStore {
 
   create(zone: CfZone, body: Body): CfDoubleRecord {
     const r = this.build(zone, body);
+    const held = [...this.records.values()].filter((x) => x.zone_id === zone.id).length;
+    if (held >= this.limits.recordQuota) throw bad(81045, "Record quota exceeded.");
     this.records.set(r.id, r);
     return r;
   }
@@ -142,7 +170,7 @@ export class CfStore {
   /** PUT overwrites: fields left out return to their defaults. */
   put(zone: CfZone, id: string, body: Body): CfDoubleRecord {
     const old = this.get(zone, id);
-    const r = this.build(zone, { comment: null, proxied: false, ttl: 1, ...body }, id, { ...old, comment: null });
+    const r = this.build(zone, { comment: null, proxied: false, ttl: 1, tags: [], ...body }, id, { ...old, comment: null, tags: [] });
     this.records.set(id, r);
     return r;
   }

@@ -1,19 +1,29 @@
 import type { ServerResponse } from "node:http";
-import { CfError, type CfDoubleRecord, CfStore, type CfZone, type StoreLimits, newId } from "./cloudflare-double-store";
+import { type CfApiError, CfError, type CfDoubleRecord, CfStore, type CfZone, type StoreLimits, newId } from "./cloudflare-double-store";
 import { type FaultOptions, Faults, type LoggedRequest, type ParsedRequest, send, startServer } from "./http-double";
 
 // A Cloudflare API v4 double: zones, DNS records (list/get/create/put/patch/
 // delete/batch) and token verification, in Cloudflare's envelope
 // {success, errors, messages, result, result_info}. Besides the store's
-// rules it enforces the per-token rate limit (1200 requests per 5 minutes,
-// then every call is refused with 429 and retry-after for a whole window),
-// pages that come back empty past the end, and the token errors.
+// rules it enforces the rate limit (1200 requests per 5 minutes per user,
+// shared by all of that user's tokens; past it every call is refused with
+// 429 and retry-after for a whole window), pages that come back empty past
+// the end, and the token errors: a malformed Authorization header is 6003
+// "Invalid request headers" with 6111 in error_chain; an account-owned token
+// fails /user/tokens/verify (1000) and verifies at
+// /accounts/{account id}/tokens/verify.
 
 export interface CloudflareDoubleOptions {
   /** Tokens with access to every zone. */
   tokens?: string[];
   /** Valid tokens that may not touch any zone (403, code 10000). */
   restrictedTokens?: string[];
+  /** Account-owned tokens (every zone access, verified under /accounts/{id}). */
+  accountTokens?: string[];
+  /** Tokens with Zone:Read but not DNS:Edit: record writes are 403 (10000). */
+  readOnlyTokens?: string[];
+  /** Token → user: tokens of one user share one rate-limit window (default: each token its own user). */
+  users?: Record<string, string>;
   zones?: CfZone[];
   rateLimit?: { limit: number; windowMs: number };
   /** The server caps per_page here (the documented maximum for DNS records is 5,000,000). */
@@ -41,13 +51,17 @@ export interface CloudflareDouble {
 }
 
 const envelope = (result: unknown, extra: Record<string, unknown> = {}) => ({ success: true, errors: [], messages: [], result, ...extra });
-const failure = (errors: { code: number; message: string }[]) => ({ success: false, errors, messages: [], result: null });
+const failure = (errors: CfApiError[]) => ({ success: false, errors, messages: [], result: null });
 
 export async function startCloudflareDouble(opts: CloudflareDoubleOptions = {}): Promise<CloudflareDouble> {
   const tokens = new Set(opts.tokens ?? ["test-token"]);
   const restricted = new Set(opts.restrictedTokens ?? []);
+  const accountTokens = new Set(opts.accountTokens ?? []);
+  const readOnly = new Set(opts.readOnlyTokens ?? []);
+  const accountId = newId();
   const zones = opts.zones ?? [{ id: newId(), name: "example.test" }];
-  const store = new CfStore(zones, { commentMax: 100, batchLimit: 200, duplicateCode: 81058, ...opts.limits });
+  const store = new CfStore(zones, { commentMax: 100, batchLimit: 200, duplicateCode: 81058, recordQuota: Number.POSITIVE_INFINITY, ...opts.limits });
+  const zoneView = (z: CfZone) => ({ ...z, status: "active", paused: false, type: "full", account: { id: accountId, name: "Test account" } });
   let rate = opts.rateLimit ?? { limit: 1200, windowMs: 5 * 60_000 };
   const maxPerPage = opts.maxPerPage ?? 5_000_000;
   const windows = new Map<string, { starts: number[]; blockedUntil: number }>();
@@ -57,8 +71,9 @@ export async function startCloudflareDouble(opts: CloudflareDoubleOptions = {}):
 
   function rateLimited(token: string): number | null {
     const now = Date.now();
-    const w = windows.get(token) ?? { starts: [], blockedUntil: 0 };
-    windows.set(token, w);
+    const user = opts.users?.[token] ?? token;
+    const w = windows.get(user) ?? { starts: [], blockedUntil: 0 };
+    windows.set(user, w);
     if (now < w.blockedUntil) return w.blockedUntil - now;
     w.starts = w.starts.filter((t) => t > now - rate.windowMs);
     if (w.starts.length >= rate.limit) {
@@ -83,19 +98,26 @@ export async function startCloudflareDouble(opts: CloudflareDoubleOptions = {}):
   function serve(r: ParsedRequest, token: string, body: Record<string, unknown>, res: ServerResponse | null): { status: number; payload: unknown } {
     const parts = r.path.replace(/^\/client\/v4/, "").split("/").filter(Boolean);
     const ok = (result: unknown) => ({ status: 200, payload: envelope(result) });
+    const valid = { ...envelope({ id: token.slice(0, 8), status: "active" }), messages: [{ code: 10000, message: "This API Token is valid and active", type: null }] };
     if (parts[0] === "user" && parts[1] === "tokens" && parts[2] === "verify") {
-      return { status: 200, payload: { ...envelope({ id: token.slice(0, 8), status: "active" }), messages: [{ code: 10000, message: "This API Token is valid and active", type: null }] } };
+      if (accountTokens.has(token)) return { status: 401, payload: failure([{ code: 1000, message: "Invalid API Token" }]) };
+      return { status: 200, payload: valid };
+    }
+    if (parts[0] === "accounts" && parts[2] === "tokens" && parts[3] === "verify") {
+      if (!accountTokens.has(token) || parts[1] !== accountId) return { status: 401, payload: failure([{ code: 1000, message: "Invalid API Token" }]) };
+      return { status: 200, payload: valid };
     }
     if (parts[0] !== "zones") return { status: 404, payload: failure([{ code: 7000, message: "No route for that URI" }]) };
     if (restricted.has(token)) return { status: 403, payload: failure([{ code: 10000, message: "Authentication error" }]) };
     if (parts.length === 1 && r.method === "GET") {
-      const list = zones.filter((z) => !r.query.name || z.name === r.query.name).map((z) => ({ ...z, status: "active", paused: false, type: "full" }));
+      const list = zones.filter((z) => !r.query.name || z.name === r.query.name).map(zoneView);
       return { status: 200, payload: page(list, r.query, 20, 50) };
     }
     const zone = store.zone(parts[1]);
-    if (parts.length === 2) return ok({ ...zone, status: "active", paused: false, type: "full" });
+    if (parts.length === 2) return ok(zoneView(zone));
     if (parts[2] !== "dns_records") return { status: 404, payload: failure([{ code: 7000, message: "No route for that URI" }]) };
     const id = parts[3];
+    if (r.method !== "GET" && readOnly.has(token)) return { status: 403, payload: failure([{ code: 10000, message: "Authentication error" }]) };
     if (!id && r.method === "GET") return { status: 200, payload: page(store.filter(zone, r.query), r.query, 100, maxPerPage) };
     if (!id && r.method === "POST") return ok(store.create(zone, body));
     if (id === "batch" && r.method === "POST") return ok(store.batch(zone, body));
@@ -116,8 +138,11 @@ export async function startCloudflareDouble(opts: CloudflareDoubleOptions = {}):
   const server = await startServer(async (r, res) => {
     const auth = r.req.headers.authorization;
     if (!auth) return send(res, 400, failure([{ code: 9106, message: "Missing X-Auth-Key, X-Auth-Email or Authorization headers" }]));
-    const token = auth.replace(/^Bearer\s+/i, "");
-    const known = tokens.has(token) || restricted.has(token);
+    if (!/^Bearer \S+$/.test(auth)) {
+      return send(res, 400, failure([{ code: 6003, message: "Invalid request headers", error_chain: [{ code: 6111, message: "Invalid format for Authorization header" }] }]));
+    }
+    const token = auth.slice("Bearer ".length);
+    const known = tokens.has(token) || restricted.has(token) || accountTokens.has(token) || readOnly.has(token);
     if (!known) {
       if (r.path.endsWith("/user/tokens/verify")) return send(res, 401, failure([{ code: 1000, message: "Invalid API Token" }]));
       return send(res, 403, failure([{ code: 9109, message: "Invalid access token" }]));

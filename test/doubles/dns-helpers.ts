@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { recordMarker } from "../../lib/naming";
+import { installationId } from "../../lib/secrets";
 import { CloudflareProvider } from "../../lib/dns/cloudflare";
 import type { CloudflareOptions } from "../../lib/dns/cloudflare-client";
 import type { DesiredRecord } from "../../lib/dns/types";
@@ -8,7 +9,7 @@ import { type CloudflareDouble, type CloudflareDoubleOptions, startCloudflareDou
 // Shared by the DNS provider tests: a double plus a provider pointed at it,
 // and a terse way to write a desired record.
 
-export const MARK = recordMarker("instance", "ckinst0001");
+export const MARK = recordMarker(installationId(), "instance", "ckinst0001");
 /** Retries without real waiting, so tests exercise the paths and stay quick. */
 export const FAST_RETRY = { baseDelayMs: 2, maxDelayMs: 20 };
 
