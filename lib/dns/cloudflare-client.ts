@@ -30,6 +30,15 @@ export const CF_CODES = {
   proxiedTarget: 9003,
 } as const;
 
+/**
+ * Cloudflare takes TTL 1 ("automatic") or 60–86400 seconds (30 on
+ * Enterprise zones, which Wharf does not assume). Anything else fails every
+ * write, so settings refuse it up front.
+ */
+export function cloudflareTtlProblem(ttl: number): string | null {
+  return ttl === 1 || (ttl >= 60 && ttl <= 86400) ? null : "Cloudflare accepts 1 (automatic) or 60 to 86400 seconds";
+}
+
 /** Every code that means "something already holds this name": resolved by looking again, never taken as success. */
 export const CF_EXISTS_CODES = [CF_CODES.hostConflict, CF_CODES.cnameExists, CF_CODES.recordExists, CF_CODES.identicalExists];
 

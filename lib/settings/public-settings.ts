@@ -1,3 +1,4 @@
+import { installationId } from "../secrets";
 import { SECRET_FIELDS, type TSettings } from "./schemas";
 
 type Obj = Record<string, unknown>;
@@ -21,6 +22,8 @@ export function toPublicSettings(s: TSettings) {
     proxy: { ...s.proxy, provider: redact(s.proxy.provider as Obj | null) },
     docker: { ...s.docker },
     sync: { ...s.sync },
+    /** Read-only: this installation's id, part of every DNS record marker. */
+    installationId: installationId(),
   };
 }
 export type TPublicSettings = ReturnType<typeof toPublicSettings>;

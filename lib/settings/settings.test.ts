@@ -72,6 +72,20 @@ describe("settings", () => {
     expect(validationField(() => applySettingsUpdate(base, { sync: { intervalMinutes: "often" } }))).toBe("sync.intervalMinutes");
   });
 
+  it("validates TTL per provider: Cloudflare takes 1 or 60-86400, others 1-86400", () => {
+    const cf = { type: "cloudflare", apiToken: "t", zoneId: "z" };
+    const pdns = { type: "powerdns", apiUrl: "http://127.0.0.1:8081", apiKey: "k", zone: "example.test" };
+    const base = defaultSettings();
+    for (const ttl of [2, 30, 59]) {
+      expect(validationField(() => applySettingsUpdate(base, { dns: { ttl, provider: cf } }))).toBe("dns.ttl");
+      expect(applySettingsUpdate(base, { dns: { ttl, provider: pdns } }).dns.ttl).toBe(ttl);
+    }
+    for (const ttl of [1, 60, 86400]) expect(applySettingsUpdate(base, { dns: { ttl, provider: cf } }).dns.ttl).toBe(ttl);
+    // Switching to Cloudflare with a TTL stored for another provider is refused too, naming the TTL.
+    const pdnsAt30 = applySettingsUpdate(base, { dns: { ttl: 30, provider: pdns } });
+    expect(validationField(() => applySettingsUpdate(pdnsAt30, { dns: { provider: cf } }))).toBe("dns.ttl");
+  });
+
   it("does not write anything when validation fails", async () => {
     const before = await db.setting.findUnique({ where: { key: SETTINGS_KEY } });
     await expect(updateSettings({ actor: SYSTEM_ACTOR, body: { baseDomain: "ok.example.com", dns: { ttl: -5 } } })).rejects.toThrow(/dns.ttl/);

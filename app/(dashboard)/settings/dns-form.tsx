@@ -73,10 +73,15 @@ export function DnsForm({ settings, readOnly }: { settings: TPublicSettings; rea
   const loadZones = () =>
     startZones(async () => {
       const res = await listZonesAction(new FormData(document.getElementById("dns-form") as HTMLFormElement));
-      if (res.ok) {
+      // An empty list (a token without Zone → Zone → Read sees no zones) or a
+      // refused one keeps the text input, so the zone can still be typed.
+      if (res.ok && res.data.length > 0) {
         setZones(res.data);
         setZoneError(null);
-      } else setZoneError(res.error);
+      } else {
+        setZones(null);
+        setZoneError(res.ok ? "The provider lists no zones for these credentials; type the zone instead." : res.error);
+      }
     });
 
   const zoneField = type === "cloudflare" ? "dns.provider.zoneId" : "dns.provider.zone";
@@ -109,6 +114,10 @@ export function DnsForm({ settings, readOnly }: { settings: TPublicSettings; rea
               <label className="flex items-center gap-2 text-sm">
                 <input type="checkbox" name="dns.proxied" defaultChecked={settings.dns.proxied} /> Proxied through Cloudflare
               </label>
+              <p className="text-xs text-slate-600 sm:col-span-2">
+                The token needs <strong>Zone → DNS → Edit</strong> on the zone, and <strong>Zone → Zone → Read</strong> for the zone list (without it, type the zone id).
+                TTL is 1 (automatic) or 60–86400 seconds.
+              </p>
             </>
           )}
           {type === "powerdns" && (

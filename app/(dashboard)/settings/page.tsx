@@ -27,6 +27,10 @@ export default async function SettingsPage() {
           <GeneralForm settings={settings} readOnly={readOnly} />
         </Card>
         <Card title="DNS">
+          <p className="mb-4 text-sm text-slate-600">
+            Installation id <code data-testid="installation-id">{settings.installationId}</code> (read-only; set <code>WHARF_INSTALLATION_ID</code> to override).
+            It is part of every record marker, so another Wharf sharing the zone never changes this one&apos;s records.
+          </p>
           <DnsForm settings={settings} readOnly={readOnly} />
         </Card>
         <Card title="Reverse proxy">

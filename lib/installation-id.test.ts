@@ -1,0 +1,56 @@
+import { existsSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { env, resetEnvCache } from "./env";
+import { markerOwner, parseRecordMarker, recordMarker } from "./naming";
+import { installationId, resetSecretsCache } from "./secrets";
+import { defaultSettings } from "./settings/defaults";
+import { toPublicSettings } from "./settings/public-settings";
+
+afterEach(() => {
+  delete process.env.WHARF_INSTALLATION_ID;
+  resetEnvCache();
+  resetSecretsCache();
+});
+
+describe("installation id", () => {
+  it("is generated on first start, kept under the data dir and shown in the public settings", () => {
+    const id = installationId();
+    expect(id).toMatch(/^[0-9a-f]{12}$/);
+    const file = path.join(env().dataDir, "installation-id");
+    expect(readFileSync(file, "utf8").trim()).toBe(id);
+    resetSecretsCache();
+    expect(installationId()).toBe(id);
+    expect(toPublicSettings(defaultSettings()).installationId).toBe(id);
+  });
+
+  it("is overridden by WHARF_INSTALLATION_ID, which must fit a marker", () => {
+    installationId();
+    process.env.WHARF_INSTALLATION_ID = "staging-1";
+    resetEnvCache();
+    resetSecretsCache();
+    expect(installationId()).toBe("staging-1");
+    expect(existsSync(path.join(env().dataDir, "installation-id"))).toBe(true);
+    process.env.WHARF_INSTALLATION_ID = "has:colon";
+    resetEnvCache();
+    expect(() => env()).toThrow(/WHARF_INSTALLATION_ID/);
+  });
+});
+
+describe("record markers", () => {
+  it("carry the installation and stay within Cloudflare's 100-character comment limit", () => {
+    const m = recordMarker("a".repeat(40), "standalone", "c".repeat(30));
+    expect(m.length).toBeLessThanOrEqual(100);
+    expect(parseRecordMarker(m)).toEqual({ installation: "a".repeat(40), type: "standalone", id: "c".repeat(30) });
+    expect(parseRecordMarker("wharf:instance:abc")).toEqual({ installation: null, type: "instance", id: "abc" });
+  });
+
+  it("say whose a record is, seen from one installation", () => {
+    expect(markerOwner("wharf:prod:instance:x", "prod")).toBe("mine");
+    expect(markerOwner("wharf:staging:instance:x", "prod")).toBe("other");
+    expect(markerOwner("wharf:instance:x", "prod")).toBe("legacy");
+    expect(markerOwner("wharf:garbage", "prod")).toBe("other");
+    expect(markerOwner("made by hand", "prod")).toBe("none");
+    expect(markerOwner(null, "prod")).toBe("none");
+  });
+});
