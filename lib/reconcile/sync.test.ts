@@ -84,6 +84,31 @@ describe("DNS reconciliation against the Cloudflare double", () => {
     expect(ours(cf).map((r) => r.content)).toEqual(["203.0.113.99", "203.0.113.99"]);
   });
 
+  it("converges in one sync when the target changes from an address to a hostname: every name has exactly its CNAME", async () => {
+    const { cf, fqdns } = await zone(4);
+    await runSync({ trigger: "manual" });
+    await db.setting.update({ where: { key: "settings" }, data: { value: (await db.setting.findFirstOrThrow()).value.replace(TARGET, "edge.example.com") } });
+    const report = await runSync({ trigger: "manual" });
+    expect(report).toMatchObject({ failed: 0 });
+    for (const fqdn of fqdns) expect(cf.records().filter((r) => r.name === fqdn)).toMatchObject([{ type: "CNAME", content: "edge.example.com" }]);
+    const rows = await ledger();
+    expect(rows.every((r) => r.type === "CNAME" && r.status === "synced" && r.content === "edge.example.com")).toBe(true);
+    expect(rows.map((r) => r.providerRecordId).sort()).toEqual(ours(cf).map((r) => r.id).sort());
+    expect((await runSync({ trigger: "manual" })).alreadySynced).toBe(4);
+  });
+
+  it("cleans a duplicate and keeps the right record, with the ledger pointing at it", async () => {
+    const { cf } = await zone(2);
+    await runSync({ trigger: "manual" });
+    const kept = ours(cf)[0];
+    const dup = cf.addRecord({ name: kept.name, type: "A", content: "203.0.113.77", ttl: 300, comment: kept.comment });
+    const report = await runSync({ trigger: "manual" });
+    expect(report).toMatchObject({ failed: 0 });
+    expect(cf.records().filter((r) => r.name === kept.name).map((r) => r.id)).toEqual([kept.id]);
+    expect(cf.records().some((r) => r.id === dup.id)).toBe(false);
+    expect((await ledger()).find((r) => r.fqdn === kept.name)).toMatchObject({ status: "synced", providerRecordId: kept.id, content: TARGET });
+  });
+
   it("deletes the record of a consumer removed while the provider was failing", async () => {
     const { cf } = await zone(2);
     await runSync({ trigger: "manual" });
