@@ -4,24 +4,47 @@ import type { AddressInfo } from "node:net";
 import { validateProxyHostBody, type Body } from "./npm-double-schema";
 
 // A stand-in for Nginx Proxy Manager's REST API (v2, backend/internal/*.js),
-// which cannot run here. It follows NPM where a client can tell:
+// which cannot run here. It follows NPM 2.15 where a client can tell (the
+// answers were compared with the real backend):
 // - POST /api/tokens {identity, secret} → {token, expires}; bad credentials
-//   401 "Invalid email or password"; GET /api/tokens renews a valid token.
+//   400 "Invalid email or password" (with message_i18n); any other property
+//   (an `expiry`) 400 "data must NOT have additional properties";
+//   GET /api/tokens[?expiry=30s] renews a valid token.
 // - a missing token is 403 "Permission Denied"; an expired one 400
-//   "Token has expired"; an unknown one 500 "Internal Error" (NPM passes the
-//   JWT library's error through without a status).
-// - errors are {"error":{"code","message"}}.
-// - proxy hosts: schema-validated bodies, "<domain> is already in use"
+//   "Token has expired"; an unverifiable one (unknown, or NPM regenerated its
+//   keys: `invalidateTokens`) 500 "Internal Error", for ever.
+// - errors are {"error":{"code","message"}}; not found is "Not Found - <id>";
+//   a missing or insufficient permission is 404 "Not Found - <path>", not 403.
+// - users: GET /api/users/me?expand=permissions → {roles, permissions}; an
+//   admin may do everything, otherwise permissions.proxy_hosts decides
+//   ("manage", "view": reads only, "hidden": nothing).
+// - proxy hosts: schema-validated bodies (NPM's domain pattern, unique
+//   domains, every error joined by ", "), "<domain> is already in use"
 //   across every host type, soft delete, a PUT that patches (meta replaced
-//   whole), ssl_forced forced off without a certificate, and nginx status in
+//   whole), ssl_forced forced off without a certificate, domain_names stored
+//   sorted, trust_forwarded_proto on every host, and nginx status in
 //   meta.nginx_online / nginx_err merged into meta on every configure.
 // - the create answer is the row as read *before* nginx was configured (so
-//   without nginx_online); the update answer carries the configured meta.
+//   without nginx_online); the update answer carries the configured meta;
+//   `failCreateAfterStore` makes creates answer 500 after storing the host.
+// - nginx: `upstream(id)` is what nginx would do with a request to the host:
+//   a bare IPv6 forward_host passes the config test but fails every request
+//   ("invalid port in upstream"), and a new or changed host serves only
+//   20–70 ms after the answer (nginx reloads asynchronously).
+
+export interface NpmUser {
+  email: string;
+  password: string;
+  roles?: string[];
+  permissions?: { visibility?: "all" | "user"; proxy_hosts?: "manage" | "view" | "hidden" };
+}
 
 export interface NpmDoubleOptions {
   email?: string;
   password?: string;
   tokenLifetimeMs?: number;
+  /** Further users besides the admin (email/password). */
+  users?: NpmUser[];
 }
 
 export interface StoredHost extends Body {
@@ -53,6 +76,12 @@ export interface NpmDouble {
   reserveDomain(domain: string): void;
   /** Makes every token issued so far expired. */
   expireTokens(): void;
+  /** NPM regenerated its signing keys: every token issued so far is unverifiable (500). */
+  invalidateTokens(): void;
+  /** The next `times` creates store the host, then answer 500 with this message (nginx failed on another host's config). */
+  failCreateAfterStore(message: string, times?: number): void;
+  /** What nginx does with a request to this host now. */
+  upstream(id: number): { serving: boolean; error: string | null };
   setTokenLifetime(ms: number): void;
   /** nginx rejects the next `times` configurations (default: all) with this error; null accepts again. */
   setNginxFailure(err: string | null, times?: number): void;
@@ -75,11 +104,16 @@ const DEFAULTS = {
   locations: [],
   hsts_enabled: false,
   hsts_subdomains: false,
+  trust_forwarded_proto: false,
 };
 
 export async function startNpmDouble(opts: NpmDoubleOptions = {}): Promise<NpmDouble> {
-  const email = (opts.email ?? "admin@example.com").toLowerCase();
-  const password = opts.password ?? "changeme";
+  const admin: NpmUser = { email: (opts.email ?? "admin@example.com").toLowerCase(), password: opts.password ?? "changeme", roles: ["admin"] };
+  const users = [admin, ...(opts.users ?? []).map((u) => ({ ...u, email: u.email.toLowerCase() }))];
+  const tokenUser = new Map<string, NpmUser>();
+  const servesAt = new Map<number, number>();
+  let createFailure: string | null = null;
+  let createFailuresLeft = 0;
   let lifetime = opts.tokenLifetimeMs ?? 24 * 3600_000;
   let nginxFailure: string | null = null;
   let failuresLeft = 0;
@@ -91,10 +125,11 @@ export async function startNpmDouble(opts: NpmDoubleOptions = {}): Promise<NpmDo
   let nextId = 1;
 
   const now = () => new Date().toISOString();
-  const issue = () => {
+  const issue = (user: NpmUser, ms = lifetime) => {
     const token = `npm-double-${randomBytes(12).toString("hex")}`;
-    const expires = Date.now() + lifetime;
+    const expires = Date.now() + ms;
     tokens.set(token, expires);
+    tokenUser.set(token, user);
     return { token, expires: new Date(expires).toISOString() };
   };
   const view = (h: StoredHost): Body => {
@@ -122,33 +157,55 @@ export async function startNpmDouble(opts: NpmDoubleOptions = {}): Promise<NpmDo
     const failure = failuresLeft > 0 ? nginxFailure : null;
     if (failure !== null) failuresLeft -= 1;
     h.meta = { ...h.meta, nginx_online: failure === null, nginx_err: failure };
+    servesAt.set(h.id, Date.now() + 20 + Math.floor(Math.random() * 50));
+  };
+  const sortDomains = (h: { domain_names?: unknown }) => {
+    if (Array.isArray(h.domain_names)) h.domain_names = [...(h.domain_names as string[])].sort();
   };
   const insert = (fields: Body): StoredHost => {
     const h = { ...structuredClone(DEFAULTS), meta: {}, ...structuredClone(fields), id: nextId++, created_on: now(), modified_on: now(), owner_user_id: 1, is_deleted: false } as unknown as StoredHost;
+    sortDomains(h);
     cleanSslHsts(h);
     store.set(h.id, h);
     return h;
   };
 
   type Reply = [number, unknown];
-  const err = (code: number, message: string): Reply => [code, { error: { code, message } }];
+  const err = (code: number, message: string, extra: Body = {}): Reply => [code, { error: { code, message, ...extra } }];
+  const notFound = (path: string) => err(404, `Not Found - ${path.replace(/^\/api/, "")}`);
+  const durationMs = (v: string | undefined) => {
+    const m = /^(\d+)([smhd])$/.exec(v ?? "");
+    return m ? Number(m[1]) * { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as "s"] : undefined;
+  };
 
-  async function route(method: string, path: string, auth: string | undefined, body: unknown): Promise<Reply> {
-    if (method === "GET" && path === "/api/") return [200, { status: "OK", setup: true, version: { major: 2, minor: 12, revision: 3 } }];
+  async function route(method: string, path: string, query: URLSearchParams, auth: string | undefined, body: unknown): Promise<Reply> {
+    if (method === "GET" && path === "/api/") return [200, { status: "OK", setup: true, version: { major: 2, minor: 15, revision: 1 } }];
     if (method === "POST" && path === "/api/tokens") {
       const b = (body ?? {}) as Body;
       if (typeof b.identity !== "string" || typeof b.secret !== "string") return err(400, "data must have required property 'identity'");
-      if (b.identity.toLowerCase().trim() !== email || b.secret !== password) return err(401, "Invalid email or password");
-      return [200, issue()];
+      if (Object.keys(b).some((k) => !["identity", "secret", "scope"].includes(k))) return err(400, "data must NOT have additional properties");
+      const user = users.find((u) => u.email === String(b.identity).toLowerCase().trim() && u.password === b.secret);
+      if (!user) return err(400, "Invalid email or password", { message_i18n: "error.invalid-auth" });
+      return [200, issue(user)];
     }
     if (!auth) return err(403, "Permission Denied");
     const expires = tokens.get(auth);
-    if (expires === undefined) return err(500, "Internal Error");
+    const user = tokenUser.get(auth);
+    if (expires === undefined || !user) return err(500, "Internal Error");
     if (Date.now() >= expires) return err(400, "Token has expired");
 
-    if (method === "GET" && path === "/api/tokens") return [200, issue()];
+    if (method === "GET" && path === "/api/tokens") return [200, issue(user, durationMs(query.get("expiry") ?? undefined))];
+    const isAdmin = (user.roles ?? []).includes("admin");
+    const permissions = { visibility: "all", proxy_hosts: isAdmin ? "manage" : "hidden", redirection_hosts: "hidden", dead_hosts: "hidden", streams: "hidden", access_lists: "hidden", certificates: "hidden", ...user.permissions };
+    if (method === "GET" && path === "/api/users/me") {
+      const me = { id: users.indexOf(user) + 1, email: user.email, name: user.email, nickname: user.email.split("@")[0], roles: user.roles ?? [], is_disabled: false };
+      return [200, query.get("expand")?.split(",").includes("permissions") ? { ...me, permissions } : me];
+    }
     const m = /^\/api\/nginx\/proxy-hosts(?:\/(\d+))?$/.exec(path);
-    if (!m) return err(404, "Not Found");
+    if (!m) return notFound(path);
+    // NPM answers a refused permission as if the route did not exist.
+    const level = isAdmin ? "manage" : permissions.proxy_hosts;
+    if (level === "hidden" || (level === "view" && method !== "GET")) return notFound(path);
     const id = m[1] ? Number(m[1]) : null;
     const existing = id === null ? undefined : store.get(id);
     const found = existing && !existing.is_deleted ? existing : undefined;
@@ -162,10 +219,15 @@ export async function startNpmDouble(opts: NpmDoubleOptions = {}): Promise<NpmDo
       const h = insert(v.data);
       const answer = view(h);
       configure(h);
+      if (createFailuresLeft > 0 && createFailure !== null) {
+        createFailuresLeft -= 1;
+        h.meta = { ...h.meta, nginx_online: false, nginx_err: createFailure };
+        return err(500, createFailure);
+      }
       return [201, answer];
     }
-    if (id === null) return err(404, "Not Found");
-    if (method === "GET") return found ? [200, view(found)] : err(404, `Item Not Found - ${id}`);
+    if (id === null) return notFound(path);
+    if (method === "GET") return found ? [200, view(found)] : err(404, `Not Found - ${id}`);
     if (method === "PUT") {
       const v = validateProxyHostBody(body, "update");
       if (!v.ok) return err(400, v.message);
@@ -173,18 +235,19 @@ export async function startNpmDouble(opts: NpmDoubleOptions = {}): Promise<NpmDo
         const taken = takenDomain(v.data.domain_names as string[], id);
         if (taken) return err(400, `${taken} is already in use`);
       }
-      if (!found) return err(404, `Item Not Found - ${id}`);
+      if (!found) return err(404, `Not Found - ${id}`);
       Object.assign(found, structuredClone(v.data), { modified_on: now() });
+      sortDomains(found);
       cleanSslHsts(found);
       if (found.enabled) configure(found);
       return [200, view(found)];
     }
     if (method === "DELETE") {
-      if (!found) return err(404, `Item Not Found - ${id}`);
+      if (!found) return err(404, `Not Found - ${id}`);
       found.is_deleted = true;
       return [200, true];
     }
-    return err(404, "Not Found");
+    return notFound(path);
   }
 
   const server = http.createServer((req, res) => {
@@ -192,7 +255,8 @@ export async function startNpmDouble(opts: NpmDoubleOptions = {}): Promise<NpmDo
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", async () => {
       const method = req.method ?? "GET";
-      const path = new URL(req.url ?? "/", "http://double").pathname;
+      const url = new URL(req.url ?? "/", "http://double");
+      const path = url.pathname;
       const auth = /^Bearer (.+)$/.exec(req.headers.authorization ?? "")?.[1];
       let reply: Reply;
       try {
@@ -204,7 +268,7 @@ export async function startNpmDouble(opts: NpmDoubleOptions = {}): Promise<NpmDo
         } catch {
           body = undefined;
         }
-        reply = await route(method, path, auth, body);
+        reply = await route(method, path, url.searchParams, auth, body);
       } catch (e) {
         reply = err(500, e instanceof Error ? e.message : String(e));
       }
@@ -233,6 +297,23 @@ export async function startNpmDouble(opts: NpmDoubleOptions = {}): Promise<NpmDo
     reserveDomain: (d) => void reserved.add(d.toLowerCase()),
     expireTokens: () => {
       for (const t of tokens.keys()) tokens.set(t, 0);
+    },
+    invalidateTokens: () => {
+      tokens.clear();
+      tokenUser.clear();
+    },
+    failCreateAfterStore: (message, times = 1) => {
+      createFailure = message;
+      createFailuresLeft = times;
+    },
+    upstream: (id) => {
+      const h = store.get(id);
+      if (!h || h.is_deleted || !h.enabled || h.meta.nginx_online === false) return { serving: false, error: null };
+      const serving = Date.now() >= (servesAt.get(id) ?? 0);
+      // nginx splits host and port at the last colon: a bare IPv6 address has no valid port.
+      const host = String(h.forward_host);
+      const error = host.includes(":") && !host.startsWith("[") ? `invalid port in upstream "${host}:${h.forward_port}"` : null;
+      return { serving, error };
     },
     setTokenLifetime: (ms) => void (lifetime = ms),
     setNginxFailure: (e, times = Number.POSITIVE_INFINITY) => {
