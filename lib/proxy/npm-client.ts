@@ -41,13 +41,19 @@ export class NpmClient {
     return this.base;
   }
 
-  /** An authenticated call; an expired token costs one re-login and one retry. Any status is returned. */
+  /**
+   * An authenticated call. An expired token costs one re-login and one retry.
+   * So does a 500: NPM answers every call with a token it can no longer
+   * verify (it regenerated its keys) with 500 "Internal Error", for ever. A
+   * POST is not re-sent after a 500 (it may have been stored: the caller
+   * looks before it creates again). Any status is returned.
+   */
   async call(method: "GET" | "POST" | "PUT" | "DELETE", path: string, body?: unknown): Promise<NpmResponse> {
     await this.ensureToken();
     let res = await this.raw(method, path, body, this.token);
-    if (isExpired(res)) {
+    if (isExpired(res) || res.status === 500) {
       await this.login();
-      res = await this.raw(method, path, body, this.token);
+      if (res.status !== 500 || method !== "POST") res = await this.raw(method, path, body, this.token);
     }
     return res;
   }

@@ -1,3 +1,4 @@
+import { isIPv6 } from "node:net";
 import { AppError } from "../errors";
 import { isWharfRouteId } from "../naming";
 import type { ProxyRoute, RouteSpec } from "./types";
@@ -60,6 +61,21 @@ export function withMarker(advancedConfig: string, id: string): string {
   return rest ? `${markerLine(id)}\n${rest}` : markerLine(id);
 }
 
+/**
+ * NPM writes forward_host into `proxy_pass http://<host>:<port>` verbatim: a
+ * bare IPv6 address passes nginx's config test and then fails every request
+ * ("invalid port in upstream"). So it is sent bracketed, and the brackets are
+ * stripped on read-back, so the reconciler sees no drift.
+ */
+export function toNpmForwardHost(host: string): string {
+  return isIPv6(host) ? `[${host}]` : host;
+}
+
+export function fromNpmForwardHost(host: string): string {
+  const m = /^\[(.+)\]$/.exec(host ?? "");
+  return m && isIPv6(m[1]) ? m[1] : host;
+}
+
 function cleanMeta(meta: NpmProxyHost["meta"]): Record<string, unknown> {
   const { nginx_online: _online, nginx_err: _err, ...rest } = meta ?? {};
   return rest;
@@ -75,7 +91,7 @@ export function hostPayload(spec: RouteSpec, existing?: NpmProxyHost): NpmHostPa
   return {
     domain_names: spec.hosts,
     forward_scheme: spec.upstream.scheme,
-    forward_host: spec.upstream.host,
+    forward_host: toNpmForwardHost(fromNpmForwardHost(spec.upstream.host)),
     forward_port: spec.upstream.port,
     allow_websocket_upgrade: spec.websockets ?? true,
     ssl_forced: spec.forceTls ?? false,
@@ -124,7 +140,7 @@ export function hostDiff(host: NpmProxyHost, spec: RouteSpec): string[] {
   const domains = (host.domain_names ?? []).map((d) => d.toLowerCase()).sort();
   check("domain_names", [...spec.hosts].sort().join(","), domains.join(","));
   check("forward_scheme", spec.upstream.scheme, host.forward_scheme);
-  check("forward_host", spec.upstream.host, host.forward_host);
+  check("forward_host", fromNpmForwardHost(spec.upstream.host), fromNpmForwardHost(host.forward_host));
   check("forward_port", spec.upstream.port, Number(host.forward_port));
   check("allow_websocket_upgrade", spec.websockets ?? true, Boolean(host.allow_websocket_upgrade));
   check("ssl_forced", spec.forceTls ?? false, Boolean(host.ssl_forced));
@@ -140,7 +156,7 @@ export function toProxyRoute(host: NpmProxyHost): ProxyRoute | null {
   return {
     id,
     hosts: (host.domain_names ?? []).map((d) => d.toLowerCase()),
-    upstreams: [{ scheme, host: host.forward_host, port: Number(host.forward_port) }],
+    upstreams: [{ scheme, host: fromNpmForwardHost(host.forward_host), port: Number(host.forward_port) }],
     providerId: String(host.id),
   };
 }

@@ -209,3 +209,73 @@ describe("NpmProvider tokens and options", () => {
     expect((await down.testConnection()).message).toMatch(/unreachable: connect ECONNREFUSED 127\.0\.0\.1:9/);
   });
 });
+
+describe("NpmProvider against NPM 2.15's real answers", () => {
+  it("sends an IPv6 upstream bracketed and reads it back without brackets, so there is no drift", async () => {
+    const route = await provider.ensureRoute(spec("v6", 8080, { upstream: { scheme: "http", host: "::1", port: 35051 } }));
+    const [host] = npm.hosts();
+    expect(host.forward_host).toBe("[::1]");
+    expect(npm.upstream(host.id).error).toBeNull();
+    expect(route.upstreams).toEqual([{ scheme: "http", host: "::1", port: 35051 }]);
+    expect((await provider.listRoutes())[0].upstreams[0].host).toBe("::1");
+    const writes = npm.requests.filter((r) => r.method === "PUT" || r.method === "POST").length;
+    await provider.ensureRoute(spec("v6", 8080, { upstream: { scheme: "http", host: "::1", port: 35051 } }));
+    expect(npm.requests.filter((r) => r.method === "PUT" || r.method === "POST").length).toBe(writes + 1); // one idempotent PUT, no create
+    expect(npm.hosts()).toHaveLength(1);
+  });
+
+  it("recovers from a token NPM can no longer verify (500 for ever) by logging in again", async () => {
+    await provider.ensureRoute(spec("web"));
+    npm.invalidateTokens();
+    expect(await provider.listRoutes()).toHaveLength(1);
+    expect(npm.requests.slice(-3).map((r) => `${r.method} ${r.path} ${r.status}`)).toEqual([
+      "GET /api/nginx/proxy-hosts 500",
+      "POST /api/tokens 200",
+      "GET /api/nginx/proxy-hosts 200",
+    ]);
+    npm.invalidateTokens();
+    await provider.ensureRoute(spec("api"));
+    expect(npm.hosts().map((h) => h.domain_names[0]).sort()).toEqual(["api.apps.example.com", "web.apps.example.com"]);
+  });
+
+  it("fails Test connection for a view-only NPM user with a clear message, and reports its 404s as a permission problem", async () => {
+    const viewer = { email: "viewer@example.com", password: "viewer-pass" };
+    await npm.close();
+    npm = await startNpmDouble({ email: EMAIL, password: PASSWORD, users: [{ ...viewer, permissions: { proxy_hosts: "view" } }] });
+    const admin = new NpmProvider({ type: "npm", url: npm.url, email: EMAIL, password: PASSWORD });
+    const view = new NpmProvider({ type: "npm", url: npm.url, ...viewer });
+    expect((await admin.testConnection()).ok).toBe(true);
+    expect(await view.testConnection()).toEqual({
+      ok: false,
+      message: `Nginx Proxy Manager user viewer@example.com may not manage proxy hosts (permission: view); give it "Manage" for Proxy Hosts in NPM's user permissions, or use an administrator`,
+    });
+    await admin.ensureRoute(spec("web"));
+    const err = await rejection(view.removeRoute(routeId("instance", "web")));
+    expect(err.message).toMatch(/404 \(Not Found - \/nginx\/proxy-hosts\/\d+\).*may not manage proxy hosts/);
+    expect(npm.hosts()).toHaveLength(1);
+    expect((await rejection(view.ensureRoute(spec("other")))).message).toMatch(/may not manage proxy hosts/);
+  });
+
+  it("removes the host a create stored before answering 500, so a retry under a new route id is no conflict", async () => {
+    npm.setNginxFailure("nginx: [emerg] unknown directive \"bogus\" in /data/nginx/proxy_host/1.conf:3", 1);
+    npm.failCreateAfterStore("nginx: [emerg] unknown directive \"bogus\" in /data/nginx/proxy_host/1.conf:3");
+    const err = await rejection(provider.ensureRoute(spec("web")));
+    expect(err.message).toMatch(/answered the create of web\.apps\.example\.com with 500 .* Wharf deleted it again/);
+    expect(npm.hosts()).toHaveLength(0);
+    const retry = await provider.ensureRoute({ ...spec("web"), id: routeId("instance", "web2"), consumer: { type: "instance", id: "web2" } });
+    expect(retry).toMatchObject({ id: routeId("instance", "web2"), hosts: ["web.apps.example.com"] });
+  });
+
+  it("adopts the host a create stored before answering 500 when nginx serves it", async () => {
+    npm.failCreateAfterStore("Internal Error");
+    // The double marks such a host offline; a real NPM may have configured it fine: make it online.
+    npm.setHook(async (method, path) => {
+      if (method === "GET" && path === "/api/nginx/proxy-hosts") {
+        for (const h of npm.hosts()) npm.editHost(h.id, { meta: { ...h.meta, nginx_online: true, nginx_err: null } });
+      }
+    });
+    const route = await provider.ensureRoute(spec("web"));
+    expect(route).toMatchObject({ hosts: ["web.apps.example.com"] });
+    expect(npm.hosts()).toHaveLength(1);
+  });
+});

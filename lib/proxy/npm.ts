@@ -55,9 +55,24 @@ export class NpmProvider implements ProxyProvider {
     });
   }
 
+  /**
+   * Logs in, then checks that the user may manage proxy hosts: NPM answers
+   * a view-only user's writes with 404, so a listing alone would pass for a
+   * user Wharf cannot work with.
+   */
   async testConnection(): Promise<ConnectionResult> {
     try {
       await this.client.login();
+      const me = await this.client.call("GET", "/api/users/me?expand=permissions");
+      if (me.status !== 200) throw this.client.fail("GET", "/api/users/me", me);
+      const user = me.body as { email?: string; roles?: string[]; permissions?: { proxy_hosts?: string } };
+      const level = (user.roles ?? []).includes("admin") ? "manage" : (user.permissions?.proxy_hosts ?? "hidden");
+      if (level !== "manage") {
+        return {
+          ok: false,
+          message: `Nginx Proxy Manager user ${user.email ?? ""} may not manage proxy hosts (permission: ${level}); give it "Manage" for Proxy Hosts in NPM's user permissions, or use an administrator`,
+        };
+      }
       const hosts = await this.listHosts();
       const own = hosts.filter((h) => wharfIdOf(h) !== null).length;
       return { ok: true, message: `Connected to Nginx Proxy Manager at ${this.client.url}: ${hosts.length} proxy host(s), ${own} of them Wharf's` };
@@ -68,9 +83,22 @@ export class NpmProvider implements ProxyProvider {
 
   private async create(spec: RouteSpec): Promise<NpmProxyHost> {
     checkForceTls(spec);
-    const res = await this.client.call("POST", HOSTS, hostPayload(spec));
+    let res = await this.client.call("POST", HOSTS, hostPayload(spec));
+    if (res.status >= 500) {
+      // NPM can answer 500 after storing the host (nginx failed on another
+      // host's config), or because the token had gone stale (the client has
+      // logged in again). Look before creating again.
+      const left = await this.findLeftover(spec);
+      if (left) return this.settleLeftover(spec, left, res);
+      res = await this.client.call("POST", HOSTS, hostPayload(spec));
+      if (res.status >= 500) {
+        const again = await this.findLeftover(spec);
+        if (again) return this.settleLeftover(spec, again, res);
+      }
+    }
     const taken = inUseDomain(res);
     if (taken) return this.adoptOrRefuse(spec, taken);
+    if (res.status === 404) throw this.permissionError("POST", HOSTS, res);
     if (res.status !== 201 && res.status !== 200) throw this.client.fail("POST", HOSTS, res);
     const created = res.body as NpmProxyHost;
     // NPM answers a create with the row as read *before* it configured nginx,
@@ -84,12 +112,42 @@ export class NpmProvider implements ProxyProvider {
     return this.confirm(spec, back);
   }
 
+  /** A host carrying this route's marker, left by a create whose answer was an error. */
+  private async findLeftover(spec: RouteSpec): Promise<NpmProxyHost | undefined> {
+    return (await this.listHosts()).find((h) => wharfIdOf(h) === spec.id);
+  }
+
+  /** Adopts the leftover when nginx serves it; otherwise removes it, so a retry (even under a new route id) finds the domain free. */
+  private async settleLeftover(spec: RouteSpec, left: NpmProxyHost, res: NpmResponse): Promise<NpmProxyHost> {
+    const op = operationLogger({ op: "proxy.ensureRoute", consumer: spec.id, provider: "npm" });
+    const back = await this.getHost(left.id);
+    if (back.meta?.nginx_online === true) {
+      op.step("adopt-after-500", { npmHostId: left.id });
+      return this.update(spec, back);
+    }
+    await this.deleteHost(left.id);
+    op.step("removed-after-500", { npmHostId: left.id });
+    throw new AppError("PROVIDER_ERROR", `Nginx Proxy Manager answered the create of ${spec.hosts.join(", ")} with ${res.status} (${res.message ?? "no message"}) after storing it as proxy host #${left.id}, which nginx does not serve; Wharf deleted it again`, {
+      details: { status: res.status, npmHostId: left.id, providerMessage: res.message },
+    });
+  }
+
+  /** NPM answers a missing or insufficient permission with 404, as if the host did not exist. */
+  private permissionError(method: string, path: string, res: NpmResponse): AppError {
+    return new AppError(
+      "PROVIDER_ERROR",
+      `Nginx Proxy Manager refused ${method} ${path} with 404 (${res.message ?? "no message"}) for a host it lists: the user may not manage proxy hosts; give it "Manage" for Proxy Hosts in NPM`,
+      { details: { status: res.status, providerMessage: res.message } },
+    );
+  }
+
   private async update(spec: RouteSpec, existing: NpmProxyHost): Promise<NpmProxyHost> {
     checkForceTls(spec, existing);
     const path = `${HOSTS}/${existing.id}`;
     const res = await this.client.call("PUT", path, hostPayload(spec, existing));
     const taken = inUseDomain(res);
     if (taken) throw await this.takenError(taken, spec);
+    if (res.status === 404) throw this.permissionError("PUT", path, res);
     if (res.status !== 200) throw this.client.fail("PUT", path, res);
     // Unlike create, an update answers with the meta nginx produced.
     let back = res.body as NpmProxyHost;
@@ -158,10 +216,17 @@ export class NpmProvider implements ProxyProvider {
     return res.body as NpmProxyHost;
   }
 
-  /** Already gone (404) counts as deleted. */
+  /**
+   * Already gone (404) counts as deleted, but only when a listing agrees:
+   * NPM also answers 404 to a user without the permission to delete, and a
+   * host Wharf has just listed that is still listed is not gone.
+   */
   private async deleteHost(id: number): Promise<void> {
-    const res = await this.client.call("DELETE", `${HOSTS}/${id}`);
-    if (res.status !== 200 && res.status !== 404) throw this.client.fail("DELETE", `${HOSTS}/${id}`, res);
+    const path = `${HOSTS}/${id}`;
+    const res = await this.client.call("DELETE", path);
+    if (res.status === 200) return;
+    if (res.status !== 404) throw this.client.fail("DELETE", path, res);
+    if ((await this.listHosts()).some((h) => h.id === id)) throw this.permissionError("DELETE", path, res);
   }
 }
 
