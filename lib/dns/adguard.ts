@@ -75,6 +75,28 @@ export class AdguardProvider implements DnsProvider {
     }
   }
 
+  /**
+   * AdGuard Home has no markers, so the ledger alone says what is Wharf's
+   * (SPEC §4.8). ensureRecord updates a rewrite at the name in place, which
+   * would take over the operator's own rewrite; so a name Wharf has not
+   * written yet is first checked for one, and an existing rewrite is refused
+   * as foreign.
+   */
+  async assertClaimable(ref: { fqdn: string; type: string }, writtenBefore: boolean): Promise<void> {
+    if (writtenBefore) return;
+    const found = await this.verifyRecord(ref);
+    if (found) {
+      throw new AppError("FOREIGN_RESOURCE", `${ref.fqdn} already has an adguard rewrite (→ ${found.content}) that is not in Wharf's ledger; Wharf leaves it alone`, {
+        details: { fqdn: ref.fqdn, type: ref.type, content: found.content },
+      });
+    }
+  }
+
+  /** Without markers, any failure other than a refused claim may have left the rewrite behind: its id lets removal delete it. */
+  idAfterFailedWrite(rec: { fqdn: string; content: string }, err: unknown): string | null {
+    return isAppError(err) && err.code === "FOREIGN_RESOURCE" ? null : rewriteId({ domain: rec.fqdn, answer: rec.content });
+  }
+
   async ensureRecord(input: DesiredRecord): Promise<ProviderRecord> {
     const rec = validateDesired(input);
     if (typeForContent(rec.content) !== rec.type) {

@@ -8,7 +8,6 @@ import type { TSettings } from "../settings/schemas";
 import { getDnsProvider } from "./provider-for-settings";
 import { clip, removeLedgerRow } from "./remove-ledger-row";
 import { targetRecord } from "./target-record";
-import type { DnsProvider } from "./types";
 
 // DNS lifecycle hooks (SPEC §8). Best-effort by contract (§4.7): they never
 // throw; a provider failure is logged and left on the ledger row as `failed`
@@ -21,27 +20,7 @@ export interface ConsumerRef {
   id: string;
 }
 
-type LedgerRow = NonNullable<Awaited<ReturnType<typeof db.dnsRecord.findUnique>>>;
-
 const codeOf = (err: unknown) => (err instanceof AppError ? err.code : undefined);
-
-/**
- * AdGuard Home has no markers, so the ledger alone says what is Wharf's
- * (SPEC §4.8). Its provider updates a rewrite at the name in place, which
- * would take over the operator's own rewrite; so a name Wharf has not written
- * yet is first checked for one, and an existing rewrite is refused as foreign.
- */
-async function assertClaimable(provider: DnsProvider, prior: LedgerRow | null, fqdn: string, type: string): Promise<void> {
-  if (provider.hasMarkers) return;
-  const written = prior && prior.provider === provider.type && (prior.providerRecordId !== null || prior.status !== "failed");
-  if (written) return;
-  const found = await provider.verifyRecord({ fqdn, type });
-  if (found) {
-    throw new AppError("FOREIGN_RESOURCE", `${fqdn} already has a ${provider.type} rewrite (→ ${found.content}) that is not in Wharf's ledger; Wharf leaves it alone`, {
-      details: { fqdn, type, content: found.content },
-    });
-  }
-}
 
 /** Ensures the consumer's record at `fqdn`; rows it has at other names (a domain change) are removed first. */
 export async function ensureConsumerDns(opts: { consumer: ConsumerRef; fqdn: string; settings?: TSettings }): Promise<DnsHookResult> {
@@ -81,7 +60,9 @@ export async function ensureConsumerDns(opts: { consumer: ConsumerRef; fqdn: str
       update: { ...base, status: "pending" },
     });
     try {
-      await assertClaimable(provider, prior, fqdn, type);
+      // Without markers the ledger alone says what is Wharf's (SPEC §4.8): whether this name was written before.
+      const writtenBefore = Boolean(prior && prior.provider === provider.type && (prior.providerRecordId !== null || prior.status !== "failed"));
+      await provider.assertClaimable?.({ fqdn, type }, writtenBefore);
       const rec = await provider.ensureRecord({ fqdn, type, content, ttl: settings.dns.ttl, proxied: settings.dns.proxied, marker: recordMarker(installationId(), consumer.type, consumer.id) });
       // Phase 2: `synced` only once the provider shows the record (ensureRecord returns its read-back).
       // zone is read after the call: Cloudflare learns its zone name on first use.
@@ -89,12 +70,11 @@ export async function ensureConsumerDns(opts: { consumer: ConsumerRef; fqdn: str
       op.step("synced", { recordId: rec.id });
       return { status: "synced" };
     } catch (err) {
-      // Without markers, any failure other than a refused claim may have left
-      // the rewrite behind: note what may exist so that removal deletes it.
-      const mayExist = !provider.hasMarkers && codeOf(err) !== "FOREIGN_RESOURCE" && row.providerRecordId === null;
+      // The write may have gone through anyway: keep what the provider says to remember, so that removal deletes it.
+      const mayExist = row.providerRecordId === null ? (provider.idAfterFailedWrite?.({ fqdn, content }, err) ?? null) : null;
       await db.dnsRecord.update({
         where: { id: row.id },
-        data: { status: "failed", lastError: clip(errorMessage(err)), zone: provider.zone || row.zone, ...(mayExist ? { providerRecordId: `${fqdn}|${content}` } : {}) },
+        data: { status: "failed", lastError: clip(errorMessage(err)), zone: provider.zone || row.zone, ...(mayExist ? { providerRecordId: mayExist } : {}) },
       });
       op.fail("provider", err);
       return { status: "failed", error: errorMessage(err), code: codeOf(err) };

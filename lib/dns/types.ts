@@ -68,6 +68,19 @@ export interface DnsProvider {
   testConnection(): Promise<ConnectionResult>;
   /** Bulk changes (Cloudflare batch endpoint; sequential elsewhere); each change's failure is isolated. */
   applyChanges(changes: RecordChange[]): Promise<ChangeResult[]>;
+  /**
+   * Providers without markers (AdGuard Home), where an ensure would take over
+   * whatever is at the name: refuses with FOREIGN_RESOURCE a name Wharf has
+   * not written yet (`writtenBefore` false) that already holds a record.
+   */
+  assertClaimable?(ref: { fqdn: string; type: string }, writtenBefore: boolean): Promise<void>;
+  /**
+   * After an ensure failed: the provider record id to keep on the ledger row
+   * because the write may have gone through anyway (so that removal deletes
+   * it), or null. Providers with markers find their records by marker and
+   * need none.
+   */
+  idAfterFailedWrite?(rec: { fqdn: string; content: string }, err: unknown): string | null;
   /** Requests sent to the provider by this instance so far (for sync reports and benchmarks). */
   readonly apiCalls: number;
 }
