@@ -2,10 +2,13 @@ import { createHash } from "node:crypto";
 import { AppError } from "../errors";
 import { sleep } from "./retry";
 
-// Cloudflare's global limit is 1200 requests per five minutes per user and,
-// once exceeded, blocks every call for the next five minutes. The limit is
-// shared by every Wharf code path (hooks, reconciler, settings page) that
-// uses the same token, so the budget is one object per token, module-wide.
+// Cloudflare's global limit is 1200 requests per five minutes per user,
+// shared by all of that user's tokens, and once exceeded blocks every call
+// for the next five minutes. Wharf cannot tell from a token whose it is, so
+// the budget is one object per token, module-wide, shared by every Wharf
+// code path (hooks, reconciler, settings page) that uses it; other tools (or
+// another Wharf) spending the same user's requests are not counted, and the
+// 429 they cause is handled by backing off (see README).
 
 export interface BudgetOptions {
   limit: number;
