@@ -101,6 +101,18 @@ describe("PowerDnsProvider against real PowerDNS", () => {
     expect(listed).toMatchObject({ content: "198.51.100.7", marker: null });
   });
 
+  it("refuses an rrset another Wharf installation marked and leaves it serving", async () => {
+    const theirs = "wharf:staging:standalone:ckother";
+    const patch = await pdns("PATCH", `/zones/${ZONE}.`, {
+      rrsets: [{ name: `${name("staging")}.`, type: "A", ttl: 60, changetype: "REPLACE", records: [{ content: "198.51.100.8", disabled: false }], comments: [{ content: theirs, account: "wharf" }] }],
+    });
+    expect(patch.status).toBe(204);
+    await expect(provider.ensureRecord(want(name("staging"), "192.0.2.50"))).rejects.toMatchObject({ code: "FOREIGN_RESOURCE" });
+    await expect(provider.deleteRecord({ fqdn: name("staging"), type: "A" })).rejects.toMatchObject({ code: "FOREIGN_RESOURCE" });
+    expect(await lookup(name("staging"), "A")).toEqual(["198.51.100.8"]);
+    expect((await provider.listRecords()).find((r) => r.fqdn === name("staging"))).toMatchObject({ content: "198.51.100.8", marker: theirs });
+  });
+
   it("applies a bulk change in one PATCH and isolates a change PowerDNS refuses", async () => {
     const before = await provider.ensureRecord(want(name("b-upd"), "192.0.2.60"));
     const ok = await provider.applyChanges([
