@@ -1,4 +1,5 @@
 import { expect, test } from "@playwright/test";
+import { startCloudflareDouble } from "../test/doubles/cloudflare-double";
 import { STATE } from "./fixtures/auth";
 
 test.use({ storageState: STATE.admin });
@@ -57,4 +58,25 @@ test("an API token is shown once and works as a bearer token", async ({ page, pl
   await page.reload();
   await expect(page.getByTestId("new-token")).toHaveCount(0);
   await anon.dispose();
+});
+
+test("the installation id is shown read-only, and the Cloudflare zone field stays a text input when the zone list is empty", async ({ page, request }) => {
+  const cf = await startCloudflareDouble({ tokens: ["e2e-zoneless-token"], zones: [] });
+  try {
+    const api = await (await request.get("/api/settings")).json();
+    expect(api.installationId).toMatch(/^[A-Za-z0-9-]+$/);
+    await page.goto("/settings");
+    await expect(page.getByTestId("installation-id")).toHaveText(api.installationId);
+    const form = page.getByRole("form", { name: "DNS settings" });
+    await form.getByLabel("DNS provider").selectOption("cloudflare");
+    await form.getByLabel("API token").fill("e2e-zoneless-token");
+    await form.getByLabel("API base URL (optional)").fill(cf.url);
+    await form.getByRole("button", { name: "Load zones" }).click();
+    await expect(form.getByText("lists no zones for these credentials")).toBeVisible();
+    const zone = form.getByRole("textbox", { name: "Zone" });
+    await zone.fill("0123456789abcdef0123456789abcdef");
+    await expect(zone).toHaveValue("0123456789abcdef0123456789abcdef");
+  } finally {
+    await cf.close();
+  }
 });
