@@ -9,7 +9,7 @@ import { removeConsumerDns } from "../dns/hooks";
 import { AppError } from "../errors";
 import { runSync } from "./run-sync";
 import { verifyCronSecret } from "./cron-auth";
-import { appSecrets } from "../secrets";
+import { appSecrets, installationId } from "../secrets";
 import { ConsumerLease } from "../consumers/consumer-lease";
 
 let runtime = fakeRuntime();
@@ -46,7 +46,7 @@ async function zone(consumers: number) {
   // As the dashboard would: a DELETE through the API, behind Wharf's back.
   const deleteBehindBack = (id: string) =>
     fetch(`${cf.url}/zones/${cf.zones[0].id}/dns_records/${id}`, { method: "DELETE", headers: { authorization: `Bearer ${token}` } }).then((r) => expect(r.status).toBe(200));
-  return { cf, fqdns: fqdns.sort(), deleteBehindBack };
+  return { cf, token, fqdns: fqdns.sort(), deleteBehindBack };
 }
 
 describe("DNS reconciliation against the Cloudflare double", () => {
@@ -107,6 +107,26 @@ describe("DNS reconciliation against the Cloudflare double", () => {
     expect(cf.records().filter((r) => r.name === kept.name).map((r) => r.id)).toEqual([kept.id]);
     expect(cf.records().some((r) => r.id === dup.id)).toBe(false);
     expect((await ledger()).find((r) => r.fqdn === kept.name)).toMatchObject({ status: "synced", providerRecordId: kept.id, content: TARGET });
+  });
+
+  it("rewrites markers written before installation ids on the records in its ledger", async () => {
+    const { cf, token } = await zone(3);
+    await runSync({ trigger: "manual" });
+    // As an older Wharf left them: `wharf:<type>:<id>`, no installation id.
+    for (const r of ours(cf)) {
+      const legacy = r.comment!.replace(/^wharf:[^:]+:/, "wharf:");
+      const res = await fetch(`${cf.url}/zones/${cf.zones[0].id}/dns_records/${r.id}`, {
+        method: "PATCH",
+        headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+        body: JSON.stringify({ comment: legacy }),
+      });
+      expect(res.status).toBe(200);
+    }
+    expect(cf.records().filter((r) => /^wharf:(instance|standalone):/.test(r.comment ?? ""))).toHaveLength(3);
+    const report = await runSync({ trigger: "manual" });
+    expect(report).toMatchObject({ updated: 3, failed: 0, foreign: 0 });
+    expect(ours(cf).every((r) => r.comment!.startsWith(`wharf:${installationId()}:`))).toBe(true);
+    expect((await runSync({ trigger: "manual" })).alreadySynced).toBe(3);
   });
 
   it("deletes the record of a consumer removed while the provider was failing", async () => {

@@ -81,7 +81,7 @@ export interface NpmDouble {
   /** The next `times` creates store the host, then answer 500 with this message (nginx failed on another host's config). */
   failCreateAfterStore(message: string, times?: number): void;
   /** What nginx does with a request to this host now. */
-  upstream(id: number): { serving: boolean; error: string | null };
+  upstream(id: number): { serving: boolean; error: string | null; readyAt?: number };
   setTokenLifetime(ms: number): void;
   /** nginx rejects the next `times` configurations (default: all) with this error; null accepts again. */
   setNginxFailure(err: string | null, times?: number): void;
@@ -309,11 +309,12 @@ export async function startNpmDouble(opts: NpmDoubleOptions = {}): Promise<NpmDo
     upstream: (id) => {
       const h = store.get(id);
       if (!h || h.is_deleted || !h.enabled || h.meta.nginx_online === false) return { serving: false, error: null };
-      const serving = Date.now() >= (servesAt.get(id) ?? 0);
+      const readyAt = servesAt.get(id) ?? 0;
+      const serving = Date.now() >= readyAt;
       // nginx splits host and port at the last colon: a bare IPv6 address has no valid port.
       const host = String(h.forward_host);
       const error = host.includes(":") && !host.startsWith("[") ? `invalid port in upstream "${host}:${h.forward_port}"` : null;
-      return { serving, error };
+      return { serving, error, readyAt };
     },
     setTokenLifetime: (ms) => void (lifetime = ms),
     setNginxFailure: (e, times = Number.POSITIVE_INFINITY) => {
