@@ -1,5 +1,6 @@
 // DNS reconciliation at scale against the Cloudflare double with its rate
-// limit on (1200 requests per 5 minutes per token). A fake container runtime
+// limit on (1200 requests per 5 minutes per user; each token here is its own
+// user). A fake container runtime
 // makes sure only DNS is measured; consumers are standalone-proxy rows.
 //
 // Minimum API calls for one sync, as counted here:
@@ -271,7 +272,7 @@ export async function run(o: { consumers?: number }): Promise<ScenarioResult> {
     ok: true,
     wallMs: 0,
     lines: [
-      `Cloudflare double with its rate limit on (${RATE.limit} requests / ${RATE.windowMs / 60_000} min per token), per_page ${CF_RECORDS_PER_PAGE_MAX.toLocaleString("en")}, batch ${CF_BATCH_LIMIT}; fake container runtime`,
+      `Cloudflare double with its rate limit on (${RATE.limit} requests / ${RATE.windowMs / 60_000} min per user; each token is its own user), per_page ${CF_RECORDS_PER_PAGE_MAX.toLocaleString("en")}, batch ${CF_BATCH_LIMIT}; fake container runtime`,
       "minimum = ceil(records before / per_page) listing + ceil(changes / 200) batches + ceil(records after / per_page) read-back listing when anything changed",
       ...cases.map(line),
       "where the wall time goes (ms): reconcile listing | applyChanges: API calls + own CPU | rest (plan, ledger writes in applyPlan, run bookkeeping)",

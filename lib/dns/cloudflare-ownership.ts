@@ -28,7 +28,7 @@ export function mayDelete(r: CfRecord, installation: string): boolean {
   return ["mine", "legacy"].includes(markerOwner(r.comment, installation));
 }
 
-/** Whether the record is ours in the sense of `mayWrite` (for read-back: the marker must be exactly the one written). */
+/** Whether the record carries exactly the marker being written (the read-back check). */
 export function carries(r: CfRecord, want: DesiredRecord): boolean {
   return (r.comment ?? null) === want.marker;
 }
