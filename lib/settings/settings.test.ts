@@ -43,11 +43,16 @@ describe("settings", () => {
     expect(pub.dns.provider).toEqual({ type: "cloudflare", zoneId: "zone1", apiTokenSet: true });
   });
 
-  it("keeps a stored secret when a partial update omits it, and drops it when the provider type changes", async () => {
+  it("keeps a stored secret when a partial update omits it, and drops it when the provider type or address changes", async () => {
     await updateSettings({ actor: SYSTEM_ACTOR, body: { dns: { mode: "managed", provider: { type: "powerdns", apiUrl: "http://127.0.0.1:8081", apiKey: "k1", zone: "example.com" } } } });
-    await updateSettings({ actor: SYSTEM_ACTOR, body: { dns: { provider: { type: "powerdns", apiUrl: "http://127.0.0.1:8082", zone: "example.com" } } } });
+    await updateSettings({ actor: SYSTEM_ACTOR, body: { dns: { provider: { type: "powerdns", apiUrl: "http://127.0.0.1:8081", zone: "other.example.com" } } } });
+    expect((await getSettings()).dns.provider).toMatchObject({ zone: "other.example.com", apiKey: "k1" });
+    await expect(updateSettings({ actor: SYSTEM_ACTOR, body: { dns: { provider: { type: "powerdns", apiUrl: "http://127.0.0.1:8082", zone: "example.com" } } } })).rejects.toMatchObject({
+      code: "VALIDATION",
+      field: "dns.provider.apiKey",
+    });
     const s = await getSettings();
-    expect(s.dns.provider).toMatchObject({ apiUrl: "http://127.0.0.1:8082", apiKey: "k1" });
+    expect(s.dns.provider).toMatchObject({ apiUrl: "http://127.0.0.1:8081", apiKey: "k1" });
     const field = validationField(() => applySettingsUpdate(s, { dns: { provider: { type: "adguard", url: "http://127.0.0.1:3000", username: "admin" } } }));
     expect(field).toBe("dns.provider.password");
   });

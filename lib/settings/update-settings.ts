@@ -12,16 +12,31 @@ import { SECRET_FIELDS, ZSettingsUpdateSchema, type TSettings } from "./schemas"
 type Obj = Record<string, unknown>;
 
 /**
+ * The field holding each provider's address. A stored secret is bound to the
+ * address it was entered for (SPEC §3, §12): it is never carried over to
+ * another one, or a changed URL (typed by an operator, or by whoever got
+ * hold of an admin session) would receive the old credential.
+ */
+const ADDRESS_FIELD: Record<string, string> = { cloudflare: "baseUrl", powerdns: "apiUrl", adguard: "url", npm: "url", caddy: "adminUrl" };
+
+/**
  * Merges a provider object: the object replaces the old one whole, except that
- * omitted secrets are kept when the provider type is unchanged. A new provider
- * type must bring its secret.
+ * omitted secrets are kept when the provider type and its address are
+ * unchanged. A new provider type or a new address must bring its secret.
  */
 function mergeProvider(current: Obj | null, input: Obj | null | undefined, fieldPrefix: string, requiredSecret: Record<string, string>): Obj | null {
   if (input === undefined) return current;
   if (input === null) return null;
   const merged: Obj = { ...input };
+  const addressField = ADDRESS_FIELD[input.type as string];
+  const sameType = !!current && current.type === input.type;
+  const sameAddress = sameType && (!addressField || (current[addressField] ?? null) === (input[addressField] ?? null));
   for (const f of SECRET_FIELDS) {
-    if (merged[f] === undefined && current && current.type === input.type && typeof current[f] === "string") merged[f] = current[f];
+    if (merged[f] !== undefined || !sameType || typeof current[f] !== "string") continue;
+    if (!sameAddress) {
+      throw new AppError("VALIDATION", `${fieldPrefix}.${f}: enter it again: ${fieldPrefix}.${addressField} changed, and a stored secret is never sent to a new address`, { field: `${fieldPrefix}.${f}` });
+    }
+    merged[f] = current[f];
   }
   const secret = requiredSecret[input.type as string];
   if (secret && (typeof merged[secret] !== "string" || merged[secret] === "")) {

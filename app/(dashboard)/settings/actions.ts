@@ -5,7 +5,7 @@ import { runAction, withValues, type ActionResult } from "@/lib/action";
 import { nestedFromForm } from "@/lib/form-data";
 import { updateSettings, applySettingsUpdate } from "@/lib/settings/update-settings";
 import { getSettings } from "@/lib/settings/get-settings";
-import { testConnection } from "@/lib/settings/test-connection";
+import { testDraftConnection } from "@/lib/settings/test-draft";
 import { listProviderZones } from "@/lib/settings/list-zones";
 import { cleanupRequiredBy } from "@/lib/dns/plan-provider-switch";
 import { createApiToken, revokeApiToken } from "@/lib/auth/tokens";
@@ -76,10 +76,9 @@ export async function saveProxyAction(_prev: ActionResult | null, form: FormData
 
 /** Tests the values in the form (saved secrets fill blank secret fields) without saving them. */
 export async function testConnectionAction(target: "dns" | "proxy", form: FormData): Promise<ActionResult<{ ok: boolean; message: string }>> {
-  return runAction({ role: "admin", action: `settings.test.${target}` }, async (actor) => {
-    const draft = applySettingsUpdate(await getSettings(), target === "dns" ? { dns: { ...dnsBody(form).dns, mode: "managed" } } : proxyBody(form));
-    return testConnection({ actor, target, settings: draft });
-  });
+  return runAction({ role: "admin", action: `settings.test.${target}` }, (actor) =>
+    testDraftConnection({ actor, target, body: target === "dns" ? { dns: { ...dnsBody(form).dns, mode: "managed" } } : proxyBody(form) }),
+  );
 }
 
 export async function listZonesAction(form: FormData): Promise<ActionResult<{ id: string; name: string }[]>> {
