@@ -3,5 +3,6 @@
 // before startServer() runs them: crash recovery first, then the scheduler.
 import "./deployer/register";
 import "./reconcile/register";
+import "./retention/register";
 
 export { startServer } from "./startup";

@@ -1,5 +1,5 @@
 import Link from "next/link";
-import { requireUser } from "@/lib/auth/actor";
+import { requirePageUser } from "@/app/(dashboard)/page-user";
 import { getOverview } from "@/lib/dashboard/get-overview";
 import { Card, PageHeader } from "@/components/ui/card";
 import { Badge } from "@/components/ui/badge";
@@ -21,7 +21,7 @@ function Stat({ label, value, href, note }: { label: string; value: number; href
 }
 
 export default async function DashboardPage() {
-  const actor = await requireUser("viewer");
+  const actor = await requirePageUser("viewer");
   const [o, orphans] = await Promise.all([getOverview(), listOrphans()]);
   return (
     <>

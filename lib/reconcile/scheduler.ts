@@ -2,6 +2,7 @@ import { env } from "../env";
 import { isAppError, errorMessage } from "../errors";
 import { logger } from "../logger";
 import { getSettings } from "../settings/get-settings";
+import { pruneHistoryQuietly } from "../retention/prune-history";
 import { runSync } from "./run-sync";
 
 // The in-process scheduler for self-hosted installs: the same job as the
@@ -26,6 +27,7 @@ export function startScheduler(): boolean {
       // Another process (or the cron route) holding the lease is normal.
       if (!(isAppError(err) && err.code === "SYNC_IN_PROGRESS")) logger.error({ op: "scheduler", err: errorMessage(err) }, "scheduled sync failed");
     }
+    await pruneHistoryQuietly("scheduler");
     await schedule();
   };
   void schedule();

@@ -14,5 +14,6 @@ export function defaultSettings(): TSettings {
     },
     docker: { network: e.WHARF_UPSTREAM_NETWORK ?? "wharf" },
     sync: { intervalMinutes: 5 },
+    retention: { days: 90, deploymentsPerInstance: 50, maxAuditEvents: 100_000 },
   };
 }

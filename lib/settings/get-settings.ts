@@ -39,6 +39,7 @@ function unseal(raw: string): TSettings {
     },
     docker: { ...d.docker, ...stored.docker },
     sync: { ...d.sync, ...stored.sync },
+    retention: { ...d.retention, ...stored.retention },
   };
 }
 

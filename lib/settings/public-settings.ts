@@ -22,6 +22,7 @@ export function toPublicSettings(s: TSettings) {
     proxy: { ...s.proxy, provider: redact(s.proxy.provider as Obj | null) },
     docker: { ...s.docker },
     sync: { ...s.sync },
+    retention: { ...s.retention },
     /** Read-only: this installation's id, part of every DNS record marker. */
     installationId: installationId(),
   };

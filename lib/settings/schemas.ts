@@ -96,6 +96,17 @@ export const ZSettingsUpdateSchema = z
       .strict(),
     docker: z.object({ network: networkName }).partial().strict(),
     sync: z.object({ intervalMinutes: z.number().int().min(1).max(1440) }).partial().strict(),
+    // Retention of history (SPEC §3): audit events and sync runs older than
+    // `days`, deployments beyond the newest `deploymentsPerInstance` of each
+    // instance, and audit events beyond the newest `maxAuditEvents` are pruned.
+    retention: z
+      .object({
+        days: z.number().int().min(1).max(3650),
+        deploymentsPerInstance: z.number().int().min(1).max(1000),
+        maxAuditEvents: z.number().int().min(1000).max(10_000_000),
+      })
+      .partial()
+      .strict(),
   })
   .partial()
   .strict();
@@ -118,6 +129,7 @@ export interface TSettings {
   proxy: { provider: TProxyProviderConfig | null; upstream: TUpstream };
   docker: { network: string };
   sync: { intervalMinutes: number };
+  retention: { days: number; deploymentsPerInstance: number; maxAuditEvents: number };
 }
 
 export const SECRET_FIELDS = ["apiToken", "apiKey", "password"] as const;

@@ -69,6 +69,7 @@ export function applySettingsUpdate(current: TSettings, body: unknown): TSetting
     },
     docker: { network: input.docker?.network ?? current.docker.network },
     sync: { intervalMinutes: input.sync?.intervalMinutes ?? current.sync.intervalMinutes },
+    retention: { ...current.retention, ...input.retention },
   };
   const ttlProblem = next.dns.provider?.type === "cloudflare" ? cloudflareTtlProblem(next.dns.ttl) : null;
   if (ttlProblem) throw new AppError("VALIDATION", `dns.ttl: ${ttlProblem}`, { field: "dns.ttl" });

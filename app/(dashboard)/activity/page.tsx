@@ -1,4 +1,4 @@
-import { requireUser } from "@/lib/auth/actor";
+import { requirePageUser } from "@/app/(dashboard)/page-user";
 import { listEvents } from "@/lib/audit/list-events";
 import { listSyncRuns } from "@/lib/reconcile/list-runs";
 import { Card, EmptyState, PageHeader } from "@/components/ui/card";
@@ -18,7 +18,7 @@ function summary(report: string | null): string {
 }
 
 export default async function ActivityPage() {
-  await requireUser("viewer");
+  await requirePageUser("viewer");
   const [runs, events] = await Promise.all([listSyncRuns({ limit: 50 }), listEvents({ limit: 200 })]);
   return (
     <>

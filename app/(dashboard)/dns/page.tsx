@@ -1,5 +1,5 @@
 import Link from "next/link";
-import { requireUser } from "@/lib/auth/actor";
+import { requirePageUser } from "@/app/(dashboard)/page-user";
 import { DNS_STATUSES, dnsOverview, type DnsRow } from "@/lib/reconcile/dns-overview";
 import { EmptyState, PageHeader } from "@/components/ui/card";
 import { Badge, type Tone } from "@/components/ui/badge";
@@ -25,7 +25,7 @@ function Consumer({ row }: { row: DnsRow }) {
 }
 
 export default async function DnsPage({ searchParams }: { searchParams: Promise<{ status?: string; consumer?: string; q?: string }> }) {
-  const actor = await requireUser("viewer");
+  const actor = await requirePageUser("viewer");
   const canEdit = actor.role === "admin";
   const sp = await searchParams;
   const o = await dnsOverview({ status: sp.status || undefined, consumerType: sp.consumer || undefined, q: sp.q });

@@ -1,5 +1,5 @@
 import Link from "next/link";
-import { requireUser } from "@/lib/auth/actor";
+import { requirePageUser } from "@/app/(dashboard)/page-user";
 import { listInstances } from "@/lib/deployer/list-instances";
 import { EmptyState, PageHeader } from "@/components/ui/card";
 import { buttonClass } from "@/components/ui/styles";
@@ -9,7 +9,7 @@ export const dynamic = "force-dynamic";
 export const metadata = { title: "Instances" };
 
 export default async function InstancesPage() {
-  const actor = await requireUser("viewer");
+  const actor = await requirePageUser("viewer");
   const instances = await listInstances();
   return (
     <>

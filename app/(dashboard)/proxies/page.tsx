@@ -1,4 +1,4 @@
-import { requireUser } from "@/lib/auth/actor";
+import { requirePageUser } from "@/app/(dashboard)/page-user";
 import { listProxies } from "@/lib/proxies/list-proxies";
 import { Card, PageHeader } from "@/components/ui/card";
 import { CreateProxyForm } from "./proxy-form";
@@ -8,7 +8,7 @@ export const dynamic = "force-dynamic";
 export const metadata = { title: "Proxies" };
 
 export default async function ProxiesPage() {
-  const actor = await requireUser("viewer");
+  const actor = await requirePageUser("viewer");
   const canEdit = actor.role === "admin";
   const proxies = await listProxies();
   return (

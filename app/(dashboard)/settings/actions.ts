@@ -12,7 +12,7 @@ import { createApiToken, revokeApiToken } from "@/lib/auth/tokens";
 import { createUser, deleteUser, setPassword, setUserRole } from "@/lib/auth/users";
 import { reissueSession } from "@/lib/auth/reissue-session";
 
-const NUMBERS = ["dns.ttl", "sync.intervalMinutes"];
+const NUMBERS = ["dns.ttl", "sync.intervalMinutes", "retention.days", "retention.deploymentsPerInstance"];
 
 /** General section: base domain, target, Docker network, upstream addressing, sync interval. */
 export async function saveGeneralAction(_prev: ActionResult | null, form: FormData): Promise<ActionResult> {

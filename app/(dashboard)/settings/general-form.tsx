@@ -19,6 +19,8 @@ export function GeneralForm({ settings, readOnly }: { settings: TPublicSettings;
         <TextField label="Target address" name="targetAddress" defaultValue={val("targetAddress", settings.targetAddress)} error={fe?.targetAddress} hint="IP or hostname that DNS records point at" />
         <TextField label="Docker network for instances" name="docker.network" defaultValue={val("docker.network", settings.docker.network)} error={fe?.["docker.network"]} />
         <TextField label="Sync interval (minutes)" name="sync.intervalMinutes" type="number" defaultValue={settings.sync.intervalMinutes} error={fe?.["sync.intervalMinutes"]} />
+        <TextField label="Keep history (days)" name="retention.days" type="number" defaultValue={val("retention.days", settings.retention.days)} error={fe?.["retention.days"]} hint="Audit events and sync runs older than this are pruned" />
+        <TextField label="Deployments kept per instance" name="retention.deploymentsPerInstance" type="number" defaultValue={val("retention.deploymentsPerInstance", settings.retention.deploymentsPerInstance)} error={fe?.["retention.deploymentsPerInstance"]} />
         <Field label="Upstream addressing" name="proxy.upstream.mode" error={fe?.["proxy.upstream.mode"]} hint="How the proxy reaches containers">
           <select id="proxy.upstream.mode" name="proxy.upstream.mode" value={mode} onChange={(e) => setMode(e.target.value as typeof mode)} className={inputClass}>
             <option value="host">Published host port</option>

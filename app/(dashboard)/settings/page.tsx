@@ -1,4 +1,4 @@
-import { requireUser } from "@/lib/auth/actor";
+import { requirePageUser } from "@/app/(dashboard)/page-user";
 import { getSettings } from "@/lib/settings/get-settings";
 import { toPublicSettings } from "@/lib/settings/public-settings";
 import { listApiTokens } from "@/lib/auth/tokens";
@@ -15,7 +15,7 @@ export const dynamic = "force-dynamic";
 export const metadata = { title: "Settings" };
 
 export default async function SettingsPage() {
-  const actor = await requireUser("viewer");
+  const actor = await requirePageUser("viewer");
   const settings = toPublicSettings(await getSettings());
   const readOnly = actor.role !== "admin";
   const [tokens, users] = readOnly ? [[], []] : await Promise.all([listApiTokens(), listUsers()]);

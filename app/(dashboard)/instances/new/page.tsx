@@ -1,4 +1,4 @@
-import { requireUser } from "@/lib/auth/actor";
+import { requirePageUser } from "@/app/(dashboard)/page-user";
 import { getSettings } from "@/lib/settings/get-settings";
 import { PageHeader } from "@/components/ui/card";
 import { NewInstanceForm } from "./new-instance-form";
@@ -7,7 +7,7 @@ export const dynamic = "force-dynamic";
 export const metadata = { title: "New instance" };
 
 export default async function NewInstancePage() {
-  await requireUser("admin");
+  await requirePageUser("admin");
   const settings = await getSettings();
   return (
     <>

@@ -1,6 +1,6 @@
 import Link from "next/link";
 import { notFound } from "next/navigation";
-import { requireUser } from "@/lib/auth/actor";
+import { requirePageUser } from "@/app/(dashboard)/page-user";
 import { isAppError } from "@/lib/errors";
 import { getProxy } from "@/lib/proxies/get-proxy";
 import { Badge } from "@/components/ui/badge";
@@ -32,7 +32,7 @@ function Status({ label, status, error }: { label: string; status: string; error
 }
 
 export default async function ProxyPage({ params }: { params: Promise<{ id: string }> }) {
-  const actor = await requireUser("viewer");
+  const actor = await requirePageUser("viewer");
   const p = await load((await params).id);
   return (
     <>

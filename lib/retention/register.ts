@@ -1,0 +1,8 @@
+import { onStarted } from "../startup";
+import { pruneHistoryQuietly } from "./prune-history";
+
+// Once at start-up (installs with the scheduler off and no cron still get
+// pruned at every restart), then after every scheduled or cron sync.
+onStarted("history retention", async () => {
+  await pruneHistoryQuietly("startup");
+});
