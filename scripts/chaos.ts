@@ -18,7 +18,8 @@ process.env.LOG_LEVEL ??= "warn";
 delete process.env.DATABASE_URL;
 const { ensureStarted } = await import("../lib/startup");
 await ensureStarted();
-const { runChaos, formatResult } = await import("../test/chaos/chaos");
+const { runChaos, formatResult, sweepLeftovers } = await import("../test/chaos/chaos");
+await sweepLeftovers();
 
 let failed = 0;
 let total = 0;

@@ -16,6 +16,8 @@ import { db } from "../../lib/db";
 import { SYSTEM_ACTOR } from "../../lib/audit/record-event";
 import { updateSettings } from "../../lib/settings/update-settings";
 import { appSecrets } from "../../lib/secrets";
+import { getRuntime } from "../../lib/docker";
+import { CaddyProvider } from "../../lib/proxy/caddy";
 import { TEST_NETWORK, CADDY } from "../helpers/http";
 import { checkInvariants, type Violations } from "./invariants";
 import { pdns, PDNS } from "./pdns";
@@ -144,12 +146,29 @@ function outcomeOf(op: string, r: { ok: boolean; error?: string; killed?: boolea
   return `${op}: error (${e.slice(0, 80)})`;
 }
 
+const CHAOS_DOMAIN = "wharf-chaos.test";
+const CHAOS_CONTAINER = /^wharf-c\d+[0-9a-f]{4}-i\d+-[a-z0-9]{8}$/;
+
+/**
+ * Removes what an earlier, killed run left behind (its own `finally` never
+ * ran): zones under wharf-chaos.test, Caddy routes for those names, and
+ * containers named like this run's instances. Only chaos resources match.
+ */
+export async function sweepLeftovers(): Promise<void> {
+  const zones = (await (await pdns("GET", "/zones")).json()) as { name: string }[];
+  for (const z of zones.filter((x) => x.name.endsWith(`.${CHAOS_DOMAIN}.`))) await pdns("DELETE", `/zones/${z.name}`);
+  const caddy = new CaddyProvider({ type: "caddy", adminUrl: CADDY.admin, server: CADDY.server });
+  for (const r of await caddy.listRoutes()) if (r.hosts.every((h) => h.endsWith(`.${CHAOS_DOMAIN}`))) await caddy.removeRoute(r.id);
+  const rt = getRuntime();
+  for (const c of await rt.listManagedContainers()) if (CHAOS_CONTAINER.test(c.name)) await rt.removeContainer(c.id);
+}
+
 export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
   const t0 = Date.now();
   const log = opts.log ?? (() => undefined);
   const rnd = prng(opts.seed);
   const tag = `c${opts.seed}${randomBytes(2).toString("hex")}`;
-  const zone = `${tag}.wharf-chaos.test`;
+  const zone = `${tag}.${CHAOS_DOMAIN}`;
   const nInstances = opts.instances ?? 3;
   const nProxies = opts.proxies ?? 2;
   const dataDir = process.env.WHARF_DATA_DIR!;
