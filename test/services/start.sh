@@ -3,6 +3,9 @@
 #   dockerd   at /var/run/docker.sock (no iptables, no default bridge)
 #   Caddy     admin http://127.0.0.1:2019, HTTP server "wharf" on 127.0.0.1:8480
 #   PowerDNS  API http://127.0.0.1:8081 (key wharf-test-key), DNS 127.0.0.1:5300
+#   registries docker-registry (distribution 2.8) on http://127.0.0.1:5050 with
+#             htpasswd auth (user wharf-ci, password wharf-registry-pass) and a
+#             public one on http://127.0.0.1:5051
 # Logs and state go under ${WHARF_SERVICES_DIR:-/tmp/wharf-services}.
 set -euo pipefail
 dir=${WHARF_SERVICES_DIR:-/tmp/wharf-services}
@@ -55,4 +58,27 @@ CONF
   nohup pdns_server --config-dir="$dir/pdns" >"$dir/pdns.log" 2>&1 &
   wait_for pdns "curl -fsS -H 'X-API-Key: wharf-test-key' http://127.0.0.1:8081/api/v1/servers/localhost"
 fi
-echo "services up: dockerd, caddy (admin 127.0.0.1:2019, http 127.0.0.1:8480), powerdns (api 127.0.0.1:8081, dns 127.0.0.1:5300)"
+# Image registries (Debian's docker-registry, not its init script: that one
+# listens on :5000 on every interface). The engine treats 127.0.0.0/8 as an
+# insecure registry, so plain HTTP needs no daemon configuration.
+start_registry() { # name, port, auth (1|0)
+  local name=$1 port=$2 auth=$3 rdir="$dir/$1"
+  [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/v2/")" = "000" ] || return 0
+  mkdir -p "$rdir/data"
+  {
+    echo "version: 0.1"
+    echo "log: {level: warn}"
+    echo "storage: {filesystem: {rootdirectory: $rdir/data}, delete: {enabled: true}}"
+    echo "http: {addr: 127.0.0.1:$port}"
+    if [ "$auth" = 1 ]; then
+      htpasswd -Bbn wharf-ci wharf-registry-pass >"$rdir/htpasswd"
+      echo "auth: {htpasswd: {realm: wharf-test-registry, path: $rdir/htpasswd}}"
+    fi
+  } >"$rdir/config.yml"
+  nohup docker-registry serve "$rdir/config.yml" >"$dir/$name.log" 2>&1 &
+  wait_for "$name" "[ \"\$(curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:$port/v2/)\" != 000 ]"
+}
+start_registry registry-auth 5050 1
+start_registry registry-public 5051 0
+
+echo "services up: dockerd, caddy (admin 127.0.0.1:2019, http 127.0.0.1:8480), powerdns (api 127.0.0.1:8081, dns 127.0.0.1:5300), registries (auth 127.0.0.1:5050, public 127.0.0.1:5051)"
