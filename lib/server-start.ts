@@ -4,5 +4,6 @@
 import "./deployer/register";
 import "./reconcile/register";
 import "./retention/register";
+import "./registry/register";
 
 export { startServer } from "./startup";

@@ -20,7 +20,7 @@ export interface ConsumerRef {
 
 /** The operation names a holder reports ("busy: redeploy"). */
 export type ConsumerOperation =
-  | "deploy" | "redeploy" | "rollback" | "start" | "stop" | "remove" | "cancel" | "recover"
+  | "deploy" | "redeploy" | "update" | "rollback" | "start" | "stop" | "remove" | "cancel" | "recover"
   | "proxy.create" | "proxy.update" | "proxy.delete" | "dns.delete" | "orphan.remove" | "sync";
 
 export const consumerKey = (c: ConsumerRef) => `${c.type}:${c.id}`;

@@ -1,4 +1,8 @@
 import { getRuntime } from "../docker";
+import { PullTally } from "../docker/pull-tally";
+import { AppError } from "../errors";
+import { pullAuthFor } from "../registry/credentials-for";
+import { parseImageRef, pickRepoDigest } from "../registry/image-ref";
 import type { ContainerInfo } from "../docker/types";
 import { waitHealthy } from "../docker/wait-healthy";
 import type { TSettings } from "../settings/schemas";
@@ -12,27 +16,14 @@ import { deployTimeouts } from "./timeouts";
  * deploy, redeploy and start shares. On failure it removes the container it
  * created (compensation, SPEC §4.2) and rethrows.
  */
-export async function bringUp(opts: { rec: DeploymentRecorder; instance: Instance; image: string; settings: TSettings; signal: AbortSignal }): Promise<ContainerInfo> {
+export async function bringUp(opts: { rec: DeploymentRecorder; instance: Instance; image: string; settings: TSettings; signal: AbortSignal }): Promise<ContainerInfo & { digest: string | null }> {
   const { rec, instance, image, settings, signal } = opts;
   const rt = getRuntime();
-  if (await rt.imageExists(image)) {
-    await rec.note("pull", "skipped", `${image} is present locally`);
-  } else {
-    await rec.step("pull", async (progress) => {
-      const layers = new Map<string, string>();
-      await rt.pullImage(
-        image,
-        (p) => {
-          if (p.id) layers.set(p.id, p.total ? `${p.status} ${Math.round(((p.current ?? 0) / p.total) * 100)}%` : p.status);
-          progress([...layers.entries()].slice(-6).map(([id, s]) => `${id}: ${s}`).join("\n") || p.status);
-        },
-        signal,
-      );
-    }, () => `pulled ${image}`);
-  }
+  const exact = await ensureImage({ rec, image, settings, signal });
   signal.throwIfAborted();
   await rec.step("network", () => rt.ensureNetwork(instanceNetwork(settings)), () => instanceNetwork(settings));
-  const spec = containerSpecFor({ instance, deploymentId: rec.deploymentId, image, settings });
+  // Created from the exact image resolved above, so a tag that moves meanwhile cannot change what starts.
+  const spec = containerSpecFor({ instance, deploymentId: rec.deploymentId, image: exact.createRef, settings });
   const created = await rec.step("create", () => rt.createContainer(spec), (c) => `${c.name} (${c.id.slice(0, 12)})`);
   await rec.setContainer(created.id, created.name);
   try {
@@ -46,9 +37,40 @@ export async function bringUp(opts: { rec: DeploymentRecorder; instance: Instanc
         waitHealthy({ runtime: rt, containerId: created.id, probe: probeFor(settings, info, instance), timeoutMs: deployTimeouts().healthMs, signal, onWaiting: progress }),
       (r) => `healthy via ${r.via} after ${r.elapsedMs} ms`,
     );
-    return healthy.container;
+    return { ...healthy.container, digest: exact.digest };
   } catch (err) {
     await rec.attempt("compensate", () => rt.removeContainer(created.id), `removed ${created.name}`);
     throw err;
   }
+}
+
+/**
+ * Makes the image present and resolves exactly what will start. A reference
+ * by tag that came from a registry is pulled again (the tag may have moved:
+ * that is what a redeploy and an update are for); an image built locally
+ * (no repo digest) or one pinned by a digest that is present needs no pull.
+ */
+async function ensureImage(opts: { rec: DeploymentRecorder; image: string; settings: TSettings; signal: AbortSignal }): Promise<{ digest: string | null; imageId: string; createRef: string }> {
+  const { rec, image, settings, signal } = opts;
+  const rt = getRuntime();
+  const ref = parseImageRef(image);
+  const local = await rt.imageInfo(image);
+  if (local && (ref.digest || local.repoDigests.length === 0)) {
+    await rec.note("pull", "skipped", `${image} is present locally`);
+  } else {
+    const auth = pullAuthFor(settings, image);
+    await rec.step("pull", async (progress) => {
+      const tally = new PullTally();
+      await rt.pullImage(image, (p) => {
+        tally.add(p);
+        progress(tally.summary(), tally.counts());
+      }, signal, auth);
+      return tally;
+    }, (tally) => `pulled ${image}: ${tally.summary()}`);
+  }
+  const info = await rt.imageInfo(image);
+  if (!info) throw new AppError("PROVIDER_ERROR", `image ${image} is not present after the pull step`);
+  const digest = pickRepoDigest(image, info.repoDigests);
+  await rec.setImage(digest, info.id);
+  return { digest, imageId: info.id, createRef: digest ? `${ref.name}@${digest}` : image };
 }

@@ -42,6 +42,7 @@ export async function createInstance(opts: { actor: Actor; body: unknown }) {
         env: sealEnv(input.env ?? []),
         healthPath: input.healthPath ?? null,
         restartPolicy: input.restartPolicy ?? "unless-stopped",
+        autoUpdate: input.autoUpdate ?? false,
       },
     });
   } catch (err) {

@@ -10,7 +10,7 @@ import type { DeploymentRecorder } from "./recorder";
  * container that served before becomes the rollback target (so a second
  * rollback goes forward again).
  */
-export function promotion(instance: Instance, target: { id: string; name: string | null; image: string }) {
+export function promotion(instance: Instance, target: { id: string; name: string | null; image: string; digest: string | null }) {
   return {
     image: target.image,
     containerId: target.id,
@@ -18,7 +18,13 @@ export function promotion(instance: Instance, target: { id: string; name: string
     previousContainerId: instance.containerId,
     previousContainerName: instance.containerName,
     previousImage: instance.image,
+    ...digestPromotion(instance, target.digest),
   };
+}
+
+/** The digest now serving and the one kept for rollback; "update available" is re-decided by the next check. */
+export function digestPromotion(instance: Instance, digest: string | null) {
+  return { digest, previousDigest: instance.digest, updateAvailable: false };
 }
 
 /** A cancelled job's abort reason, or the error's own message. */

@@ -18,6 +18,10 @@ export function presentInstance(i: Instance, baseDomain: string, dns: { status: 
     ...(i.error ? { error: i.error } : {}),
     route: { status: i.routeStatus, ...(i.routeError ? { error: i.routeError } : {}) },
     dns: dns ? { status: dns.status, ...(dns.lastError ? { error: dns.lastError } : {}) } : { status: dnsMode === "wildcard" ? "wildcard" : "none" },
+    digest: i.digest,
+    updateAvailable: i.updateAvailable,
+    autoUpdate: i.autoUpdate,
+    update: { latestDigest: i.latestDigest, checkedAt: i.updateCheckedAt, ...(i.updateCheckError ? { warning: i.updateCheckError } : {}) },
     createdAt: i.createdAt,
     updatedAt: i.updatedAt,
   };

@@ -2,7 +2,9 @@ import { db } from "../db";
 import { errorMessage } from "../errors";
 import { operationLogger } from "../logger";
 
-export type DeploymentKind = "deploy" | "redeploy" | "rollback" | "start" | "stop" | "remove";
+export type DeploymentKind = "deploy" | "redeploy" | "rollback" | "start" | "stop" | "remove" | "update";
+/** A pull step's counters, stored on the step for the progress bar and the history. */
+export type StepCounts = { bytesDone?: number; bytesTotal?: number; layersDone?: number; layersTotal?: number };
 export type StepName = "pull" | "network" | "create" | "start" | "health" | "route" | "dns" | "switch" | "stop" | "cleanup" | "compensate" | "remove";
 
 /**
@@ -32,27 +34,33 @@ export class DeploymentRecorder {
     return rec;
   }
 
-  /** Runs one step; `progress` updates its message (throttled). A throw marks the step failed and propagates. */
-  async step<T>(name: StepName, fn: (progress: (message: string) => void) => Promise<T>, done?: (result: T) => string | undefined): Promise<T> {
+  /**
+   * Runs one step; `progress` updates its message and counters (throttled; the
+   * last counters are always written when the step ends). A throw marks the
+   * step failed and propagates.
+   */
+  async step<T>(name: StepName, fn: (progress: (message: string, counts?: StepCounts) => void) => Promise<T>, done?: (result: T) => string | undefined): Promise<T> {
     const step = await db.deploymentStep.create({ data: { deploymentId: this.deploymentId, position: ++this.position, name } });
     let lastWrite = 0;
     let pending: Promise<unknown> = Promise.resolve();
-    const progress = (message: string) => {
+    let counts: StepCounts = {};
+    const progress = (message: string, c?: StepCounts) => {
+      if (c) counts = c;
       const now = Date.now();
       if (now - lastWrite < 500) return;
       lastWrite = now;
       // A progress line that cannot be written is only cosmetic (the step's outcome is written below), but it is logged.
-      pending = pending.then(() => db.deploymentStep.update({ where: { id: step.id }, data: { message: message.slice(0, 500) } }).catch((err: unknown) => this.op.fail(`${name}.progress`, err)));
+      pending = pending.then(() => db.deploymentStep.update({ where: { id: step.id }, data: { message: message.slice(0, 500), ...c } }).catch((err: unknown) => this.op.fail(`${name}.progress`, err)));
     };
     try {
       const result = await fn(progress);
       await pending;
-      await db.deploymentStep.update({ where: { id: step.id }, data: { status: "succeeded", finishedAt: new Date(), message: done?.(result) ?? undefined } });
+      await db.deploymentStep.update({ where: { id: step.id }, data: { status: "succeeded", finishedAt: new Date(), message: done?.(result) ?? undefined, ...counts } });
       this.op.step(name);
       return result;
     } catch (err) {
       await pending;
-      await db.deploymentStep.update({ where: { id: step.id }, data: { status: "failed", finishedAt: new Date(), message: errorMessage(err).slice(0, 4000) } });
+      await db.deploymentStep.update({ where: { id: step.id }, data: { status: "failed", finishedAt: new Date(), message: errorMessage(err).slice(0, 4000), ...counts } });
       this.op.fail(name, err);
       throw err;
     }
@@ -76,6 +84,11 @@ export class DeploymentRecorder {
     // One timestamp for both ends: an instantaneous step lasts 0 ms, not the skew between two clocks.
     const now = new Date();
     await db.deploymentStep.create({ data: { deploymentId: this.deploymentId, position: ++this.position, name, status, message: message.slice(0, 4000), startedAt: now, finishedAt: now } });
+  }
+
+  /** The exact image this deployment starts: repo digest (null for a local image without one) and image id. */
+  async setImage(digest: string | null, imageId: string | null): Promise<void> {
+    await db.deployment.update({ where: { id: this.deploymentId }, data: { digest, imageId } });
   }
 
   async setContainer(containerId: string, containerName: string): Promise<void> {

@@ -16,12 +16,18 @@ import type { DeploymentRecorder } from "./recorder";
 import { ZRedeploySchema } from "./schemas";
 import { transitionInstance } from "./transition-instance";
 
-/** Blue-green redeploy (SPEC §5); an instance that serves nothing (stopped, failed) gets a plain deploy. */
-export async function redeployInstance(opts: { actor: Actor; id: string; body: unknown }) {
+/**
+ * Blue-green redeploy (SPEC §5); an instance that serves nothing (stopped,
+ * failed) gets a plain deploy. `kind: "update"` is the update checker's
+ * redeploy (same path, its own trigger in the history).
+ */
+export async function redeployInstance(opts: { actor: Actor; id: string; body: unknown; kind?: "redeploy" | "update" }) {
   const input = parseInput(ZRedeploySchema, opts.body ?? {});
+  const kind = opts.kind ?? "redeploy";
   await beginOperation({
-    instanceId: opts.id, kind: "redeploy", actor: opts.actor,
-    plan: (instance) => {
+    instanceId: opts.id, kind, actor: opts.actor,
+    plan: async (instance) => {
+      if (input.autoUpdate !== undefined && input.autoUpdate !== instance.autoUpdate) await db.instance.update({ where: { id: instance.id }, data: { autoUpdate: input.autoUpdate } });
       const image = input.image ?? instance.image;
       const state = parseInstanceState(instance.status);
       if (state !== "running" && canAccept(state, "deploy")) return deployPlan({ instanceId: instance.id, image, actor: opts.actor });
@@ -36,7 +42,7 @@ async function runRedeploy(opts: { instanceId: string; rec: DeploymentRecorder; 
   const settings = await getSettings();
   const instance = await db.instance.findUniqueOrThrow({ where: { id: opts.instanceId } });
   const target = `${instance.name} (${instance.image} → ${opts.image})`;
-  let fresh: ContainerInfo | null = null;
+  let fresh: (ContainerInfo & { digest: string | null }) | null = null;
   let routeStatus;
   try {
     // Green comes up beside blue; blue keeps serving until the switch.
@@ -58,7 +64,7 @@ async function runRedeploy(opts: { instanceId: string; rec: DeploymentRecorder; 
   // Past the switch green serves; nothing below undoes it.
   await retire({ rec, instance, settings, containerId: instance.containerId });
   await transitionInstance(instance.id, "redeployed", {
-    ...promotion(instance, { id: fresh.id, name: fresh.name, image: opts.image }),
+    ...promotion(instance, { id: fresh.id, name: fresh.name, image: opts.image, digest: fresh.digest }),
     routeStatus,
     routeError: null,
     error: null,

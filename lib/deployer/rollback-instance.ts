@@ -45,6 +45,8 @@ async function runRollback(opts: { instanceId: string; rec: DeploymentRecorder; 
   let started: ContainerInfo | null = null;
   let routeStatus;
   try {
+    // The kept container runs the image it was created from: exactly the digest recorded then, wherever the tag points now.
+    await rec.setImage(instance.previousDigest, null);
     await rec.step("start", () => rt.startContainer(prevId), () => `started ${instance.previousContainerName}`);
     const info = await rt.inspectContainer(prevId);
     if (!info) throw new AppError("CONFLICT", `the rollback target ${instance.previousContainerName} disappeared`);
@@ -68,7 +70,7 @@ async function runRollback(opts: { instanceId: string; rec: DeploymentRecorder; 
   }
   if (instance.containerId !== prevId) await retire({ rec, instance, settings, containerId: instance.containerId });
   await transitionInstance(instance.id, opts.events.ok, {
-    ...promotion(instance, { id: prevId, name: instance.previousContainerName, image: instance.previousImage ?? instance.image }),
+    ...promotion(instance, { id: prevId, name: instance.previousContainerName, image: instance.previousImage ?? instance.image, digest: instance.previousDigest }),
     routeStatus,
     routeError: null,
     error: null,

@@ -6,7 +6,7 @@ import type { Actor } from "../audit/record-event";
 import { instanceFqdn } from "../naming";
 import { bringUp } from "./bring-up";
 import { upstreamFor } from "./container-plan";
-import { closeDeployment, failureMessage, pruneContainers } from "./finish";
+import { closeDeployment, digestPromotion, failureMessage, pruneContainers } from "./finish";
 import { ensureInstanceRoute, removeInstanceRoute } from "./instance-route";
 import type { DeploymentRecorder } from "./recorder";
 import { transitionInstance } from "./transition-instance";
@@ -47,6 +47,7 @@ export async function runDeploy(opts: { instanceId: string; rec: DeploymentRecor
       previousContainerId: old ?? instance.previousContainerId,
       previousContainerName: old ? instance.containerName : instance.previousContainerName,
       previousImage: old ? instance.image : instance.previousImage,
+      ...(old ? digestPromotion(instance, container.digest) : { digest: container.digest, updateAvailable: false }),
       routeStatus,
       routeError: null,
       error: null,

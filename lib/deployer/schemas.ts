@@ -38,8 +38,9 @@ export const ZCreateInstanceSchema = z
     env: ZEnvSchema.optional(),
     healthPath: z.string().trim().regex(/^\/[\x21-\x7e]*$/, "must be a path starting with /").max(512).optional().nullable(),
     restartPolicy: z.enum(RESTART_POLICIES).optional(),
+    autoUpdate: z.boolean().optional(),
   })
   .strict();
 export type TCreateInstance = z.infer<typeof ZCreateInstanceSchema>;
 
-export const ZRedeploySchema = z.object({ image: ZImageSchema.optional() }).strict();
+export const ZRedeploySchema = z.object({ image: ZImageSchema.optional(), autoUpdate: z.boolean().optional() }).strict();

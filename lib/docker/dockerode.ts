@@ -6,7 +6,8 @@ import { describeConnection, dockerodeOptions, parseDockerHost, type DockerConne
 import { followPull } from "./follow-pull";
 import { LogLineSplitter, splitLogBuffer, type LogLine } from "./log-lines";
 import { containerInfoFromInspect, containerInfoFromSummary, createBody, engineError, engineStatus, labelsMatch } from "./map";
-import type { ContainerInfo, ContainerRuntime, ContainerSpec, PullProgress } from "./types";
+import { pullAuthError } from "./pull-auth-error";
+import type { ContainerInfo, ContainerRuntime, ContainerSpec, PullAuth, PullProgress } from "./types";
 
 export interface DockerodeRuntimeOptions {
   /** Defaults to DOCKER_HOST / DOCKER_TLS_VERIFY / DOCKER_CERT_PATH from `env`, else the local socket. */
@@ -117,10 +118,30 @@ export class DockerodeRuntime implements ContainerRuntime {
     return Array.isArray(test) && test.length > 0 && test[0] !== "NONE";
   }
 
-  async pullImage(ref: string, onProgress?: (p: PullProgress) => void, signal?: AbortSignal): Promise<void> {
+  async imageInfo(ref: string): Promise<{ id: string; repoDigests: string[] } | null> {
+    const info = await this.call(`inspect image ${ref}`, (d, s) => this.inspectImage(d, ref, s).catch(unless([404], null)));
+    return info ? { id: info.Id, repoDigests: info.RepoDigests ?? [] } : null;
+  }
+
+  async pullImage(ref: string, onProgress?: (p: PullProgress) => void, signal?: AbortSignal, auth?: PullAuth): Promise<void> {
+    try {
+      await this.pullStream(ref, onProgress, signal, auth);
+    } catch (err) {
+      throw pullAuthError(ref, err, auth) ?? err;
+    }
+    // SPEC §4.6: a "success" is confirmed by reading back.
+    if (!(await this.imageExists(ref))) throw new AppError("PROVIDER_ERROR", `Docker pull of ${ref} finished but the image is not present`);
+  }
+
+  private async pullStream(ref: string, onProgress: ((p: PullProgress) => void) | undefined, signal: AbortSignal | undefined, auth: PullAuth | undefined): Promise<void> {
     const idle = new AbortController();
     const live = signal ? AbortSignal.any([signal, idle.signal]) : idle.signal;
-    const stream = await this.call(`pull of ${ref}`, (d, s) => d.pull(ref, { abortSignal: s }), {
+    // The credentials go as pull()'s 4th argument, which dockerode sends base64-encoded in the
+    // X-Registry-Auth header. An `authconfig` key in the options object would also end up
+    // JSON-encoded in the query string, i.e. the password in a URL.
+    const pull = (d: Docker, s: AbortSignal) =>
+      (d.pull as (ref: string, o: object, cb: undefined, auth?: PullAuth) => Promise<NodeJS.ReadableStream>)(ref, { abortSignal: s }, undefined, auth);
+    const stream = await this.call(`pull of ${ref}`, pull, {
       signal: live,
       timeoutMs: Math.max(this.timeoutMs, 60_000),
     });
@@ -134,8 +155,6 @@ export class DockerodeRuntime implements ContainerRuntime {
       onProgress,
       toError: (err) => engineError(`pull of ${ref}`, err, this.endpoint),
     });
-    // SPEC §4.6: a "success" is confirmed by reading back.
-    if (!(await this.imageExists(ref))) throw new AppError("PROVIDER_ERROR", `Docker pull of ${ref} finished but the image is not present`);
   }
 
   async ensureNetwork(name: string): Promise<void> {

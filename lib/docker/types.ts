@@ -39,12 +39,21 @@ export interface PullProgress {
   total?: number;
 }
 
+/** Registry credentials for one pull, passed to the engine as `authconfig` (never in a URL or a log line). */
+export interface PullAuth {
+  username: string;
+  password: string;
+  serveraddress: string;
+}
+
 /** The container engine behind one interface (STYLE habit 5); dockerode is the implementation. */
 export interface ContainerRuntime {
   ping(): Promise<{ ok: boolean; version?: string; message?: string }>;
   imageExists(ref: string): Promise<boolean>;
   /** Pull `ref`; progress events are passed to `onProgress`. Rejects with the registry's error. */
-  pullImage(ref: string, onProgress?: (p: PullProgress) => void, signal?: AbortSignal): Promise<void>;
+  pullImage(ref: string, onProgress?: (p: PullProgress) => void, signal?: AbortSignal, auth?: PullAuth): Promise<void>;
+  /** The local image's id and repo digests ("name@sha256:…"); null when it is not present. */
+  imageInfo(ref: string): Promise<{ id: string; repoDigests: string[] } | null>;
   /** Whether the image declares a HEALTHCHECK. */
   imageHasHealthcheck(ref: string): Promise<boolean>;
   /** Create the network if missing (idempotent). */

@@ -15,5 +15,7 @@ export function defaultSettings(): TSettings {
     docker: { network: e.WHARF_UPSTREAM_NETWORK ?? "wharf" },
     sync: { intervalMinutes: 5 },
     retention: { days: 90, deploymentsPerInstance: 50, maxAuditEvents: 100_000 },
+    registries: [],
+    updates: { enabled: true, intervalMinutes: 60 },
   };
 }

@@ -21,6 +21,7 @@ export function sealSettings(s: TSettings): string {
     ...s,
     dns: { ...s.dns, provider: mapSecrets(s.dns.provider as Obj | null, seal) },
     proxy: { ...s.proxy, provider: mapSecrets(s.proxy.provider as Obj | null, seal) },
+    registries: s.registries.map((r) => mapSecrets(r as unknown as Obj, seal)),
   });
 }
 
@@ -40,6 +41,8 @@ function unseal(raw: string): TSettings {
     docker: { ...d.docker, ...stored.docker },
     sync: { ...d.sync, ...stored.sync },
     retention: { ...d.retention, ...stored.retention },
+    registries: (stored.registries ?? []).map((r) => mapSecrets(r as unknown as Obj, open) as unknown as TSettings["registries"][number]),
+    updates: { ...d.updates, ...stored.updates },
   };
 }
 

@@ -25,6 +25,8 @@ export function toPublicSettings(s: TSettings) {
     retention: { ...s.retention },
     /** Read-only: this installation's id, part of every DNS record marker. */
     installationId: installationId(),
+    registries: s.registries.map((r) => redact(r as unknown as Obj) as { host: string; username: string; passwordSet: boolean }),
+    updates: { ...s.updates },
   };
 }
 export type TPublicSettings = ReturnType<typeof toPublicSettings>;

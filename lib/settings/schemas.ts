@@ -71,6 +71,19 @@ export const ZUpstreamSchema = z.discriminatedUnion("mode", [
   z.object({ mode: z.literal("network"), network: z.string().trim().regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$/, "must be a Docker network name") }),
 ]);
 
+// Registry credentials: matched to an image by its registry host (Docker Hub's aliases folded).
+export const ZRegistryHostSchema = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .min(1, "is required")
+  .max(255)
+  .transform((v) => v.replace(/^https?:\/\//, "").replace(/\/.*$/, ""))
+  .refine((v) => /^(\[[0-9a-f:]+\]|[a-z0-9]([a-z0-9.-]*[a-z0-9])?)(:\d{1,5})?$/.test(v), { message: "must be a registry host such as ghcr.io or registry.example.com:5000" });
+export const ZRegistryInputSchema = z
+  .object({ host: ZRegistryHostSchema, username: z.string().trim().min(1, "is required").max(256), password: secret.optional() })
+  .strict();
+
 const networkName = z.string().trim().regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$/, "must be a Docker network name");
 
 /** PUT /api/settings body: every field optional (a partial update). */
@@ -107,6 +120,8 @@ export const ZSettingsUpdateSchema = z
       })
       .partial()
       .strict(),
+    registries: z.array(ZRegistryInputSchema).max(50),
+    updates: z.object({ enabled: z.boolean(), intervalMinutes: z.number().int().min(1).max(10080) }).partial().strict(),
   })
   .partial()
   .strict();
@@ -130,6 +145,10 @@ export interface TSettings {
   docker: { network: string };
   sync: { intervalMinutes: number };
   retention: { days: number; deploymentsPerInstance: number; maxAuditEvents: number };
+  registries: TRegistryConfig[];
+  /** Update detection for instances deployed by tag: a manifest HEAD per instance at most every intervalMinutes. */
+  updates: { enabled: boolean; intervalMinutes: number };
 }
+export type TRegistryConfig = { host: string; username: string; password: string };
 
 export const SECRET_FIELDS = ["apiToken", "apiKey", "password"] as const;

@@ -7,6 +7,7 @@ import { ensureExpectedRecords } from "../dns/ensure-expected-records";
 import { cleanupRequiredError, dnsTargetIsNew, planProviderSwitch } from "../dns/plan-provider-switch";
 import { cleanupFailedError, removeRecordsAtOldProvider } from "../dns/switch-provider";
 import { getSettings, sealSettings, SETTINGS_KEY } from "./get-settings";
+import { normaliseRegistryHost } from "../registry/image-ref";
 import { SECRET_FIELDS, ZSettingsUpdateSchema, type TSettings } from "./schemas";
 
 type Obj = Record<string, unknown>;
@@ -46,6 +47,25 @@ function mergeProvider(current: Obj | null, input: Obj | null | undefined, field
   return merged;
 }
 
+/**
+ * The registry list is replaced whole. A stored password stays bound to the
+ * host (and user) it was entered for: an entry that omits its password keeps
+ * the stored one only when both match, so a changed host needs the password again.
+ */
+function mergeRegistries(current: TSettings["registries"], input: { host: string; username: string; password?: string }[] | undefined): TSettings["registries"] {
+  if (input === undefined) return current;
+  const hosts = new Set<string>();
+  return input.map((r, i) => {
+    const host = normaliseRegistryHost(r.host);
+    if (hosts.has(host)) throw new AppError("VALIDATION", `registries.${i}.host: ${host} is listed twice`, { field: `registries.${i}.host` });
+    hosts.add(host);
+    const kept = current.find((c) => normaliseRegistryHost(c.host) === host && c.username === r.username)?.password;
+    const password = r.password ?? kept;
+    if (!password) throw new AppError("VALIDATION", `registries.${i}.password: is required for ${host}`, { field: `registries.${i}.password` });
+    return { host, username: r.username, password };
+  });
+}
+
 export function applySettingsUpdate(current: TSettings, body: unknown): TSettings {
   const input = parseInput(ZSettingsUpdateSchema, body);
   const next: TSettings = {
@@ -70,6 +90,8 @@ export function applySettingsUpdate(current: TSettings, body: unknown): TSetting
     docker: { network: input.docker?.network ?? current.docker.network },
     sync: { intervalMinutes: input.sync?.intervalMinutes ?? current.sync.intervalMinutes },
     retention: { ...current.retention, ...input.retention },
+    registries: mergeRegistries(current.registries, input.registries),
+    updates: { ...current.updates, ...input.updates },
   };
   const ttlProblem = next.dns.provider?.type === "cloudflare" ? cloudflareTtlProblem(next.dns.ttl) : null;
   if (ttlProblem) throw new AppError("VALIDATION", `dns.ttl: ${ttlProblem}`, { field: "dns.ttl" });

@@ -11,6 +11,7 @@ export function fakeRuntime(containers: ContainerInfo[] = []): ContainerRuntime 
     ping: async () => ({ ok: true, version: "fake" }),
     imageExists: async () => true,
     pullImage: async () => undefined,
+    imageInfo: async () => ({ id: "sha256:fake", repoDigests: [] }),
     imageHasHealthcheck: async () => false,
     ensureNetwork: async () => undefined,
     createContainer: async () => {

@@ -1,0 +1,105 @@
+import { db } from "../db";
+import { AppError, errorMessage, isAppError } from "../errors";
+import { logger } from "../logger";
+import type { Actor } from "../audit/record-event";
+import { redeployInstance } from "../deployer/redeploy-instance";
+import type { Instance } from "../generated/prisma/client";
+import { getSettings } from "../settings/get-settings";
+import type { TSettings } from "../settings/schemas";
+import { registryCredentialsFor } from "./credentials-for";
+import { parseImageRef } from "./image-ref";
+import { headManifestDigest } from "./registry-client";
+
+/** Who an automatic update acts as in the history and the audit log. */
+export const UPDATE_ACTOR: Actor = { kind: "system", label: "auto-update", role: "admin" };
+
+// A registry that answered 429 is left alone until its Retry-After has passed
+// (per process; a second process learns it from its own first 429).
+const holder = globalThis as unknown as { __wharfRegistryBackoff?: Map<string, number> };
+const backoff = (holder.__wharfRegistryBackoff ??= new Map());
+const DEFAULT_BACKOFF_MS = 10 * 60_000;
+
+export type UpdateCheck =
+  | { instanceId: string; outcome: "skipped"; reason: string }
+  | { instanceId: string; outcome: "current" | "available" | "deployed"; latestDigest: string }
+  | { instanceId: string; outcome: "warning"; warning: string };
+
+/** Whether an instance's update can be checked at all: a tag (not a digest) of an image that came from a registry. */
+function checkable(i: Instance): string | null {
+  if (i.status !== "running") return `instance is ${i.status}`;
+  if (parseImageRef(i.image).digest) return "pinned by digest";
+  if (!i.digest) return "local image without a registry digest";
+  return null;
+}
+
+/**
+ * One instance: a manifest HEAD for its tag with its registry's credentials,
+ * compared with the digest running. A failing check is a warning on the
+ * instance, never a deploy. With `autoUpdate` a new digest is deployed
+ * through the normal blue-green redeploy (trigger `update`), except the
+ * digest a rollback just left (else the next check would undo the rollback).
+ */
+export async function checkInstanceUpdate(opts: { instance: Instance; settings: TSettings; now?: number }): Promise<UpdateCheck> {
+  const { instance: i, settings } = opts;
+  const now = opts.now ?? Date.now();
+  const skip = checkable(i);
+  if (skip) return { instanceId: i.id, outcome: "skipped", reason: skip };
+  const ref = parseImageRef(i.image);
+  const blockedUntil = backoff.get(ref.registry) ?? 0;
+  if (blockedUntil > now) {
+    const warning = `update check deferred: registry ${ref.registry} is rate limiting until ${new Date(blockedUntil).toISOString()}`;
+    await db.instance.updateMany({ where: { id: i.id }, data: { updateCheckError: warning } });
+    return { instanceId: i.id, outcome: "warning", warning };
+  }
+  let latest: string;
+  try {
+    latest = await headManifestDigest({ registry: ref.registry, repository: ref.repository, reference: ref.tag ?? "latest", creds: registryCredentialsFor(settings, i.image) });
+  } catch (err) {
+    if (isAppError(err) && err.code === "RATE_LIMITED") backoff.set(ref.registry, now + ((err.details?.retryAfterMs as number | null) ?? DEFAULT_BACKOFF_MS));
+    const warning = `update check failed: ${errorMessage(err)}`;
+    await db.instance.updateMany({ where: { id: i.id }, data: { updateCheckedAt: new Date(now), updateCheckError: warning } });
+    logger.warn({ op: "instance.update-check", consumer: `instance:${i.id}`, err: errorMessage(err) }, "update check failed");
+    return { instanceId: i.id, outcome: "warning", warning };
+  }
+  const available = latest !== i.digest;
+  // Only when the digest did not change meanwhile (a deploy running beside this check).
+  await db.instance.updateMany({
+    where: { id: i.id, digest: i.digest },
+    data: { latestDigest: latest, updateAvailable: available, updateCheckedAt: new Date(now), updateCheckError: null },
+  });
+  if (!available) return { instanceId: i.id, outcome: "current", latestDigest: latest };
+  if (!i.autoUpdate || latest === i.previousDigest) return { instanceId: i.id, outcome: "available", latestDigest: latest };
+  try {
+    await redeployInstance({ actor: UPDATE_ACTOR, id: i.id, body: {}, kind: "update" });
+    return { instanceId: i.id, outcome: "deployed", latestDigest: latest };
+  } catch (err) {
+    // E.g. another operation holds the instance: the next check tries again.
+    const warning = `auto-update to ${latest} not started: ${errorMessage(err)}`;
+    await db.instance.updateMany({ where: { id: i.id }, data: { updateCheckError: warning } });
+    return { instanceId: i.id, outcome: "warning", warning };
+  }
+}
+
+/** Every running instance whose last check is older than `updates.intervalMinutes` (all of them with `force`). */
+export async function checkUpdates(opts: { force?: boolean; now?: number } = {}): Promise<UpdateCheck[]> {
+  const settings = await getSettings();
+  if (!settings.updates.enabled && !opts.force) return [];
+  const now = opts.now ?? Date.now();
+  const due = new Date(now - settings.updates.intervalMinutes * 60_000);
+  const rows = await db.instance.findMany({
+    // Only what checkInstanceUpdate can check, so that uncheckable rows never crowd out the rest.
+    where: { status: "running", digest: { not: null }, NOT: { image: { contains: "@" } }, ...(opts.force ? {} : { OR: [{ updateCheckedAt: null }, { updateCheckedAt: { lt: due } }] }) },
+    orderBy: { updateCheckedAt: { sort: "asc", nulls: "first" } },
+    take: 100,
+  });
+  const results: UpdateCheck[] = [];
+  for (const instance of rows) results.push(await checkInstanceUpdate({ instance, settings, now }));
+  return results;
+}
+
+/** "Check now" for one instance (ignores the interval, not a rate limit). */
+export async function checkInstanceUpdateNow(opts: { id: string }): Promise<UpdateCheck> {
+  const instance = await db.instance.findUnique({ where: { id: opts.id } });
+  if (!instance || instance.status === "removed") throw new AppError("NOT_FOUND", `instance ${opts.id} not found`);
+  return checkInstanceUpdate({ instance, settings: await getSettings() });
+}
