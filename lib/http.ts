@@ -3,6 +3,7 @@ import { logger } from "./logger";
 import { assertRole, requestActor } from "./auth/actor";
 import { crossSiteRefusal, isStateChanging, unsupportedBody } from "./auth/request-guard";
 import { recordEvent, type Actor, type Role } from "./audit/record-event";
+import { assertDeployScope } from "./auth/deploy-tokens";
 
 // The only place domain errors become HTTP responses (STYLE habits 3 and 4).
 
@@ -55,7 +56,7 @@ export async function refuseCrossSite(req: Request, actor: Actor | null, action?
  * cross-site cookie requests and non-JSON bodies, checks the role, runs `fn`,
  * and turns its result into JSON (a Response is passed through).
  */
-export function apiRoute(opts: { role: Role; action?: string; status?: number }, fn: (ctx: Ctx) => Promise<unknown>) {
+export function apiRoute(opts: { role: Role; action?: string; status?: number; allowDeployToken?: boolean }, fn: (ctx: Ctx) => Promise<unknown>) {
   return async (req: Request, context: RouteContext): Promise<Response> => {
     try {
       const actor = await requestActor(req);
@@ -64,8 +65,10 @@ export function apiRoute(opts: { role: Role; action?: string; status?: number },
       if (crossSite) return crossSite;
       const badBody = unsupportedBody(req);
       if (badBody) return jsonError("UNSUPPORTED_MEDIA_TYPE", badBody, 415, "content-type");
-      await assertRole(actor, opts.role, opts.action);
       const params = context?.params ? await context.params : {};
+      // A deploy token passes only the route that opted in, for its own instance (SPEC §12).
+      if (actor.scope) await assertDeployScope(actor, opts.allowDeployToken ? params.id : undefined, opts.action);
+      await assertRole(actor, opts.role, opts.action);
       const result = await fn({ req, actor, params });
       if (result instanceof Response) return result;
       if (result === undefined) return new Response(null, { status: 204 });

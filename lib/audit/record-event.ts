@@ -11,6 +11,8 @@ export interface Actor {
   role: Role;
   /** For a token: the user it belongs to. */
   ownerId?: string;
+  /** Set for a deploy token: the one thing it may do ("instance:<id>:redeploy"). */
+  scope?: string;
 }
 
 export const SYSTEM_ACTOR: Actor = { kind: "system", label: "system", role: "admin" };

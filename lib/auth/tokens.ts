@@ -7,7 +7,7 @@ import { ZCreateTokenSchema } from "./schemas";
 
 // API tokens: `wharf_<43 chars>`, shown once, stored as sha256 (a random
 // 256-bit secret needs no slow hash), revocable.
-const TOKEN_PREFIX = "wharf_";
+export const TOKEN_PREFIX = "wharf_";
 
 export function hashToken(token: string): string {
   return createHash("sha256").update(token).digest("hex");
@@ -28,7 +28,8 @@ export async function createApiToken(opts: { actor: Actor; body: unknown; userId
 }
 
 export async function listApiTokens() {
-  const rows = await db.apiToken.findMany({ where: { revokedAt: null }, orderBy: { createdAt: "desc" }, include: { user: { select: { id: true, email: true, role: true } } } });
+  // Deploy tokens (scope set) are listed on their instance's page instead.
+  const rows = await db.apiToken.findMany({ where: { revokedAt: null, scope: null }, orderBy: { createdAt: "desc" }, include: { user: { select: { id: true, email: true, role: true } } } });
   const now = Date.now();
   return rows.map((r) => ({
     id: r.id,
@@ -78,5 +79,5 @@ export async function actorFromToken(token: string): Promise<Actor | null> {
     await db.apiToken.update({ where: { id: row.id }, data: { lastUsedAt: new Date() } });
   }
   const role = row.user ? cappedRole(row.role as Role, row.user.role as Role) : (row.role as Role);
-  return { kind: "token", id: row.id, label: `token:${row.name}`, role, ownerId: row.userId ?? undefined };
+  return { kind: "token", id: row.id, label: `token:${row.name}`, role, ownerId: row.userId ?? undefined, ...(row.scope ? { scope: row.scope } : {}) };
 }

@@ -10,10 +10,18 @@ import { DockerodeRuntime } from "./dockerode";
 const socketPath = path.join(os.tmpdir(), `wharf-fake-engine-${process.pid}.sock`);
 const line = (o: object) => `${JSON.stringify(o)}\r\n`;
 const open = new Set<http.ServerResponse>();
+const seen: { url: string; auth?: string }[] = [];
 const server = http.createServer((req, res) => {
   const url = new URL(req.url ?? "/", "http://engine");
   if (url.pathname === "/images/create") {
     const image = url.searchParams.get("fromImage");
+    seen.push({ url: req.url ?? "", auth: req.headers["x-registry-auth"] as string | undefined });
+    if (image === "127.0.0.1:5050/lab/private") {
+      // What dockerd answers when distribution's htpasswd auth gets no credentials (seen on 27.x).
+      const msg = 'Head "http://127.0.0.1:5050/v2/lab/private/manifests/v1": no basic auth credentials';
+      res.writeHead(500, { "content-type": "application/json" }).end(JSON.stringify({ message: msg }));
+      return;
+    }
     res.writeHead(200, { "content-type": "application/json" });
     res.write(line({ status: `Pulling from ${image}`, id: url.searchParams.get("tag") }));
     if (image === "fake/broken") {
@@ -57,6 +65,24 @@ describe("pullImage", () => {
 
   it("gives up on a pull that stops making progress", async () => {
     await expect(rt.pullImage("fake/stalls:v1")).rejects.toMatchObject({ code: "TIMEOUT", message: expect.stringContaining("made no progress") });
+  });
+
+  it("sends credentials in X-Registry-Auth, never in the URL", async () => {
+    seen.length = 0;
+    await rt.pullImage("fake/ok:v1", undefined, undefined, { username: "ci", password: "pa55-word", serveraddress: "127.0.0.1:5050" });
+    expect(seen).toHaveLength(1);
+    expect(seen[0].url).not.toContain("pa55");
+    expect(decodeURIComponent(seen[0].url)).not.toContain("pa55");
+    expect(JSON.parse(Buffer.from(seen[0].auth!, "base64").toString())).toEqual({ username: "ci", password: "pa55-word", serveraddress: "127.0.0.1:5050" });
+  });
+
+  it("an authentication refusal names the registry and the repository", async () => {
+    await expect(rt.pullImage("127.0.0.1:5050/lab/private:v1")).rejects.toThrow(
+      "registry 127.0.0.1:5050 requires credentials for lab/private: none are configured for 127.0.0.1:5050 in Settings → Registries",
+    );
+    await expect(rt.pullImage("127.0.0.1:5050/lab/private:v1", undefined, undefined, { username: "u", password: "p", serveraddress: "127.0.0.1:5050" })).rejects.toThrow(
+      "registry 127.0.0.1:5050 refused the credentials for lab/private",
+    );
   });
 
   it("stops when the caller aborts", async () => {

@@ -1,0 +1,6 @@
+import { apiRoute } from "@/lib/http";
+import { checkInstanceUpdateNow } from "@/lib/registry/check-updates";
+
+export const dynamic = "force-dynamic";
+
+export const POST = apiRoute({ role: "admin", action: "instance.check-update" }, async ({ params }) => checkInstanceUpdateNow({ id: params.id }));

@@ -1,0 +1,73 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { db } from "../db";
+import type { Actor } from "../audit/record-event";
+import { createDeployToken, listDeployTokens } from "./deploy-tokens";
+import { createApiToken, listApiTokens, revokeApiToken } from "./tokens";
+import * as redeployRoute from "../../app/api/instances/[id]/redeploy/route";
+import * as instanceRoute from "../../app/api/instances/[id]/route";
+import * as instancesRoute from "../../app/api/instances/route";
+import * as tokensRoute from "../../app/api/tokens/route";
+
+// The route handlers themselves, called as Next.js calls them: the scope check sits in lib/http.ts's apiRoute.
+const admin: Actor = { kind: "system", label: "test", role: "admin" };
+let mine = "";
+let other = "";
+let token = "";
+
+const call = (handler: (req: Request, ctx: { params: Promise<Record<string, string>> }) => Promise<Response>, o: { method: string; id?: string; bearer: string; body?: unknown }) =>
+  handler(
+    new Request(`http://wharf.test/api/x`, { method: o.method, headers: { authorization: `Bearer ${o.bearer}`, "content-type": "application/json" }, body: o.body ? JSON.stringify(o.body) : undefined }),
+    { params: Promise.resolve(o.id ? { id: o.id } : {}) },
+  );
+
+beforeAll(async () => {
+  // "deploying": a redeploy that gets past authorisation is refused by the state table (409), so no job starts.
+  mine = (await db.instance.create({ data: { name: "dt-mine", image: "wharf-test/web:v1", subdomain: "dt-mine", port: 8080, status: "deploying" } })).id;
+  other = (await db.instance.create({ data: { name: "dt-other", image: "wharf-test/web:v1", subdomain: "dt-other", port: 8080, status: "deploying" } })).id;
+  token = (await createDeployToken({ actor: admin, instanceId: mine, body: { name: "ci" } })).token;
+});
+
+describe("deploy tokens", () => {
+  it("are shown once, hashed at rest, listed on their instance and not among the API tokens", async () => {
+    expect(token).toMatch(/^wharf_/);
+    const rows = await db.apiToken.findMany({ where: { scope: { not: null } } });
+    expect(rows.map((r) => r.tokenHash)).not.toContain(token);
+    expect((await listDeployTokens({ instanceId: mine })).map((t) => t.name)).toEqual(["ci"]);
+    expect(await listDeployTokens({ instanceId: other })).toEqual([]);
+    expect((await listApiTokens()).map((t) => t.name)).not.toContain("ci");
+  });
+
+  it("reach the redeploy of their own instance", async () => {
+    const res = await call(redeployRoute.POST, { method: "POST", id: mine, bearer: token, body: {} });
+    expect(res.status).toBe(409);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe("INVALID_TRANSITION");
+  });
+
+  it("get 403 on another instance's redeploy and on every other route, reads included", async () => {
+    for (const [handler, o] of [
+      [redeployRoute.POST, { method: "POST", id: other, body: {} }],
+      [instanceRoute.GET, { method: "GET", id: mine }],
+      [instanceRoute.DELETE, { method: "DELETE", id: mine }],
+      [instancesRoute.GET, { method: "GET" }],
+      [instancesRoute.POST, { method: "POST", body: { name: "x", image: "x:1", port: 80 } }],
+      [tokensRoute.POST, { method: "POST", body: { name: "escalate", role: "admin" } }],
+    ] as const) {
+      const res = await call(handler as never, { ...o, bearer: token });
+      expect(res.status).toBe(403);
+      expect(((await res.json()) as { error: { message: string } }).error.message).toContain("may only redeploy its own instance");
+    }
+    expect(await db.apiToken.count({ where: { name: "escalate" } })).toBe(0);
+    expect(await db.auditEvent.count({ where: { result: "denied", actorLabel: "token:ci" } })).toBeGreaterThanOrEqual(6);
+  });
+
+  it("an ordinary API token is not limited by the check", async () => {
+    const t = await createApiToken({ actor: admin, body: { name: "general", role: "viewer" } });
+    expect((await call(instanceRoute.GET, { method: "GET", id: mine, bearer: t.token })).status).toBe(200);
+  });
+
+  it("die when revoked", async () => {
+    const row = await db.apiToken.findFirstOrThrow({ where: { name: "ci" } });
+    await revokeApiToken({ actor: admin, id: row.id });
+    expect((await call(redeployRoute.POST, { method: "POST", id: mine, bearer: token, body: {} })).status).toBe(401);
+  });
+});
