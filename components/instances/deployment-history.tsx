@@ -1,11 +1,22 @@
 "use client";
 import { Badge } from "@/components/ui/badge";
+import { formatBytes } from "@/lib/docker/pull-tally";
 import type { TDeployment } from "./use-instance";
 
 function duration(a: string, b: string | null): string {
   if (!b) return "…";
   const ms = new Date(b).getTime() - new Date(a).getTime();
   return ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`;
+}
+
+function PullBar({ done, total, layers }: { done: number; total: number; layers: string }) {
+  const pct = Math.min(100, Math.round((done / total) * 100));
+  return (
+    <span className="mt-1 flex items-center gap-2" data-testid="pull-progress">
+      <progress className="h-2 w-40" max={total} value={done} aria-label={`pull ${pct}%`} />
+      <span className="text-slate-500">{pct}% · {formatBytes(done)} of {formatBytes(total)} · {layers}</span>
+    </span>
+  );
 }
 
 /** Each deployment with its steps, newest first; the running one updates live. */
@@ -21,13 +32,17 @@ export function DeploymentHistory({ deployments }: { deployments: TDeployment[] 
             <span className="font-mono text-xs">{d.image}</span>
             <span className="text-xs text-slate-500">{new Date(d.startedAt).toLocaleString()} · {duration(d.startedAt, d.finishedAt)}{d.actor && ` · ${d.actor}`}</span>
           </div>
+          {d.digest && <p className="mt-1 font-mono text-xs text-slate-500" data-testid="deployment-digest">{d.digest}</p>}
           {d.error && <p className="mt-1 whitespace-pre-wrap text-xs text-rose-700">{d.error}</p>}
           <ul className="mt-2 space-y-1 text-xs" data-testid="deployment-steps">
             {d.steps.map((s) => (
               <li key={s.id} className="grid grid-cols-[6rem_5.5rem_1fr_4rem] gap-2">
                 <span className="font-medium">{s.name}</span>
                 <span><Badge>{s.status}</Badge></span>
-                <span className="whitespace-pre-wrap text-slate-600">{s.message}</span>
+                <span className="whitespace-pre-wrap text-slate-600">
+                  {s.message}
+                  {s.name === "pull" && s.bytesTotal ? <PullBar done={s.bytesDone ?? 0} total={s.bytesTotal} layers={`${s.layersDone ?? 0}/${s.layersTotal ?? 0} layers`} /> : null}
+                </span>
                 <span className="text-right text-slate-400">{duration(s.startedAt, s.finishedAt)}</span>
               </li>
             ))}

@@ -7,6 +7,7 @@ import { Card, PageHeader } from "@/components/ui/card";
 import { InstanceActions } from "./instance-actions";
 import { DeploymentHistory } from "./deployment-history";
 import { LogViewer } from "./log-viewer";
+import { DeployTokens, InstanceUpdates } from "./instance-updates";
 import { isBusyStatus, useDeployments, useInstance, type TInstanceDetail } from "./use-instance";
 
 export function InstanceDetail({ initial, canEdit }: { initial: TInstanceDetail; canEdit: boolean }) {
@@ -46,6 +47,10 @@ export function InstanceDetail({ initial, canEdit }: { initial: TInstanceDetail;
           </dl>
         </Card>
         <Card title="Actions">{canEdit ? <InstanceActions instance={inst} /> : <p className="text-sm text-slate-500">Read-only: your role is viewer.</p>}</Card>
+      </div>
+      <div className="mt-6 grid gap-6 lg:grid-cols-3">
+        <Card title="Image and updates" className="lg:col-span-2"><InstanceUpdates instance={inst} canEdit={canEdit} /></Card>
+        {canEdit && <Card title="Deploy tokens"><DeployTokens instanceId={inst.id} /></Card>}
       </div>
       <Card title="Deployments" className="mt-6"><DeploymentHistory deployments={deployments ?? []} /></Card>
       {/* Admin-only: apps print secrets at start-up (SPEC §12); the /logs endpoint refuses viewers too. */}

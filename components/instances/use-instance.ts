@@ -38,7 +38,12 @@ export type TDeployment = {
   startedAt: string;
   finishedAt: string | null;
   containerName: string | null;
-  steps: { id: string; name: string; status: string; message: string | null; startedAt: string; finishedAt: string | null }[];
+  digest: string | null;
+  imageId: string | null;
+  steps: {
+    id: string; name: string; status: string; message: string | null; startedAt: string; finishedAt: string | null;
+    bytesDone: number | null; bytesTotal: number | null; layersDone: number | null; layersTotal: number | null;
+  }[];
 };
 
 export function useInstance(id: string, initial: TInstanceDetail) {

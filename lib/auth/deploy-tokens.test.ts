@@ -17,7 +17,7 @@ let token = "";
 const call = (handler: (req: Request, ctx: { params: Promise<Record<string, string>> }) => Promise<Response>, o: { method: string; id?: string; bearer: string; body?: unknown }) =>
   handler(
     new Request(`http://wharf.test/api/x`, { method: o.method, headers: { authorization: `Bearer ${o.bearer}`, "content-type": "application/json" }, body: o.body ? JSON.stringify(o.body) : undefined }),
-    { params: Promise.resolve(o.id ? { id: o.id } : {}) },
+    { params: Promise.resolve((o.id ? { id: o.id } : {}) as Record<string, string>) },
   );
 
 beforeAll(async () => {

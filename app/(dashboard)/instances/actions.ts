@@ -34,6 +34,7 @@ export async function createInstanceAction(_prev: ActionResult | null, form: For
     healthPath: str("healthPath"),
     restartPolicy: str("restartPolicy"),
     env: [...envLines(form.get("env"), false), ...envLines(form.get("secretEnv"), true)],
+    autoUpdate: form.get("autoUpdate") === "on",
   };
   const res = await runAction({ role: "admin", action: "instance.create", message: "Deploy started." }, async (actor) => ({ id: (await createInstance({ actor, body })).id }));
   if (res.ok) revalidatePath("/instances");

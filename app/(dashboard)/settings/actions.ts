@@ -11,6 +11,7 @@ import { cleanupRequiredBy } from "@/lib/dns/plan-provider-switch";
 import { createApiToken, revokeApiToken } from "@/lib/auth/tokens";
 import { createUser, deleteUser, setPassword, setUserRole } from "@/lib/auth/users";
 import { reissueSession } from "@/lib/auth/reissue-session";
+import { testRegistryEntry } from "@/lib/registry/test-login";
 
 const NUMBERS = ["dns.ttl", "sync.intervalMinutes", "retention.days", "retention.deploymentsPerInstance"];
 
@@ -137,5 +138,37 @@ export async function changeOwnPasswordAction(_prev: ActionResult | null, form: 
     const id = actor.id!;
     const sessionVersion = await setPassword({ actor, id, password: form.get("password") ?? "", currentPassword: form.get("currentPassword") ?? "" });
     await reissueSession(await cookies(), { userId: id, sessionVersion });
+  });
+}
+
+/** Rows `registries.<i>.{host,username,password}`; a row without host and user is dropped, a blank password keeps the stored one. */
+function registriesBody(form: FormData) {
+  const rows = new Map<string, Record<string, string>>();
+  for (const [k, v] of form.entries()) {
+    const m = /^registries\.(\d+)\.(host|username|password)$/.exec(k);
+    if (m && typeof v === "string") rows.set(m[1], { ...rows.get(m[1]), [m[2]]: v.trim() });
+  }
+  const registries = [...rows.entries()]
+    .sort(([a], [b]) => Number(a) - Number(b))
+    .map(([, r]) => r)
+    .filter((r) => r.host || r.username)
+    .map((r) => ({ host: r.host ?? "", username: r.username ?? "", ...(r.password ? { password: r.password } : {}) }));
+  const minutes = Number(form.get("updates.intervalMinutes"));
+  return { registries, updates: { enabled: form.get("updates.enabled") === "on", intervalMinutes: Number.isFinite(minutes) ? minutes : 60 } };
+}
+
+export async function saveRegistriesAction(_prev: ActionResult | null, form: FormData): Promise<ActionResult> {
+  const res = await runAction({ role: "admin", action: "settings.update", message: "Registry settings saved." }, async (actor) => {
+    await updateSettings({ actor, body: registriesBody(form) });
+  });
+  if (res.ok) revalidatePath("/settings");
+  return withValues(res, form, ["password"]);
+}
+
+/** "Test login" for row `index` of the registries form, with what is typed there. */
+export async function testRegistryAction(index: number, form: FormData): Promise<ActionResult<{ ok: boolean; message: string }>> {
+  return runAction({ role: "admin", action: "settings.test.registry" }, async (actor) => {
+    const str = (f: string) => String(form.get(`registries.${index}.${f}`) ?? "").trim();
+    return testRegistryEntry({ actor, entry: { host: str("host"), username: str("username"), ...(str("password") ? { password: str("password") } : {}) } });
   });
 }

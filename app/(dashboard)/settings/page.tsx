@@ -7,6 +7,7 @@ import { Card, PageHeader } from "@/components/ui/card";
 import { GeneralForm } from "./general-form";
 import { DnsForm } from "./dns-form";
 import { ProxyForm } from "./proxy-form";
+import { RegistriesForm } from "./registries-form";
 import { TokensSection } from "./tokens-section";
 import { UsersSection } from "./users-section";
 import { AccountSection } from "./account-section";
@@ -35,6 +36,9 @@ export default async function SettingsPage() {
         </Card>
         <Card title="Reverse proxy">
           <ProxyForm settings={settings} readOnly={readOnly} />
+        </Card>
+        <Card title="Image registries">
+          <RegistriesForm settings={settings} readOnly={readOnly} />
         </Card>
         <Card title="Your account">
           <AccountSection email={actor.label} />

@@ -40,6 +40,10 @@ export function NewInstanceForm({ baseDomain }: { baseDomain: string }) {
       <Field label="Secret environment (KEY=value per line)" name="secretEnv" hint="Encrypted at rest, never shown again">
         <textarea id="secretEnv" name="secretEnv" rows={4} className={`${inputClass} font-mono`} placeholder={"DATABASE_PASSWORD=…"} />
       </Field>
+      <label className="flex items-center gap-2 text-sm sm:col-span-2">
+        <input type="checkbox" name="autoUpdate" />
+        Auto-update: redeploy when the image&apos;s tag points at a new digest in its registry
+      </label>
       <div className="flex items-center gap-3 sm:col-span-2">
         <SubmitButton pendingText="Starting deploy…">Deploy</SubmitButton>
         <FormStatus state={state} />

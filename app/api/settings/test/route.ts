@@ -1,11 +1,14 @@
 import { AppError } from "@/lib/errors";
 import { apiRoute } from "@/lib/http";
 import { testConnection } from "@/lib/settings/test-connection";
+import { testStoredRegistry } from "@/lib/registry/test-login";
 
 export const dynamic = "force-dynamic";
 
 export const POST = apiRoute({ role: "admin", action: "settings.test" }, async ({ req, actor }) => {
-  const target = new URL(req.url).searchParams.get("target");
-  if (target !== "dns" && target !== "proxy") throw new AppError("VALIDATION", "target: must be dns or proxy", { field: "target" });
+  const url = new URL(req.url);
+  const target = url.searchParams.get("target");
+  if (target === "registry") return testStoredRegistry({ actor, host: url.searchParams.get("host") });
+  if (target !== "dns" && target !== "proxy") throw new AppError("VALIDATION", "target: must be dns, proxy or registry", { field: "target" });
   return testConnection({ actor, target });
 });
