@@ -42,7 +42,7 @@ export function NewInstanceForm({ baseDomain }: { baseDomain: string }) {
       </Field>
       <label className="flex items-center gap-2 text-sm sm:col-span-2">
         <input type="checkbox" name="autoUpdate" />
-        Auto-update: redeploy when the image&apos;s tag points at a new digest in its registry
+        Auto-update: redeploy when the tag moves to a new digest in its registry
       </label>
       <div className="flex items-center gap-3 sm:col-span-2">
         <SubmitButton pendingText="Starting deploy…">Deploy</SubmitButton>
