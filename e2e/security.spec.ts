@@ -263,3 +263,20 @@ test.describe("the app's own pages pass the CSP", () => {
     expect(violations).toEqual([]);
   });
 });
+
+test("cookies: SameSite=Lax and HttpOnly over HTTP; __Host-/__Secure- prefixes and Secure over HTTPS", async ({ baseURL }) => {
+  const plain = await playwrightRequest.newContext({ baseURL });
+  const csrf = await plain.get("/api/auth/csrf");
+  const plainCookie = csrf.headersArray().find((h) => h.name.toLowerCase() === "set-cookie")?.value ?? "";
+  expect(plainCookie).toMatch(/^next-auth\.csrf-token=/);
+  expect(plainCookie).toMatch(/HttpOnly/i);
+  expect(plainCookie).toMatch(/SameSite=Lax/i);
+  await plain.dispose();
+  // Behind a TLS-terminating proxy (X-Forwarded-Proto: https).
+  const tls = await playwrightRequest.newContext({ baseURL, extraHTTPHeaders: { "x-forwarded-proto": "https" } });
+  const secure = await tls.get("/api/auth/csrf");
+  const cookies = secure.headersArray().filter((h) => h.name.toLowerCase() === "set-cookie").map((h) => h.value);
+  expect(cookies.find((c) => c.startsWith("__Host-next-auth.csrf-token="))).toMatch(/Secure/);
+  expect(cookies.find((c) => c.startsWith("__Secure-next-auth.callback-url="))).toMatch(/Secure/);
+  await tls.dispose();
+});
