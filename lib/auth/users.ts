@@ -43,6 +43,10 @@ export async function bootstrapAdminFromEnv(email: string | undefined, password:
   return true;
 }
 
+export async function getUser(id: string) {
+  return db.user.findUnique({ where: { id }, select: { id: true, email: true, role: true, sessionVersion: true } });
+}
+
 export async function listUsers() {
   return db.user.findMany({ orderBy: { createdAt: "asc" }, select: { id: true, email: true, name: true, role: true, createdAt: true } });
 }

@@ -9,7 +9,7 @@ import { testDraftConnection } from "@/lib/settings/test-draft";
 import { listProviderZones } from "@/lib/settings/list-zones";
 import { cleanupRequiredBy } from "@/lib/dns/plan-provider-switch";
 import { createApiToken, revokeApiToken } from "@/lib/auth/tokens";
-import { createUser, deleteUser, setPassword, setUserRole } from "@/lib/auth/users";
+import { createUser, deleteUser, getUser, setPassword, setUserRole } from "@/lib/auth/users";
 import { reissueSession } from "@/lib/auth/reissue-session";
 import { testRegistryEntry } from "@/lib/registry/test-login";
 
@@ -126,7 +126,12 @@ export async function userAction(_prev: ActionResult | null, form: FormData): Pr
   const res = await runAction({ role: "admin", action, message }, async (actor) => {
     if (op === "delete") return deleteUser({ actor, id });
     if (op === "password") return void (await setPassword({ actor, id, password: form.get("password") ?? "" }));
-    return setUserRole({ actor, id, role: form.get("role") });
+    await setUserRole({ actor, id, role: form.get("role") });
+    // Changing your own role ends your other sessions, not this one.
+    if (actor.id === id) {
+      const user = await getUser(id);
+      if (user) await reissueSession(await cookies(), { userId: id, sessionVersion: user.sessionVersion });
+    }
   });
   if (res.ok) revalidatePath("/settings");
   return res;
