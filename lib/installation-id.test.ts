@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { env, resetEnvCache } from "./env";
-import { markerOwner, parseRecordMarker, recordMarker } from "./naming";
+import { markerAllowsWrite, markerOwner, parseRecordMarker, recordMarker } from "./naming";
 import { installationId, resetSecretsCache } from "./secrets";
 import { defaultSettings } from "./settings/defaults";
 import { toPublicSettings } from "./settings/public-settings";
@@ -52,5 +52,14 @@ describe("record markers", () => {
     expect(markerOwner("wharf:garbage", "prod")).toBe("other");
     expect(markerOwner("made by hand", "prod")).toBe("none");
     expect(markerOwner(null, "prod")).toBe("none");
+  });
+
+  it("allow overwriting a legacy marker only for the consumer it names", () => {
+    const want = recordMarker("prod", "instance", "ck1");
+    expect(markerAllowsWrite("wharf:prod:standalone:ck9", "prod", want)).toBe(true);
+    expect(markerAllowsWrite("wharf:instance:ck1", "prod", want)).toBe(true);
+    expect(markerAllowsWrite("wharf:instance:ck2", "prod", want)).toBe(false);
+    expect(markerAllowsWrite("wharf:staging:instance:ck1", "prod", want)).toBe(false);
+    expect(markerAllowsWrite(null, "prod", want)).toBe(false);
   });
 });

@@ -97,3 +97,18 @@ export function markerOwner(marker: string | undefined | null, installation: str
   if (parsed.installation === null) return "legacy";
   return parsed.installation === installation ? "mine" : "other";
 }
+
+/**
+ * Whether a record marked `marker` may be overwritten with the marker `want`
+ * by `installation`: its own marker, or a legacy one naming the same consumer
+ * (consumer ids are cuids, unique across installations). A legacy marker of
+ * another consumer proves nothing about which installation wrote it.
+ */
+export function markerAllowsWrite(marker: string | undefined | null, installation: string, want: string): boolean {
+  const who = markerOwner(marker, installation);
+  if (who === "mine") return true;
+  if (who !== "legacy") return false;
+  const had = parseRecordMarker(marker!);
+  const will = parseRecordMarker(want);
+  return Boolean(had && will && had.type === will.type && had.id === will.id);
+}

@@ -1,5 +1,5 @@
 import { AppError } from "../errors";
-import { markerOwner, normalizeFqdn, parseRecordMarker } from "../naming";
+import { markerAllowsWrite, markerOwner, normalizeFqdn, parseRecordMarker } from "../naming";
 import type { CfRecord } from "./cloudflare-client";
 import { isManagedType, sameContent } from "./content";
 import type { DesiredRecord } from "./types";
@@ -15,12 +15,7 @@ import type { DesiredRecord } from "./types";
 
 /** Whether this installation may write `want` over the record `r`. */
 export function mayWrite(r: CfRecord, installation: string, want: DesiredRecord): boolean {
-  const who = markerOwner(r.comment, installation);
-  if (who === "mine") return true;
-  if (who !== "legacy") return false;
-  const had = parseRecordMarker(r.comment!);
-  const will = parseRecordMarker(want.marker);
-  return Boolean(had && will && had.type === will.type && had.id === will.id);
+  return markerAllowsWrite(r.comment, installation, want.marker);
 }
 
 /** Whether this installation may delete the record when its ledger asks to. */

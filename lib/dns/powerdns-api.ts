@@ -1,6 +1,6 @@
 import { AppError, isAppError } from "../errors";
 import { logger } from "../logger";
-import { isWharfMarker, markerOwner, normalizeFqdn } from "../naming";
+import { isWharfMarker, markerAllowsWrite, markerOwner, normalizeFqdn } from "../naming";
 import { installationId } from "../secrets";
 import { normalizeContent } from "./content";
 import { type RetryDecision, type RetryPolicy, isTransientStatus, parseRetryAfter, retryPolicy, withRetry } from "./retry";
@@ -52,9 +52,15 @@ export function rrsetMarker(rrset: PdnsRRset): string | null {
   return comments.find((c) => isWharfMarker(c.content))?.content ?? comments[0]?.content ?? null;
 }
 
-/** This installation's marker or a legacy one (the ledger vouches for those); another installation's rrset is foreign. */
-export function isOwnRrset(rrset: PdnsRRset, installation = installationId()): boolean {
-  return ["mine", "legacy"].includes(markerOwner(rrsetMarker(rrset), installation));
+/**
+ * This installation's marker, or a legacy one (written before installation
+ * ids): to delete, when the ledger names it; to overwrite with `want`, only
+ * when it names the same consumer. Another installation's rrset is foreign.
+ */
+export function isOwnRrset(rrset: PdnsRRset, want?: string, installation = installationId()): boolean {
+  const marker = rrsetMarker(rrset);
+  if (want !== undefined) return markerAllowsWrite(marker, installation, want);
+  return ["mine", "legacy"].includes(markerOwner(marker, installation));
 }
 
 export function rrsetToRecords(rrset: PdnsRRset): ProviderRecord[] {

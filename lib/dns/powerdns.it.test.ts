@@ -113,6 +113,22 @@ describe("PowerDnsProvider against real PowerDNS", () => {
     expect((await provider.listRecords()).find((r) => r.fqdn === name("staging"))).toMatchObject({ content: "198.51.100.8", marker: theirs });
   });
 
+  it("rewrites a legacy marker (no installation id) of the same consumer, and refuses one of another consumer", async () => {
+    const legacy = MARK.replace(/^wharf:[^:]+:/, "wharf:");
+    for (const [label, comment] of [["legacy", legacy], ["legacy-other", "wharf:instance:cksomeoneelse"]]) {
+      const patch = await pdns("PATCH", `/zones/${ZONE}.`, {
+        rrsets: [{ name: `${name(label)}.`, type: "A", ttl: 60, changetype: "REPLACE", records: [{ content: "192.0.2.60", disabled: false }], comments: [{ content: comment, account: "wharf" }] }],
+      });
+      expect(patch.status).toBe(204);
+    }
+    const rec = await provider.ensureRecord(want(name("legacy"), "192.0.2.60"));
+    expect(rec.marker).toBe(MARK);
+    const [rrset] = await (await pdns("GET", `/zones/${ZONE}.`)).json().then((z: { rrsets: { name: string; comments: { content: string }[] }[] }) => z.rrsets.filter((r) => r.name === `${name("legacy")}.`));
+    expect(rrset.comments.map((c) => c.content)).toEqual([MARK]);
+    await expect(provider.ensureRecord(want(name("legacy-other"), "192.0.2.61"))).rejects.toMatchObject({ code: "FOREIGN_RESOURCE" });
+    expect(await lookup(name("legacy-other"), "A")).toEqual(["192.0.2.60"]);
+  });
+
   it("applies a bulk change in one PATCH and isolates a change PowerDNS refuses", async () => {
     const before = await provider.ensureRecord(want(name("b-upd"), "192.0.2.60"));
     const ok = await provider.applyChanges([

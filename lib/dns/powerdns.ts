@@ -42,7 +42,7 @@ export function planEnsure(rec: DesiredRecord, rrsets: PdnsRRset[], replaces?: s
   );
   const old = replaces ? parseRrsetId(replaces) : null;
   const replaced = old ? rrsets.find((r) => sameName(r, old.fqdn) && r.type === old.type) : undefined;
-  for (const r of [...inWay, ...(replaced ? [replaced] : [])]) if (!isOwnRrset(r)) throw foreign(r);
+  for (const r of [...inWay, ...(replaced ? [replaced] : [])]) if (!isOwnRrset(r, rec.marker)) throw foreign(r);
   const same = inWay.find((r) => r.type === rec.type);
   const obsolete = [...inWay.filter((r) => r.type !== rec.type), ...(replaced && replaced !== same ? [replaced] : [])];
   if (same && rrsetMatches(same, rec) && obsolete.length === 0) return [];
