@@ -1,9 +1,10 @@
 import { getServerSession } from "next-auth";
 import { db } from "../db";
 import { AppError } from "../errors";
-import { recordEvent, type Actor, type Role } from "../audit/record-event";
+import type { Actor, Role } from "../audit/record-event";
 import { authOptions } from "./options";
 import { actorFromToken } from "./tokens";
+import { assertRole } from "./assert-role";
 
 /**
  * The logged-in user, re-read from the database on every request so a
@@ -30,13 +31,8 @@ export async function requestActor(req: Request): Promise<Actor | null> {
   return sessionActor();
 }
 
-/** Throws FORBIDDEN (and audits the refusal) when `actor` lacks `role`. */
-export async function assertRole(actor: Actor, role: Role, action = "request"): Promise<void> {
-  if (role === "admin" && actor.role !== "admin") {
-    await recordEvent({ actor, action, result: "denied", message: "viewer role is read-only" });
-    throw new AppError("FORBIDDEN", "Your role (viewer) is read-only: this action needs an admin");
-  }
-}
+// In its own module so that code without sessions (the CLI) need not load next-auth.
+export { assertRole };
 
 /** For server components and actions: the session's actor with at least `role`, or an AppError. */
 export async function requireUser(role: Role = "viewer", action?: string): Promise<Actor> {

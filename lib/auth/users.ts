@@ -1,5 +1,5 @@
 import { db } from "../db";
-import { assertRole } from "./actor";
+import { assertRole } from "./assert-role";
 import { AppError } from "../errors";
 import { recordEvent, type Actor, type Role } from "../audit/record-event";
 import { parseInput } from "../validation";
