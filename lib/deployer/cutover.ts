@@ -62,7 +62,8 @@ export async function mayRetire(opts: { rec: DeploymentRecorder; instance: Insta
   const { rec, instance, settings, candidate } = opts;
   if (!(opts.failure instanceof SwitchFailed && opts.failure.routeUnknown)) {
     // The switch was refused or never attempted; confirm by reading back all the same (cheap, and the one rule that must not break).
-    const now = await readRouteUpstream(instance.id, settings).catch(() => undefined);
+    // An unreadable route is not a "no": it falls through to putting the route back on `serving` (recorded below).
+    const now = await readRouteUpstream(instance.id, settings).catch((err: unknown) => void rec.op.fail("switch.read-back", err));
     if (now !== undefined && !targets(now, settings, candidate, instance.port)) return true;
   }
   const rt = getRuntime();
