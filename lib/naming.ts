@@ -35,6 +35,11 @@ export function routeId(type: ConsumerType, id: string): string {
   return `${ROUTE_ID_PREFIX}${type === "instance" ? "instance" : "proxy"}-${id}`;
 }
 
+/** `@id` of the TLS automation policy Caddy holds for a route's hosts; not a route id (parseRouteId refuses it). */
+export function tlsPolicyId(routeIdValue: string): string {
+  return routeIdValue.replace(/^wharf-/, "wharf-tls-");
+}
+
 export function isWharfRouteId(id: string | undefined | null): boolean {
   return typeof id === "string" && id.startsWith(ROUTE_ID_PREFIX);
 }

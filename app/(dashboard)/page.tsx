@@ -26,6 +26,20 @@ export default async function DashboardPage() {
   return (
     <>
       <PageHeader title="Dashboard" />
+      {o.certificates.total > 0 && (
+        <div role="alert" className="mb-4 rounded-md border border-amber-200 bg-amber-50 p-3 text-sm text-amber-900" data-testid="certificate-warning">
+          <p className="font-medium">{o.certificates.total} certificate(s) failed or expire within 14 days; these consumers are served over HTTP only or soon will be.</p>
+          <ul className="mt-1 list-disc pl-5">
+            {o.certificates.items.map((c) => (
+              <li key={`${c.consumerType}:${c.id}`}>
+                <Link className="underline" href={c.consumerType === "instance" ? `/instances/${c.id}` : `/proxies/${c.id}`}>{c.fqdn}</Link>
+                {": "}
+                {c.status === "failed" ? `${c.error ?? "failed"}${c.retryAt ? ` (retry after ${c.retryAt.toLocaleString()})` : ""}` : `expires ${c.notAfter?.toLocaleString()}`}
+              </li>
+            ))}
+          </ul>
+        </div>
+      )}
       <div className="grid gap-4 sm:grid-cols-3">
         <Stat label="Instances" value={o.instances.total} href="/instances" note={`${o.instances.byStatus.running ?? 0} running, ${o.instances.byStatus.failed ?? 0} failed`} />
         <Stat label="Standalone proxies" value={o.proxies} href="/proxies" />

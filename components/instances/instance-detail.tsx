@@ -4,6 +4,7 @@ import { useRouter } from "next/navigation";
 import { useEffect } from "react";
 import { Badge } from "@/components/ui/badge";
 import { Card, PageHeader } from "@/components/ui/card";
+import { CertificateBadge } from "@/components/tls/certificate-badge";
 import { InstanceActions } from "./instance-actions";
 import { DeploymentHistory } from "./deployment-history";
 import { LogViewer } from "./log-viewer";
@@ -36,10 +37,12 @@ export function InstanceDetail({ initial, canEdit }: { initial: TInstanceDetail;
           <dl className="grid grid-cols-[9rem_1fr] gap-y-2 text-sm">
             <dt className="text-slate-500">Status</dt><dd data-testid="instance-status"><Badge>{inst.status}</Badge></dd>
             <dt className="text-slate-500">Image</dt><dd className="font-mono text-xs">{inst.image}</dd>
-            <dt className="text-slate-500">Address</dt><dd><a className="text-sky-700 underline" href={`http://${inst.fqdn}`} target="_blank" rel="noreferrer">{inst.fqdn}</a></dd>
+            <dt className="text-slate-500">Address</dt><dd><a className="text-sky-700 underline" href={inst.url} target="_blank" rel="noreferrer" data-testid="instance-url">{inst.url}</a></dd>
             <dt className="text-slate-500">Container port</dt><dd>{inst.port}</dd>
             <dt className="text-slate-500">Route</dt><dd><Badge>{inst.route.status}</Badge>{inst.route.error && <span className="ml-2 text-xs text-rose-700">{inst.route.error}</span>}</dd>
             <dt className="text-slate-500">DNS</dt><dd><Badge>{inst.dns.status}</Badge>{"error" in inst.dns && inst.dns.error && <span className="ml-2 text-xs text-rose-700">{String(inst.dns.error)}</span>}</dd>
+            <dt className="text-slate-500">Certificate</dt><dd><CertificateBadge tls={inst.tls} /></dd>
+            <dt className="text-slate-500">TLS options</dt><dd className="text-xs text-slate-600">HTTPS {inst.tlsOptions.https ? "on" : "off"} · redirect {inst.tlsOptions.redirect ? "on (once issued)" : "off"} · HSTS {inst.tlsOptions.hsts ? "on" : "off"}</dd>
             <dt className="text-slate-500">Container</dt><dd className="font-mono text-xs">{inst.containerName ?? "—"}</dd>
             <dt className="text-slate-500">Rollback target</dt><dd className="font-mono text-xs">{inst.rollback ? `${inst.rollback.image} (${inst.rollback.containerName})` : "—"}</dd>
             <dt className="text-slate-500">Environment</dt>

@@ -1,6 +1,7 @@
 "use client";
 import Link from "next/link";
 import { Badge } from "@/components/ui/badge";
+import { CertificateBadge } from "@/components/tls/certificate-badge";
 import type { TInstanceView } from "@/lib/deployer/list-instances";
 import { useInstances } from "./use-instance";
 
@@ -9,20 +10,21 @@ export function InstancesTable({ initial }: { initial: TInstanceView[] }) {
   return (
     <table className="w-full rounded-lg bg-white text-left text-sm shadow-sm" data-testid="instances-table">
       <thead className="text-xs uppercase text-slate-500">
-        <tr><th className="px-4 py-2">Name</th><th>Image</th><th>Address</th><th>Status</th><th>Route</th><th>DNS</th></tr>
+        <tr><th className="px-4 py-2">Name</th><th>Image</th><th>Address</th><th>Status</th><th>Route</th><th>DNS</th><th>HTTPS</th></tr>
       </thead>
       <tbody>
         {data.map((i) => (
           <tr key={i.id} className="border-t border-slate-100 align-top" data-instance={i.name}>
             <td className="px-4 py-2 font-medium"><Link href={`/instances/${i.id}`} className="text-sky-700 underline">{i.name}</Link></td>
             <td className="font-mono text-xs">{i.image}</td>
-            <td><a href={`http://${i.fqdn}`} className="text-sky-700 underline" target="_blank" rel="noreferrer">{i.fqdn}</a></td>
+            <td><a href={i.url} className="text-sky-700 underline" target="_blank" rel="noreferrer">{i.url}</a></td>
             <td>
               <Badge>{i.status}</Badge>
               {i.error && <div className="max-w-xs truncate text-xs text-rose-700" title={i.error}>{i.error}</div>}
             </td>
             <td><Badge>{i.route.status}</Badge></td>
             <td><Badge>{i.dns.status}</Badge></td>
+            <td><CertificateBadge tls={i.tls} compact /></td>
           </tr>
         ))}
       </tbody>

@@ -11,3 +11,7 @@ export const ZLabelSchema = z
   .regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/, "must be lower-case letters, digits and hyphens, starting and ending with a letter or digit (RFC 1123)");
 
 export { ZDomainSchema } from "../settings/schemas";
+
+/** Per-consumer TLS options (SPEC §5/§10): HTTPS on, redirect on (applied once issued), HSTS opt-in. */
+export const ZConsumerTlsSchema = z.object({ https: z.boolean(), redirect: z.boolean(), hsts: z.boolean() }).partial().strict();
+export type TConsumerTls = z.infer<typeof ZConsumerTlsSchema>;

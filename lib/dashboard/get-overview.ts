@@ -1,14 +1,16 @@
 import { db } from "../db";
+import { listCertificateWarnings } from "../tls/certificate-warnings";
 
 /** Counts and recent activity for the dashboard. */
 export async function getOverview() {
-  const [byStatus, proxies, records, failedRecords, lastSync, recent] = await Promise.all([
+  const [byStatus, proxies, records, failedRecords, lastSync, recent, certificates] = await Promise.all([
     db.instance.groupBy({ by: ["status"], _count: { _all: true } }),
     db.standaloneProxy.count(),
     db.dnsRecord.count(),
     db.dnsRecord.count({ where: { status: "failed" } }),
     db.syncRun.findFirst({ where: { status: { not: "running" } }, orderBy: { startedAt: "desc" } }),
     db.auditEvent.findMany({ orderBy: { createdAt: "desc" }, take: 8 }),
+    listCertificateWarnings({ take: 5 }),
   ]);
   const instances = Object.fromEntries(byStatus.map((r) => [r.status, r._count._all])) as Record<string, number>;
   return {
@@ -17,5 +19,6 @@ export async function getOverview() {
     records: { total: records, failed: failedRecords },
     lastSync,
     recent,
+    certificates,
   };
 }

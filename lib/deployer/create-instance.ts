@@ -43,6 +43,9 @@ export async function createInstance(opts: { actor: Actor; body: unknown }) {
         healthPath: input.healthPath ?? null,
         restartPolicy: input.restartPolicy ?? "unless-stopped",
         autoUpdate: input.autoUpdate ?? false,
+        tlsHttps: input.tls?.https ?? true,
+        tlsRedirect: input.tls?.redirect ?? true,
+        tlsHsts: input.tls?.hsts ?? false,
       },
     });
   } catch (err) {

@@ -2,6 +2,7 @@ import { instanceFqdn, routeId } from "../naming";
 import { getProxyProvider } from "../proxy";
 import type { Upstream } from "../proxy/types";
 import type { TSettings } from "../settings/schemas";
+import { readTlsColumns, routeTls } from "../tls/consumer-tls";
 
 export type RouteStatus = "active" | "not_configured";
 
@@ -9,12 +10,15 @@ export type RouteStatus = "active" | "not_configured";
 export async function ensureInstanceRoute(opts: { instance: { id: string; subdomain: string }; upstream: Upstream; settings: TSettings }): Promise<RouteStatus> {
   const provider = getProxyProvider(opts.settings);
   if (!provider) return "not_configured";
+  // Re-read: whether the redirect applies depends on the certificate as recorded now.
+  const tlsRow = await readTlsColumns({ type: "instance", id: opts.instance.id });
   await provider.ensureRoute({
     id: routeId("instance", opts.instance.id),
     consumer: { type: "instance", id: opts.instance.id },
     hosts: [instanceFqdn(opts.instance.subdomain, opts.settings.baseDomain)],
     upstream: opts.upstream,
     websockets: true,
+    tls: tlsRow ? routeTls(opts.settings, tlsRow) : undefined,
   });
   return "active";
 }

@@ -2,6 +2,7 @@ import { db } from "../db";
 import { instanceFqdn } from "../naming";
 import { getSettings } from "../settings/get-settings";
 import type { Instance } from "../generated/prisma/client";
+import { presentTls, tlsOptions } from "../tls/consumer-tls";
 
 /** The API shape of an instance (SPEC §10). */
 export function presentInstance(i: Instance, baseDomain: string, dns: { status: string; lastError?: string | null } | null, dnsMode: string) {
@@ -22,6 +23,10 @@ export function presentInstance(i: Instance, baseDomain: string, dns: { status: 
     updateAvailable: i.updateAvailable,
     autoUpdate: i.autoUpdate,
     update: { latestDigest: i.latestDigest, checkedAt: i.updateCheckedAt, ...(i.updateCheckError ? { warning: i.updateCheckError } : {}) },
+    tls: presentTls(i),
+    tlsOptions: tlsOptions(i),
+    /** The address to open: https:// once Wharf has seen the certificate. */
+    url: `${i.certStatus === "issued" ? "https" : "http"}://${instanceFqdn(i.subdomain, baseDomain)}`,
     createdAt: i.createdAt,
     updatedAt: i.updatedAt,
   };

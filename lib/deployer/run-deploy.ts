@@ -10,6 +10,7 @@ import { closeDeployment, digestPromotion, failureMessage, pruneContainers } fro
 import { ensureInstanceRoute, removeInstanceRoute } from "./instance-route";
 import type { DeploymentRecorder } from "./recorder";
 import { transitionInstance } from "./transition-instance";
+import { certificateStep } from "./certificate-step";
 
 /**
  * A deploy (SPEC §5): image → container → healthy → route → DNS → commit
@@ -53,6 +54,7 @@ export async function runDeploy(opts: { instanceId: string; rec: DeploymentRecor
       error: null,
     });
     await rec.attempt("cleanup", () => pruneContainers({ instanceId: instance.id, keep: [container.id, old ?? instance.previousContainerId], rec }));
+    if (routed) await certificateStep({ rec, instance, fqdn, upstream, settings, signal });
     await closeDeployment({ rec, actor: opts.actor, action: "instance.deploy", target: `${instance.name} (${opts.image})` });
   } catch (err) {
     const failure = failureMessage(err, signal);

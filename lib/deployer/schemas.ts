@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { ZLabelSchema } from "../consumers/schemas";
+import { ZConsumerTlsSchema, ZLabelSchema } from "../consumers/schemas";
 
 // Docker image reference (distribution/reference grammar): an optional
 // registry host[:port], lower-case path components, then :tag and/or @digest.
@@ -39,6 +39,7 @@ export const ZCreateInstanceSchema = z
     healthPath: z.string().trim().regex(/^\/[\x21-\x7e]*$/, "must be a path starting with /").max(512).optional().nullable(),
     restartPolicy: z.enum(RESTART_POLICIES).optional(),
     autoUpdate: z.boolean().optional(),
+    tls: ZConsumerTlsSchema.optional(),
   })
   .strict();
 export type TCreateInstance = z.infer<typeof ZCreateInstanceSchema>;

@@ -6,6 +6,7 @@ import { getSettings } from "../settings/get-settings";
 import { createProxyProvider } from "../proxy";
 import { createDnsProvider } from "../dns";
 import { errorMessage } from "../errors";
+import { listCertificateWarnings } from "../tls/certificate-warnings";
 
 export type ComponentStatus = "ok" | "error" | "unreachable" | "not_configured" | "wildcard";
 
@@ -15,8 +16,10 @@ export interface Health {
   docker: ComponentStatus;
   proxy: ComponentStatus;
   dns: ComponentStatus;
+  /** Certificates (SPEC §7): `degraded` while one failed or expires within 14 days; `off` with TLS off. */
+  tls: "ok" | "degraded" | "off";
   version: string;
-  messages: { docker?: string; proxy?: string; dns?: string; db?: string };
+  messages: { docker?: string; proxy?: string; dns?: string; db?: string; tls?: string };
 }
 
 let version: string | undefined;
@@ -52,7 +55,7 @@ export async function getHealth(): Promise<Health> {
     await db.$queryRawUnsafe("SELECT 1");
   } catch (err) {
     messages.db = errorMessage(err);
-    return { status: "down", db: "error", docker: "unreachable", proxy: "not_configured", dns: "not_configured", version: appVersion(), messages };
+    return { status: "down", db: "error", docker: "unreachable", proxy: "not_configured", dns: "not_configured", tls: "off", version: appVersion(), messages };
   }
   const settings = await getSettings();
   const [docker, proxy, dns] = await Promise.all([
@@ -77,5 +80,12 @@ export async function getHealth(): Promise<Health> {
     })(),
   ]);
   const degraded = docker !== "ok" || proxy === "error" || dns === "error";
-  return { status: degraded ? "degraded" : "ok", db: "ok", docker, proxy, dns, version: appVersion(), messages };
+  let tls: Health["tls"] = "off";
+  if (settings.tls.mode !== "off") {
+    const warnings = await listCertificateWarnings({ take: 1 });
+    tls = warnings.total > 0 ? "degraded" : "ok";
+    if (warnings.total > 0) messages.tls = `${warnings.total} certificate(s) failed or expire within 14 days, e.g. ${warnings.items[0].fqdn}: ${warnings.items[0].error ?? `expires ${warnings.items[0].notAfter?.toISOString()}`}`;
+  }
+  // A certificate problem leaves every consumer serving (over HTTP): it marks `tls`, not the whole status.
+  return { status: degraded ? "degraded" : "ok", db: "ok", docker, proxy, dns, tls, version: appVersion(), messages };
 }

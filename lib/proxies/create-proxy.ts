@@ -11,6 +11,8 @@ import { getProxy } from "./get-proxy";
 import type { TProxyView } from "./present-proxy";
 import { isUniqueViolation, newProxyId, onDomainField, proxyRouteSpec, upstreamText, type ProxyShape } from "./route-spec";
 import { ZCreateProxySchema } from "./schemas";
+import { routeTls } from "../tls/consumer-tls";
+import { proxyCertificate } from "./proxy-certificate";
 import { withConsumer } from "../consumers/consumer-lease";
 
 /**
@@ -27,7 +29,12 @@ export async function createProxy(opts: { actor: Actor; body: unknown }): Promis
     const settings = await getSettings();
     await assertFqdnAvailable({ fqdn: input.domain, baseDomain: settings.baseDomain, field: "domain" });
 
-    const shape: ProxyShape = { id: newProxyId(), domain: input.domain, upstream: input.upstream, websockets: input.websockets ?? false, forceTls: input.forceTls ?? false };
+    const tlsCols = { tlsHttps: input.tls?.https ?? true, tlsRedirect: input.tls?.redirect ?? true, tlsHsts: input.tls?.hsts ?? false };
+    const forceTls = input.forceTls ?? false;
+    const shape: ProxyShape = {
+      id: newProxyId(), domain: input.domain, upstream: input.upstream, websockets: input.websockets ?? false, forceTls,
+      tls: routeTls(settings, { ...tlsCols, forceTls, certStatus: "pending" }),
+    };
     // The new id's lease before its route: a sync meanwhile sees a held consumer, not an orphan route.
     return await withConsumer({ consumer: { type: "standalone", id: shape.id }, operation: "proxy.create" }, async () => {
       const consumer = `standalone:${shape.id}`;
@@ -49,6 +56,7 @@ export async function createProxy(opts: { actor: Actor; body: unknown }): Promis
             websockets: shape.websockets,
             forceTls: shape.forceTls,
             routeStatus: provider ? "active" : "not_configured",
+            ...tlsCols,
           },
         });
       } catch (err) {
@@ -67,6 +75,11 @@ export async function createProxy(opts: { actor: Actor; body: unknown }): Promis
       const dns = await ensureConsumerDns({ consumer: { type: "standalone", id: shape.id }, fqdn: shape.domain, settings });
       op.step("dns", { consumer, status: dns.status });
       const note = dns.status === "failed" ? `; DNS failed (the reconciler retries): ${dns.error}` : "";
+      if (provider) {
+        // Recorded on the row (tls.status/error in the API and UI) and retried by the reconciler.
+        const cert = await proxyCertificate({ id: shape.id, domain: shape.domain, settings, provider });
+        op.step("certificate", { consumer, status: cert.status });
+      }
       await recordEvent({ actor: opts.actor, action: "proxy.create", target: shape.domain, result: "ok", message: `→ ${upstreamText(shape.upstream)}${note}` });
       return getProxy({ id: shape.id });
     });

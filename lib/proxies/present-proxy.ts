@@ -1,4 +1,5 @@
 import type { StandaloneProxy } from "../generated/prisma/client";
+import { presentTls, tlsOptions } from "../tls/consumer-tls";
 
 type LedgerRow = { fqdn: string; consumerId: string; status: string; lastError?: string | null };
 
@@ -23,6 +24,9 @@ export function presentProxy(p: StandaloneProxy, dns: LedgerRow | null | undefin
     route: { status: p.routeStatus, ...(p.routeError ? { error: p.routeError } : {}) },
     // No ledger row: in wildcard mode the wildcard record covers the domain; otherwise nothing exists yet.
     dns: dns ? { status: dns.status, ...(dns.lastError ? { error: dns.lastError } : {}) } : { status: dnsMode === "wildcard" ? "wildcard" : "none" },
+    tls: presentTls(p),
+    tlsOptions: tlsOptions(p),
+    url: `${p.certStatus === "issued" ? "https" : "http"}://${p.domain}`,
     createdAt: p.createdAt,
     updatedAt: p.updatedAt,
   };

@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { AppError } from "../errors";
 import { routeId } from "../naming";
 import { formatUpstream } from "../proxy/route-spec";
-import type { RouteSpec, Upstream } from "../proxy/types";
+import type { RouteSpec, RouteTls, Upstream } from "../proxy/types";
 import { parseUpstream } from "./schemas";
 
 // Shared by the proxy operations (and usable by the reconciler): how a
@@ -14,6 +14,8 @@ export interface ProxyShape {
   upstream: Upstream;
   websockets: boolean;
   forceTls: boolean;
+  /** From lib/tls/consumer-tls.ts routeTls(); absent: plain HTTP. */
+  tls?: RouteTls;
 }
 
 export function proxyRouteSpec(p: ProxyShape): RouteSpec {
@@ -24,6 +26,7 @@ export function proxyRouteSpec(p: ProxyShape): RouteSpec {
     upstream: p.upstream,
     websockets: p.websockets,
     forceTls: p.forceTls,
+    ...(p.tls ? { tls: p.tls } : {}),
   };
 }
 

@@ -1,6 +1,6 @@
 import { isIP } from "node:net";
 import { z } from "zod";
-import { ZDomainSchema } from "../consumers/schemas";
+import { ZConsumerTlsSchema, ZDomainSchema } from "../consumers/schemas";
 import type { Upstream } from "../proxy/types";
 
 // An upstream is exactly scheme://host[:port]: providers route to a host and
@@ -63,6 +63,7 @@ export const ZCreateProxySchema = z
     upstream: ZUpstreamUrlSchema,
     websockets: z.boolean().optional(),
     forceTls: z.boolean().optional(),
+    tls: ZConsumerTlsSchema.optional(),
   })
   .strict();
 export type TCreateProxy = z.infer<typeof ZCreateProxySchema>;

@@ -11,6 +11,8 @@ import { getProxy, getProxyRow } from "./get-proxy";
 import type { TProxyView } from "./present-proxy";
 import { isUniqueViolation, onDomainField, proxyRouteSpec, rowShape, upstreamText, type ProxyShape } from "./route-spec";
 import { ZUpdateProxySchema } from "./schemas";
+import { routeTls } from "../tls/consumer-tls";
+import { proxyCertificate } from "./proxy-certificate";
 import { withConsumer } from "../consumers/consumer-lease";
 
 function changeSummary(before: ProxyShape, after: ProxyShape): string {
@@ -37,7 +39,9 @@ export async function updateProxy(opts: { actor: Actor; id: string; body: unknow
     return await withConsumer({ consumer: { type: "standalone", id: opts.id }, operation: "proxy.update", label: `standalone proxy ${opts.id}` }, async () => {
       const row = await getProxyRow({ id: opts.id });
       target = row.domain;
-      const before = rowShape(row);
+      const settings = await getSettings();
+      const before: ProxyShape = { ...rowShape(row), tls: routeTls(settings, row) };
+      const tlsCols = { tlsHttps: input.tls?.https ?? row.tlsHttps, tlsRedirect: input.tls?.redirect ?? row.tlsRedirect, tlsHsts: input.tls?.hsts ?? row.tlsHsts };
       const after: ProxyShape = {
         id: row.id,
         domain: input.domain ?? before.domain,
@@ -46,7 +50,11 @@ export async function updateProxy(opts: { actor: Actor; id: string; body: unknow
         forceTls: input.forceTls ?? before.forceTls,
       };
       const domainChanged = after.domain !== before.domain;
-      const settings = await getSettings();
+      // A new domain needs its own certificate: no redirect until that one is issued.
+      const certStatus = domainChanged ? "pending" : row.certStatus;
+      after.tls = routeTls(settings, { ...tlsCols, forceTls: after.forceTls, certStatus });
+      const tlsChanged =
+        domainChanged || tlsCols.tlsHttps !== row.tlsHttps || tlsCols.tlsRedirect !== row.tlsRedirect || tlsCols.tlsHsts !== row.tlsHsts || after.forceTls !== row.forceTls;
       if (domainChanged) {
         await assertFqdnAvailable({ fqdn: after.domain, baseDomain: settings.baseDomain, field: "domain", except: { type: "standalone", id: row.id } });
       }
@@ -69,6 +77,8 @@ export async function updateProxy(opts: { actor: Actor; id: string; body: unknow
             forceTls: after.forceTls,
             routeStatus: provider ? "active" : "not_configured",
             routeError: null,
+            ...tlsCols,
+            ...(domainChanged ? { certStatus, certIssuer: null, certNotAfter: null, certError: null, certAttempts: 0, certRetryAt: null } : {}),
           },
         });
       } catch (err) {
@@ -89,6 +99,11 @@ export async function updateProxy(opts: { actor: Actor; id: string; body: unknow
         const dns = await ensureConsumerDns({ consumer: { type: "standalone", id: row.id }, fqdn: after.domain, settings });
         op.step("dns", { status: dns.status });
         if (dns.status === "failed") note = `; DNS failed (the reconciler retries): ${dns.error}`;
+      }
+      if (provider && tlsChanged) {
+        // Recorded on the row (tls.status/error in the API and UI) and retried by the reconciler.
+        const cert = await proxyCertificate({ id: row.id, domain: after.domain, settings, provider });
+        op.step("certificate", { status: cert.status });
       }
       target = after.domain;
       await recordEvent({ actor: opts.actor, action: "proxy.update", target, result: "ok", message: changeSummary(before, after) + note });

@@ -32,8 +32,8 @@ export class CaddyAdmin {
   }
 
   /** A write guarded by `ifMatch` when given; "stale" means someone else changed the config first. */
-  async write(method: "POST" | "PUT" | "PATCH" | "DELETE", path: string, body?: unknown, ifMatch?: string | null): Promise<WriteOutcome> {
-    const res = await this.send(method, path, body, ifMatch ? { "if-match": ifMatch } : {});
+  async write(method: "POST" | "PUT" | "PATCH" | "DELETE", path: string, body?: unknown, ifMatch?: string | null, extra: Record<string, string> = {}): Promise<WriteOutcome> {
+    const res = await this.send(method, path, body, { ...extra, ...(ifMatch ? { "if-match": ifMatch } : {}) });
     if (res.status === 412) return "stale";
     if (res.status >= 200 && res.status < 300) return "done";
     throw this.failure(method, path, res);

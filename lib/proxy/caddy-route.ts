@@ -21,10 +21,28 @@ export function dialAddress(u: Upstream): string {
  * connections natively. `terminal` stops Caddy from evaluating routes after
  * ours once the host matched, so a later foreign route can never add handlers.
  */
-export function buildCaddyRoute(spec: RouteSpec): CaddyRoute {
+export function buildCaddyRoute(spec: RouteSpec, served?: { httpsPort: number }): CaddyRoute {
   const proxy: Json = { handler: "reverse_proxy", upstreams: [{ dial: dialAddress(spec.upstream) }] };
   if (spec.upstream.scheme === "https") proxy.transport = { protocol: "http", tls: {} };
-  return { "@id": spec.id, match: [{ host: spec.hosts }], handle: [proxy], terminal: true };
+  const tls = served && spec.tls;
+  if (!tls || (!tls.redirect && !tls.hsts)) return { "@id": spec.id, match: [{ host: spec.hosts }], handle: [proxy], terminal: true };
+  // Per-consumer redirect and HSTS inside the consumer's one route: the
+  // server's automatic redirects are off (they would apply to every host at
+  // once, before its certificate exists), so plain HTTP keeps serving a
+  // consumer until Wharf has seen its certificate.
+  const steps: CaddyRoute[] = [];
+  if (tls.redirect) {
+    const port = served.httpsPort === 443 ? "" : `:${served.httpsPort}`;
+    steps.push({
+      match: [{ protocol: "http" }],
+      handle: [{ handler: "static_response", status_code: 308, headers: { Location: [`https://{http.request.host}${port}{http.request.uri}`] } }],
+    });
+  }
+  if (tls.hsts) {
+    steps.push({ match: [{ protocol: "https" }], handle: [{ handler: "headers", response: { set: { "Strict-Transport-Security": ["max-age=31536000"] } } }] });
+  }
+  steps.push({ handle: [proxy] });
+  return { "@id": spec.id, match: [{ host: spec.hosts }], handle: [{ handler: "subroute", routes: steps }], terminal: true };
 }
 
 export function routeHosts(route: CaddyRoute): string[] {

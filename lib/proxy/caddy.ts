@@ -1,5 +1,6 @@
 import { AppError, errorMessage } from "../errors";
-import { isWharfRouteId } from "../naming";
+import { isWharfRouteId, tlsPolicyId } from "../naming";
+import { checkServedCertificate } from "../tls/handshake";
 import { operationLogger } from "../logger";
 import type { TCaddyConfig } from "../settings/schemas";
 import { CaddyAdmin, type WriteOutcome } from "./caddy-admin";
@@ -14,7 +15,10 @@ import {
   type Json,
 } from "./caddy-route";
 import { checkRouteId, checkRouteSpec } from "./route-spec";
-import type { ConnectionResult, ProxyProvider, ProxyRoute, RouteSpec } from "./types";
+import { buildPolicy, caddyIssuer, httpsEndpoint, serverTlsProblem } from "./caddy-tls";
+import { CaddyTlsPolicies } from "./caddy-tls-policy";
+import { ensureTlsLogger, isLoopbackUrl, lastObtainError, tlsLogFile } from "./caddy-tls-log";
+import type { CertificateCheck, ConnectionResult, ProxyProvider, ProxyRoute, RouteSpec, RouteTls } from "./types";
 
 export interface CaddyProviderOptions {
   timeoutMs?: number;
@@ -42,22 +46,51 @@ export class CaddyProvider implements ProxyProvider {
   private readonly maxAttempts: number;
   private readonly serverPath: string;
   private readonly routesPath: string;
+  private readonly policies: CaddyTlsPolicies;
+  /** Wharf's Caddy logger file for ACME errors (caddy-tls-log.ts); null when Caddy cannot share it. */
+  private tlsLog: string | null;
+  private tlsLogReady = false;
+  /** When Caddy last started an order per host because of Wharf (policy change or forced reload). */
+  private readonly attemptStarted = new Map<string, Date>();
 
   constructor(private readonly config: TCaddyConfig, opts: CaddyProviderOptions = {}) {
     this.admin = new CaddyAdmin(config.adminUrl, opts.timeoutMs);
     this.maxAttempts = opts.maxAttempts ?? 10;
+    this.policies = new CaddyTlsPolicies(this.admin, this.maxAttempts);
+    this.tlsLog = isLoopbackUrl(config.adminUrl) ? tlsLogFile(config.adminUrl) : null;
     this.serverPath = `/config/apps/http/servers/${encodeURIComponent(config.server)}`;
     this.routesPath = `${this.serverPath}/routes`;
   }
 
   async ensureRoute(input: RouteSpec): Promise<ProxyRoute> {
     const spec = checkRouteSpec(input);
-    const desired = buildCaddyRoute(spec);
     const op = operationLogger({ op: "proxy.ensureRoute", consumer: spec.id, provider: "caddy", server: this.config.server });
+    const ports = await this.ports();
+    // HTTPS wanted and possible: the policy (issuer from the settings) goes in
+    // before the route, so Caddy never starts an order for the host with its
+    // default public issuers. Not possible: plain HTTP, and the certificate
+    // check reports why.
+    const served = spec.tls && !serverTlsProblem(this.config.server, (await this.readServer()).server, ports.http) ? { httpsPort: ports.https } : undefined;
+    if (served) {
+      await this.ensureTlsLog(op);
+      const started = new Date();
+      if (await this.policies.ensure(buildPolicy(tlsPolicyId(spec.id), spec.hosts, caddyIssuer(spec.tls!.issuer)))) {
+        for (const h of spec.hosts) this.attemptStarted.set(h, started);
+      }
+      op.step("tls-policy", { policy: tlsPolicyId(spec.id) });
+    }
+    const desired = buildCaddyRoute(spec, served);
+    const routed = await this.writeRoute(spec, desired, op, !!served);
+    if (!served) await this.policies.remove(tlsPolicyId(spec.id));
+    return routed;
+  }
+
+  private async writeRoute(spec: RouteSpec, desired: CaddyRoute, op: ReturnType<typeof operationLogger>, wharfTls: boolean): Promise<ProxyRoute> {
     let attempts = 0;
     while (attempts < this.maxAttempts) {
       const { server, routes, etag } = await this.readServer();
-      if (spec.forceTls) {
+      // Wharf's own TLS (spec.tls on a server that serves HTTPS) honours forced TLS with its per-consumer redirect.
+      if (spec.forceTls && !wharfTls) {
         const problem = forceTlsProblem(this.config.server, server, await this.httpPort());
         if (problem) throw new AppError("VALIDATION", problem, { field: "forceTls" });
       }
@@ -123,6 +156,38 @@ export class CaddyProvider implements ProxyProvider {
       } else await sleep(10 + Math.random() * 40 * stale);
     }
     op.step("removed", { removed });
+    // After the route: a host Caddy no longer serves needs no certificate policy.
+    await this.policies.remove(tlsPolicyId(id));
+  }
+
+  async inspectCertificate(host: string, issuer: RouteTls["issuer"]): Promise<CertificateCheck> {
+    const [{ server }, ports] = await Promise.all([this.readServer(), this.ports()]);
+    const problem = serverTlsProblem(this.config.server, server, ports.http);
+    if (problem) return { status: "failed", error: problem };
+    const { address, port } = httpsEndpoint(server, ports.http, ports.https, this.config.adminUrl);
+    const check = await checkServedCertificate({ address, port, host, mode: issuer.mode });
+    if (check.status !== "pending" || !this.tlsLog) return check;
+    // Caddy 2.6 retries on its own a minute after a failure; an error older than the current attempt is not the answer.
+    const refused = lastObtainError(this.tlsLog, host, this.attemptStarted.get(host) ?? new Date(Date.now() - 90_000));
+    return refused ? { status: "failed", error: `the CA refused the certificate for ${host}: ${refused}` } : check;
+  }
+
+  async retryCertificate(id: string): Promise<void> {
+    checkRouteId(id);
+    const started = new Date();
+    for (const h of await this.policies.reload(tlsPolicyId(id))) this.attemptStarted.set(h, started);
+  }
+
+  private async ensureTlsLog(op: ReturnType<typeof operationLogger>): Promise<void> {
+    if (!this.tlsLog || this.tlsLogReady) return;
+    try {
+      this.tlsLog = await ensureTlsLogger(this.admin, this.tlsLog);
+      this.tlsLogReady = true;
+    } catch (err) {
+      // Not fatal: certificates still work, only the CA's wording of a refusal is missing.
+      op.fail("tls-log", err, { file: this.tlsLog });
+      this.tlsLog = null;
+    }
   }
 
   async listRoutes(): Promise<ProxyRoute[]> {
@@ -173,8 +238,13 @@ export class CaddyProvider implements ProxyProvider {
   }
 
   private async httpPort(): Promise<number> {
-    const { value } = await this.admin.get("/config/apps/http/http_port");
-    return typeof value === "number" ? value : 80;
+    return (await this.ports()).http;
+  }
+
+  private async ports(): Promise<{ http: number; https: number }> {
+    const { value } = await this.admin.get("/config/apps/http");
+    const app = (value ?? {}) as Json;
+    return { http: typeof app.http_port === "number" ? app.http_port : 80, https: typeof app.https_port === "number" ? app.https_port : 443 };
   }
 
   private clashError(spec: RouteSpec, clash: { index: number; id?: string; host: string }): AppError {

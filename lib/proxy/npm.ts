@@ -4,7 +4,7 @@ import type { TNpmConfig } from "../settings/schemas";
 import { NpmClient, type NpmResponse } from "./npm-client";
 import { checkForceTls, hostDiff, hostPayload, restorePayload, toProxyRoute, wharfIdOf, type NpmProxyHost } from "./npm-host";
 import { checkRouteId, checkRouteSpec } from "./route-spec";
-import type { ConnectionResult, ProxyProvider, ProxyRoute, RouteSpec } from "./types";
+import type { CertificateCheck, ConnectionResult, ProxyProvider, ProxyRoute, RouteSpec } from "./types";
 
 const HOSTS = "/api/nginx/proxy-hosts";
 const IN_USE = /^(.+) is already in use$/;
@@ -60,6 +60,15 @@ export class NpmProvider implements ProxyProvider {
    * a view-only user's writes with 404, so a listing alone would pass for a
    * user Wharf cannot work with.
    */
+  // Certificates through NPM's /nginx/certificates are not wired yet: the
+  // consumer's certificate reads `failed` with this reason (never a fake
+  // `issued`), and its host keeps serving HTTP.
+  async inspectCertificate(host: string): Promise<CertificateCheck> {
+    return { status: "failed", error: `Wharf does not yet obtain certificates through Nginx Proxy Manager: ${host} is served over HTTP only` };
+  }
+
+  async retryCertificate(): Promise<void> {}
+
   async testConnection(): Promise<ConnectionResult> {
     try {
       await this.client.login();

@@ -1,4 +1,5 @@
 import type { ConsumerType } from "../naming";
+import type { TTlsSettings } from "../settings/schemas";
 
 /** Where a route sends traffic. */
 export interface Upstream {
@@ -16,7 +17,26 @@ export interface RouteSpec {
   upstream: Upstream;
   websockets?: boolean;
   forceTls?: boolean;
+  /**
+   * HTTPS for the hosts (absent: plain HTTP, the proxy gets no certificate
+   * policy). `redirect`/`hsts` are what to apply now: the caller sets them
+   * only once the consumer's certificate is issued, so HTTP keeps serving
+   * until then.
+   */
+  tls?: RouteTls;
 }
+
+export interface RouteTls {
+  issuer: { mode: "acme" | "internal"; acme: TTlsSettings["acme"] };
+  redirect: boolean;
+  hsts: boolean;
+}
+
+/** The certificate a proxy serves for one host, as a TLS handshake with that SNI shows it. */
+export type CertificateCheck =
+  | { status: "issued"; issuer: string; notAfter: Date; names: string[] }
+  | { status: "pending"; error: string }
+  | { status: "failed"; error: string };
 
 /** A route as the provider shows it; only Wharf's own are returned by listRoutes(). */
 export interface ProxyRoute {
@@ -45,4 +65,8 @@ export interface ProxyProvider {
   /** Wharf's own routes only (`@id` starting with `wharf-`, or the NPM equivalent marker). */
   listRoutes(): Promise<ProxyRoute[]>;
   testConnection(): Promise<ConnectionResult>;
+  /** Confirms the certificate served for `host` (SPEC §7): issuer, names and expiry, by a handshake with SNI = host. */
+  inspectCertificate(host: string, issuer: RouteTls["issuer"]): Promise<CertificateCheck>;
+  /** Asks the proxy to try obtaining the route's certificate again now, instead of at its own next retry. */
+  retryCertificate(routeId: string): Promise<void>;
 }

@@ -50,7 +50,8 @@ it("a container stopped by hand is started again by the next sync", async () => 
 });
 
 it("after a real Caddy restart (routes gone) the next sync restores them", async () => {
-  execFileSync("pkill", ["-x", "caddy"]);
+  // Only the plain-HTTP test Caddy (caddy.json); the TLS test Caddy (caddy-tls.json) keeps running.
+  execFileSync("pkill", ["-f", "^caddy run --config \\S*/caddy\\.json$"]);
   await eventually(async () => !(await fetch(`${CADDY.admin}/config/`).then(() => true, () => false)), { what: "caddy to stop" });
   execFileSync("bash", ["test/services/start.sh"], { stdio: "ignore" });
   expect((await serve()).body).not.toContain("wharf-test v1");

@@ -7,6 +7,7 @@ import { findOrphanContainers, findOrphanRoutes } from "./find-orphans";
 import { getProxyProvider } from "../proxy";
 import type { TSettings } from "../settings/schemas";
 import { proxyRouteSpec, rowShape } from "../proxies/route-spec";
+import { routeTls } from "../tls/consumer-tls";
 import { repairInstance } from "./repair-instance";
 import { RouteView } from "./route-view";
 import type { OrphanContainer, OrphanRoute, ReportLine, SkippedConsumer } from "./report";
@@ -73,7 +74,7 @@ export async function reconcileInfrastructure(opts: { settings: TSettings; dryRu
       await underLease({ type: "standalone", id: p.id }, p.domain, "route", async () => {
         const row = await db.standaloneProxy.findUnique({ where: { id: p.id } });
         if (!row) return;
-        const spec = proxyRouteSpec(rowShape(row));
+        const spec = proxyRouteSpec({ ...rowShape(row), tls: routeTls(settings, row) });
         const drift = await routes.drift(spec, row.updatedAt);
         if (!drift) return;
         if (dryRun) return void res.lines.push({ kind: "route", name: row.domain, action: "route", status: "planned", message: drift });

@@ -1,8 +1,8 @@
 // The sync report (SPEC §9).
-export type ReportAction = "create" | "update" | "delete" | "synced" | "foreign" | "forget" | "blocked" | "restart" | "route" | "orphan" | "recover" | "stop" | "skip";
+export type ReportAction = "create" | "update" | "delete" | "synced" | "foreign" | "forget" | "blocked" | "restart" | "route" | "orphan" | "recover" | "stop" | "skip" | "certificate";
 
 export interface ReportLine {
-  kind: "dns" | "container" | "route";
+  kind: "dns" | "container" | "route" | "certificate";
   name: string;
   action: ReportAction;
   status: "ok" | "failed" | "planned" | "skipped";
@@ -46,6 +46,8 @@ export interface SyncReport {
   blocked: string | null;
   containers: { restarted: number; failed: number };
   routes: { repaired: number; failed: number };
+  /** Certificates (SPEC §7): confirmed by handshake, retried, failed, expiring within 14 days. */
+  certificates?: { checked: number; retried: number; issued: number; failed: number; expiring: number };
   orphans: { containers: OrphanContainer[]; routes: OrphanRoute[] };
   /** Consumers busy with another operation, left for the next run (DNS and infrastructure passes). */
   skipped: SkippedConsumer[];

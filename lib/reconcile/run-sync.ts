@@ -6,6 +6,7 @@ import { recordEvent, SYSTEM_ACTOR, type Actor } from "../audit/record-event";
 import { getDnsProvider } from "../dns/provider-for-settings";
 import { getSettings } from "../settings/get-settings";
 import { reconcileInfrastructure } from "./infrastructure";
+import { checkCertificates } from "../tls/check-certificates";
 import { acquireLease, releaseLease, renewLease } from "./lease";
 import { reconcileDns } from "./reconcile-dns";
 import type { SyncReport } from "./report";
@@ -86,5 +87,9 @@ async function reconcile(o: { id: string; trigger: SyncTrigger; dryRun: boolean;
   report.orphans = infra.orphans;
   report.skipped.push(...infra.skipped);
   report.lines.push(...infra.lines);
+  // After routes: a route re-created just now carries its TLS policy again.
+  const certs = await checkCertificates({ settings, dryRun: o.dryRun });
+  report.certificates = { checked: certs.checked, retried: certs.retried, issued: certs.issued, failed: certs.failed, expiring: certs.expiring };
+  report.lines.push(...certs.lines);
   return report;
 }

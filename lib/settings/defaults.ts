@@ -1,11 +1,36 @@
 import { env } from "../env";
-import type { TSettings } from "./schemas";
+import { LETS_ENCRYPT_DIRECTORY, type TSettings, type TTlsSettings } from "./schemas";
+
+// RFC 6761/2606/8375 reserved names and LAN conventions: no public CA can validate them.
+const PRIVATE_SUFFIXES = ["localhost", "local", "lan", "internal", "test", "home.arpa", "example", "invalid", "example.com", "example.net", "example.org"];
+
+/** A base domain a public ACME CA could validate: not an IP, not a reserved or LAN-only name. */
+export function isPublicDomain(domain: string): boolean {
+  const d = domain.toLowerCase().replace(/\.$/, "");
+  if (!d.includes(".") || /^[\d.]+$/.test(d) || d.includes(":")) return false;
+  return !PRIVATE_SUFFIXES.some((s) => d === s || d.endsWith(`.${s}`));
+}
+
+/**
+ * What a new installation proposes: ACME as soon as the base domain is
+ * public, Caddy's internal CA otherwise. Stored settings without a `tls`
+ * section (an installation from before TLS existed) read as `off` instead,
+ * in get-settings.ts, so nothing that served over HTTP yesterday changes.
+ */
+export function proposedTls(baseDomain: string): TTlsSettings {
+  return { mode: isPublicDomain(baseDomain) ? "acme" : "internal", acme: defaultAcme() };
+}
+
+export function defaultAcme(): TTlsSettings["acme"] {
+  return { directoryUrl: LETS_ENCRYPT_DIRECTORY, email: null, trustedRootPem: null };
+}
 
 // Zero configuration (SPEC §2): wildcard DNS, no providers, host-port upstreams on loopback.
 export function defaultSettings(): TSettings {
   const e = env();
+  const baseDomain = e.WHARF_BASE_DOMAIN ?? "wharf.localhost";
   return {
-    baseDomain: e.WHARF_BASE_DOMAIN ?? "wharf.localhost",
+    baseDomain,
     targetAddress: e.WHARF_TARGET_ADDRESS ?? "127.0.0.1",
     dns: { mode: "wildcard", ttl: 300, proxied: false, provider: null },
     proxy: {
@@ -17,5 +42,6 @@ export function defaultSettings(): TSettings {
     retention: { days: 90, deploymentsPerInstance: 50, maxAuditEvents: 100_000 },
     registries: [],
     updates: { enabled: true, intervalMinutes: 60 },
+    tls: proposedTls(baseDomain),
   };
 }

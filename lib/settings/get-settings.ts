@@ -1,6 +1,6 @@
 import { db } from "../db";
 import { decryptSecret, encryptSecret, isEncrypted } from "./crypto";
-import { defaultSettings } from "./defaults";
+import { defaultAcme, defaultSettings } from "./defaults";
 import { SECRET_FIELDS, type TSettings } from "./schemas";
 
 export const SETTINGS_KEY = "settings";
@@ -43,6 +43,8 @@ function unseal(raw: string): TSettings {
     retention: { ...d.retention, ...stored.retention },
     registries: (stored.registries ?? []).map((r) => mapSecrets(r as unknown as Obj, open) as unknown as TSettings["registries"][number]),
     updates: { ...d.updates, ...stored.updates },
+    // Stored before TLS existed: an upgraded installation stays on plain HTTP until the operator chooses.
+    tls: stored.tls ? { mode: stored.tls.mode, acme: { ...defaultAcme(), ...stored.tls.acme } } : { mode: "off", acme: defaultAcme() },
   };
 }
 

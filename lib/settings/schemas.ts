@@ -82,6 +82,31 @@ export const ZRegistryHostSchema = z
   .refine((v) => /^(\[[0-9a-f:]+\]|[a-z0-9]([a-z0-9.-]*[a-z0-9])?)(:\d{1,5})?$/.test(v), { message: "must be a registry host such as ghcr.io or registry.example.com:5000" });
 export const ZRegistryInputSchema = z
   .object({ host: ZRegistryHostSchema, username: z.string().trim().min(1, "is required").max(256), password: secret.optional() })
+export const LETS_ENCRYPT_DIRECTORY = "https://acme-v02.api.letsencrypt.org/directory";
+
+const ZPemSchema = z
+  .string()
+  .trim()
+  .max(65_536, "must be at most 64 KiB")
+  .refine((v) => /^-----BEGIN CERTIFICATE-----[\s\S]+-----END CERTIFICATE-----$/.test(v), { message: "must be a PEM certificate (-----BEGIN CERTIFICATE----- …)" });
+
+/** TLS (SPEC §3/§10). `acme` fields merge one by one in a partial update; null clears an optional one. */
+export const ZTlsUpdateSchema = z
+  .object({
+    mode: z.enum(["acme", "internal", "off"]),
+    acme: z
+      .object({
+        directoryUrl: z
+          .string()
+          .trim()
+          .refine((v) => /^https:\/\/[^\s/]+/.test(v) && URL.canParse(v), { message: "must be an https:// ACME directory URL (RFC 8555)" }),
+        email: z.string().trim().email("must be an e-mail address").nullable(),
+        trustedRootPem: ZPemSchema.nullable(),
+      })
+      .partial()
+      .strict(),
+  })
+  .partial()
   .strict();
 
 const networkName = z.string().trim().regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$/, "must be a Docker network name");
@@ -122,6 +147,7 @@ export const ZSettingsUpdateSchema = z
       .strict(),
     registries: z.array(ZRegistryInputSchema).max(50),
     updates: z.object({ enabled: z.boolean(), intervalMinutes: z.number().int().min(1).max(10080) }).partial().strict(),
+    tls: ZTlsUpdateSchema,
   })
   .partial()
   .strict();
@@ -137,6 +163,12 @@ export type TNpmConfig = { type: "npm"; url: string; email: string; password: st
 export type TProxyProviderConfig = TCaddyConfig | TNpmConfig;
 export type TUpstream = z.infer<typeof ZUpstreamSchema>;
 
+export type TTlsMode = "acme" | "internal" | "off";
+export interface TTlsSettings {
+  mode: TTlsMode;
+  acme: { directoryUrl: string; email: string | null; trustedRootPem: string | null };
+}
+
 export interface TSettings {
   baseDomain: string;
   targetAddress: string;
@@ -148,6 +180,7 @@ export interface TSettings {
   registries: TRegistryConfig[];
   /** Update detection for instances deployed by tag: a manifest HEAD per instance at most every intervalMinutes. */
   updates: { enabled: boolean; intervalMinutes: number };
+  tls: TTlsSettings;
 }
 export type TRegistryConfig = { host: string; username: string; password: string };
 

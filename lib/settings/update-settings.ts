@@ -92,6 +92,14 @@ export function applySettingsUpdate(current: TSettings, body: unknown): TSetting
     retention: { ...current.retention, ...input.retention },
     registries: mergeRegistries(current.registries, input.registries),
     updates: { ...current.updates, ...input.updates },
+    tls: {
+      mode: input.tls?.mode ?? current.tls.mode,
+      acme: {
+        directoryUrl: input.tls?.acme?.directoryUrl ?? current.tls.acme.directoryUrl,
+        email: input.tls?.acme?.email !== undefined ? input.tls.acme.email : current.tls.acme.email,
+        trustedRootPem: input.tls?.acme?.trustedRootPem !== undefined ? input.tls.acme.trustedRootPem : current.tls.acme.trustedRootPem,
+      },
+    },
   };
   const ttlProblem = next.dns.provider?.type === "cloudflare" ? cloudflareTtlProblem(next.dns.ttl) : null;
   if (ttlProblem) throw new AppError("VALIDATION", `dns.ttl: ${ttlProblem}`, { field: "dns.ttl" });

@@ -306,7 +306,18 @@ if [[ $use_caddy == 1 && -n $instance_id ]]; then
     done
     return 1
   }
-  check "via Caddy: http://$fqdn serves the instance" via_caddy http
+  # Wharf's TLS (internal CA for a .localhost base domain): once the
+  # instance's certificate is issued, plain HTTP redirects to HTTPS.
+  http_redirects() {
+    local deadline=$((SECONDS + 20)) got
+    while ((SECONDS < deadline)); do
+      got=$(curl -s -m 5 -o /dev/null -w '%{http_code} %{redirect_url}' -H "Host: $fqdn" "http://127.0.0.1:$p80/" 2>/dev/null || true)
+      [[ $got == "308 https://$fqdn/" ]] && return 0
+      sleep 1
+    done
+    log "http answer: $got"; return 1
+  }
+  check "via Caddy: http://$fqdn redirects to https://$fqdn/ (certificate issued: $(jget tls.status <<<"$inst"))" http_redirects
   check "via Caddy: https://$fqdn serves the instance (TLS by Caddy)" via_caddy https
   # The admin API has no authentication: a container on the shared network
   # (where every instance lives) must reach Caddy's proxy port but not the

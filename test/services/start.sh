@@ -6,6 +6,8 @@
 #   registries docker-registry (distribution 2.8) on http://127.0.0.1:5050 with
 #             htpasswd auth (user wharf-ci, password wharf-registry-pass) and a
 #             public one on http://127.0.0.1:5051
+#   Pebble    ACME https://127.0.0.1:14000/dir, management 127.0.0.1:15000
+#   Caddy-TLS admin http://127.0.0.1:2029, HTTP 127.0.0.1:5002, HTTPS 127.0.0.1:5003
 # Logs and state go under ${WHARF_SERVICES_DIR:-/tmp/wharf-services}.
 set -euo pipefail
 dir=${WHARF_SERVICES_DIR:-/tmp/wharf-services}
@@ -81,4 +83,43 @@ start_registry() { # name, port, auth (1|0)
 start_registry registry-auth 5050 1
 start_registry registry-public 5051 0
 
-echo "services up: dockerd, caddy (admin 127.0.0.1:2019, http 127.0.0.1:8480), powerdns (api 127.0.0.1:8081, dns 127.0.0.1:5300), registries (auth 127.0.0.1:5050, public 127.0.0.1:5051)"
+
+# ACME (issue 13): Pebble on 127.0.0.1:14000 (management 15000), answering
+# challenges on 5002 (http-01) / 5003 (tls-alpn-01) and resolving names
+# through the test PowerDNS; and a second, TLS-enabled Caddy (admin
+# 127.0.0.1:2029, HTTP 127.0.0.1:5002, HTTPS 127.0.0.1:5003) with its own
+# storage, so certificates never land in /root/.config/caddy. Pebble's issuing
+# root changes at every Pebble start: clients fetch it from /roots/0.
+tls="$dir/tls"
+mkdir -p "$tls"
+if [ ! -s "$tls/listener-ca.pem" ] || [ ! -s "$tls/listener.pem" ]; then
+  openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=wharf test listener CA" \
+    -keyout "$tls/listener-ca.key" -out "$tls/listener-ca.pem" >/dev/null 2>&1
+  openssl req -newkey rsa:2048 -nodes -subj "/CN=localhost" -keyout "$tls/listener.key" -out "$tls/listener.csr" >/dev/null 2>&1
+  printf 'subjectAltName=DNS:localhost,IP:127.0.0.1,IP:::1\n' >"$tls/listener.ext"
+  openssl x509 -req -in "$tls/listener.csr" -CA "$tls/listener-ca.pem" -CAkey "$tls/listener-ca.key" -CAcreateserial \
+    -days 3650 -extfile "$tls/listener.ext" -out "$tls/listener.pem" >/dev/null 2>&1
+fi
+if ! curl -fsS --cacert "$tls/listener-ca.pem" https://127.0.0.1:14000/dir >/dev/null 2>&1; then
+  cat >"$tls/pebble.json" <<JSON
+{"pebble":{"listenAddress":"127.0.0.1:14000","managementListenAddress":"127.0.0.1:15000","certificate":"$tls/listener.pem","privateKey":"$tls/listener.key","httpPort":5002,"tlsPort":5003,"ocspResponderURL":"","externalAccountBindingRequired":false}}
+JSON
+  PEBBLE_VA_NOSLEEP=1 PEBBLE_WFE_NONCEREJECT=0 PEBBLE_AUTHZREUSE=0 nohup pebble -config "$tls/pebble.json" -dnsserver 127.0.0.1:5300 >"$dir/pebble.log" 2>&1 &
+  wait_for pebble "curl -fsS --cacert '$tls/listener-ca.pem' https://127.0.0.1:14000/dir"
+fi
+if ! curl -fsS http://127.0.0.1:2029/config/ >/dev/null 2>&1; then
+  # No TLS policy and no routes: Wharf adds its own policies (issuer from its
+  # settings) and routes. The server listens on both ports; Caddy serves TLS
+  # on every listener except http_port. Redirects are Wharf's, per consumer.
+  cat >"$dir/caddy-tls.json" <<JSON
+{"admin":{"listen":"127.0.0.1:2029","config":{"persist":false}},
+ "storage":{"module":"file_system","root":"$tls/caddy-storage"},
+ "apps":{"pki":{"certificate_authorities":{"local":{"install_trust":false}}},
+  "tls":{"automation":{"policies":[]}},
+  "http":{"http_port":5002,"https_port":5003,
+   "servers":{"wharf":{"listen":["127.0.0.1:5002","127.0.0.1:5003"],"automatic_https":{"disable_redirects":true},"routes":[]}}}}}
+JSON
+  nohup caddy run --config "$dir/caddy-tls.json" >"$dir/caddy-tls.log" 2>&1 &
+  wait_for caddy-tls "curl -fsS http://127.0.0.1:2029/config/"
+fi
+echo "services up: dockerd, caddy (admin 127.0.0.1:2019, http 127.0.0.1:8480), powerdns (api 127.0.0.1:8081, dns 127.0.0.1:5300), registries (auth 127.0.0.1:5050, public 127.0.0.1:5051), pebble (acme 127.0.0.1:14000, management 15000), caddy-tls (admin 127.0.0.1:2029, http 5002, https 5003)"

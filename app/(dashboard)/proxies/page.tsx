@@ -25,7 +25,7 @@ export default async function ProxiesPage() {
         )}
         <ProxyTable
           canEdit={canEdit}
-          proxies={proxies.map((p) => ({ id: p.id, domain: p.domain, upstream: p.upstream, websockets: p.websockets, forceTls: p.forceTls, route: p.route, dns: p.dns }))}
+          proxies={proxies.map((p) => ({ id: p.id, domain: p.domain, upstream: p.upstream, websockets: p.websockets, forceTls: p.forceTls, route: p.route, dns: p.dns, tls: p.tls, url: p.url }))}
         />
       </div>
     </>

@@ -2,6 +2,7 @@
 import Link from "next/link";
 import { useActionState, useState } from "react";
 import { Badge } from "@/components/ui/badge";
+import { CertificateBadge, type TlsView } from "@/components/tls/certificate-badge";
 import { EmptyState } from "@/components/ui/card";
 import { FormStatus, SubmitButton } from "@/components/ui/form";
 import { buttonClass } from "@/components/ui/styles";
@@ -16,6 +17,8 @@ export interface ProxyRow {
   forceTls: boolean;
   route: { status: string; error?: string };
   dns: { status: string; error?: string };
+  tls: TlsView;
+  url: string;
 }
 
 function DeleteProxyButton({ id, domain, onDeleted }: { id: string; domain: string; onDeleted: (message: string) => void }) {
@@ -71,6 +74,7 @@ export function ProxyTable({ proxies, canEdit }: { proxies: ProxyRow[]; canEdit:
             <th>Upstream</th>
             <th>Route</th>
             <th>DNS</th>
+            <th>HTTPS</th>
             <th>Options</th>
             {canEdit && <th className="px-4 text-right">Actions</th>}
           </tr>
@@ -89,6 +93,10 @@ export function ProxyTable({ proxies, canEdit }: { proxies: ProxyRow[]; canEdit:
               </td>
               <td className="py-2" data-testid="dns-status">
                 <StatusCell {...p.dns} />
+              </td>
+              <td className="py-2">
+                <CertificateBadge tls={p.tls} compact />
+                {p.tls.status === "issued" && <a href={p.url} className="text-xs text-sky-700 underline" target="_blank" rel="noreferrer">{p.url}</a>}
               </td>
               <td className="py-2 text-xs text-slate-600">
                 {[p.websockets && "WebSockets", p.forceTls && "Force TLS"].filter(Boolean).join(", ") || "—"}

@@ -42,6 +42,25 @@ function proxyBody(form: FormData) {
   return body;
 }
 
+/** TLS section (SPEC §3): mode, and the ACME directory, e-mail and extra root; empty optional fields clear them. */
+export async function saveTlsAction(_prev: ActionResult | null, form: FormData): Promise<ActionResult> {
+  const mode = form.get("tls.mode");
+  const text = (k: string) => {
+    const v = form.get(k);
+    return typeof v === "string" && v.trim() ? v.trim() : null;
+  };
+  const body = {
+    tls: mode === "acme"
+      ? { mode, acme: { directoryUrl: text("tls.acme.directoryUrl") ?? undefined, email: text("tls.acme.email"), trustedRootPem: text("tls.acme.trustedRootPem") } }
+      : { mode },
+  };
+  const res = await runAction({ role: "admin", action: "settings.update", message: "TLS settings saved; the next sync adds or removes certificates." }, async (actor) => {
+    await updateSettings({ actor, body });
+  });
+  if (res.ok) revalidatePath("/settings");
+  return withValues(res, form);
+}
+
 /** A DNS save that needs confirmation first: the owned records the change would remove at the old provider. */
 export type TDnsSaveOutcome = { saved: true } | { saved: false; cleanup: NonNullable<ReturnType<typeof cleanupRequiredBy>> };
 

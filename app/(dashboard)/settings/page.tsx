@@ -8,6 +8,7 @@ import { GeneralForm } from "./general-form";
 import { DnsForm } from "./dns-form";
 import { ProxyForm } from "./proxy-form";
 import { RegistriesForm } from "./registries-form";
+import { TlsForm } from "./tls-form";
 import { TokensSection } from "./tokens-section";
 import { UsersSection } from "./users-section";
 import { AccountSection } from "./account-section";
@@ -39,6 +40,8 @@ export default async function SettingsPage() {
         </Card>
         <Card title="Image registries">
           <RegistriesForm settings={settings} readOnly={readOnly} />
+        <Card title="TLS">
+          <TlsForm settings={settings} readOnly={readOnly} />
         </Card>
         <Card title="Your account">
           <AccountSection email={actor.label} />

@@ -1,0 +1,21 @@
+-- Consumer TLS options and certificate state (issue 13); additive only.
+ALTER TABLE "Instance" ADD COLUMN "tlsHttps" BOOLEAN NOT NULL DEFAULT true;
+ALTER TABLE "Instance" ADD COLUMN "tlsRedirect" BOOLEAN NOT NULL DEFAULT true;
+ALTER TABLE "Instance" ADD COLUMN "tlsHsts" BOOLEAN NOT NULL DEFAULT false;
+ALTER TABLE "Instance" ADD COLUMN "certStatus" TEXT NOT NULL DEFAULT 'off';
+ALTER TABLE "Instance" ADD COLUMN "certIssuer" TEXT;
+ALTER TABLE "Instance" ADD COLUMN "certNotAfter" DATETIME;
+ALTER TABLE "Instance" ADD COLUMN "certError" TEXT;
+ALTER TABLE "Instance" ADD COLUMN "certAttempts" INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE "Instance" ADD COLUMN "certRetryAt" DATETIME;
+ALTER TABLE "Instance" ADD COLUMN "certCheckedAt" DATETIME;
+ALTER TABLE "StandaloneProxy" ADD COLUMN "tlsHttps" BOOLEAN NOT NULL DEFAULT true;
+ALTER TABLE "StandaloneProxy" ADD COLUMN "tlsRedirect" BOOLEAN NOT NULL DEFAULT true;
+ALTER TABLE "StandaloneProxy" ADD COLUMN "tlsHsts" BOOLEAN NOT NULL DEFAULT false;
+ALTER TABLE "StandaloneProxy" ADD COLUMN "certStatus" TEXT NOT NULL DEFAULT 'off';
+ALTER TABLE "StandaloneProxy" ADD COLUMN "certIssuer" TEXT;
+ALTER TABLE "StandaloneProxy" ADD COLUMN "certNotAfter" DATETIME;
+ALTER TABLE "StandaloneProxy" ADD COLUMN "certError" TEXT;
+ALTER TABLE "StandaloneProxy" ADD COLUMN "certAttempts" INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE "StandaloneProxy" ADD COLUMN "certRetryAt" DATETIME;
+ALTER TABLE "StandaloneProxy" ADD COLUMN "certCheckedAt" DATETIME;
