@@ -91,5 +91,6 @@ async function reconcile(o: { id: string; trigger: SyncTrigger; dryRun: boolean;
   const certs = await checkCertificates({ settings, dryRun: o.dryRun });
   report.certificates = { checked: certs.checked, retried: certs.retried, issued: certs.issued, failed: certs.failed, expiring: certs.expiring };
   report.lines.push(...certs.lines);
+  report.skipped.push(...certs.skipped);
   return report;
 }

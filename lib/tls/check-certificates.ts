@@ -1,3 +1,4 @@
+import { ConsumerLease, holderOperation } from "../consumers/consumer-lease";
 import { db } from "../db";
 import { upstreamFor } from "../deployer/container-plan";
 import { ensureInstanceRoute } from "../deployer/instance-route";
@@ -9,7 +10,7 @@ import { getProxyProvider } from "../proxy";
 import type { ProxyProvider } from "../proxy/types";
 import type { ReportLine } from "../reconcile/report";
 import type { TSettings } from "../settings/schemas";
-import { routeTls, wantsTls, writeCertState, type ConsumerRef, type TlsColumns } from "./consumer-tls";
+import { readTlsColumns, routeTls, wantsTls, writeCertState, type ConsumerRef, type TlsColumns } from "./consumer-tls";
 import { ensureCertificate } from "./ensure-certificate";
 import { nextRetryAt, tlsTimeouts } from "./timeouts";
 
@@ -20,6 +21,8 @@ export interface CertificateReport {
   failed: number;
   expiring: number;
   lines: ReportLine[];
+  /** Consumers another operation held: left alone, checked next run. */
+  skipped: { consumer: string; name: string; reason: string }[];
 }
 
 interface Target {
@@ -47,31 +50,55 @@ async function repushRoute(t: Target, settings: TSettings, provider: ProxyProvid
  */
 export async function checkCertificates(opts: { settings: TSettings; dryRun?: boolean }): Promise<CertificateReport> {
   const { settings } = opts;
-  const report: CertificateReport = { checked: 0, retried: 0, issued: 0, failed: 0, expiring: 0, lines: [] };
+  const report: CertificateReport = { checked: 0, retried: 0, issued: 0, failed: 0, expiring: 0, lines: [], skipped: [] };
   const provider = getProxyProvider(settings);
   if (!provider) return report;
+  // Only ids and names here: each consumer is re-read under its lease before anything is decided (SPEC §13).
   const [instances, proxies] = await Promise.all([
-    db.instance.findMany({ where: { status: "running", routeStatus: "active" } }),
-    db.standaloneProxy.findMany({ where: { routeStatus: "active" } }),
+    db.instance.findMany({ where: { status: "running", routeStatus: "active" }, select: { id: true, subdomain: true } }),
+    db.standaloneProxy.findMany({ where: { routeStatus: "active" }, select: { id: true, domain: true } }),
   ]);
-  const targets: Target[] = [
-    ...instances.map((i) => ({ consumer: { type: "instance" as const, id: i.id }, fqdn: instanceFqdn(i.subdomain, settings.baseDomain), row: i })),
-    ...proxies.map((p) => ({ consumer: { type: "standalone" as const, id: p.id }, fqdn: p.domain, row: p })),
+  const candidates = [
+    ...instances.map((i) => ({ consumer: { type: "instance" as const, id: i.id }, fqdn: instanceFqdn(i.subdomain, settings.baseDomain) })),
+    ...proxies.map((p) => ({ consumer: { type: "standalone" as const, id: p.id }, fqdn: p.domain })),
   ];
-  const now = Date.now();
-  const line = (t: Target, status: ReportLine["status"], message: string) => report.lines.push({ kind: "certificate", name: t.fqdn, action: "certificate", status, message });
+  for (const c of candidates) {
+    const lease = await ConsumerLease.tryAcquire(c.consumer, "sync");
+    if (!(lease instanceof ConsumerLease)) {
+      const reason = `busy: ${holderOperation(lease.busy)}`;
+      report.skipped.push({ consumer: `${c.consumer.type}:${c.consumer.id}`, name: c.fqdn, reason });
+      report.lines.push({ kind: "certificate", name: c.fqdn, action: "skip", status: "skipped", message: `${reason}: left to the running operation` });
+      continue;
+    }
+    lease.heartbeat();
+    try {
+      const row = await readTlsColumns(c.consumer);
+      const still = c.consumer.type === "instance"
+        ? await db.instance.count({ where: { id: c.consumer.id, status: "running", routeStatus: "active" } })
+        : await db.standaloneProxy.count({ where: { id: c.consumer.id, routeStatus: "active" } });
+      if (row && still) await checkOne({ consumer: c.consumer, fqdn: c.fqdn, row }, settings, provider, report, opts.dryRun === true);
+    } finally {
+      await lease.release();
+    }
+  }
+  return report;
+}
 
-  for (const t of targets) {
+async function checkOne(t: Target, settings: TSettings, provider: ProxyProvider, report: CertificateReport, dryRun: boolean): Promise<void> {
+  const opts = { dryRun };
+  const now = Date.now();
+  const line = (status: ReportLine["status"], message: string) => report.lines.push({ kind: "certificate", name: t.fqdn, action: "certificate", status, message });
+  {
     report.checked++;
     const wanted = wantsTls(settings, t.row);
     try {
       if (!wanted) {
-        if (t.row.certStatus === "off") continue;
-        if (opts.dryRun) { line(t, "planned", "TLS is off now: the certificate policy will be dropped"); continue; }
+        if (t.row.certStatus === "off") return;
+        if (opts.dryRun) { line("planned", "TLS is off now: the certificate policy will be dropped"); return; }
         await writeCertState(t.consumer, { certStatus: "off", certIssuer: null, certNotAfter: null, certError: null, certRetryAt: null, certAttempts: 0 });
         await repushRoute(t, settings, provider);
-        line(t, "ok", "TLS is off now: certificate policy dropped");
-        continue;
+        line("ok", "TLS is off now: certificate policy dropped");
+        return;
       }
       if (t.row.certStatus === "issued") {
         const check = await provider.inspectCertificate(t.fqdn, routeTls(settings, t.row)!.issuer);
@@ -80,37 +107,40 @@ export async function checkCertificates(opts: { settings: TSettings; dryRun?: bo
           report.issued++;
           if (check.notAfter.getTime() - now < tlsTimeouts().expiryWarnMs) {
             report.expiring++;
-            line(t, "failed", `certificate from ${check.issuer} expires on ${check.notAfter.toISOString()} and has not been renewed`);
+            line("failed", `certificate from ${check.issuer} expires on ${check.notAfter.toISOString()} and has not been renewed`);
           }
-          continue;
+          return;
         }
-        // It was issued and is no longer served: record why, retry on the normal backoff.
+        // It was issued and is no longer served: record why, retry on the normal backoff,
+        // and drop the redirect so plain HTTP serves again meanwhile.
         report.failed++;
-        if (!opts.dryRun) await writeCertState(t.consumer, { certStatus: "failed", certError: check.error, certAttempts: t.row.certAttempts + 1, certRetryAt: nextRetryAt(t.row.certAttempts + 1), certCheckedAt: new Date() });
-        line(t, "failed", check.error);
-        continue;
+        if (!opts.dryRun) {
+          await writeCertState(t.consumer, { certStatus: "failed", certError: check.error, certAttempts: t.row.certAttempts + 1, certRetryAt: nextRetryAt(t.row.certAttempts + 1), certCheckedAt: new Date() });
+          await repushRoute(t, settings, provider);
+        }
+        line("failed", check.error);
+        return;
       }
       const due = t.row.certStatus === "off" || !t.row.certRetryAt || t.row.certRetryAt.getTime() <= now;
       if (!due) {
         if (t.row.certStatus === "failed") report.failed++;
-        line(t, "skipped", `${t.row.certStatus}: next retry after ${t.row.certRetryAt!.toISOString()}${t.row.certError ? ` (${t.row.certError})` : ""}`);
-        continue;
+        line("skipped", `${t.row.certStatus}: next retry after ${t.row.certRetryAt!.toISOString()}${t.row.certError ? ` (${t.row.certError})` : ""}`);
+        return;
       }
-      if (opts.dryRun) { line(t, "planned", `certificate ${t.row.certStatus}: would retry now`); continue; }
+      if (opts.dryRun) { line("planned", `certificate ${t.row.certStatus}: would retry now`); return; }
       if (t.row.certStatus === "off") await repushRoute(t, settings, provider);
       report.retried++;
       const outcome = await ensureCertificate({ consumer: t.consumer, fqdn: t.fqdn, settings, retry: true, repushRoute: () => repushRoute(t, settings, provider) });
       if (outcome.status === "issued") {
         report.issued++;
-        line(t, "ok", `issued by ${outcome.issuer}, valid until ${outcome.notAfter!.toISOString()}`);
+        line("ok", `issued by ${outcome.issuer}, valid until ${outcome.notAfter!.toISOString()}`);
       } else {
         report.failed++;
-        line(t, "failed", `${outcome.error ?? outcome.status}${outcome.retryAt ? `; next retry after ${outcome.retryAt.toISOString()}` : ""}`);
+        line("failed", `${outcome.error ?? outcome.status}${outcome.retryAt ? `; next retry after ${outcome.retryAt.toISOString()}` : ""}`);
       }
     } catch (err) {
       report.failed++;
-      line(t, "failed", errorMessage(err));
+      line("failed", errorMessage(err));
     }
   }
-  return report;
 }
