@@ -85,62 +85,59 @@ export async function checkCertificates(opts: { settings: TSettings; dryRun?: bo
 }
 
 async function checkOne(t: Target, settings: TSettings, provider: ProxyProvider, report: CertificateReport, dryRun: boolean): Promise<void> {
-  const opts = { dryRun };
   const now = Date.now();
   const line = (status: ReportLine["status"], message: string) => report.lines.push({ kind: "certificate", name: t.fqdn, action: "certificate", status, message });
-  {
-    report.checked++;
-    const wanted = wantsTls(settings, t.row);
-    try {
-      if (!wanted) {
-        if (t.row.certStatus === "off") return;
-        if (opts.dryRun) { line("planned", "TLS is off now: the certificate policy will be dropped"); return; }
-        await writeCertState(t.consumer, { certStatus: "off", certIssuer: null, certNotAfter: null, certError: null, certRetryAt: null, certAttempts: 0 });
-        await repushRoute(t, settings, provider);
-        line("ok", "TLS is off now: certificate policy dropped");
-        return;
-      }
-      if (t.row.certStatus === "issued") {
-        const check = await provider.inspectCertificate(t.fqdn, routeTls(settings, t.row)!.issuer);
-        if (check.status === "issued") {
-          if (!opts.dryRun) await writeCertState(t.consumer, { certIssuer: check.issuer, certNotAfter: check.notAfter, certCheckedAt: new Date() });
-          report.issued++;
-          if (check.notAfter.getTime() - now < tlsTimeouts().expiryWarnMs) {
-            report.expiring++;
-            line("failed", `certificate from ${check.issuer} expires on ${check.notAfter.toISOString()} and has not been renewed`);
-          }
-          return;
-        }
-        // It was issued and is no longer served: record why, retry on the normal backoff,
-        // and drop the redirect so plain HTTP serves again meanwhile.
-        report.failed++;
-        if (!opts.dryRun) {
-          await writeCertState(t.consumer, { certStatus: "failed", certError: check.error, certAttempts: t.row.certAttempts + 1, certRetryAt: nextRetryAt(t.row.certAttempts + 1), certCheckedAt: new Date() });
-          await repushRoute(t, settings, provider);
-        }
-        line("failed", check.error);
-        return;
-      }
-      const due = t.row.certStatus === "off" || !t.row.certRetryAt || t.row.certRetryAt.getTime() <= now;
-      if (!due) {
-        if (t.row.certStatus === "failed") report.failed++;
-        line("skipped", `${t.row.certStatus}: next retry after ${t.row.certRetryAt!.toISOString()}${t.row.certError ? ` (${t.row.certError})` : ""}`);
-        return;
-      }
-      if (opts.dryRun) { line("planned", `certificate ${t.row.certStatus}: would retry now`); return; }
-      if (t.row.certStatus === "off") await repushRoute(t, settings, provider);
-      report.retried++;
-      const outcome = await ensureCertificate({ consumer: t.consumer, fqdn: t.fqdn, settings, retry: true, repushRoute: () => repushRoute(t, settings, provider) });
-      if (outcome.status === "issued") {
-        report.issued++;
-        line("ok", `issued by ${outcome.issuer}, valid until ${outcome.notAfter!.toISOString()}`);
-      } else {
-        report.failed++;
-        line("failed", `${outcome.error ?? outcome.status}${outcome.retryAt ? `; next retry after ${outcome.retryAt.toISOString()}` : ""}`);
-      }
-    } catch (err) {
-      report.failed++;
-      line("failed", errorMessage(err));
+  report.checked++;
+  const wanted = wantsTls(settings, t.row);
+  try {
+    if (!wanted) {
+      if (t.row.certStatus === "off") return;
+      if (dryRun) { line("planned", "TLS is off now: the certificate policy will be dropped"); return; }
+      await writeCertState(t.consumer, { certStatus: "off", certIssuer: null, certNotAfter: null, certError: null, certRetryAt: null, certAttempts: 0 });
+      await repushRoute(t, settings, provider);
+      line("ok", "TLS is off now: certificate policy dropped");
+      return;
     }
+    if (t.row.certStatus === "issued") {
+      const check = await provider.inspectCertificate(t.fqdn, routeTls(settings, t.row)!.issuer);
+      if (check.status === "issued") {
+        if (!dryRun) await writeCertState(t.consumer, { certIssuer: check.issuer, certNotAfter: check.notAfter, certCheckedAt: new Date() });
+        report.issued++;
+        if (check.notAfter.getTime() - now < tlsTimeouts().expiryWarnMs) {
+          report.expiring++;
+          line("failed", `certificate from ${check.issuer} expires on ${check.notAfter.toISOString()} and has not been renewed`);
+        }
+        return;
+      }
+      // It was issued and is no longer served: record why, retry on the normal backoff,
+      // and drop the redirect so plain HTTP serves again meanwhile.
+      report.failed++;
+      if (!dryRun) {
+        await writeCertState(t.consumer, { certStatus: "failed", certError: check.error, certAttempts: t.row.certAttempts + 1, certRetryAt: nextRetryAt(t.row.certAttempts + 1), certCheckedAt: new Date() });
+        await repushRoute(t, settings, provider);
+      }
+      line("failed", check.error);
+      return;
+    }
+    const due = t.row.certStatus === "off" || !t.row.certRetryAt || t.row.certRetryAt.getTime() <= now;
+    if (!due) {
+      if (t.row.certStatus === "failed") report.failed++;
+      line("skipped", `${t.row.certStatus}: next retry after ${t.row.certRetryAt!.toISOString()}${t.row.certError ? ` (${t.row.certError})` : ""}`);
+      return;
+    }
+    if (dryRun) { line("planned", `certificate ${t.row.certStatus}: would retry now`); return; }
+    if (t.row.certStatus === "off") await repushRoute(t, settings, provider);
+    report.retried++;
+    const outcome = await ensureCertificate({ consumer: t.consumer, fqdn: t.fqdn, settings, retry: true, repushRoute: () => repushRoute(t, settings, provider) });
+    if (outcome.status === "issued") {
+      report.issued++;
+      line("ok", `issued by ${outcome.issuer}, valid until ${outcome.notAfter!.toISOString()}`);
+    } else {
+      report.failed++;
+      line("failed", `${outcome.error ?? outcome.status}${outcome.retryAt ? `; next retry after ${outcome.retryAt.toISOString()}` : ""}`);
+    }
+  } catch (err) {
+    report.failed++;
+    line("failed", errorMessage(err));
   }
 }
