@@ -35,6 +35,8 @@ export async function createInstanceAction(_prev: ActionResult | null, form: For
     restartPolicy: str("restartPolicy"),
     env: [...envLines(form.get("env"), false), ...envLines(form.get("secretEnv"), true)],
     autoUpdate: form.get("autoUpdate") === "on",
+    // Checkboxes send nothing when unchecked: the hidden marker says the options were on the form.
+    ...(form.get("tlsOptions") === "1" ? { tls: { https: form.get("tls.https") === "on", redirect: form.get("tls.redirect") === "on", hsts: form.get("tls.hsts") === "on" } } : {}),
   };
   const res = await runAction({ role: "admin", action: "instance.create", message: "Deploy started." }, async (actor) => ({ id: (await createInstance({ actor, body })).id }));
   if (res.ok) revalidatePath("/instances");

@@ -44,6 +44,13 @@ export function NewInstanceForm({ baseDomain }: { baseDomain: string }) {
         <input type="checkbox" name="autoUpdate" />
         Auto-update: redeploy when the tag moves to a new digest in its registry
       </label>
+      <fieldset className="space-y-1 text-sm sm:col-span-2" aria-label="HTTPS options">
+        <legend className="font-medium text-slate-700">HTTPS (when TLS is on in Settings)</legend>
+        <input type="hidden" name="tlsOptions" value="1" />
+        <label className="mr-4 inline-flex items-center gap-2"><input type="checkbox" name="tls.https" defaultChecked /> HTTPS</label>
+        <label className="mr-4 inline-flex items-center gap-2"><input type="checkbox" name="tls.redirect" defaultChecked /> Redirect HTTP to HTTPS once the certificate is issued</label>
+        <label className="inline-flex items-center gap-2"><input type="checkbox" name="tls.hsts" /> HSTS</label>
+      </fieldset>
       <div className="flex items-center gap-3 sm:col-span-2">
         <SubmitButton pendingText="Starting deploy…">Deploy</SubmitButton>
         <FormStatus state={state} />
