@@ -93,7 +93,8 @@ export function lastObtainError(file: string, host: string, since: Date): string
       continue;
     }
     if (typeof entry.ts !== "number" || entry.ts * 1000 < since.getTime()) return null;
-    if (entry.identifier === host && entry.msg === "could not get certificate from issuer" && entry.error) {
+    // "context canceled": the order a config reload (Wharf's retry) abandoned, not the CA's answer.
+    if (entry.identifier === host && entry.msg === "could not get certificate from issuer" && entry.error && !entry.error.includes("context canceled")) {
       return `${entry.issuer ? `${entry.issuer}: ` : ""}${entry.error}`;
     }
   }

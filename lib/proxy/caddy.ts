@@ -163,7 +163,7 @@ export class CaddyProvider implements ProxyProvider {
   async inspectCertificate(host: string, issuer: RouteTls["issuer"]): Promise<CertificateCheck> {
     const [{ server }, ports] = await Promise.all([this.readServer(), this.ports()]);
     const problem = serverTlsProblem(this.config.server, server, ports.http);
-    if (problem) return { status: "failed", error: problem };
+    if (problem) return { status: "failed", error: problem, final: true };
     const { address, port } = httpsEndpoint(server, ports.http, ports.https, this.config.adminUrl);
     const check = await checkServedCertificate({ address, port, host, mode: issuer.mode });
     if (check.status !== "pending" || !this.tlsLog) return check;

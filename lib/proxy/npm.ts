@@ -64,7 +64,7 @@ export class NpmProvider implements ProxyProvider {
   // consumer's certificate reads `failed` with this reason (never a fake
   // `issued`), and its host keeps serving HTTP.
   async inspectCertificate(host: string): Promise<CertificateCheck> {
-    return { status: "failed", error: `Wharf does not yet obtain certificates through Nginx Proxy Manager: ${host} is served over HTTP only` };
+    return { status: "failed", error: `Wharf does not yet obtain certificates through Nginx Proxy Manager: ${host} is served over HTTP only`, final: true };
   }
 
   async retryCertificate(): Promise<void> {}

@@ -36,7 +36,8 @@ export interface RouteTls {
 export type CertificateCheck =
   | { status: "issued"; issuer: string; notAfter: Date; names: string[] }
   | { status: "pending"; error: string }
-  | { status: "failed"; error: string };
+  /** `final`: retrying cannot help until the operator changes something (the proxy cannot serve HTTPS at all). */
+  | { status: "failed"; error: string; final?: boolean };
 
 /** A route as the provider shows it; only Wharf's own are returned by listRoutes(). */
 export interface ProxyRoute {

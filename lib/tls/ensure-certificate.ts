@@ -53,18 +53,19 @@ export async function ensureCertificate(opts: {
     return resolved.ok ? null : resolved.error;
   };
   try {
-    if (opts.retry) {
-      // A retry starts a fresh order first, so what is inspected below is its answer, not the last refusal.
+    let check: CertificateCheck = await provider.inspectCertificate(fqdn, tls.issuer);
+    if (check.status === "pending" || (check.status === "failed" && !check.final)) {
+      if (row.certStatus !== "pending" && !opts.retry) await writeCertState(consumer, { certStatus: "pending", certError: null, certCheckedAt: new Date() });
       const unresolved = await resolves();
       if (unresolved) return failed(consumer, row, unresolved);
-      await provider.retryCertificate(routeId(consumer.type, consumer.id));
-    }
-    let check: CertificateCheck = await provider.inspectCertificate(fqdn, tls.issuer);
-    if (check.status === "pending") {
-      if (row.certStatus !== "pending") await writeCertState(consumer, { certStatus: "pending", certError: null, certCheckedAt: new Date() });
-      if (!opts.retry) {
-        const unresolved = await resolves();
-        if (unresolved) return failed(consumer, row, unresolved);
+      // The proxy started its order when the route was written, which in
+      // managed mode is before the DNS record existed: that order may have
+      // been refused already ("could not resolve"). So once the name
+      // resolves, and on every retry, the proxy starts a fresh order, and
+      // what is inspected below is that order's answer.
+      if (opts.retry || settings.dns.mode === "managed") {
+        await provider.retryCertificate(routeId(consumer.type, consumer.id));
+        check = await provider.inspectCertificate(fqdn, tls.issuer);
       }
       const deadline = Date.now() + (opts.issueMs ?? timeouts.issueMs);
       while (check.status === "pending" && Date.now() < deadline && !opts.signal?.aborted) {
