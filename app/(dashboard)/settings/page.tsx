@@ -40,6 +40,7 @@ export default async function SettingsPage() {
         </Card>
         <Card title="Image registries">
           <RegistriesForm settings={settings} readOnly={readOnly} />
+        </Card>
         <Card title="TLS">
           <TlsForm settings={settings} readOnly={readOnly} />
         </Card>
