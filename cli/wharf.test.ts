@@ -15,7 +15,9 @@ function wharf(...args: string[]) {
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
-describe("npm run wharf", () => {
+// Each case spawns CLI processes one after another; on a loaded 2-core machine
+// one process start alone took 12–22 s, so the unit default of 20 s is too tight.
+describe("npm run wharf", { timeout: 120_000 }, () => {
   it("prints usage with exit code 2 for no or unknown commands", () => {
     expect(wharf()).toMatchObject({ code: 2 });
     const bad = wharf("dns", "explode");
