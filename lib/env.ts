@@ -28,6 +28,10 @@ const ZEnvSchema = z.object({
   DOCKER_CERT_PATH: z.string().optional(),
   CLOUDFLARE_BASE_URL: z.string().url().optional(),
   LOG_LEVEL: z.string().optional(),
+  // Bind mounts are refused unless their source lies under this host directory (issue 14). Unset: no bind mounts.
+  WHARF_BIND_ROOT: z.string().refine((v) => v.startsWith("/"), "must be an absolute path").optional(),
+  // Seconds between usage samples of running instances; 0 switches the collector off.
+  WHARF_USAGE_INTERVAL_S: z.coerce.number().int().min(0).max(3600).default(15),
 });
 
 export type TEnv = z.infer<typeof ZEnvSchema> & { dataDir: string; databaseUrl: string; migrationsDir: string };

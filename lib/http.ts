@@ -18,6 +18,13 @@ export function errorResponse(err: unknown): Response {
 }
 
 /** Reads a JSON body; a missing or malformed body is a 400, never a 500. */
+/** A boolean query parameter: absent → false; anything but true/false/1/0 is a 400 naming it. */
+export function parseFlag(value: string | null, field: string): boolean {
+  if (value === null || value === "" || value === "false" || value === "0") return false;
+  if (value === "true" || value === "1") return true;
+  throw new AppError("VALIDATION", `${field}: must be true or false`, { field });
+}
+
 export async function readJson(req: Request): Promise<unknown> {
   const text = await req.text();
   if (!text.trim()) return {};

@@ -1,3 +1,5 @@
+import { createHash } from "node:crypto";
+
 // Every derived resource name comes from here (SPEC §4.9): containers,
 // network aliases, proxy route ids, DNS ownership markers and labels.
 export type ConsumerType = "instance" | "standalone";
@@ -29,6 +31,21 @@ export function networkAlias(instanceName: string): string {
 
 export function containerLabels(instanceId: string, deploymentId: string): Record<string, string> {
   return { [LABEL_MANAGED]: "true", [LABEL_INSTANCE]: instanceId, [LABEL_DEPLOYMENT]: deploymentId };
+}
+
+/**
+ * Named volume for a mount without a name: stable per instance and target, so
+ * blue and green (and every later generation) mount the same volume. The hash
+ * keeps `/a/b` and `/a-b` apart after the path is flattened.
+ */
+export function volumeName(instanceName: string, target: string): string {
+  const slug = target.replace(/^\/+/, "").replace(/[^a-zA-Z0-9_.-]+/g, "-").replace(/^[-_.]+/, "").slice(0, 60);
+  return `wharf-${instanceName}-${slug ? `${slug}-` : ""}${createHash("sha256").update(target).digest("hex").slice(0, 6)}`;
+}
+
+/** Volumes carry the container labels minus the deployment: they outlive every generation (SPEC §4.8). */
+export function volumeLabels(instanceId: string): Record<string, string> {
+  return { [LABEL_MANAGED]: "true", [LABEL_INSTANCE]: instanceId };
 }
 
 export function routeId(type: ConsumerType, id: string): string {

@@ -5,5 +5,6 @@ import "./deployer/register";
 import "./reconcile/register";
 import "./retention/register";
 import "./registry/register";
+import "./usage/register";
 
 export { startServer } from "./startup";

@@ -7,7 +7,9 @@ import type { ContainerInfo } from "../docker/types";
 import { waitHealthy } from "../docker/wait-healthy";
 import type { TSettings } from "../settings/schemas";
 import type { Instance } from "../generated/prisma/client";
+import { volumeLabels } from "../naming";
 import { containerSpecFor, instanceNetwork, probeFor } from "./container-plan";
+import type { TRuntimeSpec } from "./spec-schemas";
 import type { DeploymentRecorder } from "./recorder";
 import { deployTimeouts } from "./timeouts";
 
@@ -16,14 +18,17 @@ import { deployTimeouts } from "./timeouts";
  * deploy, redeploy and start shares. On failure it removes the container it
  * created (compensation, SPEC §4.2) and rethrows.
  */
-export async function bringUp(opts: { rec: DeploymentRecorder; instance: Instance; image: string; settings: TSettings; signal: AbortSignal }): Promise<ContainerInfo & { digest: string | null }> {
+export async function bringUp(opts: { rec: DeploymentRecorder; instance: Instance; image: string; settings: TSettings; signal: AbortSignal; spec?: TRuntimeSpec }): Promise<ContainerInfo & { digest: string | null }> {
   const { rec, instance, image, settings, signal } = opts;
   const rt = getRuntime();
   const exact = await ensureImage({ rec, image, settings, signal });
   signal.throwIfAborted();
   await rec.step("network", () => rt.ensureNetwork(instanceNetwork(settings)), () => instanceNetwork(settings));
   // Created from the exact image resolved above, so a tag that moves meanwhile cannot change what starts.
-  const spec = containerSpecFor({ instance, deploymentId: rec.deploymentId, image: exact.createRef, settings });
+  const spec = containerSpecFor({ instance, deploymentId: rec.deploymentId, image: exact.createRef, settings, spec: opts.spec });
+  const volumes = (spec.mounts ?? []).flatMap((m) => (m.type === "volume" ? [m.name] : []));
+  // Volumes are never compensated: they hold data and outlive every generation (removed only on an explicit deleteVolumes).
+  if (volumes.length) await rec.step("volumes", async () => { for (const v of volumes) await rt.ensureVolume(v, volumeLabels(instance.id)); }, () => volumes.join(", "));
   const created = await rec.step("create", () => rt.createContainer(spec), (c) => `${c.name} (${c.id.slice(0, 12)})`);
   await rec.setContainer(created.id, created.name);
   try {

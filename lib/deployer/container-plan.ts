@@ -5,6 +5,8 @@ import type { TSettings } from "../settings/schemas";
 import { containerLabels, containerName, networkAlias } from "../naming";
 import { containerEnv } from "./env-vars";
 import type { Instance } from "../generated/prisma/client";
+import { specOf } from "./runtime-spec";
+import type { TRuntimeSpec } from "./spec-schemas";
 
 // Pure derivations from settings + instance: what to create, where the proxy
 // sends traffic, and where Wharf probes health. Upstream modes (SPEC §3):
@@ -17,9 +19,11 @@ export function instanceNetwork(settings: TSettings): string {
   return settings.proxy.upstream.mode === "network" ? settings.proxy.upstream.network : settings.docker.network;
 }
 
-export function containerSpecFor(opts: { instance: Instance; deploymentId: string; image: string; settings: TSettings }): ContainerSpec {
+/** `spec` is the runtime spec of the generation being created (a redeploy's new one); the row's own by default. */
+export function containerSpecFor(opts: { instance: Instance; deploymentId: string; image: string; settings: TSettings; spec?: TRuntimeSpec }): ContainerSpec {
   const { instance, settings } = opts;
   const up = settings.proxy.upstream;
+  const spec = opts.spec ?? specOf(instance);
   return {
     name: containerName(instance.name, opts.deploymentId),
     image: opts.image,
@@ -30,6 +34,13 @@ export function containerSpecFor(opts: { instance: Instance; deploymentId: strin
     port: instance.port,
     publishOn: up.mode === "host" ? up.hostAddress : undefined,
     restartPolicy: instance.restartPolicy as ContainerSpec["restartPolicy"],
+    mounts: spec.mounts,
+    memoryBytes: spec.limits.memoryMb ? spec.limits.memoryMb * 1024 * 1024 : null,
+    // Rounded: 0.1 × 1e9 is 100000000.00000001 in floating point, and the engine wants an integer.
+    nanoCpus: spec.limits.cpus ? Math.round(spec.limits.cpus * 1e9) : null,
+    pidsLimit: spec.limits.pidsLimit,
+    cmd: spec.command,
+    entrypoint: spec.entrypoint,
   };
 }
 

@@ -12,6 +12,8 @@ import { acquireInstanceLease } from "./instance-lease";
 import { runDeploy } from "./run-deploy";
 import { ZCreateInstanceSchema } from "./schemas";
 import { getInstance } from "./get-instance";
+import { resolveSpec, specColumns } from "./runtime-spec";
+import type { TRuntimeSpec } from "./spec-schemas";
 
 /** Validates, stores the instance as `created`, moves it to `deploying` and starts the deploy job (the API answers 202). */
 export async function createInstance(opts: { actor: Actor; body: unknown }) {
@@ -28,6 +30,7 @@ export async function createInstance(opts: { actor: Actor; body: unknown }) {
     throw err;
   }
   const id = randomUUID().replace(/-/g, "").slice(0, 24);
+  const spec = await resolveSpec({ instance: { id, name: input.name }, current: null, input, settings });
   // The lease comes before the row: from its first moment the new instance is
   // owned by this deploy, so no sync can act on (or delete records of) it.
   const lease = await acquireInstanceLease(id, "deploy");
@@ -46,6 +49,7 @@ export async function createInstance(opts: { actor: Actor; body: unknown }) {
         tlsHttps: input.tls?.https ?? true,
         tlsRedirect: input.tls?.redirect ?? true,
         tlsHsts: input.tls?.hsts ?? false,
+        ...specColumns(spec),
       },
     });
   } catch (err) {
@@ -59,7 +63,7 @@ export async function createInstance(opts: { actor: Actor; body: unknown }) {
   return getInstance(id);
 }
 
-/** The plan of a plain deploy: `deploying`, then runDeploy in the background. */
-export function deployPlan(opts: { instanceId: string; image: string; actor: Actor }): OperationPlan {
-  return { event: "deploy", image: opts.image, run: (rec, signal) => runDeploy({ instanceId: opts.instanceId, rec, image: opts.image, actor: opts.actor, signal }) };
+/** The plan of a plain deploy: `deploying`, then runDeploy in the background. `spec`: a redeploy's new runtime spec, committed to the row only when the deploy succeeds. */
+export function deployPlan(opts: { instanceId: string; image: string; actor: Actor; spec?: TRuntimeSpec }): OperationPlan {
+  return { event: "deploy", image: opts.image, run: (rec, signal) => runDeploy({ instanceId: opts.instanceId, rec, image: opts.image, actor: opts.actor, signal, spec: opts.spec }) };
 }

@@ -4,14 +4,19 @@ import { LABEL_DEPLOYMENT } from "../naming";
 import { recordEvent, SYSTEM_ACTOR, type Actor } from "../audit/record-event";
 import type { Instance } from "../generated/prisma/client";
 import type { DeploymentRecorder } from "./recorder";
+import { specColumns, specOf } from "./runtime-spec";
+import type { TRuntimeSpec } from "./spec-schemas";
 
 /**
  * Blue-green bookkeeping after a switch: `target` now serves, and the
  * container that served before becomes the rollback target (so a second
- * rollback goes forward again).
+ * rollback goes forward again). The runtime spec (mounts, limits, command)
+ * moves with its container: `spec` is the one `target` was created with.
  */
-export function promotion(instance: Instance, target: { id: string; name: string | null; image: string; digest: string | null }) {
+export function promotion(instance: Instance, target: { id: string; name: string | null; image: string; digest: string | null }, spec: TRuntimeSpec) {
   return {
+    ...specColumns(spec),
+    previousSpec: JSON.stringify(specOf(instance)),
     image: target.image,
     containerId: target.id,
     containerName: target.name,
@@ -25,6 +30,16 @@ export function promotion(instance: Instance, target: { id: string; name: string
 /** The digest now serving and the one kept for rollback; "update available" is re-decided by the next check. */
 export function digestPromotion(instance: Instance, digest: string | null) {
   return { digest, previousDigest: instance.digest, updateAvailable: false };
+}
+
+/** The spec the rollback target was created with (rows from before issue 14 have none: the current one). */
+export function previousSpecOf(instance: Instance): TRuntimeSpec {
+  if (!instance.previousSpec) return specOf(instance);
+  try {
+    return JSON.parse(instance.previousSpec) as TRuntimeSpec;
+  } catch {
+    return specOf(instance);
+  }
 }
 
 /** A cancelled job's abort reason, or the error's own message. */

@@ -1,4 +1,5 @@
 import { db } from "../db";
+import { getRuntime } from "../docker";
 import { AppError } from "../errors";
 import { getSettings } from "../settings/get-settings";
 import { presentEnv } from "./env-vars";
@@ -19,7 +20,15 @@ export async function getInstance(id: string) {
     containerId: row.containerId,
     containerName: row.containerName,
     rollback: row.previousContainerId ? { containerName: row.previousContainerName, image: row.previousImage } : null,
+    container: await containerState(row.containerId),
   };
+}
+
+/** The serving container as the engine sees it (OOMKilled shown as such); null when unknown or the engine is unreachable. */
+async function containerState(id: string | null) {
+  if (!id) return null;
+  const c = await getRuntime().inspectContainer(id).catch(() => null);
+  return c ? { state: c.state, exitCode: c.exitCode, oomKilled: c.oomKilled === true, startedAt: c.startedAt } : null;
 }
 
 /** Deploy history, newest first, each with its steps. */

@@ -3,6 +3,7 @@ import { instanceFqdn } from "../naming";
 import { getSettings } from "../settings/get-settings";
 import type { Instance } from "../generated/prisma/client";
 import { presentTls, tlsOptions } from "../tls/consumer-tls";
+import { specOf } from "./runtime-spec";
 
 /** The API shape of an instance (SPEC §10). */
 export function presentInstance(i: Instance, baseDomain: string, dns: { status: string; lastError?: string | null } | null, dnsMode: string) {
@@ -15,6 +16,7 @@ export function presentInstance(i: Instance, baseDomain: string, dns: { status: 
     port: i.port,
     healthPath: i.healthPath,
     restartPolicy: i.restartPolicy,
+    ...specOf(i),
     status: i.status,
     ...(i.error ? { error: i.error } : {}),
     route: { status: i.routeStatus, ...(i.routeError ? { error: i.routeError } : {}) },

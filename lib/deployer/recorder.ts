@@ -5,7 +5,7 @@ import { operationLogger } from "../logger";
 export type DeploymentKind = "deploy" | "redeploy" | "rollback" | "start" | "stop" | "remove" | "update";
 /** A pull step's counters, stored on the step for the progress bar and the history. */
 export type StepCounts = { bytesDone?: number; bytesTotal?: number; layersDone?: number; layersTotal?: number };
-export type StepName = "pull" | "network" | "create" | "start" | "health" | "route" | "dns" | "switch" | "stop" | "cleanup" | "compensate" | "remove" | "certificate";
+export type StepName = "pull" | "network" | "create" | "start" | "health" | "route" | "dns" | "switch" | "stop" | "cleanup" | "compensate" | "remove" | "certificate" | "volumes";
 
 /**
  * Deploy history: one Deployment row per operation and one DeploymentStep per

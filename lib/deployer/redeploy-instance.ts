@@ -1,4 +1,5 @@
 import { db } from "../db";
+import { AppError } from "../errors";
 import { getRuntime } from "../docker";
 import type { ContainerInfo } from "../docker/types";
 import type { Actor } from "../audit/record-event";
@@ -15,6 +16,9 @@ import { beginOperation } from "./begin-operation";
 import type { DeploymentRecorder } from "./recorder";
 import { ZRedeploySchema } from "./schemas";
 import { transitionInstance } from "./transition-instance";
+import { resolveSpec, specOf } from "./runtime-spec";
+import type { TRuntimeSpec } from "./spec-schemas";
+import { restoreServing, stopServing } from "./stop-first";
 
 /**
  * Blue-green redeploy (SPEC §5); an instance that serves nothing (stopped,
@@ -23,30 +27,41 @@ import { transitionInstance } from "./transition-instance";
  */
 export async function redeployInstance(opts: { actor: Actor; id: string; body: unknown; kind?: "redeploy" | "update" }) {
   const input = parseInput(ZRedeploySchema, opts.body ?? {});
+  // A deploy token (CI) ships images; mounts (bind mounts are admin-only), limits and commands stay an admin's decision.
+  const specField = (["mounts", "limits", "command", "entrypoint", "deployStrategy"] as const).find((k) => input[k] !== undefined);
+  if (opts.actor.scope && specField) throw new AppError("FORBIDDEN", `${specField}: a deploy token may change the image only`, { field: specField });
   const kind = opts.kind ?? "redeploy";
   await beginOperation({
     instanceId: opts.id, kind, actor: opts.actor,
     plan: async (instance) => {
       if (input.autoUpdate !== undefined && input.autoUpdate !== instance.autoUpdate) await db.instance.update({ where: { id: instance.id }, data: { autoUpdate: input.autoUpdate } });
       const image = input.image ?? instance.image;
+      // Resolved under the lease from the re-read row. Changed mounts, limits or command apply to the new container only; the row takes them when it serves.
+      const spec = await resolveSpec({ instance, current: specOf(instance), input, settings: await getSettings() });
       const state = parseInstanceState(instance.status);
-      if (state !== "running" && canAccept(state, "deploy")) return deployPlan({ instanceId: instance.id, image, actor: opts.actor });
-      return { event: "redeploy", image, run: (rec, signal) => runRedeploy({ instanceId: instance.id, rec, image, actor: opts.actor, signal }) };
+      if (state !== "running" && canAccept(state, "deploy")) return deployPlan({ instanceId: instance.id, image, actor: opts.actor, spec });
+      return { event: "redeploy", image, run: (rec, signal) => runRedeploy({ instanceId: instance.id, rec, image, actor: opts.actor, signal, spec }) };
     },
   });
   return getInstance(opts.id);
 }
 
-async function runRedeploy(opts: { instanceId: string; rec: DeploymentRecorder; image: string; actor: Actor; signal: AbortSignal }) {
+async function runRedeploy(opts: { instanceId: string; rec: DeploymentRecorder; image: string; actor: Actor; signal: AbortSignal; spec: TRuntimeSpec }) {
   const { rec, signal } = opts;
   const settings = await getSettings();
   const instance = await db.instance.findUniqueOrThrow({ where: { id: opts.instanceId } });
   const target = `${instance.name} (${instance.image} → ${opts.image})`;
   let fresh: (ContainerInfo & { digest: string | null }) | null = null;
   let routeStatus;
+  const stopFirst = opts.spec.deployStrategy === "stop-first";
+  let stopped = false;
   try {
-    // Green comes up beside blue; blue keeps serving until the switch.
-    fresh = await bringUp({ rec, instance, image: opts.image, settings, signal });
+    if (stopFirst) {
+      stopped = true;
+      await stopServing({ rec, containerId: instance.containerId });
+    }
+    // Blue-green: green comes up beside blue; blue keeps serving until the switch.
+    fresh = await bringUp({ rec, instance, image: opts.image, settings, signal, spec: opts.spec });
     signal.throwIfAborted();
     routeStatus = await cutover({ rec, instance, target: fresh, settings });
   } catch (err) {
@@ -56,15 +71,21 @@ async function runRedeploy(opts: { instanceId: string; rec: DeploymentRecorder; 
     if (green && (await mayRetire({ rec, instance, settings, failure: err, serving: instance.containerId, candidate: green }))) {
       await rec.attempt("compensate", () => getRuntime().removeContainer(green.id), `removed ${green.name}`);
     }
+    // stop-first: then blue comes back (started, the route pointed at it again).
+    if (stopped) {
+      await restoreServing({ rec, instance, settings, signal }).catch(async (e: unknown) => {
+        await rec.note("compensate", "failed", `could not bring ${instance.containerName} back: ${(e as Error).message}`);
+      });
+    }
     // Blue still serves: the instance stays `running`, the failure is on the deployment and the instance.
     await transitionInstance(instance.id, "redeploy_failed", { error: `redeploy to ${opts.image} failed: ${failure.message}` });
     await closeDeployment({ rec, actor: opts.actor, action: "instance.redeploy", target, error: failure });
     return;
   }
   // Past the switch green serves; nothing below undoes it.
-  await retire({ rec, instance, settings, containerId: instance.containerId });
+  if (!stopFirst) await retire({ rec, instance, settings, containerId: instance.containerId });
   await transitionInstance(instance.id, "redeployed", {
-    ...promotion(instance, { id: fresh.id, name: fresh.name, image: opts.image, digest: fresh.digest }),
+    ...promotion(instance, { id: fresh.id, name: fresh.name, image: opts.image, digest: fresh.digest }, opts.spec),
     routeStatus,
     routeError: null,
     error: null,

@@ -8,18 +8,24 @@ import type { Instance } from "../generated/prisma/client";
 import { withInstance } from "./instance-lease";
 import { removeInstanceRoute } from "./instance-route";
 import { transitionInstance } from "./transition-instance";
+import { deleteInstanceVolumes } from "./instance-volumes";
 
 /**
  * SPEC §5: route, then DNS, then containers, then the row. A route or
  * container failure stops the removal with the instance `failed` (retry
  * removes the rest: every step is idempotent). DNS is best-effort: a record
  * that could not be deleted stays on the ledger for the reconciler.
+ * Volumes are kept (listed as kept volumes, attachable to a new instance)
+ * unless the operator confirmed `deleteVolumes`; then, after the containers,
+ * the instance's Wharf-labelled volumes go too.
  */
-export function removeInstance(opts: { actor: Actor; id: string }): Promise<{ id: string; name: string; status: "removed"; dns: string }> {
-  return withInstance(opts.id, "remove", (instance) => remove(instance, opts.actor));
+export function removeInstance(opts: { actor: Actor; id: string; deleteVolumes?: boolean }): Promise<TRemoved> {
+  return withInstance(opts.id, "remove", (instance) => remove(instance, opts.actor, opts.deleteVolumes === true));
 }
 
-async function remove(instance: Instance, actor: Actor): Promise<{ id: string; name: string; status: "removed"; dns: string }> {
+type TRemoved = { id: string; name: string; status: "removed"; dns: string; volumes: { deleted: string[]; kept: string[] } };
+
+async function remove(instance: Instance, actor: Actor, deleteVolumes: boolean): Promise<TRemoved> {
   await transitionInstance(instance.id, "remove");
   const rt = getRuntime();
   try {
@@ -27,10 +33,13 @@ async function remove(instance: Instance, actor: Actor): Promise<{ id: string; n
     await removeInstanceRoute({ instanceId: instance.id, settings });
     const dns = await removeConsumerDns({ consumer: { type: "instance", id: instance.id }, settings });
     for (const c of await rt.listManagedContainers({ instanceId: instance.id })) await rt.removeContainer(c.id);
+    const volumes = await deleteInstanceVolumes({ instance, confirmed: deleteVolumes });
     await transitionInstance(instance.id, "removed");
     await db.instance.delete({ where: { id: instance.id } });
-    await recordEvent({ actor, action: "instance.remove", target: instance.name, result: "ok", message: dns.error ? `DNS: ${dns.error}` : null });
-    return { id: instance.id, name: instance.name, status: "removed", dns: dns.status };
+    const volumeNote = volumes.deleted.length ? `deleted volumes ${volumes.deleted.join(", ")}` : volumes.kept.length ? `kept volumes ${volumes.kept.join(", ")}` : null;
+    const message = [dns.error ? `DNS: ${dns.error}` : null, volumeNote].filter(Boolean).join("; ") || null;
+    await recordEvent({ actor, action: "instance.remove", target: instance.name, result: "ok", message });
+    return { id: instance.id, name: instance.name, status: "removed", dns: dns.status, volumes };
   } catch (err) {
     // The state write can fail too (the database is what failed): both errors go to the audit log.
     const stateError = await transitionInstance(instance.id, "remove_failed", { error: `remove failed: ${errorMessage(err)}` }).then(() => "", (e: unknown) => `; the instance could not be marked failed: ${errorMessage(e)}`);

@@ -8,7 +8,8 @@ import { getSettings } from "../settings/get-settings";
 import { probeFor } from "./container-plan";
 import { cutover, mayRetire, retire } from "./cutover";
 import type { ContainerInfo } from "../docker/types";
-import { closeDeployment, failureMessage, promotion } from "./finish";
+import { closeDeployment, failureMessage, previousSpecOf, promotion } from "./finish";
+import { restoreServing, stopServing } from "./stop-first";
 import { getInstance } from "./get-instance";
 import { beginOperation } from "./begin-operation";
 import type { DeploymentRecorder } from "./recorder";
@@ -44,9 +45,16 @@ async function runRollback(opts: { instanceId: string; rec: DeploymentRecorder; 
   const target = `${instance.name} (${instance.image} → ${instance.previousImage})`;
   let started: ContainerInfo | null = null;
   let routeStatus;
+  // stop-first (issue 14): the serving container stops before the kept one starts, so the two never share their volumes.
+  const stopFirst = instance.deployStrategy === "stop-first" && instance.status === "rolling_back" && instance.containerId !== prevId;
+  let stopped = false;
   try {
     // The kept container runs the image it was created from: exactly the digest recorded then, wherever the tag points now.
     await rec.setImage(instance.previousDigest, null);
+    if (stopFirst) {
+      stopped = true;
+      await stopServing({ rec, containerId: instance.containerId });
+    }
     await rec.step("start", () => rt.startContainer(prevId), () => `started ${instance.previousContainerName}`);
     const info = await rt.inspectContainer(prevId);
     if (!info) throw new AppError("CONFLICT", `the rollback target ${instance.previousContainerName} disappeared`);
@@ -64,13 +72,14 @@ async function runRollback(opts: { instanceId: string; rec: DeploymentRecorder; 
     if (prev && (await mayRetire({ rec, instance, settings, failure: err, serving: instance.containerId, candidate: prev }))) {
       await rec.attempt("compensate", () => rt.stopContainer(prevId), `stopped ${prev.name} again`);
     }
+    if (stopped) await restoreServing({ rec, instance, settings, signal }).catch(async (e: unknown) => rec.note("compensate", "failed", `could not bring ${instance.containerName} back: ${(e as Error).message}`));
     await transitionInstance(instance.id, opts.events.failed, { error: `rollback failed: ${failure.message}` });
     await closeDeployment({ rec, actor: opts.actor, action: "instance.rollback", target, error: failure });
     return;
   }
-  if (instance.containerId !== prevId) await retire({ rec, instance, settings, containerId: instance.containerId });
+  if (!stopFirst && instance.containerId !== prevId) await retire({ rec, instance, settings, containerId: instance.containerId });
   await transitionInstance(instance.id, opts.events.ok, {
-    ...promotion(instance, { id: prevId, name: instance.previousContainerName, image: instance.previousImage ?? instance.image, digest: instance.previousDigest }),
+    ...promotion(instance, { id: prevId, name: instance.previousContainerName, image: instance.previousImage ?? instance.image, digest: instance.previousDigest }, previousSpecOf(instance)),
     routeStatus,
     routeError: null,
     error: null,

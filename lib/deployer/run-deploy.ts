@@ -11,6 +11,8 @@ import { ensureInstanceRoute, removeInstanceRoute } from "./instance-route";
 import type { DeploymentRecorder } from "./recorder";
 import { transitionInstance } from "./transition-instance";
 import { certificateStep } from "./certificate-step";
+import { specColumns, specOf } from "./runtime-spec";
+import type { TRuntimeSpec } from "./spec-schemas";
 
 /**
  * A deploy (SPEC §5): image → container → healthy → route → DNS → commit
@@ -18,7 +20,7 @@ import { certificateStep } from "./certificate-step";
  * order and the instance ends `failed` with the reason. A container that
  * served before (a deploy from `stopped`/`failed`) is kept as the rollback target.
  */
-export async function runDeploy(opts: { instanceId: string; rec: DeploymentRecorder; image: string; actor?: Actor; signal: AbortSignal }): Promise<void> {
+export async function runDeploy(opts: { instanceId: string; rec: DeploymentRecorder; image: string; actor?: Actor; signal: AbortSignal; spec?: TRuntimeSpec }): Promise<void> {
   const { rec, signal } = opts;
   const settings = await getSettings();
   const instance = await db.instance.findUniqueOrThrow({ where: { id: opts.instanceId } });
@@ -27,7 +29,7 @@ export async function runDeploy(opts: { instanceId: string; rec: DeploymentRecor
   let routed = false;
   let dnsTouched = false;
   try {
-    const container = await bringUp({ rec, instance, image: opts.image, settings, signal });
+    const container = await bringUp({ rec, instance, image: opts.image, settings, signal, spec: opts.spec });
     containerId = container.id;
     signal.throwIfAborted();
     const upstream = upstreamFor(settings, container, instance.port);
@@ -42,6 +44,8 @@ export async function runDeploy(opts: { instanceId: string; rec: DeploymentRecor
     const old = instance.containerId;
     if (old && old !== container.id) await rec.attempt("stop", () => getRuntime().stopContainer(old), `stopped ${instance.containerName}`);
     await transitionInstance(instance.id, "deployed", {
+      ...(opts.spec ? specColumns(opts.spec) : {}),
+      ...(old ? { previousSpec: JSON.stringify(specOf(instance)) } : {}),
       image: opts.image,
       containerId: container.id,
       containerName: container.name,

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { ZConsumerTlsSchema, ZLabelSchema } from "../consumers/schemas";
+import { specFields } from "./spec-schemas";
 
 // Docker image reference (distribution/reference grammar): an optional
 // registry host[:port], lower-case path components, then :tag and/or @digest.
@@ -40,8 +41,10 @@ export const ZCreateInstanceSchema = z
     restartPolicy: z.enum(RESTART_POLICIES).optional(),
     autoUpdate: z.boolean().optional(),
     tls: ZConsumerTlsSchema.optional(),
+    ...specFields,
   })
   .strict();
 export type TCreateInstance = z.infer<typeof ZCreateInstanceSchema>;
 
-export const ZRedeploySchema = z.object({ image: ZImageSchema.optional(), autoUpdate: z.boolean().optional() }).strict();
+/** A redeploy may change the runtime spec too (the Edit form): a field sent replaces the stored one. */
+export const ZRedeploySchema = z.object({ image: ZImageSchema.optional(), autoUpdate: z.boolean().optional(), ...specFields }).strict();

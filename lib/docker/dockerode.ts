@@ -5,9 +5,9 @@ import { LABEL_INSTANCE, LABEL_MANAGED } from "../naming";
 import { describeConnection, dockerodeOptions, parseDockerHost, type DockerConnection, type DockerEnv } from "./connection";
 import { followPull } from "./follow-pull";
 import { LogLineSplitter, splitLogBuffer, type LogLine } from "./log-lines";
-import { containerInfoFromInspect, containerInfoFromSummary, createBody, engineError, engineStatus, labelsMatch } from "./map";
+import { containerInfoFromInspect, containerInfoFromSummary, createBody, engineError, engineStatus, labelsMatch, statsFromRaw, volumeInfo } from "./map";
 import { pullAuthError } from "./pull-auth-error";
-import type { ContainerInfo, ContainerRuntime, ContainerSpec, PullAuth, PullProgress } from "./types";
+import type { ContainerInfo, ContainerRuntime, ContainerSpec, ContainerStats, PullAuth, PullProgress, VolumeInfo } from "./types";
 
 export interface DockerodeRuntimeOptions {
   /** Defaults to DOCKER_HOST / DOCKER_TLS_VERIFY / DOCKER_CERT_PATH from `env`, else the local socket. */
@@ -224,6 +224,37 @@ export class DockerodeRuntime implements ContainerRuntime {
     if (filter.instanceId) label.push(`${LABEL_INSTANCE}=${filter.instanceId}`);
     const list = await this.call("list containers", (d, s) => d.listContainers({ all: true, filters: { label }, abortSignal: s } as object));
     return list.map(containerInfoFromSummary);
+  }
+
+  async ensureVolume(name: string, labels: Record<string, string>): Promise<VolumeInfo> {
+    const existing = await this.call(`inspect volume ${name}`, (d, s) => d.getVolume(name).inspect({ abortSignal: s } as object).then((v) => v as Docker.VolumeInspectInfo, unless([404], null)));
+    if (existing) return volumeInfo(existing);
+    // Creating an existing name is a no-op in the engine (it answers with the existing volume), so a race is harmless.
+    const created = await this.call(`create volume ${name}`, (d, s) => d.createVolume({ Name: name, Driver: "local", Labels: labels, abortSignal: s } as Docker.VolumeCreateOptions));
+    return volumeInfo(created as unknown as Docker.VolumeInspectInfo);
+  }
+
+  async listManagedVolumes(opts: { withSize?: boolean } = {}): Promise<VolumeInfo[]> {
+    const managed = (l?: Record<string, string> | null) => l?.[LABEL_MANAGED] === "true";
+    if (opts.withSize) {
+      // Only system df computes sizes; it walks every volume, so it is for the Volumes page, not for loops.
+      const df = await this.call("system df", (d, s) => (d.df as (o: object) => Promise<{ Volumes?: Docker.VolumeInspectInfo[] | null }>)({ abortSignal: s }), { timeoutMs: Math.max(this.timeoutMs, 60_000) });
+      return (df.Volumes ?? []).filter((v) => managed(v.Labels)).map(volumeInfo);
+    }
+    const res = await this.call("list volumes", (d, s) => d.listVolumes({ filters: { label: [`${LABEL_MANAGED}=true`] }, abortSignal: s } as object));
+    return (res.Volumes ?? []).filter((v) => managed(v.Labels)).map(volumeInfo);
+  }
+
+  async removeVolume(name: string): Promise<void> {
+    await this.call(`remove volume ${name}`, (d, s) => d.getVolume(name).remove({ abortSignal: s } as object).then(() => undefined, unless([404], undefined)));
+  }
+
+  async containerStats(id: string): Promise<ContainerStats | null> {
+    // one-shot: the engine answers at once instead of waiting a second to fill precpu_stats; the collector keeps the previous read for the CPU delta.
+    const raw = await this.call(`stats of ${id}`, (d, s) =>
+      d.getContainer(id).stats({ stream: false, "one-shot": true, abortSignal: s } as object).then((r) => r as unknown as Parameters<typeof statsFromRaw>[0], unless([404, 409], null)),
+    );
+    return raw ? statsFromRaw(raw) : null;
   }
 
   async *containerLogs(id: string, opts: { tail?: number; follow?: boolean; since?: number; signal?: AbortSignal }): AsyncGenerator<LogLine> {

@@ -47,12 +47,14 @@ export function decideHealth(o: HealthObservation): HealthDecision {
 
   // Failures the container reports win over the clock: they are the better reason.
   if (c.state === "exited" || c.state === "dead") {
+    // Docker's State.OOMKilled, said plainly: "exited with code 137" alone reads like any crash.
+    if (c.oomKilled) return { kind: "fail", failure: "exited", reason: `the container was killed by the OOM killer (OOMKilled: it used more memory than its limit), exit code ${c.exitCode ?? "unknown"}` };
     const extra = c.error ? ` (${c.error})` : "";
     return { kind: "fail", failure: "exited", reason: `the container exited with code ${c.exitCode ?? "unknown"}${extra}` };
   }
   // A restart policy hides a crash as "restarting" rather than "exited"; a deploy does not wait out a crash loop.
   if (c.state === "restarting") {
-    return { kind: "fail", failure: "restarting", reason: `the container keeps restarting (last exit code ${c.exitCode ?? "unknown"})` };
+    return { kind: "fail", failure: "restarting", reason: `the container keeps restarting (last exit code ${c.exitCode ?? "unknown"}${c.oomKilled ? ", OOMKilled: out of memory" : ""})` };
   }
   if (c.state === "running" && c.health === "unhealthy") {
     return { kind: "fail", failure: "unhealthy", reason: "Docker HEALTHCHECK reports the container unhealthy" };

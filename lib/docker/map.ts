@@ -1,7 +1,7 @@
 // Pure translations between the Docker Engine API's shapes and Wharf's.
 import type Docker from "dockerode";
 import { AppError } from "../errors";
-import type { ContainerInfo, ContainerSpec, ContainerState } from "./types";
+import type { ContainerInfo, ContainerSpec, ContainerState, ContainerStats, VolumeInfo } from "./types";
 
 const STATES: readonly ContainerState[] = ["created", "running", "paused", "restarting", "removing", "exited", "dead"];
 const ZERO_TIME = "0001-01-01T00:00:00Z";
@@ -42,6 +42,7 @@ export function containerInfoFromInspect(i: Docker.ContainerInspectInfo): Contai
     publishedPort: firstPublishedPort(i.NetworkSettings?.Ports as PortMap),
     startedAt: i.State?.StartedAt && i.State.StartedAt !== ZERO_TIME ? i.State.StartedAt : null,
     error: error || null,
+    oomKilled: i.State?.OOMKilled === true,
   };
 }
 
@@ -82,9 +83,93 @@ export function createBody(spec: ContainerSpec): Docker.ContainerCreateOptions {
       RestartPolicy: { Name: spec.restartPolicy },
       // HostPort "" lets the engine choose a free port; it is read back after start.
       PortBindings: spec.publishOn ? { [port]: [{ HostIp: spec.publishOn, HostPort: "" }] } : undefined,
+      Mounts: spec.mounts?.length
+        ? spec.mounts.map((m) =>
+            m.type === "volume"
+              ? { Type: "volume" as const, Source: m.name, Target: m.target }
+              : { Type: "bind" as const, Source: m.source, Target: m.target, ReadOnly: m.readOnly },
+          )
+        : undefined,
+      // MemorySwap = Memory: the limit is a real cap, not "this much RAM plus as much swap again".
+      ...(spec.memoryBytes ? { Memory: spec.memoryBytes, MemorySwap: spec.memoryBytes } : {}),
+      ...(spec.nanoCpus ? { NanoCpus: spec.nanoCpus } : {}),
+      ...(spec.pidsLimit ? { PidsLimit: spec.pidsLimit } : {}),
     },
     NetworkingConfig: { EndpointsConfig: { [spec.network]: { Aliases: spec.networkAliases ?? [] } } },
+    ...(spec.cmd ? { Cmd: spec.cmd } : {}),
+    ...(spec.entrypoint ? { Entrypoint: spec.entrypoint } : {}),
   };
+}
+
+export function volumeInfo(v: { Name: string; Labels?: Record<string, string> | null; CreatedAt?: string; UsageData?: { Size?: number; RefCount?: number } | null }): VolumeInfo {
+  const size = v.UsageData?.Size;
+  const refs = v.UsageData?.RefCount;
+  return {
+    name: v.Name,
+    labels: v.Labels ?? {},
+    createdAt: v.CreatedAt ?? null,
+    // -1 is the engine's "not computed" (volume list without df).
+    sizeBytes: typeof size === "number" && size >= 0 ? size : null,
+    refCount: typeof refs === "number" && refs >= 0 ? refs : null,
+  };
+}
+
+type RawStats = {
+  read?: string;
+  cpu_stats?: { cpu_usage?: { total_usage?: number; percpu_usage?: number[] }; system_cpu_usage?: number; online_cpus?: number };
+  memory_stats?: { usage?: number; limit?: number; stats?: Record<string, number> };
+  networks?: Record<string, { rx_bytes?: number; tx_bytes?: number }>;
+  blkio_stats?: { io_service_bytes_recursive?: Array<{ op?: string; value?: number }> | null };
+};
+
+/**
+ * Reduces a stats answer. Memory "used" is what `docker stats` shows: usage
+ * minus the page cache the kernel can drop (cgroup v1 `total_inactive_file`
+ * / `cache`, v2 `inactive_file`). Null when the container is not running
+ * (the engine then answers with zeroes and no `read` time).
+ */
+export function statsFromRaw(raw: RawStats, now = new Date()): ContainerStats | null {
+  const cpu = raw.cpu_stats;
+  const mem = raw.memory_stats;
+  if (!cpu?.cpu_usage || !mem || mem.usage === undefined) return null;
+  const s = mem.stats ?? {};
+  const cache = s.total_inactive_file ?? s.inactive_file ?? s.cache ?? 0;
+  let rx = 0;
+  let tx = 0;
+  for (const n of Object.values(raw.networks ?? {})) {
+    rx += n.rx_bytes ?? 0;
+    tx += n.tx_bytes ?? 0;
+  }
+  let read = 0;
+  let write = 0;
+  for (const e of raw.blkio_stats?.io_service_bytes_recursive ?? []) {
+    const op = (e.op ?? "").toLowerCase();
+    if (op === "read") read += e.value ?? 0;
+    else if (op === "write") write += e.value ?? 0;
+  }
+  const at = raw.read && !raw.read.startsWith("0001-") ? new Date(raw.read) : now;
+  return {
+    at,
+    cpuTotalNs: cpu.cpu_usage.total_usage ?? 0,
+    systemCpuNs: cpu.system_cpu_usage ?? null,
+    onlineCpus: cpu.online_cpus || cpu.cpu_usage.percpu_usage?.length || 1,
+    memoryBytes: Math.max(0, mem.usage - cache),
+    memoryLimitBytes: mem.limit ?? 0,
+    netRx: rx,
+    netTx: tx,
+    blockRead: read,
+    blockWrite: write,
+  };
+}
+
+/** CPU % between two reads of one container, as `docker stats` computes it (100% = one core fully busy). */
+export function cpuPercent(prev: ContainerStats | undefined, cur: ContainerStats): number | null {
+  if (!prev || prev.systemCpuNs === null || cur.systemCpuNs === null) return null;
+  const cpuDelta = cur.cpuTotalNs - prev.cpuTotalNs;
+  const sysDelta = cur.systemCpuNs - prev.systemCpuNs;
+  // A restart resets the container's counter: no meaningful delta.
+  if (cpuDelta < 0 || sysDelta <= 0) return null;
+  return (cpuDelta / sysDelta) * cur.onlineCpus * 100;
 }
 
 /** Whether an existing container is the one `wanted` describes; images may add labels of their own. */

@@ -12,6 +12,43 @@ export interface ContainerSpec {
   /** Publish `port` on this host address with an engine-chosen host port (upstream mode `host`). */
   publishOn?: string;
   restartPolicy: "no" | "always" | "unless-stopped" | "on-failure";
+  /** Named volumes (created beforehand with ensureVolume) and bind mounts. */
+  mounts?: ContainerMount[];
+  /** Hard memory limit; swap is capped at the same value (no swap beyond it). */
+  memoryBytes?: number | null;
+  /** CPU quota in units of 1e-9 CPUs (Docker's NanoCpus). */
+  nanoCpus?: number | null;
+  pidsLimit?: number | null;
+  /** Override the image's CMD / ENTRYPOINT (exec form; no shell is involved). */
+  cmd?: string[] | null;
+  entrypoint?: string[] | null;
+}
+
+export type ContainerMount = { type: "volume"; name: string; target: string } | { type: "bind"; source: string; target: string; readOnly: boolean };
+
+export interface VolumeInfo {
+  name: string;
+  labels: Record<string, string>;
+  createdAt: string | null;
+  /** Bytes on disk when the engine reports it (system df), else null. */
+  sizeBytes: number | null;
+  /** Containers using it, when reported. */
+  refCount: number | null;
+}
+
+/** One `stream: false` stats read, reduced to the counters Wharf keeps. */
+export interface ContainerStats {
+  at: Date;
+  /** Cumulative CPU time of the container and of the host (ns), for a delta between two reads. */
+  cpuTotalNs: number;
+  systemCpuNs: number | null;
+  onlineCpus: number;
+  memoryBytes: number;
+  memoryLimitBytes: number;
+  netRx: number;
+  netTx: number;
+  blockRead: number;
+  blockWrite: number;
 }
 
 export type ContainerState = "created" | "running" | "paused" | "restarting" | "removing" | "exited" | "dead";
@@ -30,6 +67,8 @@ export interface ContainerInfo {
   startedAt: string | null;
   /** Error text from the engine (e.g. OOM, exec failure), when any. */
   error: string | null;
+  /** Docker's State.OOMKilled: the kernel's OOM killer ended the last run. */
+  oomKilled?: boolean;
 }
 
 export interface PullProgress {
@@ -70,5 +109,13 @@ export interface ContainerRuntime {
   /** Containers carrying `wharf.managed=true` (optionally for one instance), running or not. */
   listManagedContainers(filter?: { instanceId?: string }): Promise<ContainerInfo[]>;
   /** Log lines (stdout and stderr demultiplexed); `follow` streams until the signal aborts or the container stops. */
+  /** Create the named volume with `labels` if it does not exist; an existing one is used as it is. */
+  ensureVolume(name: string, labels: Record<string, string>): Promise<VolumeInfo>;
+  /** Volumes carrying `wharf.managed=true`; `withSize` asks the engine for disk usage (slower). */
+  listManagedVolumes(opts?: { withSize?: boolean }): Promise<VolumeInfo[]>;
+  /** Remove; a missing volume succeeds, one in use is refused (CONFLICT). */
+  removeVolume(name: string): Promise<void>;
+  /** One-shot stats read (never a stream); null when the container is gone or not running. */
+  containerStats(id: string): Promise<ContainerStats | null>;
   containerLogs(id: string, opts: { tail?: number; follow?: boolean; since?: number; signal?: AbortSignal }): AsyncIterable<{ stream: "stdout" | "stderr"; line: string }>;
 }

@@ -63,13 +63,14 @@ export async function repairInstance(opts: { id: string; settings: TSettings; dr
     return;
   }
   if (info.state !== "running") {
-    if (dryRun) return line("container", "restart", "planned", `container is ${info.state}`);
+    if (dryRun) return line("container", "restart", "planned", `container is ${info.state}${info.oomKilled ? " (OOMKilled)" : ""}`);
+    const oom = info.oomKilled === true;
     try {
       await rt.startContainer(info.id);
       const started = (await rt.inspectContainer(info.id)) ?? info;
       info = (await waitHealthy({ runtime: rt, containerId: info.id, probe: probeFor(settings, started, inst), timeoutMs: Math.min(30_000, deployTimeouts().healthMs) })).container;
       res.containers.restarted++;
-      line("container", "restart", "ok", "container was stopped: started again");
+      line("container", "restart", "ok", oom ? "container was killed by the OOM killer (OOMKilled): started again" : "container was stopped: started again");
     } catch (err) {
       res.containers.failed++;
       return line("container", "restart", "failed", errorMessage(err));

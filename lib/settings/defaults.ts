@@ -43,5 +43,6 @@ export function defaultSettings(): TSettings {
     registries: [],
     updates: { enabled: true, intervalMinutes: 60 },
     tls: proposedTls(baseDomain),
+    limits: { memoryMb: null, cpus: null, pidsLimit: null },
   };
 }

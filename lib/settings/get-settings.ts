@@ -45,6 +45,7 @@ function unseal(raw: string): TSettings {
     updates: { ...d.updates, ...stored.updates },
     // Stored before TLS existed: an upgraded installation stays on plain HTTP until the operator chooses.
     tls: stored.tls ? { mode: stored.tls.mode, acme: { ...defaultAcme(), ...stored.tls.acme } } : { mode: "off", acme: defaultAcme() },
+    limits: { ...d.limits, ...stored.limits },
   };
 }
 

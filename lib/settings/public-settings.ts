@@ -28,6 +28,7 @@ export function toPublicSettings(s: TSettings) {
     registries: s.registries.map((r) => redact(r as unknown as Obj) as { host: string; username: string; passwordSet: boolean }),
     updates: { ...s.updates },
     tls: { mode: s.tls.mode, acme: { ...s.tls.acme } },
+    limits: { ...s.limits },
   };
 }
 export type TPublicSettings = ReturnType<typeof toPublicSettings>;

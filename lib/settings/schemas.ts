@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { ZLimitsSchema, type TLimits } from "../deployer/spec-schemas";
 
 // The settings shape of SPEC §10. Secret fields (`apiToken`, `apiKey`,
 // `password`) are write-only: stored encrypted, returned as `<field>Set`.
@@ -148,6 +149,8 @@ export const ZSettingsUpdateSchema = z
     registries: z.array(ZRegistryInputSchema).max(50),
     updates: z.object({ enabled: z.boolean(), intervalMinutes: z.number().int().min(1).max(10080) }).partial().strict(),
     tls: ZTlsUpdateSchema,
+    /** Defaults for new instances' limits (issue 14); null = no limit. */
+    limits: ZLimitsSchema,
   })
   .partial()
   .strict();
@@ -181,6 +184,7 @@ export interface TSettings {
   /** Update detection for instances deployed by tag: a manifest HEAD per instance at most every intervalMinutes. */
   updates: { enabled: boolean; intervalMinutes: number };
   tls: TTlsSettings;
+  limits: TLimits;
 }
 export type TRegistryConfig = { host: string; username: string; password: string };
 

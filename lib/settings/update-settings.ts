@@ -100,6 +100,7 @@ export function applySettingsUpdate(current: TSettings, body: unknown): TSetting
         trustedRootPem: input.tls?.acme?.trustedRootPem !== undefined ? input.tls.acme.trustedRootPem : current.tls.acme.trustedRootPem,
       },
     },
+    limits: { ...current.limits, ...input.limits },
   };
   const ttlProblem = next.dns.provider?.type === "cloudflare" ? cloudflareTtlProblem(next.dns.ttl) : null;
   if (ttlProblem) throw new AppError("VALIDATION", `dns.ttl: ${ttlProblem}`, { field: "dns.ttl" });

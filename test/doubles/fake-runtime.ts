@@ -31,6 +31,10 @@ export function fakeRuntime(containers: ContainerInfo[] = []): ContainerRuntime 
     },
     inspectContainer: async (id) => find(id),
     listManagedContainers: async (f) => containers.filter((c) => c.labels["wharf.managed"] === "true" && (!f?.instanceId || c.labels["wharf.instance"] === f.instanceId)),
+    ensureVolume: async (name, labels) => ({ name, labels, createdAt: null, sizeBytes: null, refCount: null }),
+    listManagedVolumes: async () => [],
+    removeVolume: async () => undefined,
+    containerStats: async () => null,
     containerLogs: async function* () {},
   };
 }

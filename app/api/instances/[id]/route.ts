@@ -1,4 +1,4 @@
-import { apiRoute } from "@/lib/http";
+import { apiRoute, parseFlag } from "@/lib/http";
 import { getInstance } from "@/lib/deployer/get-instance";
 import { removeInstance } from "@/lib/deployer/remove-instance";
 
@@ -6,4 +6,7 @@ export const dynamic = "force-dynamic";
 
 export const GET = apiRoute({ role: "viewer" }, async ({ params }) => getInstance(params.id));
 
-export const DELETE = apiRoute({ role: "admin", action: "instance.remove" }, async ({ actor, params }) => removeInstance({ actor, id: params.id }));
+// ?deleteVolumes=true also deletes the instance's named volumes; without it they are kept (GET /api/volumes).
+export const DELETE = apiRoute({ role: "admin", action: "instance.remove" }, async ({ req, actor, params }) =>
+  removeInstance({ actor, id: params.id, deleteVolumes: parseFlag(new URL(req.url).searchParams.get("deleteVolumes"), "deleteVolumes") }),
+);

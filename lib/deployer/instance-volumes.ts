@@ -1,0 +1,86 @@
+import { db } from "../db";
+import { getRuntime } from "../docker";
+import type { VolumeInfo } from "../docker/types";
+import { AppError } from "../errors";
+import { recordEvent, type Actor } from "../audit/record-event";
+import { LABEL_INSTANCE, LABEL_MANAGED } from "../naming";
+import type { Instance } from "../generated/prisma/client";
+import { previousSpecOf } from "./finish";
+import { specOf } from "./runtime-spec";
+
+// Named volumes outlive their containers (SPEC §5): a removed instance leaves
+// them "kept", to be attached to a new instance or deleted by the operator.
+// Wharf deletes only volumes labelled wharf.managed=true (SPEC §4.8).
+
+/** Volume names an instance mounts now or through its rollback target. */
+export function instanceVolumeNames(instance: Instance): string[] {
+  const all = [...specOf(instance).mounts, ...previousSpecOf(instance).mounts];
+  return [...new Set(all.flatMap((m) => (m.type === "volume" ? [m.name] : [])))];
+}
+
+/** Volume name → the instance that mounts it, over every live instance. */
+async function mountedBy(): Promise<Map<string, { id: string; name: string }>> {
+  const out = new Map<string, { id: string; name: string }>();
+  for (const i of await db.instance.findMany({ where: { status: { not: "removed" } } })) {
+    for (const v of instanceVolumeNames(i)) out.set(v, { id: i.id, name: i.name });
+  }
+  return out;
+}
+
+/** At removal: with `confirmed`, the instance's Wharf volumes that no other instance mounts are deleted; otherwise all are kept. */
+export async function deleteInstanceVolumes(opts: { instance: Instance; confirmed: boolean }): Promise<{ deleted: string[]; kept: string[] }> {
+  const names = instanceVolumeNames(opts.instance);
+  if (!names.length) return { deleted: [], kept: [] };
+  if (!opts.confirmed) return { deleted: [], kept: names };
+  const rt = getRuntime();
+  const managed = new Map((await rt.listManagedVolumes()).map((v) => [v.name, v]));
+  const users = await mountedBy();
+  const deleted: string[] = [];
+  const kept: string[] = [];
+  for (const n of names) {
+    const other = users.get(n);
+    // A foreign volume (no wharf label) the operator attached by name is never Wharf's to delete.
+    if (!managed.has(n) || (other && other.id !== opts.instance.id)) {
+      kept.push(n);
+      continue;
+    }
+    await rt.removeVolume(n);
+    deleted.push(n);
+  }
+  return { deleted, kept };
+}
+
+export interface TVolumeView {
+  name: string;
+  sizeBytes: number | null;
+  createdAt: string | null;
+  /** The instance that mounts it now, or null: a kept volume (its original instance was removed). */
+  instance: { id: string; name: string } | null;
+  /** The instance id it was created for (label), which may no longer exist. */
+  createdFor: string | null;
+}
+
+/** Wharf's volumes with their sizes (engine's system df) and who mounts them. */
+export async function listVolumes(opts: { withSize?: boolean } = {}): Promise<TVolumeView[]> {
+  const [vols, users] = await Promise.all([getRuntime().listManagedVolumes({ withSize: opts.withSize ?? true }), mountedBy()]);
+  return vols
+    .map((v: VolumeInfo) => ({ name: v.name, sizeBytes: v.sizeBytes, createdAt: v.createdAt, instance: users.get(v.name) ?? null, createdFor: v.labels[LABEL_INSTANCE] ?? null }))
+    .sort((a, b) => Number(a.instance !== null) - Number(b.instance !== null) || a.name.localeCompare(b.name));
+}
+
+/** Kept volumes no instance mounts: what the reconciler reports as orphans (and never deletes). */
+export async function listUnattachedVolumes(): Promise<TVolumeView[]> {
+  return (await listVolumes({ withSize: false })).filter((v) => v.instance === null);
+}
+
+/** Operator's delete of a kept volume: only Wharf's, and only when no instance mounts it. */
+export async function deleteVolume(opts: { actor: Actor; name: string }): Promise<{ name: string; deleted: true }> {
+  const rt = getRuntime();
+  const vol = (await rt.listManagedVolumes()).find((v) => v.name === opts.name);
+  if (!vol) throw new AppError("NOT_FOUND", `volume ${opts.name} is not a Wharf volume (only volumes labelled ${LABEL_MANAGED}=true are listed and deleted)`);
+  const user = (await mountedBy()).get(opts.name);
+  if (user) throw new AppError("CONFLICT", `volume ${opts.name} is mounted by instance ${user.name}: change its mounts or remove it first`);
+  await rt.removeVolume(opts.name);
+  await recordEvent({ actor: opts.actor, action: "volume.delete", target: opts.name, result: "ok" });
+  return { name: opts.name, deleted: true };
+}

@@ -1,0 +1,111 @@
+import { realpath } from "node:fs/promises";
+import path from "node:path";
+import { db } from "../db";
+import { env } from "../env";
+import { AppError } from "../errors";
+import { volumeName } from "../naming";
+import type { TSettings } from "../settings/schemas";
+import type { Instance } from "../generated/prisma/client";
+import type { TDeployStrategy, TLimits, TMount, TMountInput, TRuntimeSpec } from "./spec-schemas";
+
+type SpecInput = { mounts?: TMountInput[]; limits?: Partial<TLimits>; command?: string[] | null; entrypoint?: string[] | null; deployStrategy?: TDeployStrategy };
+type SpecRow = Pick<Instance, "mounts" | "memoryMb" | "cpus" | "pidsLimit" | "command" | "entrypoint" | "deployStrategy">;
+
+function json<T>(raw: string | null | undefined, fallback: T): T {
+  if (!raw) return fallback;
+  try {
+    return JSON.parse(raw) as T;
+  } catch {
+    return fallback;
+  }
+}
+
+/** The runtime spec an instance row holds now. */
+export function specOf(row: SpecRow): TRuntimeSpec {
+  return {
+    mounts: json<TMount[]>(row.mounts, []),
+    limits: { memoryMb: row.memoryMb ?? null, cpus: row.cpus ?? null, pidsLimit: row.pidsLimit ?? null },
+    command: json<string[] | null>(row.command, null),
+    entrypoint: json<string[] | null>(row.entrypoint, null),
+    deployStrategy: row.deployStrategy === "stop-first" ? "stop-first" : "blue-green",
+  };
+}
+
+/** The columns a spec is written to. */
+export function specColumns(spec: TRuntimeSpec) {
+  return {
+    mounts: JSON.stringify(spec.mounts),
+    memoryMb: spec.limits.memoryMb,
+    cpus: spec.limits.cpus,
+    pidsLimit: spec.limits.pidsLimit,
+    command: spec.command ? JSON.stringify(spec.command) : null,
+    entrypoint: spec.entrypoint ? JSON.stringify(spec.entrypoint) : null,
+    deployStrategy: spec.deployStrategy,
+  };
+}
+
+/** Whether two specs differ (a spec change makes a redeploy even when the image is the same). */
+export function sameSpec(a: TRuntimeSpec, b: TRuntimeSpec): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+/** True when `p` is `root` or lies below it (both absolute and normal). */
+export function isUnder(root: string, p: string): boolean {
+  const rel = path.relative(root, p);
+  return rel === "" || (!rel.startsWith("..") && !path.isAbsolute(rel));
+}
+
+async function realOrSelf(p: string): Promise<string> {
+  try {
+    return await realpath(p);
+  } catch {
+    return p;
+  }
+}
+
+/**
+ * A bind mount's source must lie under WHARF_BIND_ROOT (unset: bind mounts
+ * are refused), so a bind mount cannot expose `/` or the Docker socket
+ * unless the operator chose so. Symlinks are resolved first: a link under
+ * the root pointing elsewhere is judged by where it points.
+ */
+export async function checkBindSource(source: string, field: string): Promise<void> {
+  const root = env().WHARF_BIND_ROOT;
+  if (!root) throw new AppError("VALIDATION", `${field}: bind mounts are off (set WHARF_BIND_ROOT to the host directory they may come from)`, { field });
+  const [realRoot, realSource] = await Promise.all([realOrSelf(path.resolve(root)), realOrSelf(source)]);
+  if (!isUnder(realRoot, realSource)) throw new AppError("VALIDATION", `${field}: ${source} is outside the allowed bind-mount root ${root}`, { field });
+}
+
+/**
+ * The spec the next container generation runs with: `input` over `current`
+ * (or, for a new instance, over the Settings' default limits). Volume names
+ * are resolved, bind sources checked, and a volume another instance mounts is refused.
+ */
+export async function resolveSpec(opts: { instance: { id: string; name: string }; current: TRuntimeSpec | null; input: SpecInput; settings: TSettings }): Promise<TRuntimeSpec> {
+  const { instance, current, input } = opts;
+  const base: TRuntimeSpec = current ?? { mounts: [], limits: { ...opts.settings.limits }, command: null, entrypoint: null, deployStrategy: "blue-green" };
+  const mounts: TMount[] = input.mounts
+    ? input.mounts.map((m) => (m.type === "volume" ? { type: "volume", name: m.name ?? volumeName(instance.name, m.target), target: m.target } : { type: "bind", source: m.source, target: m.target, readOnly: m.readOnly ?? false }))
+    : base.mounts;
+  for (const [i, m] of mounts.entries()) if (m.type === "bind" && input.mounts) await checkBindSource(m.source, `mounts.${i}.source`);
+  await assertVolumesFree(instance.id, mounts);
+  return {
+    mounts,
+    limits: { ...base.limits, ...input.limits },
+    command: input.command !== undefined ? input.command : base.command,
+    entrypoint: input.entrypoint !== undefined ? input.entrypoint : base.entrypoint,
+    deployStrategy: input.deployStrategy ?? base.deployStrategy,
+  };
+}
+
+/** Two instances writing one volume is a data-corruption risk nobody asked for: a volume belongs to one instance at a time. */
+async function assertVolumesFree(instanceId: string, mounts: TMount[]): Promise<void> {
+  const names = mounts.flatMap((m, i) => (m.type === "volume" ? [{ name: m.name, i }] : []));
+  if (!names.length) return;
+  const others = await db.instance.findMany({ where: { id: { not: instanceId }, status: { not: "removed" } }, select: { name: true, mounts: true } });
+  for (const o of others) {
+    const used = new Set(json<TMount[]>(o.mounts, []).flatMap((m) => (m.type === "volume" ? [m.name] : [])));
+    const clash = names.find((n) => used.has(n.name));
+    if (clash) throw new AppError("CONFLICT", `mounts.${clash.i}.name: volume ${clash.name} is mounted by instance ${o.name}`, { field: `mounts.${clash.i}.name` });
+  }
+}

@@ -1,0 +1,99 @@
+import path from "node:path";
+import { z } from "zod";
+
+// Issue 14 / SPEC §5 and §10: mounts, limits, command/entrypoint, deploy strategy.
+// Pure: the bind-mount root and volume ownership are checked in resolve-spec.ts.
+
+/** Docker's volume-name rule (daemon/names: `[a-zA-Z0-9][a-zA-Z0-9_.-]+`). */
+export const VOLUME_NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
+
+function hasDotDot(p: string): boolean {
+  return p.split("/").some((seg) => seg === "..");
+}
+
+/** An absolute, already-normal container or host path: no `..`, no `.`, no `//`, no trailing slash. */
+const ZAbsolutePathSchema = z
+  .string()
+  .trim()
+  .min(1, "is required")
+  .max(4096, "must be at most 4096 characters")
+  .refine((v) => v.startsWith("/"), { message: "must be an absolute path (starting with /)" })
+  .refine((v) => !hasDotDot(v), { message: "must not contain .." })
+  .refine((v) => !/[\0:,]/.test(v), { message: "must not contain NUL, ':' or ','" })
+  .refine((v) => v === "/" || path.posix.normalize(v) === v.replace(/\/$/, "") , { message: "must be a normal path (no //, /./ or trailing /)" });
+
+const ZTargetSchema = ZAbsolutePathSchema.refine((v) => v !== "/", { message: "must not be / itself" });
+
+export const ZVolumeNameSchema = z
+  .string()
+  .trim()
+  .max(255, "must be at most 255 characters")
+  .regex(VOLUME_NAME_RE, "must be a Docker volume name: at least 2 characters, letters, digits, _ . - and starting with a letter or digit");
+
+export const ZVolumeMountSchema = z.object({ type: z.literal("volume"), name: ZVolumeNameSchema.optional(), target: ZTargetSchema }).strict();
+export const ZBindMountSchema = z
+  .object({ type: z.literal("bind"), source: ZAbsolutePathSchema, target: ZTargetSchema, readOnly: z.boolean().optional() })
+  .strict();
+export const ZMountSchema = z.discriminatedUnion("type", [ZVolumeMountSchema, ZBindMountSchema]);
+export type TMountInput = z.infer<typeof ZMountSchema>;
+
+/** What an instance row stores: volume names are resolved, readOnly is explicit. */
+export type TMount = { type: "volume"; name: string; target: string } | { type: "bind"; source: string; target: string; readOnly: boolean };
+
+export const ZMountsSchema = z
+  .array(ZMountSchema)
+  .max(32, "must have at most 32 mounts")
+  .superRefine((list, ctx) => {
+    const targets = new Set<string>();
+    const names = new Set<string>();
+    list.forEach((m, i) => {
+      if (targets.has(m.target)) ctx.addIssue({ code: "custom", path: [i, "target"], message: `mounts ${m.target} twice` });
+      targets.add(m.target);
+      if (m.type === "volume" && m.name) {
+        if (names.has(m.name)) ctx.addIssue({ code: "custom", path: [i, "name"], message: `uses volume ${m.name} twice` });
+        names.add(m.name);
+      }
+    });
+  });
+
+// Docker refuses a memory limit under 6 MiB; NanoCPUs are bounded by the host's cores at create time.
+export const ZLimitsSchema = z
+  .object({
+    memoryMb: z.number({ message: "must be a number" }).int("must be a whole number of MB").min(6, "must be at least 6 (Docker's minimum)").max(4_194_304).nullable().optional(),
+    cpus: z
+      .number({ message: "must be a number" })
+      .positive("must be more than 0")
+      .max(1024, "must be at most 1024")
+      .refine((v) => Math.abs(Math.round(v * 100) - v * 100) < 1e-6, { message: "must have at most two decimals" })
+      .nullable()
+      .optional(),
+    pidsLimit: z.number({ message: "must be a number" }).int("must be a whole number").min(1, "must be at least 1").max(4_194_304).nullable().optional(),
+  })
+  .strict();
+export type TLimits = { memoryMb: number | null; cpus: number | null; pidsLimit: number | null };
+
+export const ZArgvSchema = z
+  .array(z.string().max(4096, "must be at most 4096 characters").refine((v) => !v.includes("\0"), { message: "must not contain NUL" }))
+  .min(1, "must have at least one element (or be null for the image's default)")
+  .max(256, "must have at most 256 elements");
+
+export const DEPLOY_STRATEGIES = ["blue-green", "stop-first"] as const;
+export type TDeployStrategy = (typeof DEPLOY_STRATEGIES)[number];
+
+/** The fields POST /api/instances and POST …/redeploy share; a field sent replaces the stored one, null clears it. */
+export const specFields = {
+  mounts: ZMountsSchema.optional(),
+  limits: ZLimitsSchema.optional(),
+  command: ZArgvSchema.nullable().optional(),
+  entrypoint: ZArgvSchema.nullable().optional(),
+  deployStrategy: z.enum(DEPLOY_STRATEGIES).optional(),
+};
+
+/** The runtime spec of one container generation, as stored on the instance (and in previousSpec for the rollback target). */
+export interface TRuntimeSpec {
+  mounts: TMount[];
+  limits: TLimits;
+  command: string[] | null;
+  entrypoint: string[] | null;
+  deployStrategy: TDeployStrategy;
+}
