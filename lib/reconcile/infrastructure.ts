@@ -10,12 +10,13 @@ import { proxyRouteSpec, rowShape } from "../proxies/route-spec";
 import { routeTls } from "../tls/consumer-tls";
 import { repairInstance } from "./repair-instance";
 import { RouteView } from "./route-view";
-import type { OrphanContainer, OrphanRoute, ReportLine, SkippedConsumer } from "./report";
+import type { OrphanContainer, OrphanRoute, OrphanVolume, ReportLine, SkippedConsumer } from "./report";
+import { listUnattachedVolumes } from "../deployer/instance-volumes";
 
 export interface InfraResult {
   containers: { restarted: number; failed: number };
   routes: { repaired: number; failed: number };
-  orphans: { containers: OrphanContainer[]; routes: OrphanRoute[] };
+  orphans: { containers: OrphanContainer[]; routes: OrphanRoute[]; volumes: OrphanVolume[] };
   skipped: SkippedConsumer[];
   lines: ReportLine[];
 }
@@ -30,7 +31,7 @@ export interface InfraResult {
  */
 export async function reconcileInfrastructure(opts: { settings: TSettings; dryRun: boolean }): Promise<InfraResult> {
   const { settings, dryRun } = opts;
-  const res: InfraResult = { containers: { restarted: 0, failed: 0 }, routes: { repaired: 0, failed: 0 }, orphans: { containers: [], routes: [] }, skipped: [], lines: [] };
+  const res: InfraResult = { containers: { restarted: 0, failed: 0 }, routes: { repaired: 0, failed: 0 }, orphans: { containers: [], routes: [], volumes: [] }, skipped: [], lines: [] };
   const rt = getRuntime();
   const provider = getProxyProvider(settings);
   let routes: RouteView | null = null;
@@ -122,6 +123,17 @@ export async function reconcileInfrastructure(opts: { settings: TSettings; dryRu
     if (owner && held.has(`${owner.type}:${owner.id}`)) continue;
     res.orphans.routes.push(o);
     res.lines.push({ kind: "route", name: o.id, action: "orphan", status: "skipped", message: `Wharf route for ${o.hosts.join(", ")} without a row` });
+  }
+  // Kept volumes hold data: reported, never deleted by a sync (the operator deletes them under Instances → Volumes).
+  if (containers) {
+    try {
+      for (const v of await listUnattachedVolumes()) {
+        res.orphans.volumes.push({ name: v.name, instanceId: v.createdFor });
+        res.lines.push({ kind: "volume", name: v.name, action: "orphan", status: "skipped", message: "Wharf volume no instance mounts (kept after a removal)" });
+      }
+    } catch (err) {
+      res.lines.push({ kind: "volume", name: "volumes", action: "orphan", status: "failed", message: errorMessage(err) });
+    }
   }
   return res;
 }

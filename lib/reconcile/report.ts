@@ -2,7 +2,7 @@
 export type ReportAction = "create" | "update" | "delete" | "synced" | "foreign" | "forget" | "blocked" | "restart" | "route" | "orphan" | "recover" | "stop" | "skip" | "certificate";
 
 export interface ReportLine {
-  kind: "dns" | "container" | "route" | "certificate";
+  kind: "dns" | "container" | "route" | "certificate" | "volume";
   name: string;
   action: ReportAction;
   status: "ok" | "failed" | "planned" | "skipped";
@@ -14,6 +14,13 @@ export interface OrphanContainer {
   name: string;
   instanceId: string | null;
   state: string;
+}
+
+/** A Wharf-labelled volume no instance mounts (kept after a removal); listed, never deleted by a sync. */
+export interface OrphanVolume {
+  name: string;
+  /** The instance it was created for (label); that instance is gone or no longer mounts it. */
+  instanceId: string | null;
 }
 
 export interface OrphanRoute {
@@ -48,7 +55,7 @@ export interface SyncReport {
   routes: { repaired: number; failed: number };
   /** Certificates (SPEC §7): confirmed by handshake, retried, failed, expiring within 14 days. */
   certificates?: { checked: number; retried: number; issued: number; failed: number; expiring: number };
-  orphans: { containers: OrphanContainer[]; routes: OrphanRoute[] };
+  orphans: { containers: OrphanContainer[]; routes: OrphanRoute[]; volumes?: OrphanVolume[] };
   /** Consumers busy with another operation, left for the next run (DNS and infrastructure passes). */
   skipped: SkippedConsumer[];
   lines: ReportLine[];
