@@ -4,6 +4,7 @@ import { getSettings } from "../settings/get-settings";
 import type { Instance } from "../generated/prisma/client";
 import { presentTls, tlsOptions } from "../tls/consumer-tls";
 import { specOf } from "./runtime-spec";
+import { latestUsage, type TUsageSample } from "../usage/get-usage";
 
 /** The API shape of an instance (SPEC §10). */
 export function presentInstance(i: Instance, baseDomain: string, dns: { status: string; lastError?: string | null } | null, dnsMode: string) {
@@ -35,12 +36,14 @@ export function presentInstance(i: Instance, baseDomain: string, dns: { status: 
 }
 export type TInstanceView = ReturnType<typeof presentInstance>;
 
-export async function listInstances(): Promise<TInstanceView[]> {
+export async function listInstances(): Promise<Array<TInstanceView & { usage: TUsageSample | null }>> {
   const [settings, rows, records] = await Promise.all([
     getSettings(),
     db.instance.findMany({ where: { status: { not: "removed" } }, orderBy: { createdAt: "desc" } }),
     db.dnsRecord.findMany({ where: { consumerType: "instance" } }),
   ]);
   const byConsumer = new Map(records.map((r) => [r.consumerId, r]));
-  return rows.map((i) => presentInstance(i, settings.baseDomain, byConsumer.get(i.id) ?? null, settings.dns.mode));
+  // Current values only for what runs now: a stopped instance's last sample is not "current".
+  const usage = await latestUsage(rows.filter((r) => r.status === "running").map((r) => r.id));
+  return rows.map((i) => ({ ...presentInstance(i, settings.baseDomain, byConsumer.get(i.id) ?? null, settings.dns.mode), usage: usage.get(i.id) ?? null }));
 }
