@@ -8,7 +8,7 @@ import type { TInstanceDetail } from "./use-instance";
 const CONFIRM: Record<string, string> = {
   rollback: "Switch traffic back to the previous container?",
   stop: "Stop this instance? Its address stops answering.",
-  remove: "Remove this instance, its route, its DNS record and its containers?",
+  remove: "Remove this instance, its route, its DNS record and its containers? Its volumes are kept unless you ticked \"also delete its volumes\".",
   cancel: "Cancel the running deployment? What it created is removed.",
 };
 
@@ -49,6 +49,11 @@ export function InstanceActions({ instance }: { instance: TInstanceDetail }) {
         {(s === "stopped" || s === "failed") && instance.containerId && <OpButton id={instance.id} op="start" label="Start" />}
         {(s === "deploying" || s === "redeploying") && <OpButton id={instance.id} op="cancel" label="Cancel deploy" variant="danger" />}
         {!busy && <OpButton id={instance.id} op="remove" label="Remove" variant="danger" />}
+        {!busy && instance.mounts.some((m) => m.type === "volume") && (
+          <label className="flex w-full items-center gap-2 text-sm text-slate-700">
+            <input type="checkbox" name="deleteVolumes" /> also delete its volumes (their data is lost)
+          </label>
+        )}
       </form>
       <FormStatus state={state} />
     </div>

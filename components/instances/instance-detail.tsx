@@ -9,6 +9,9 @@ import { InstanceActions } from "./instance-actions";
 import { DeploymentHistory } from "./deployment-history";
 import { LogViewer } from "./log-viewer";
 import { DeployTokens, InstanceUpdates } from "./instance-updates";
+import { EditInstanceForm } from "./edit-instance-form";
+import { UsageCharts } from "./usage-charts";
+import { joinArgv } from "@/lib/deployer/argv";
 import { isBusyStatus, useDeployments, useInstance, type TInstanceDetail } from "./use-instance";
 
 export function InstanceDetail({ initial, canEdit }: { initial: TInstanceDetail; canEdit: boolean }) {
@@ -45,6 +48,26 @@ export function InstanceDetail({ initial, canEdit }: { initial: TInstanceDetail;
             <dt className="text-slate-500">TLS options</dt><dd className="text-xs text-slate-600">HTTPS {inst.tlsOptions.https ? "on" : "off"} · redirect {inst.tlsOptions.redirect ? "on (once issued)" : "off"} · HSTS {inst.tlsOptions.hsts ? "on" : "off"}</dd>
             <dt className="text-slate-500">Container</dt><dd className="font-mono text-xs">{inst.containerName ?? "—"}</dd>
             <dt className="text-slate-500">Rollback target</dt><dd className="font-mono text-xs">{inst.rollback ? `${inst.rollback.image} (${inst.rollback.containerName})` : "—"}</dd>
+            <dt className="text-slate-500">Container state</dt>
+            <dd data-testid="container-state">
+              {inst.container ? (
+                <>
+                  {inst.container.state}
+                  {inst.container.exitCode !== null && inst.container.state !== "running" && ` (exit code ${inst.container.exitCode})`}
+                  {inst.container.oomKilled && <span className="ml-2"><Badge>OOMKilled</Badge> <span className="text-xs text-rose-700">killed for using more memory than its limit</span></span>}
+                </>
+              ) : "—"}
+            </dd>
+            <dt className="text-slate-500">Mounts</dt>
+            <dd className="font-mono text-xs" data-testid="instance-mounts">
+              {inst.mounts.length === 0 ? "—" : inst.mounts.map((m) => <div key={m.target}>{m.type === "volume" ? `volume ${m.name}` : `bind ${m.source}${m.readOnly ? " (read-only)" : ""}`} → {m.target}</div>)}
+            </dd>
+            <dt className="text-slate-500">Limits</dt>
+            <dd data-testid="instance-limits">
+              {[inst.limits.memoryMb && `${inst.limits.memoryMb} MB memory`, inst.limits.cpus && `${inst.limits.cpus} CPU`, inst.limits.pidsLimit && `${inst.limits.pidsLimit} processes`].filter(Boolean).join(" · ") || "none"}
+            </dd>
+            <dt className="text-slate-500">Command</dt><dd className="font-mono text-xs">{inst.entrypoint && <div>entrypoint: {joinArgv(inst.entrypoint)}</div>}{inst.command ? joinArgv(inst.command) : inst.entrypoint ? null : "image default"}</dd>
+            <dt className="text-slate-500">Deploy strategy</dt><dd>{inst.deployStrategy}{inst.deployStrategy === "stop-first" && <span className="ml-2 text-xs text-amber-700">brief downtime on every redeploy</span>}</dd>
             <dt className="text-slate-500">Environment</dt>
             <dd className="font-mono text-xs">{inst.env.length === 0 ? "—" : inst.env.map((e) => <div key={e.key}>{e.key}={e.secret ? "•••••• (secret)" : e.value}</div>)}</dd>
           </dl>
@@ -55,6 +78,8 @@ export function InstanceDetail({ initial, canEdit }: { initial: TInstanceDetail;
         <Card title="Image and updates" className="lg:col-span-2"><InstanceUpdates instance={inst} canEdit={canEdit} /></Card>
         {canEdit && <Card title="Deploy tokens"><DeployTokens instanceId={inst.id} /></Card>}
       </div>
+      <Card title="Usage" className="mt-6"><UsageCharts instanceId={inst.id} running={inst.status === "running"} /></Card>
+      {canEdit && <Card title="Edit" className="mt-6"><EditInstanceForm instance={inst} busy={busy} /></Card>}
       <Card title="Deployments" className="mt-6"><DeploymentHistory deployments={deployments ?? []} /></Card>
       {/* Admin-only: apps print secrets at start-up (SPEC §12); the /logs endpoint refuses viewers too. */}
       <Card title="Container logs" className="mt-6">

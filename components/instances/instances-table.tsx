@@ -2,15 +2,15 @@
 import Link from "next/link";
 import { Badge } from "@/components/ui/badge";
 import { CertificateBadge } from "@/components/tls/certificate-badge";
-import type { TInstanceView } from "@/lib/deployer/list-instances";
-import { useInstances } from "./use-instance";
+import { useInstances, type TInstanceListed } from "./use-instance";
+import { formatBytes } from "./format";
 
-export function InstancesTable({ initial }: { initial: TInstanceView[] }) {
+export function InstancesTable({ initial }: { initial: TInstanceListed[] }) {
   const { data } = useInstances(initial);
   return (
     <table className="w-full rounded-lg bg-white text-left text-sm shadow-sm" data-testid="instances-table">
       <thead className="text-xs uppercase text-slate-500">
-        <tr><th className="px-4 py-2">Name</th><th>Image</th><th>Address</th><th>Status</th><th>Route</th><th>DNS</th><th>HTTPS</th></tr>
+        <tr><th className="px-4 py-2">Name</th><th>Image</th><th>Address</th><th>Status</th><th>Route</th><th>DNS</th><th>HTTPS</th><th>CPU</th><th>Memory</th></tr>
       </thead>
       <tbody>
         {data.map((i) => (
@@ -25,6 +25,8 @@ export function InstancesTable({ initial }: { initial: TInstanceView[] }) {
             <td><Badge>{i.route.status}</Badge></td>
             <td><Badge>{i.dns.status}</Badge></td>
             <td><CertificateBadge tls={i.tls} compact /></td>
+            <td className="whitespace-nowrap text-xs" data-testid="usage-cpu">{i.usage?.cpuPercent != null ? `${i.usage.cpuPercent.toFixed(1)} %` : "—"}</td>
+            <td className="whitespace-nowrap text-xs" data-testid="usage-memory">{i.usage ? `${formatBytes(i.usage.memoryBytes)} / ${formatBytes(i.usage.memoryLimitBytes)}` : "—"}</td>
           </tr>
         ))}
       </tbody>

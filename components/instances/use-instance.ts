@@ -1,6 +1,10 @@
 "use client";
 import { useQuery } from "@tanstack/react-query";
 import type { TInstanceView } from "@/lib/deployer/list-instances";
+import type { TUsageSample } from "@/lib/usage/get-usage";
+
+/** A list row: the instance plus its newest usage sample while it runs. */
+export type TInstanceListed = TInstanceView & { usage?: TUsageSample | null };
 
 const BUSY = new Set(["deploying", "redeploying", "rolling_back", "stopping", "starting", "removing"]);
 export const isBusyStatus = (s: string) => BUSY.has(s);
@@ -12,10 +16,10 @@ async function getJson<T>(url: string): Promise<T> {
 }
 
 /** Live instance list: polls faster while any instance is busy. */
-export function useInstances(initial: TInstanceView[]) {
+export function useInstances(initial: TInstanceListed[]) {
   return useQuery({
     queryKey: ["instances"],
-    queryFn: async () => (await getJson<{ instances: TInstanceView[] }>("/api/instances")).instances,
+    queryFn: async () => (await getJson<{ instances: TInstanceListed[] }>("/api/instances")).instances,
     initialData: initial,
     refetchInterval: (q) => ((q.state.data ?? []).some((i) => isBusyStatus(i.status)) ? 1000 : 5000),
   });
@@ -26,6 +30,7 @@ export type TInstanceDetail = TInstanceView & {
   containerId: string | null;
   containerName: string | null;
   rollback: { containerName: string | null; image: string | null } | null;
+  container: { state: string; exitCode: number | null; oomKilled: boolean; startedAt: string | null } | null;
 };
 
 export type TDeployment = {

@@ -146,3 +146,38 @@ describe("command line splitting (no shell)", () => {
     expect(joinArgv(null)).toBe("");
   });
 });
+
+describe("form text forms", async () => {
+  const { parseMountLines, mountLines, specFromForm } = await import("./spec-form");
+  it("reads docker -v style mount lines", () => {
+    expect(parseMountLines("/data\nmydata:/var/lib/db\n\n# comment\n/srv/site:/www:ro\n/srv/rw:/rw:rw")).toEqual([
+      { type: "volume", target: "/data" },
+      { type: "volume", name: "mydata", target: "/var/lib/db" },
+      { type: "bind", source: "/srv/site", target: "/www", readOnly: true },
+      { type: "bind", source: "/srv/rw", target: "/rw", readOnly: false },
+    ]);
+    expect(() => parseMountLines("/data\na:b:c:d")).toThrow(/mounts\.1: line 2/);
+    expect(() => parseMountLines("vol:/x:ro")).toThrow(/bind mounts/);
+    expect(mountLines([{ type: "volume", name: "v", target: "/d" }, { type: "bind", source: "/s", target: "/t", readOnly: true }])).toBe("v:/d\n/s:/t:ro");
+  });
+
+  it("turns a form into the API body: blank limits clear, absent fields stay absent", () => {
+    const f = new FormData();
+    f.set("mounts", "/data");
+    f.set("limits.memoryMb", "256");
+    f.set("limits.cpus", "");
+    f.set("limits.pidsLimit", "lots");
+    f.set("command", `sh -c 'echo hi'`);
+    f.set("deployStrategy", "stop-first");
+    expect(specFromForm(f)).toEqual({
+      mounts: [{ type: "volume", target: "/data" }],
+      limits: { memoryMb: 256, cpus: null, pidsLimit: "lots" },
+      command: ["sh", "-c", "echo hi"],
+      deployStrategy: "stop-first",
+    });
+    const g = new FormData();
+    g.set("entrypoint", `"unclosed`);
+    expect(() => specFromForm(g)).toThrow(/entrypoint: has an unclosed quote/);
+    expect(specFromForm(new FormData())).toEqual({});
+  });
+});

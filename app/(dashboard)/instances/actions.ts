@@ -1,13 +1,15 @@
 "use server";
 import { revalidatePath } from "next/cache";
 import { redirect } from "next/navigation";
-import { runAction, type ActionResult } from "@/lib/action";
+import { runAction, withValues, type ActionResult } from "@/lib/action";
 import { createInstance } from "@/lib/deployer/create-instance";
 import { redeployInstance } from "@/lib/deployer/redeploy-instance";
 import { rollbackInstance } from "@/lib/deployer/rollback-instance";
 import { startInstance, stopInstance } from "@/lib/deployer/stop-start-instance";
 import { removeInstance } from "@/lib/deployer/remove-instance";
 import { cancelDeployment } from "@/lib/deployer/cancel-deployment";
+import { specFromForm } from "@/lib/deployer/spec-form";
+import { deleteVolume } from "@/lib/deployer/instance-volumes";
 
 /** "KEY=value" lines → env entries; blank lines and # comments are skipped. */
 function envLines(text: FormDataEntryValue | null, secret: boolean) {
@@ -38,9 +40,11 @@ export async function createInstanceAction(_prev: ActionResult | null, form: For
     // Checkboxes send nothing when unchecked: the hidden marker says the options were on the form.
     ...(form.get("tlsOptions") === "1" ? { tls: { https: form.get("tls.https") === "on", redirect: form.get("tls.redirect") === "on", hsts: form.get("tls.hsts") === "on" } } : {}),
   };
-  const res = await runAction({ role: "admin", action: "instance.create", message: "Deploy started." }, async (actor) => ({ id: (await createInstance({ actor, body })).id }));
+  const res = await runAction({ role: "admin", action: "instance.create", message: "Deploy started." }, async (actor) => ({
+    id: (await createInstance({ actor, body: { ...body, ...specFromForm(form) } })).id,
+  }));
   if (res.ok) revalidatePath("/instances");
-  return res;
+  return withValues(res, form, ["secretEnv"]);
 }
 
 type Op = "redeploy" | "rollback" | "stop" | "start" | "remove" | "cancel";
@@ -68,7 +72,7 @@ export async function instanceAction(_prev: ActionResult | null, form: FormData)
       case "start":
         return startInstance({ actor, id });
       case "remove":
-        return removeInstance({ actor, id });
+        return removeInstance({ actor, id, deleteVolumes: form.get("deleteVolumes") === "on" });
       case "cancel":
         return cancelDeployment({ actor, id });
     }
@@ -76,5 +80,23 @@ export async function instanceAction(_prev: ActionResult | null, form: FormData)
   revalidatePath("/instances");
   // The detail page of a removed instance would 404: leave it.
   if (res.ok && op === "remove") redirect("/instances");
+  return res;
+}
+
+/** The Edit form: a redeploy with the new spec, through the normal (blue-green or stop-first) path. */
+export async function editInstanceAction(_prev: ActionResult | null, form: FormData): Promise<ActionResult> {
+  const id = String(form.get("id"));
+  const image = String(form.get("image") ?? "").trim();
+  const res = await runAction({ role: "admin", action: "instance.redeploy", message: "Redeploy with the new settings started." }, async (actor) =>
+    redeployInstance({ actor, id, body: { ...(image ? { image } : {}), ...specFromForm(form) } }),
+  );
+  revalidatePath(`/instances/${id}`);
+  return withValues(res, form);
+}
+
+export async function deleteVolumeAction(_prev: ActionResult | null, form: FormData): Promise<ActionResult> {
+  const name = String(form.get("name") ?? "");
+  const res = await runAction({ role: "admin", action: "volume.delete", message: `Volume ${name} deleted.` }, async (actor) => deleteVolume({ actor, name }));
+  revalidatePath("/instances");
   return res;
 }

@@ -1,7 +1,10 @@
 import Link from "next/link";
 import { requirePageUser } from "@/app/(dashboard)/page-user";
 import { listInstances } from "@/lib/deployer/list-instances";
-import { EmptyState, PageHeader } from "@/components/ui/card";
+import { Card, EmptyState, PageHeader } from "@/components/ui/card";
+import { errorMessage } from "@/lib/errors";
+import { listVolumes } from "@/lib/deployer/instance-volumes";
+import { VolumesSection } from "@/components/instances/volumes-section";
 import { buttonClass } from "@/components/ui/styles";
 import { InstancesTable } from "@/components/instances/instances-table";
 
@@ -11,6 +14,8 @@ export const metadata = { title: "Instances" };
 export default async function InstancesPage() {
   const actor = await requirePageUser("viewer");
   const instances = await listInstances();
+  // An unreachable engine must not take the page down (SPEC §2): the section says so instead.
+  const volumes = await listVolumes().then((v) => ({ list: v, error: undefined }), (err: unknown) => ({ list: [], error: `Volumes unavailable: ${errorMessage(err)}` }));
   return (
     <>
       <PageHeader
@@ -23,6 +28,7 @@ export default async function InstancesPage() {
       ) : (
         <InstancesTable initial={JSON.parse(JSON.stringify(instances))} />
       )}
+      <Card title="Volumes" className="mt-6"><VolumesSection volumes={volumes.list} canEdit={actor.role === "admin"} error={volumes.error} /></Card>
     </>
   );
 }

@@ -4,8 +4,9 @@ import { useActionState, useEffect, useState } from "react";
 import { Field, FormStatus, SubmitButton, TextField } from "@/components/ui/form";
 import { inputClass } from "@/components/ui/styles";
 import { createInstanceAction } from "../actions";
+import { SpecFields, type TSpecValues } from "@/components/instances/spec-fields";
 
-export function NewInstanceForm({ baseDomain }: { baseDomain: string }) {
+export function NewInstanceForm({ baseDomain, spec }: { baseDomain: string; spec: TSpecValues }) {
   const router = useRouter();
   const [state, action] = useActionState(createInstanceAction, null);
   const [name, setName] = useState("");
@@ -51,6 +52,7 @@ export function NewInstanceForm({ baseDomain }: { baseDomain: string }) {
         <label className="mr-4 inline-flex items-center gap-2"><input type="checkbox" name="tls.redirect" defaultChecked /> Redirect HTTP to HTTPS once the certificate is issued</label>
         <label className="inline-flex items-center gap-2"><input type="checkbox" name="tls.hsts" /> HSTS</label>
       </fieldset>
+      <SpecFields values={spec} errors={fe} typed={state && !state.ok ? state.typed : undefined} key={JSON.stringify(state && !state.ok ? state.typed : null)} />
       <div className="flex items-center gap-3 sm:col-span-2">
         <SubmitButton pendingText="Starting deploy…">Deploy</SubmitButton>
         <FormStatus state={state} />

@@ -6,13 +6,16 @@ import { NewInstanceForm } from "./new-instance-form";
 export const dynamic = "force-dynamic";
 export const metadata = { title: "New instance" };
 
-export default async function NewInstancePage() {
+export default async function NewInstancePage({ searchParams }: { searchParams: Promise<{ volume?: string }> }) {
   await requirePageUser("admin");
   const settings = await getSettings();
+  // "Attach" on a kept volume lands here with ?volume=<name>: the mount line is prefilled, the target left to the operator.
+  const { volume } = await searchParams;
+  const spec = { mounts: volume && /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/.test(volume) ? `${volume}:/data` : "", memoryMb: settings.limits.memoryMb ?? "", cpus: settings.limits.cpus ?? "", pidsLimit: settings.limits.pidsLimit ?? "", command: "", entrypoint: "", deployStrategy: "blue-green" };
   return (
     <>
       <PageHeader title="New instance" description="Deploy a container from an image. It gets <subdomain>.<base domain> and a route." />
-      <NewInstanceForm baseDomain={settings.baseDomain} />
+      <NewInstanceForm baseDomain={settings.baseDomain} spec={spec} />
     </>
   );
 }

@@ -1,0 +1,33 @@
+"use client";
+import { useQueryClient } from "@tanstack/react-query";
+import { useActionState, useEffect } from "react";
+import { FormStatus, SubmitButton, TextField } from "@/components/ui/form";
+import { editInstanceAction } from "@/app/(dashboard)/instances/actions";
+import { specFormValues } from "@/lib/deployer/spec-form";
+import { SpecFields } from "./spec-fields";
+import type { TInstanceDetail } from "./use-instance";
+
+/** Edit = a redeploy with the new spec through the normal path; the row takes the new values only once the new container serves. */
+export function EditInstanceForm({ instance, busy }: { instance: TInstanceDetail; busy: boolean }) {
+  const [state, action] = useActionState(editInstanceAction, null);
+  const qc = useQueryClient();
+  useEffect(() => {
+    if (!state) return;
+    void qc.invalidateQueries({ queryKey: ["instance", instance.id] });
+    void qc.invalidateQueries({ queryKey: ["deployments", instance.id] });
+  }, [state, qc, instance.id]);
+  const fe = state && !state.ok ? state.fieldErrors : undefined;
+  const typed = state && !state.ok ? state.typed : undefined;
+  return (
+    <form action={action} className="grid gap-4 sm:grid-cols-2" aria-label="Edit instance">
+      <input type="hidden" name="id" value={instance.id} />
+      <TextField label="Image" name="image" defaultValue={typed?.image ?? instance.image} error={fe?.image} />
+      {/* Keyed on the stored spec: after a successful redeploy the fields show what now runs. */}
+      <SpecFields key={JSON.stringify([instance.mounts, instance.limits, instance.command, instance.entrypoint, instance.deployStrategy, typed ?? null])} values={specFormValues(instance)} errors={fe} typed={typed} />
+      <div className="flex items-center gap-3 sm:col-span-2">
+        <SubmitButton disabled={busy} pendingText="Starting…">Save and redeploy</SubmitButton>
+        <FormStatus state={state} />
+      </div>
+    </form>
+  );
+}
