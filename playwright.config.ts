@@ -43,6 +43,8 @@ export default defineConfig({
       WHARF_ADMIN_EMAIL: E2E_ADMIN.email,
       WHARF_ADMIN_PASSWORD: E2E_ADMIN.password,
       WHARF_SCHEDULER: "off",
+      // Usage samples every 2 s instead of 15 s, so a chart has points within a test's time.
+      WHARF_USAGE_INTERVAL_S: "2",
       NEXT_TELEMETRY_DISABLED: "1",
       LOG_LEVEL: process.env.LOG_LEVEL ?? "warn",
     },

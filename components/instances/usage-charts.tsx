@@ -5,7 +5,8 @@ import type { TUsageSample } from "@/lib/usage/get-usage";
 import { formatBytes } from "./format";
 
 const MB = 1024 * 1024;
-const time = (ms: number) => new Date(ms).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+/** Axis labels: with seconds while the series spans under an hour (fresh instances), minutes otherwise. */
+const timeFormat = (spanMs: number) => (ms: number) => new Date(ms).toLocaleTimeString([], spanMs < 3_600_000 ? { hour: "2-digit", minute: "2-digit", second: "2-digit" } : { hour: "2-digit", minute: "2-digit" });
 
 /** Counters are cumulative since the container started: per-second rates between neighbours (a reset, e.g. a redeploy, gives no point). */
 function rates(samples: TUsageSample[], pick: (s: TUsageSample) => number) {
@@ -58,6 +59,7 @@ export function UsageCharts({ instanceId, running }: { instanceId: string; runni
   const rd = rates(samples, (s) => s.blockRead);
   const wr = new Map(rates(samples, (s) => s.blockWrite).map((p) => [p.t, p.v]));
   const blk = rd.map((p) => ({ t: p.t, read: p.v / 1024, write: (wr.get(p.t) ?? 0) / 1024 }));
+  const time = timeFormat(Date.parse(last.at) - Date.parse(samples[0].at));
   const x = <XAxis dataKey="t" type="number" domain={["dataMin", "dataMax"]} tickFormatter={time} {...axis} />;
   const tip = <Tooltip labelFormatter={(v) => new Date(Number(v)).toLocaleString()} formatter={(v) => (typeof v === "number" ? v.toFixed(2) : String(v))} />;
   return (
