@@ -24,6 +24,7 @@ try {
     deploy: () => import("./scenarios/deploy"),
     "zero-downtime": () => import("./scenarios/zero-downtime"),
     sync: () => import("./scenarios/sync"),
+    usage: () => import("./scenarios/usage"),
   };
   const load = scenarios[name];
   if (!load) throw new Error(`unknown scenario ${name}`);

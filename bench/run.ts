@@ -11,11 +11,14 @@ import { cpus, loadavg, tmpdir } from "node:os";
 import path from "node:path";
 import type { ScenarioResult } from "./lib/result";
 
-const ALL = ["deploy", "zero-downtime", "sync"] as const;
-const HELP = `usage: npm run bench -- [${ALL.join("|")} …] [--runs N] [--redeploys N] [--consumers N] [--keep-data]
+const ALL = ["deploy", "zero-downtime", "sync", "usage"] as const;
+const HELP = `usage: npm run bench -- [${ALL.join("|")} …] [--runs N] [--redeploys N] [--consumers N] [--containers N] [--ticks N] [--interval S] [--keep-data]
   --runs N        deploy: timed runs of each kind (default 7)
   --redeploys N   zero-downtime: redeploys under load (default 5)
   --consumers N   sync: size of the large zone (default 10000; the small one is a tenth of it, at most 1000)
+  --containers N  usage: running containers sampled (default 50)
+  --ticks N       usage: timed collector ticks (default 8)
+  --interval N    usage: seconds between ticks (default 15, the collector's default)
   --shared-caddy  zero-downtime: use test/services/start.sh's Caddy (127.0.0.1:2019, :8480) instead of a private one
   --keep-data     keep each scenario's data dir under ${tmpdir()}`;
 
@@ -25,7 +28,7 @@ function parseArgs(argv: string[]) {
   let keepData = false;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
-    const flag = /^--(runs|redeploys|consumers)(?:=(.*))?$/.exec(a);
+    const flag = /^--(runs|redeploys|consumers|containers|ticks|interval)(?:=(.*))?$/.exec(a);
     if (flag) {
       const v = Number(flag[2] ?? argv[++i]);
       if (!Number.isInteger(v) || v < 1) throw new Error(`--${flag[1]} needs a positive integer`);

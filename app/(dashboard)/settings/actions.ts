@@ -3,6 +3,7 @@ import { revalidatePath } from "next/cache";
 import { cookies } from "next/headers";
 import { runAction, withValues, type ActionResult } from "@/lib/action";
 import { nestedFromForm } from "@/lib/form-data";
+import { specFromForm } from "@/lib/deployer/spec-form";
 import { updateSettings, applySettingsUpdate } from "@/lib/settings/update-settings";
 import { getSettings } from "@/lib/settings/get-settings";
 import { testDraftConnection } from "@/lib/settings/test-draft";
@@ -20,6 +21,10 @@ export async function saveGeneralAction(_prev: ActionResult | null, form: FormDa
   const body = nestedFromForm(form, { numbers: NUMBERS }) as Record<string, Record<string, unknown>>;
   const mode = form.get("proxy.upstream.mode");
   body.proxy = { upstream: mode === "network" ? { mode, network: form.get("proxy.upstream.network") } : { mode: "host", hostAddress: form.get("proxy.upstream.hostAddress") } };
+  // Default limits for new instances: a blank field means "no limit" (null), which nestedFromForm would drop.
+  const limits = specFromForm(form).limits;
+  if (limits) body.limits = limits as Record<string, unknown>;
+  else delete body.limits;
   const res = await runAction({ role: "admin", action: "settings.update", message: "General settings saved." }, async (actor) => {
     await updateSettings({ actor, body });
   });

@@ -32,6 +32,11 @@ export function GeneralForm({ settings, readOnly }: { settings: TPublicSettings;
         ) : (
           <TextField label="Shared network" name="proxy.upstream.network" defaultValue={val("proxy.upstream.network", up.mode === "network" ? up.network : settings.docker.network)} error={fe?.["proxy.upstream.network"]} />
         )}
+        <div className="grid grid-cols-3 gap-3 sm:col-span-2">
+          <TextField label="Default memory limit (MB)" name="limits.memoryMb" defaultValue={val("limits.memoryMb", settings.limits.memoryMb ?? "")} error={fe?.["limits.memoryMb"]} hint="For new instances; blank: none" />
+          <TextField label="Default CPUs" name="limits.cpus" defaultValue={val("limits.cpus", settings.limits.cpus ?? "")} error={fe?.["limits.cpus"]} hint="e.g. 1.5; blank: none" />
+          <TextField label="Default process limit" name="limits.pidsLimit" defaultValue={val("limits.pidsLimit", settings.limits.pidsLimit ?? "")} error={fe?.["limits.pidsLimit"]} hint="blank: none" />
+        </div>
         <div className="flex items-center gap-3 sm:col-span-2">
           {!readOnly && <SubmitButton pendingText="Saving…">Save general settings</SubmitButton>}
           <FormStatus state={state} />
