@@ -44,7 +44,7 @@ describe("container info", () => {
     );
     expect(info).toEqual({
       id: "abc", name: "wharf-web", image: "web:v1", state: "running", health: "healthy", exitCode: null,
-      labels: { a: "b" }, publishedPort: 32771, startedAt: "2026-11-21T10:00:00Z", error: null,
+      labels: { a: "b" }, publishedPort: 32771, startedAt: "2026-11-21T10:00:00Z", error: null, oomKilled: false,
     });
   });
 
@@ -52,6 +52,7 @@ describe("container info", () => {
     expect(containerInfoFromInspect(inspect({ Status: "exited", ExitCode: 3 })).exitCode).toBe(3);
     expect(containerInfoFromInspect(inspect({ Status: "created", StartedAt: "0001-01-01T00:00:00Z" }))).toMatchObject({ exitCode: null, startedAt: null });
     expect(containerInfoFromInspect(inspect({ Status: "exited", ExitCode: 137, OOMKilled: true })).error).toMatch(/out of memory/);
+    expect(containerInfoFromInspect(inspect({ Status: "exited", ExitCode: 137, OOMKilled: true })).oomKilled).toBe(true);
   });
 
   it("reads health and exit code out of a list entry's status text", () => {
