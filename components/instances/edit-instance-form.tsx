@@ -1,21 +1,15 @@
 "use client";
-import { useQueryClient } from "@tanstack/react-query";
-import { useActionState, useEffect } from "react";
+import { useActionState } from "react";
 import { FormStatus, SubmitButton, TextField } from "@/components/ui/form";
 import { editInstanceAction } from "@/app/(dashboard)/instances/actions";
 import { specFormValues } from "@/lib/deployer/spec-form";
 import { SpecFields } from "./spec-fields";
-import type { TInstanceDetail } from "./use-instance";
+import { useRefreshAfter, type TInstanceDetail } from "./use-instance";
 
 /** Edit = a redeploy with the new spec through the normal path; the row takes the new values only once the new container serves. */
 export function EditInstanceForm({ instance, busy }: { instance: TInstanceDetail; busy: boolean }) {
   const [state, action] = useActionState(editInstanceAction, null);
-  const qc = useQueryClient();
-  useEffect(() => {
-    if (!state) return;
-    void qc.invalidateQueries({ queryKey: ["instance", instance.id] });
-    void qc.invalidateQueries({ queryKey: ["deployments", instance.id] });
-  }, [state, qc, instance.id]);
+  useRefreshAfter(state, instance.id);
   const fe = state && !state.ok ? state.fieldErrors : undefined;
   const typed = state && !state.ok ? state.typed : undefined;
   return (

@@ -1,9 +1,8 @@
 "use client";
-import { useQueryClient } from "@tanstack/react-query";
-import { useActionState, useEffect } from "react";
+import { useActionState } from "react";
 import { FormStatus, SubmitButton, TextField } from "@/components/ui/form";
 import { instanceAction } from "@/app/(dashboard)/instances/actions";
-import type { TInstanceDetail } from "./use-instance";
+import { useRefreshAfter, type TInstanceDetail } from "./use-instance";
 
 const CONFIRM: Record<string, string> = {
   rollback: "Switch traffic back to the previous container?",
@@ -24,12 +23,7 @@ function OpButton({ id, op, label, variant = "secondary" }: { id: string; op: st
 /** Redeploy, rollback, stop/start, cancel and remove, each behind a confirmation, with visible pending/success/error. */
 export function InstanceActions({ instance }: { instance: TInstanceDetail }) {
   const [state, action] = useActionState(instanceAction, null);
-  const qc = useQueryClient();
-  useEffect(() => {
-    if (!state) return;
-    void qc.invalidateQueries({ queryKey: ["instance", instance.id] });
-    void qc.invalidateQueries({ queryKey: ["deployments", instance.id] });
-  }, [state, qc, instance.id]);
+  useRefreshAfter(state, instance.id);
   const confirmSubmit = (e: React.FormEvent<HTMLFormElement>) => {
     const op = ((e.nativeEvent as SubmitEvent).submitter as HTMLButtonElement | null)?.value ?? "";
     if (CONFIRM[op] && !confirm(CONFIRM[op])) e.preventDefault();

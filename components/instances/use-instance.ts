@@ -1,5 +1,6 @@
 "use client";
-import { useQuery } from "@tanstack/react-query";
+import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { useEffect } from "react";
 import type { TInstanceView } from "@/lib/deployer/list-instances";
 import type { TUsageSample } from "@/lib/usage/get-usage";
 
@@ -67,4 +68,14 @@ export function useDeployments(id: string, busy: boolean) {
     queryFn: async () => (await getJson<{ deployments: TDeployment[] }>(`/api/instances/${id}/deployments`)).deployments,
     refetchInterval: busy ? 1000 : 5000,
   });
+}
+
+/** After a form's action answered, the instance and its history are read again at once rather than at the next poll. */
+export function useRefreshAfter(state: unknown, instanceId: string) {
+  const qc = useQueryClient();
+  useEffect(() => {
+    if (!state) return;
+    void qc.invalidateQueries({ queryKey: ["instance", instanceId] });
+    void qc.invalidateQueries({ queryKey: ["deployments", instanceId] });
+  }, [state, qc, instanceId]);
 }
