@@ -42,3 +42,12 @@ describe("resolving the runtime spec", () => {
     });
   });
 });
+describe("deploy tokens", () => {
+  it("may redeploy an image but not change mounts, limits or commands", async () => {
+    const { redeployInstance } = await import("./redeploy-instance");
+    const ci = { kind: "token" as const, label: "ci", role: "admin" as const, scope: "instance:i1:redeploy" };
+    for (const body of [{ mounts: [{ type: "bind", source: "/srv/x", target: "/x" }] }, { limits: { cpus: 1 } }, { command: ["sh"] }, { image: "app:2", deployStrategy: "stop-first" }]) {
+      await expect(redeployInstance({ actor: ci, id: "i1", body })).rejects.toMatchObject({ code: "FORBIDDEN", field: Object.keys(body).find((k) => k !== "image") });
+    }
+  });
+});
