@@ -5,12 +5,19 @@ import { CertificateBadge } from "@/components/tls/certificate-badge";
 import { useInstances, type TInstanceListed } from "./use-instance";
 import { formatBytes } from "./format";
 
-export function InstancesTable({ initial }: { initial: TInstanceListed[] }) {
-  const { data } = useInstances(initial);
+export function InstancesTable({ initial, query, sortHeaders }: {
+  initial: TInstanceListed[];
+  query?: string;
+  sortHeaders?: { name: React.ReactNode; image: React.ReactNode; status: React.ReactNode };
+}) {
+  const { data } = useInstances(initial, query);
   return (
     <table className="w-full rounded-lg bg-white text-left text-sm shadow-sm" data-testid="instances-table">
       <thead className="text-xs uppercase text-slate-500">
-        <tr><th className="px-4 py-2">Name</th><th>Image</th><th>Address</th><th>Status</th><th>Route</th><th>DNS</th><th>HTTPS</th><th>CPU</th><th>Memory</th></tr>
+        <tr>
+          {sortHeaders?.name ?? <th className="px-4 py-2">Name</th>}{sortHeaders?.image ?? <th>Image</th>}<th>Address</th>
+          {sortHeaders?.status ?? <th>Status</th>}<th>Route</th><th>DNS</th><th>HTTPS</th><th>CPU</th><th>Memory</th>
+        </tr>
       </thead>
       <tbody>
         {data.map((i) => (

@@ -16,11 +16,11 @@ async function getJson<T>(url: string): Promise<T> {
   return (await res.json()) as T;
 }
 
-/** Live instance list: polls faster while any instance is busy. */
-export function useInstances(initial: TInstanceListed[]) {
+/** Live instance list, one page of it (`query`: the page's filters, order, size and cursor): polls faster while any instance is busy. */
+export function useInstances(initial: TInstanceListed[], query = "") {
   return useQuery({
-    queryKey: ["instances"],
-    queryFn: async () => (await getJson<{ instances: TInstanceListed[] }>("/api/instances")).instances,
+    queryKey: ["instances", query],
+    queryFn: async () => (await getJson<{ items: TInstanceListed[] }>(`/api/instances${query ? `?${query}` : ""}`)).items,
     initialData: initial,
     refetchInterval: (q) => ((q.state.data ?? []).some((i) => isBusyStatus(i.status)) ? 1000 : 5000),
   });

@@ -3,6 +3,7 @@ import { db } from "../db";
 import { AppError } from "../errors";
 import { recordEvent, type Actor, type Role } from "../audit/record-event";
 import { parseInput } from "../validation";
+import { enumParam, mapPage, paginate, parseListQuery, textParam, type TSortSpec } from "../pagination";
 import { ZCreateTokenSchema } from "./schemas";
 
 // API tokens: `wharf_<43 chars>`, shown once, stored as sha256 (a random
@@ -27,11 +28,23 @@ export async function createApiToken(opts: { actor: Actor; body: unknown; userId
   return { id: row.id, name: row.name, role: row.role, prefix: row.prefix, token, createdAt: row.createdAt, expiresAt: row.expiresAt };
 }
 
-export async function listApiTokens() {
+const TOKEN_SORTS = { createdAt: { field: "createdAt", type: "date" }, name: { field: "name", type: "string" } } satisfies Record<string, TSortSpec>;
+
+/** One page of live tokens, newest first (GET /api/tokens): `limit`, `cursor`, `sort` (createdAt|name), `dir`, `role`, `q` (name). */
+export async function listApiTokens(opts: { params?: URLSearchParams; defaultLimit?: number } = {}) {
+  const params = opts.params ?? new URLSearchParams();
+  const query = parseListQuery(params, { sorts: ["createdAt", "name"], defaultSort: "createdAt", defaultDir: "desc", defaultLimit: opts.defaultLimit });
+  const role = enumParam(params, "role", ["admin", "viewer"] as const);
+  const q = textParam(params);
   // Deploy tokens (scope set) are listed on their instance's page instead.
-  const rows = await db.apiToken.findMany({ where: { revokedAt: null, scope: null }, orderBy: { createdAt: "desc" }, include: { user: { select: { id: true, email: true, role: true } } } });
+  const where = { revokedAt: null, scope: null, ...(role ? { role } : {}), ...(q ? { name: { contains: q } } : {}) };
+  const page = await paginate({
+    query, sorts: TOKEN_SORTS, where,
+    findMany: (a) => db.apiToken.findMany({ ...a, include: { user: { select: { id: true, email: true, role: true } } } }),
+    count: (a) => db.apiToken.count(a),
+  });
   const now = Date.now();
-  return rows.map((r) => ({
+  return mapPage(page, (r) => ({
     id: r.id,
     name: r.name,
     role: r.role,

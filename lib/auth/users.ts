@@ -5,6 +5,7 @@ import { recordEvent, type Actor, type Role } from "../audit/record-event";
 import { parseInput } from "../validation";
 import { hashPassword, verifyPassword } from "./password";
 import { ZCreateUserSchema, ZRoleSchema, ZSetupSchema, ZUpdateUserSchema } from "./schemas";
+import { enumParam, paginate, parseListQuery, textParam, type TSortSpec } from "../pagination";
 
 export async function countUsers(): Promise<number> {
   return db.user.count();
@@ -47,8 +48,20 @@ export async function getUser(id: string) {
   return db.user.findUnique({ where: { id }, select: { id: true, email: true, role: true, sessionVersion: true } });
 }
 
-export async function listUsers() {
-  return db.user.findMany({ orderBy: { createdAt: "asc" }, select: { id: true, email: true, name: true, role: true, createdAt: true } });
+const USER_SORTS = { createdAt: { field: "createdAt", type: "date" }, email: { field: "email", type: "string" } } satisfies Record<string, TSortSpec>;
+
+/** One page of users, oldest first (GET /api/users): `limit`, `cursor`, `sort` (createdAt|email), `dir`, `role`, `q` (e-mail or name). */
+export async function listUsers(opts: { params?: URLSearchParams; defaultLimit?: number } = {}) {
+  const params = opts.params ?? new URLSearchParams();
+  const query = parseListQuery(params, { sorts: ["createdAt", "email"], defaultSort: "createdAt", defaultLimit: opts.defaultLimit });
+  const role = enumParam(params, "role", ["admin", "viewer"] as const);
+  const q = textParam(params);
+  const where = { ...(role ? { role } : {}), ...(q ? { OR: [{ email: { contains: q } }, { name: { contains: q } }] } : {}) };
+  return paginate({
+    query, sorts: USER_SORTS, where,
+    findMany: (a) => db.user.findMany({ ...a, select: { id: true, email: true, name: true, role: true, createdAt: true } }),
+    count: (a) => db.user.count(a),
+  });
 }
 
 export async function setUserRole(opts: { actor: Actor; id: string; role: unknown }) {

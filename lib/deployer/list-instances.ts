@@ -5,6 +5,8 @@ import type { Instance } from "../generated/prisma/client";
 import { presentTls, tlsOptions } from "../tls/consumer-tls";
 import { specOf } from "./runtime-spec";
 import { latestUsage, type TUsageSample } from "../usage/get-usage";
+import { INSTANCE_STATES } from "../lifecycle/states";
+import { enumParam, mapPage, paginate, param, parseListQuery, textParam, type TPage, type TSortSpec } from "../pagination";
 
 /** The API shape of an instance (SPEC §10). */
 export function presentInstance(i: Instance, baseDomain: string, dns: { status: string; lastError?: string | null } | null, dnsMode: string) {
@@ -36,14 +38,44 @@ export function presentInstance(i: Instance, baseDomain: string, dns: { status: 
 }
 export type TInstanceView = ReturnType<typeof presentInstance>;
 
-export async function listInstances(): Promise<Array<TInstanceView & { usage: TUsageSample | null }>> {
-  const [settings, rows, records] = await Promise.all([
+export const INSTANCE_SORTS = {
+  name: { field: "name", type: "string" },
+  image: { field: "image", type: "string" },
+  status: { field: "status", type: "string" },
+  createdAt: { field: "createdAt", type: "date" },
+} satisfies Record<string, TSortSpec>;
+
+/**
+ * One page of instances (GET /api/instances, /instances). Query: `limit`,
+ * `cursor`, `sort` (name|image|status|createdAt, default createdAt desc),
+ * `dir`, `status`, `q` (text in name, image or subdomain). The ledger rows
+ * are read for the page's instances only, in one indexed query.
+ */
+export async function listInstances(opts: { params?: URLSearchParams; defaultLimit?: number } = {}): Promise<TPage<TInstanceView & { usage: TUsageSample | null }>> {
+  const params = opts.params ?? new URLSearchParams();
+  const sort = param(params, "sort") ?? "createdAt";
+  const query = parseListQuery(params, {
+    sorts: Object.keys(INSTANCE_SORTS) as (keyof typeof INSTANCE_SORTS)[],
+    defaultSort: "createdAt",
+    defaultDir: sort === "createdAt" ? "desc" : "asc",
+    defaultLimit: opts.defaultLimit,
+  });
+  const status = enumParam(params, "status", INSTANCE_STATES.filter((s) => s !== "removed"));
+  const q = textParam(params);
+  const where = {
+    status: status ?? { not: "removed" },
+    ...(q ? { OR: [{ name: { contains: q } }, { image: { contains: q } }, { subdomain: { contains: q } }] } : {}),
+  };
+  const [settings, page] = await Promise.all([
     getSettings(),
-    db.instance.findMany({ where: { status: { not: "removed" } }, orderBy: { createdAt: "desc" } }),
-    db.dnsRecord.findMany({ where: { consumerType: "instance" } }),
+    paginate({ query, sorts: INSTANCE_SORTS, where, findMany: (a) => db.instance.findMany(a), count: (a) => db.instance.count(a) }),
   ]);
+  const records = await db.dnsRecord.findMany({
+    where: { consumerType: "instance", consumerId: { in: page.items.map((i) => i.id) } },
+    select: { consumerId: true, status: true, lastError: true },
+  });
   const byConsumer = new Map(records.map((r) => [r.consumerId, r]));
   // Current values only for what runs now: a stopped instance's last sample is not "current".
-  const usage = await latestUsage(rows.filter((r) => r.status === "running").map((r) => r.id));
-  return rows.map((i) => ({ ...presentInstance(i, settings.baseDomain, byConsumer.get(i.id) ?? null, settings.dns.mode), usage: usage.get(i.id) ?? null }));
+  const usage = await latestUsage(page.items.filter((r) => r.status === "running").map((r) => r.id));
+  return mapPage(page, (i) => ({ ...presentInstance(i, settings.baseDomain, byConsumer.get(i.id) ?? null, settings.dns.mode), usage: usage.get(i.id) ?? null }));
 }

@@ -52,8 +52,10 @@ describe("listDnsRecords", () => {
     const inst = await insertInstance("app");
     await insertInstance("idle", "stopped");
     const proxy = await insertProxy(WEB);
-    expect(await listDnsRecords()).toEqual({
+    expect(await listDnsRecords()).toMatchObject({
       mode: "wildcard",
+      total: 2,
+      nextCursor: null,
       records: [
         expect.objectContaining({ fqdn: `app.${BASE}`, type: "A", content: TARGET, consumerType: "instance", consumerId: inst.id, status: "wildcard", inLedger: false }),
         expect.objectContaining({ fqdn: WEB, consumerType: "standalone", consumerId: proxy.id, status: "wildcard", providerRecordId: null, verifiedAt: null, lastError: null }),

@@ -1,4 +1,5 @@
 import { dnsOverview } from "../reconcile/dns-overview";
+import type { TPage } from "../pagination";
 
 export interface TDnsRecordView {
   fqdn: string;
@@ -23,26 +24,28 @@ export interface TDnsRecordView {
  * by the wildcard record, nothing to create) and "missing" in managed mode
  * (the next sync creates it). This is the same list the /dns page shows, so
  * a script sees what an operator sees; `inLedger` tells the rows Wharf owns
- * (the only ones DELETE accepts) from the merely expected ones.
+ * (the only ones DELETE accepts) from the merely expected ones. One page:
+ * `records` is the same array as `items`, kept for scripts written before
+ * pagination.
  */
-export async function listDnsRecords(): Promise<{ mode: "wildcard" | "managed"; records: TDnsRecordView[] }> {
-  const o = await dnsOverview();
-  return {
-    mode: o.mode,
-    records: o.rows.map((r) => ({
-      fqdn: r.fqdn,
-      type: r.type,
-      content: r.content,
-      consumerType: r.consumerType,
-      consumerId: r.consumerId,
-      status: r.status,
-      providerRecordId: r.providerRecordId,
-      verifiedAt: r.verifiedAt?.toISOString() ?? null,
-      lastError: r.lastError,
-      consumerName: r.consumerName,
-      inLedger: r.inLedger,
-      provider: r.provider,
-      zone: r.zone,
-    })),
-  };
+export async function listDnsRecords(opts: { params?: URLSearchParams; defaultLimit?: number } = {}): Promise<
+  { mode: "wildcard" | "managed"; records: TDnsRecordView[] } & TPage<TDnsRecordView>
+> {
+  const o = await dnsOverview(opts);
+  const items = o.page.items.map((r) => ({
+    fqdn: r.fqdn,
+    type: r.type,
+    content: r.content,
+    consumerType: r.consumerType,
+    consumerId: r.consumerId,
+    status: r.status,
+    providerRecordId: r.providerRecordId,
+    verifiedAt: r.verifiedAt?.toISOString() ?? null,
+    lastError: r.lastError,
+    consumerName: r.consumerName,
+    inLedger: r.inLedger,
+    provider: r.provider,
+    zone: r.zone,
+  }));
+  return { mode: o.mode, records: items, ...o.page, items };
 }

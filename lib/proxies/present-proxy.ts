@@ -3,13 +3,23 @@ import { presentTls, tlsOptions } from "../tls/consumer-tls";
 
 type LedgerRow = { fqdn: string; consumerId: string; status: string; lastError?: string | null };
 
+/** Ledger rows grouped by consumer id: one pass, so a list matches its rows through a map, never by scanning. */
+export function dnsRowsByConsumer<R extends LedgerRow>(rows: R[]): Map<string, R[]> {
+  const out = new Map<string, R[]>();
+  for (const r of rows) {
+    const list = out.get(r.consumerId);
+    if (list) list.push(r);
+    else out.set(r.consumerId, [r]);
+  }
+  return out;
+}
+
 /**
- * The ledger row to show for a proxy. After a domain change whose old record
- * could not be deleted, the consumer has two rows; the current domain's is
- * the one that says whether the proxy resolves.
+ * The ledger row to show for a proxy, among that proxy's own rows. After a
+ * domain change whose old record could not be deleted, the consumer has two
+ * rows; the current domain's is the one that says whether the proxy resolves.
  */
-export function pickDnsRow<R extends LedgerRow>(rows: R[], p: { id: string; domain: string }): R | undefined {
-  const own = rows.filter((r) => r.consumerId === p.id);
+export function pickDnsRow<R extends LedgerRow>(own: R[], p: { id: string; domain: string }): R | undefined {
   return own.find((r) => r.fqdn === p.domain) ?? own[0];
 }
 

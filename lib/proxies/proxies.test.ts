@@ -142,7 +142,7 @@ describe("against Nginx Proxy Manager (double)", () => {
     expect(moved).toMatchObject({ upstream: "https://backend.example.com:443", websockets: false, domain: "store.example.com" });
     expect(npm.host(host.id)).toMatchObject({ forward_scheme: "https", forward_host: "backend.example.com", forward_port: 443, allow_websocket_upgrade: false });
 
-    expect((await listProxies()).map((x) => x.id)).toEqual([p.id]);
+    expect((await listProxies()).items.map((x) => x.id)).toEqual([p.id]);
     await deleteProxy({ actor, id: p.id });
     expect(npm.hosts()).toEqual([]);
     expect(await db.standaloneProxy.count()).toBe(0);

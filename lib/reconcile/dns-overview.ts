@@ -1,6 +1,9 @@
 import { db } from "../db";
+import { normalizeFqdn } from "../naming";
+import { targetRecord } from "../dns/target-record";
+import { encodeCursor, enumParam, parseListQuery, textParam, type TCursor, type TPage, type TSortDir } from "../pagination";
 import { getSettings } from "../settings/get-settings";
-import { expectedRecords } from "./expected-records";
+import { EXPECTED_INSTANCE_STATES } from "./expected-records";
 
 export interface DnsRow {
   fqdn: string;
@@ -21,43 +24,175 @@ export interface DnsRow {
 }
 
 export const DNS_STATUSES = ["synced", "pending", "failed", "deleting", "missing", "wildcard"] as const;
+const LEDGER_STATUSES = new Set(["synced", "pending", "failed", "deleting"]);
+export const DNS_SORTS = ["fqdn", "status"] as const;
+export type TDnsSort = (typeof DNS_SORTS)[number];
 
-/** Names of the consumers ledger rows point at, including those not expected any more (a stopped instance). */
-async function consumerNames(rows: { consumerType: string; consumerId: string }[]): Promise<Map<string, string>> {
-  const ids = (type: string) => rows.filter((r) => r.consumerType === type).map((r) => r.consumerId);
-  const [instances, proxies] = await Promise.all([
-    db.instance.findMany({ where: { id: { in: ids("instance") } }, select: { id: true, name: true } }),
-    db.standaloneProxy.findMany({ where: { id: { in: ids("standalone") } }, select: { id: true, domain: true } }),
-  ]);
-  return new Map([...instances.map((i) => [`instance:${i.id}`, i.name] as const), ...proxies.map((p) => [`standalone:${p.id}`, p.domain] as const)]);
+/**
+ * One source of the DNS list as SQL. `fqdn`/`status` are the arm's
+ * expressions for the sort keys (with their own parameters); a null status
+ * expression means the arm's status is the constant `constStatus`.
+ */
+type Arm = {
+  select: string; selectParams: unknown[];
+  from: string; where: string[]; whereParams: unknown[];
+  /** The FROM for counting, when the select's joins do not change the count. */
+  countFrom?: string;
+  fqdn: string; fqdnParams: unknown[];
+  status: string | null; constStatus?: string;
+};
+
+function likePattern(q: string): string {
+  return `%${q.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
 
-/** Every expected FQDN and every ledger record, in both modes (SPEC §8). */
-export async function dnsOverview(filter: { status?: string; consumerType?: string; q?: string } = {}) {
+/**
+ * The three sources of the DNS list: ledger rows (with their consumer's name
+ * by primary key), standalone proxies without a ledger row for their FQDN,
+ * and running instances without one. Each is read in the list's order
+ * through an index (dns_records.fqdn or (status, fqdn), StandaloneProxy.domain;
+ * instances, a much smaller table, are sorted by their FQDN expression), and
+ * SQLite merges the ordered streams, so a page costs an index seek and
+ * `limit` rows, not a pass over the ledger.
+ */
+function arms(opts: { mode: string; baseDomain: string; targetAddress: string; status?: string; consumerType?: string; q?: string }): Arm[] {
+  const expectedStatus = opts.mode === "wildcard" ? "wildcard" : "missing";
+  const { type, content } = targetRecord(opts.targetAddress);
+  const like = opts.q ? likePattern(opts.q) : null;
+  const out: Arm[] = [];
+  const wantLedger = !opts.status || LEDGER_STATUSES.has(opts.status);
+  const wantExpected = !opts.status || opts.status === expectedStatus;
+  if (wantLedger) {
+    const where: string[] = [];
+    const whereParams: unknown[] = [];
+    if (opts.status) (where.push("r.status = ?"), whereParams.push(opts.status));
+    if (opts.consumerType) (where.push("r.consumerType = ?"), whereParams.push(opts.consumerType));
+    if (like) {
+      where.push("(r.fqdn LIKE ? ESCAPE '\\' OR lower(r.content) LIKE ? ESCAPE '\\' OR lower(COALESCE(ci.name, cp.domain, '')) LIKE ? ESCAPE '\\')");
+      whereParams.push(like, like, like);
+    }
+    out.push({
+      select: `r.fqdn AS fqdn, r.type AS type, r.content AS content, r.consumerType AS consumerType, r.consumerId AS consumerId,
+        COALESCE(ci.name, cp.domain) AS consumerName, r.status AS status, r.providerRecordId AS providerRecordId,
+        r.verifiedAt AS verifiedAt, r.lastError AS lastError, 1 AS inLedger, r.provider AS provider, r.zone AS zone`,
+      selectParams: [],
+      from: `dns_records r
+        LEFT JOIN "Instance" ci ON r.consumerType = 'instance' AND ci.id = r.consumerId
+        LEFT JOIN "StandaloneProxy" cp ON r.consumerType = 'standalone' AND cp.id = r.consumerId`,
+      countFrom: like ? undefined : "dns_records r",
+      where, whereParams, fqdn: "r.fqdn", fqdnParams: [], status: "r.status",
+    });
+  }
+  const expected = (e: { fqdn: string; fqdnParams: unknown[]; consumerType: string; id: string; name: string; from: string; where: string[]; whereParams: unknown[] }): Arm => {
+    const where = [...e.where, `NOT EXISTS (SELECT 1 FROM dns_records x WHERE x.fqdn = rtrim(${e.fqdn}, '.'))`];
+    const whereParams = [...e.whereParams, ...e.fqdnParams];
+    if (like) {
+      where.push(`(${e.fqdn} LIKE ? ESCAPE '\\' OR lower(?) LIKE ? ESCAPE '\\' OR lower(${e.name}) LIKE ? ESCAPE '\\')`);
+      whereParams.push(...e.fqdnParams, like, content, like, like);
+    }
+    return {
+      select: `${e.fqdn} AS fqdn, ? AS type, ? AS content, '${e.consumerType}' AS consumerType, ${e.id} AS consumerId, ${e.name} AS consumerName,
+        ? AS status, NULL AS providerRecordId, NULL AS verifiedAt, NULL AS lastError, 0 AS inLedger, NULL AS provider, NULL AS zone`,
+      selectParams: [...e.fqdnParams, type, content, expectedStatus],
+      from: e.from, where, whereParams, fqdn: e.fqdn, fqdnParams: e.fqdnParams, status: null, constStatus: expectedStatus,
+    };
+  };
+  if (wantExpected && opts.consumerType !== "instance") {
+    // rtrim in the ledger probe: a domain may be stored with its trailing dot; the ledger's FQDN never has one.
+    out.push(expected({ fqdn: "p.domain", fqdnParams: [], consumerType: "standalone", id: "p.id", name: "p.domain", from: `"StandaloneProxy" p`, where: [], whereParams: [] }));
+  }
+  if (wantExpected && opts.consumerType !== "standalone") {
+    out.push(expected({
+      fqdn: "(i.subdomain || ?)", fqdnParams: [`.${normalizeFqdn(opts.baseDomain)}`], consumerType: "instance", id: "i.id", name: "i.name",
+      from: `"Instance" i`, where: [`i.status IN (${EXPECTED_INSTANCE_STATES.map(() => "?").join(", ")})`], whereParams: [...EXPECTED_INSTANCE_STATES],
+    }));
+  }
+  return out;
+}
+
+/** The arm's keyset condition: (sort key, fqdn) strictly after the cursor in `dir` order. */
+function keyset(arm: Arm, sort: TDnsSort, dir: TSortDir, c: TCursor): { sql: string; params: unknown[] } {
+  const op = dir === "asc" ? ">" : "<";
+  const byFqdn = { sql: `${arm.fqdn} ${op} ?`, params: [...arm.fqdnParams, c.id] };
+  if (sort === "fqdn") return byFqdn;
+  if (arm.status === null) {
+    // A constant status: the whole arm is after the cursor, before it, or keyed by fqdn alone.
+    const s = arm.constStatus ?? "";
+    const v = String(c.value);
+    if (s === v) return byFqdn;
+    return { sql: (dir === "asc" ? s > v : s < v) ? "1" : "0", params: [] };
+  }
+  return { sql: `${arm.status} ${op}= ? AND (${arm.status} ${op} ? OR ${arm.fqdn} ${op} ?)`, params: [c.value, c.value, ...arm.fqdnParams, c.id] };
+}
+
+function toDate(v: unknown): Date | null {
+  if (v === null || v === undefined) return null;
+  const d = v instanceof Date ? v : new Date(typeof v === "string" && /^\d+$/.test(v) ? Number(v) : (v as string | number));
+  return Number.isNaN(d.getTime()) ? null : d;
+}
+
+export interface TDnsOverview {
+  mode: "wildcard" | "managed";
+  provider: string | null;
+  baseDomain: string;
+  page: TPage<DnsRow>;
+}
+
+/**
+ * One page of the DNS list (SPEC §8): every expected FQDN and every ledger
+ * record, in both modes. Query: `limit`, `cursor`, `sort` (fqdn|status),
+ * `dir`, `status`, `consumerType` (instance|standalone; `consumer` is the
+ * page's older name for it), `q` (text in name, content or consumer).
+ */
+export async function dnsOverview(opts: { params?: URLSearchParams; defaultLimit?: number } = {}): Promise<TDnsOverview> {
+  const params = opts.params ?? new URLSearchParams();
+  const query = parseListQuery(params, { sorts: DNS_SORTS, defaultSort: "fqdn", defaultLimit: opts.defaultLimit });
+  const status = enumParam(params, "status", DNS_STATUSES);
+  const consumerType = enumParam(params, "consumerType", ["instance", "standalone"] as const) ?? enumParam(params, "consumer", ["instance", "standalone"] as const);
+  const q = textParam(params);
   const settings = await getSettings();
-  const [expected, ledger] = await Promise.all([expectedRecords(settings), db.dnsRecord.findMany({ orderBy: { fqdn: "asc" } })]);
-  const names = await consumerNames(ledger);
-  const rows = new Map<string, DnsRow>();
-  for (const e of expected) {
-    rows.set(e.fqdn, {
-      fqdn: e.fqdn, type: e.type, content: e.content, consumerType: e.consumerType, consumerId: e.consumerId, consumerName: e.consumerName,
-      status: settings.dns.mode === "wildcard" ? "wildcard" : "missing", providerRecordId: null, verifiedAt: null, lastError: null, inLedger: false,
-      provider: null, zone: null,
-    });
+  const parts = arms({ mode: settings.dns.mode, baseDomain: settings.baseDomain, targetAddress: settings.targetAddress, status, consumerType, q });
+  const { sort, dir, cursor, limit } = query;
+  const back = cursor?.back ?? false;
+  const readDir: TSortDir = back ? (dir === "asc" ? "desc" : "asc") : dir;
+
+  let rows: DnsRow[] = [];
+  let total = 0;
+  if (parts.length > 0) {
+    const selects: string[] = [];
+    const selectParams: unknown[] = [];
+    for (const arm of parts) {
+      const where = [...arm.where];
+      const p = [...arm.selectParams, ...arm.whereParams];
+      if (cursor) {
+        const k = keyset(arm, sort, readDir, cursor);
+        where.push(k.sql);
+        p.push(...k.params);
+      }
+      selects.push(`SELECT ${arm.select} FROM ${arm.from}${where.length ? ` WHERE ${where.join(" AND ")}` : ""}`);
+      selectParams.push(...p);
+    }
+    const order = sort === "fqdn" ? `fqdn ${readDir}` : `status ${readDir}, fqdn ${readDir}`;
+    const sql = `${selects.join(" UNION ALL ")} ORDER BY ${order} LIMIT ?`;
+    const counts = parts.map((arm) => `(SELECT count(*) FROM ${arm.countFrom ?? arm.from}${arm.where.length ? ` WHERE ${arm.where.join(" AND ")}` : ""})`);
+    const countParams = parts.flatMap((arm) => arm.whereParams);
+    const [raw, counted] = await Promise.all([
+      db.$queryRawUnsafe<Record<string, unknown>[]>(sql, ...selectParams, limit + 1),
+      db.$queryRawUnsafe<{ n: number | bigint }[]>(`SELECT ${counts.join(" + ")} AS n`, ...countParams),
+    ]);
+    total = Number(counted[0]?.n ?? 0);
+    rows = raw.map((r) => ({
+      fqdn: String(r.fqdn), type: String(r.type), content: String(r.content), consumerType: String(r.consumerType), consumerId: String(r.consumerId),
+      consumerName: (r.consumerName as string | null) ?? null, status: String(r.status), providerRecordId: (r.providerRecordId as string | null) ?? null,
+      verifiedAt: toDate(r.verifiedAt), lastError: (r.lastError as string | null) ?? null, inLedger: Number(r.inLedger) === 1,
+      provider: (r.provider as string | null) ?? null, zone: (r.zone as string | null) || null,
+    }));
   }
-  for (const r of ledger) {
-    rows.set(r.fqdn, {
-      fqdn: r.fqdn, type: r.type, content: r.content, consumerType: r.consumerType, consumerId: r.consumerId,
-      consumerName: names.get(`${r.consumerType}:${r.consumerId}`) ?? null,
-      status: r.status, providerRecordId: r.providerRecordId, verifiedAt: r.verifiedAt, lastError: r.lastError, inLedger: true,
-      provider: r.provider, zone: r.zone || null,
-    });
-  }
-  const q = filter.q?.trim().toLowerCase();
-  const list = [...rows.values()]
-    .filter((r) => !filter.status || r.status === filter.status)
-    .filter((r) => !filter.consumerType || r.consumerType === filter.consumerType)
-    .filter((r) => !q || r.fqdn.includes(q) || r.content.toLowerCase().includes(q) || (r.consumerName ?? "").toLowerCase().includes(q))
-    .sort((a, b) => a.fqdn.localeCompare(b.fqdn));
-  return { mode: settings.dns.mode, provider: settings.dns.provider?.type ?? null, baseDomain: settings.baseDomain, rows: list };
+  const more = rows.length > limit;
+  const items = rows.slice(0, limit);
+  if (back) items.reverse();
+  const at = (r: DnsRow | undefined, isBack: boolean) => (r ? encodeCursor({ sort, dir, value: sort === "fqdn" ? r.fqdn : r.status, id: r.fqdn, back: isBack }) : null);
+  const nextCursor = back ? at(items.at(-1), false) : more ? at(items.at(-1), false) : null;
+  const prevCursor = back ? (more ? at(items[0], true) : null) : cursor ? at(items[0], true) : null;
+  return { mode: settings.dns.mode, provider: settings.dns.provider?.type ?? null, baseDomain: settings.baseDomain, page: { items, nextCursor, prevCursor, total, limit, sort, dir } };
 }

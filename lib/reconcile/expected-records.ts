@@ -15,6 +15,9 @@ export interface ExpectedRecord {
   consumerName: string;
 }
 
+/** Instances in these states serve, so their FQDN is expected in DNS. */
+export const EXPECTED_INSTANCE_STATES = ["running", "redeploying", "rolling_back"] as const;
+
 /**
  * Instance states in which an operation is bringing the instance up or switching it:
  * its record may be fresh (written by the operation's hook) and is never
@@ -29,7 +32,7 @@ export const TRANSITIONAL_STATES = ["deploying", "redeploying", "rolling_back", 
  */
 export async function expectedRecords(settings: TSettings): Promise<ExpectedRecord[]> {
   const [instances, proxies] = await Promise.all([
-    db.instance.findMany({ where: { status: { in: ["running", "redeploying", "rolling_back"] } }, select: { id: true, name: true, subdomain: true } }),
+    db.instance.findMany({ where: { status: { in: [...EXPECTED_INSTANCE_STATES] } }, select: { id: true, name: true, subdomain: true } }),
     db.standaloneProxy.findMany({ select: { id: true, domain: true } }),
   ]);
   const { type, content } = targetRecord(settings.targetAddress);

@@ -3,6 +3,12 @@ import { listEvents } from "@/lib/audit/list-events";
 import { listSyncRuns } from "@/lib/reconcile/list-runs";
 import { Card, EmptyState, PageHeader } from "@/components/ui/card";
 import { Badge } from "@/components/ui/badge";
+import { BadQuery } from "@/components/ui/bad-query";
+import { ListFilters } from "@/components/ui/list-filters";
+import { Pager, scopedParams } from "@/components/ui/pager";
+import { badQueryOrThrow, DEFAULT_PAGE_SIZE, toSearchParams } from "@/lib/pagination";
+import { EVENT_RESULTS } from "@/lib/audit/list-events";
+import { RUN_STATUSES, RUN_TRIGGERS } from "@/lib/reconcile/list-runs";
 
 export const dynamic = "force-dynamic";
 export const metadata = { title: "Activity" };
@@ -17,20 +23,34 @@ function summary(report: string | null): string {
   }
 }
 
-export default async function ActivityPage() {
+// Two lists on one page: each one's parameters carry its prefix (`runs.cursor`, `events.q`).
+const RUNS = "runs.";
+const EVENTS = "events.";
+
+export default async function ActivityPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   await requirePageUser("viewer");
-  const [runs, events] = await Promise.all([listSyncRuns({ limit: 50 }), listEvents({ limit: 200 })]);
+  const params = toSearchParams(await searchParams);
+  const [runs, events] = await Promise.all([
+    listSyncRuns({ params: scopedParams(params, RUNS), defaultLimit: DEFAULT_PAGE_SIZE }).catch(badQueryOrThrow),
+    listEvents({ params: scopedParams(params, EVENTS), defaultLimit: DEFAULT_PAGE_SIZE }).catch(badQueryOrThrow),
+  ]);
   return (
     <>
       <PageHeader title="Activity" description="Sync runs and the audit log: who did what, when, with what result." />
       <Card title="Sync runs" className="mb-6">
-        {runs.length === 0 ? (
+        <div className="mb-3">
+          <ListFilters params={params} prefix={RUNS} label="Filter runs" placeholder="" selects={[{ name: "trigger", label: "Trigger", options: RUN_TRIGGERS }, { name: "status", label: "Status", options: RUN_STATUSES }]} />
+        </div>
+        {runs instanceof Error ? (
+          <BadQuery error={runs} basePath="/activity" />
+        ) : runs.items.length === 0 ? (
           <EmptyState title="No sync has run yet">Syncs run from the scheduler, the cron route, the CLI and “Sync now” on the DNS page.</EmptyState>
         ) : (
+          <>
           <table className="w-full text-left text-sm" data-testid="sync-runs">
             <thead className="text-xs uppercase text-slate-500"><tr><th className="py-1">Started</th><th>Trigger</th><th>Status</th><th>Duration</th><th>API calls</th><th>Report</th></tr></thead>
             <tbody>
-              {runs.map((r) => (
+              {runs.items.map((r) => (
                 <tr key={r.id} className="border-t border-slate-100 align-top">
                   <td className="py-2">{r.startedAt.toLocaleString()}</td>
                   <td>{r.trigger}{r.dryRun && " (dry run)"}</td>
@@ -42,16 +62,24 @@ export default async function ActivityPage() {
               ))}
             </tbody>
           </table>
+          <Pager page={runs} shown={runs.items.length} params={params} basePath="/activity" prefix={RUNS} limit={runs.limit} noun="sync runs" />
+          </>
         )}
       </Card>
       <Card title="Audit log">
-        {events.length === 0 ? (
+        <div className="mb-3">
+          <ListFilters params={params} prefix={EVENTS} label="Filter events" placeholder="action, target or who" selects={[{ name: "result", label: "Result", options: EVENT_RESULTS }]} />
+        </div>
+        {events instanceof Error ? (
+          <BadQuery error={events} basePath="/activity" />
+        ) : events.items.length === 0 ? (
           <EmptyState title="No events yet" />
         ) : (
+          <>
           <table className="w-full text-left text-sm" data-testid="audit-log">
             <thead className="text-xs uppercase text-slate-500"><tr><th className="py-1">When</th><th>Who</th><th>Action</th><th>Target</th><th>Result</th></tr></thead>
             <tbody>
-              {events.map((e) => (
+              {events.items.map((e) => (
                 <tr key={e.id} className="border-t border-slate-100 align-top">
                   <td className="whitespace-nowrap py-2">{e.createdAt.toLocaleString()}</td>
                   <td>{e.actorLabel}</td>
@@ -62,6 +90,8 @@ export default async function ActivityPage() {
               ))}
             </tbody>
           </table>
+          <Pager page={events} shown={events.items.length} params={params} basePath="/activity" prefix={EVENTS} limit={events.limit} noun="events" />
+          </>
         )}
       </Card>
     </>

@@ -1,6 +1,9 @@
 import Link from "next/link";
 import { requirePageUser } from "@/app/(dashboard)/page-user";
 import { DNS_STATUSES, dnsOverview, type DnsRow } from "@/lib/reconcile/dns-overview";
+import { badQueryOrThrow, DEFAULT_PAGE_SIZE, toSearchParams } from "@/lib/pagination";
+import { Pager, SortHeader } from "@/components/ui/pager";
+import { BadQuery } from "@/components/ui/bad-query";
 import { EmptyState, PageHeader } from "@/components/ui/card";
 import { Badge, type Tone } from "@/components/ui/badge";
 import { inputClass, buttonClass } from "@/components/ui/styles";
@@ -24,11 +27,16 @@ function Consumer({ row }: { row: DnsRow }) {
   );
 }
 
-export default async function DnsPage({ searchParams }: { searchParams: Promise<{ status?: string; consumer?: string; q?: string }> }) {
+export default async function DnsPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   const actor = await requirePageUser("viewer");
   const canEdit = actor.role === "admin";
-  const sp = await searchParams;
-  const o = await dnsOverview({ status: sp.status || undefined, consumerType: sp.consumer || undefined, q: sp.q });
+  const params = toSearchParams(await searchParams);
+  const sp = Object.fromEntries(params) as Record<string, string | undefined>;
+  const result = await dnsOverview({ params, defaultLimit: DEFAULT_PAGE_SIZE }).catch(badQueryOrThrow);
+  if (result instanceof Error) return <><PageHeader title="DNS" /><BadQuery error={result} basePath="/dns" /></>;
+  const o = result;
+  const { page } = o;
+  const sortProps = { current: { sort: page.sort, dir: page.dir }, params, basePath: "/dns" };
   const description =
     o.mode === "wildcard"
       ? `Wildcard mode: *.${o.baseDomain} covers every instance; no DNS API calls are made.`
@@ -54,21 +62,25 @@ export default async function DnsPage({ searchParams }: { searchParams: Promise<
         <label className="text-sm">Search
           <input name="q" defaultValue={sp.q ?? ""} className={inputClass} placeholder="name or content" />
         </label>
+        {sp.sort && <input type="hidden" name="sort" value={sp.sort} />}
+        {sp.dir && <input type="hidden" name="dir" value={sp.dir} />}
+        {sp.limit && <input type="hidden" name="limit" value={sp.limit} />}
         <button className={buttonClass("secondary")}>Filter</button>
       </form>
-      {o.rows.length === 0 ? (
+      {page.items.length === 0 ? (
         <EmptyState title="No DNS records">Records appear here for every running instance and standalone proxy.</EmptyState>
       ) : (
         <div className="overflow-x-auto rounded-lg bg-white shadow-sm">
           <table className="w-full text-left text-sm" data-testid="dns-records">
             <thead className="text-xs uppercase text-slate-500">
               <tr>
-                <th className="px-4 py-2">Name</th><th>Type</th><th>Content</th><th>Consumer</th><th>Status</th><th>Last error</th><th>Verified</th>
+                <SortHeader label="Name" sort="fqdn" className="px-4 py-2" {...sortProps} /><th>Type</th><th>Content</th><th>Consumer</th>
+                <SortHeader label="Status" sort="status" {...sortProps} /><th>Last error</th><th>Verified</th>
                 {canEdit && <th className="px-4"><span className="sr-only">Actions</span></th>}
               </tr>
             </thead>
             <tbody>
-              {o.rows.map((r) => (
+              {page.items.map((r) => (
                 <tr key={r.fqdn} className="border-t border-slate-100 align-top" data-fqdn={r.fqdn}>
                   <td className="px-4 py-2 font-medium">{r.fqdn}</td>
                   <td className="py-2">{r.type}</td>
@@ -84,6 +96,7 @@ export default async function DnsPage({ searchParams }: { searchParams: Promise<
           </table>
         </div>
       )}
+      <Pager page={page} shown={page.items.length} params={params} basePath="/dns" limit={page.limit} noun="records" />
     </>
   );
 }

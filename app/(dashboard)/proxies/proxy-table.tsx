@@ -55,7 +55,7 @@ function StatusCell({ status, error }: { status: string; error?: string }) {
 }
 
 /** Stays mounted when the last proxy is deleted, so the success notice survives the empty state. */
-export function ProxyTable({ proxies, canEdit }: { proxies: ProxyRow[]; canEdit: boolean }) {
+export function ProxyTable({ proxies, canEdit, sortHeaders }: { proxies: ProxyRow[]; canEdit: boolean; sortHeaders?: { domain: React.ReactNode; upstream: React.ReactNode; route: React.ReactNode } }) {
   const [notice, setNotice] = useState<string | null>(null);
   return (
     <div className="space-y-3">
@@ -70,9 +70,9 @@ export function ProxyTable({ proxies, canEdit }: { proxies: ProxyRow[]; canEdit:
       <table className="w-full rounded-lg bg-white text-left text-sm shadow-sm" aria-label="Standalone proxies">
         <thead className="text-xs uppercase text-slate-500">
           <tr>
-            <th className="px-4 py-2">Domain</th>
-            <th>Upstream</th>
-            <th>Route</th>
+            {sortHeaders?.domain ?? <th className="px-4 py-2">Domain</th>}
+            {sortHeaders?.upstream ?? <th>Upstream</th>}
+            {sortHeaders?.route ?? <th>Route</th>}
             <th>DNS</th>
             <th>HTTPS</th>
             <th>Options</th>

@@ -20,7 +20,8 @@ export default async function SettingsPage() {
   const actor = await requirePageUser("viewer");
   const settings = toPublicSettings(await getSettings());
   const readOnly = actor.role !== "admin";
-  const [tokens, users] = readOnly ? [[], []] : await Promise.all([listApiTokens(), listUsers()]);
+  // The first 200 of each; the full lists page through GET /api/tokens and /api/users.
+  const [tokens, users] = readOnly ? [[], []] : await Promise.all([listApiTokens({ defaultLimit: 200 }).then((p) => p.items), listUsers({ defaultLimit: 200 }).then((p) => p.items)]);
   return (
     <>
       <PageHeader title="Settings" description={readOnly ? "Read-only: your role is viewer." : "Secrets are encrypted at rest and never shown again once saved."} />
