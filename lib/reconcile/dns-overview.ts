@@ -159,9 +159,10 @@ export async function dnsOverview(opts: { params?: URLSearchParams; defaultLimit
   let rows: DnsRow[] = [];
   let total = 0;
   if (parts.length > 0) {
-    const selects: string[] = [];
-    const selectParams: unknown[] = [];
-    for (const arm of parts) {
+    // Each source is read on its own, in its own index order, `limit + 1` rows from the cursor; the page is
+    // the first `limit + 1` of their merge. (A single UNION ALL ... ORDER BY made SQLite sort a whole
+    // source whenever its sort key was a constant, as the expected rows' status is.)
+    const reads = parts.map((arm) => {
       const where = [...arm.where];
       const p = [...arm.selectParams, ...arm.whereParams];
       if (cursor) {
@@ -169,24 +170,26 @@ export async function dnsOverview(opts: { params?: URLSearchParams; defaultLimit
         where.push(k.sql);
         p.push(...k.params);
       }
-      selects.push(`SELECT ${arm.select} FROM ${arm.from}${where.length ? ` WHERE ${where.join(" AND ")}` : ""}`);
-      selectParams.push(...p);
-    }
-    const order = sort === "fqdn" ? `fqdn ${readDir}` : `status ${readDir}, fqdn ${readDir}`;
-    const sql = `${selects.join(" UNION ALL ")} ORDER BY ${order} LIMIT ?`;
+      const order = sort === "status" && arm.status !== null ? `${arm.status} ${readDir}, ${arm.fqdn} ${readDir}` : `${arm.fqdn} ${readDir}`;
+      const sql = `SELECT ${arm.select} FROM ${arm.from}${where.length ? ` WHERE ${where.join(" AND ")}` : ""} ORDER BY ${order} LIMIT ?`;
+      return db.$queryRawUnsafe<Record<string, unknown>[]>(sql, ...p, ...arm.fqdnParams, limit + 1);
+    });
     const counts = parts.map((arm) => `(SELECT count(*) FROM ${arm.countFrom ?? arm.from}${arm.where.length ? ` WHERE ${arm.where.join(" AND ")}` : ""})`);
     const countParams = parts.flatMap((arm) => arm.whereParams);
-    const [raw, counted] = await Promise.all([
-      db.$queryRawUnsafe<Record<string, unknown>[]>(sql, ...selectParams, limit + 1),
-      db.$queryRawUnsafe<{ n: number | bigint }[]>(`SELECT ${counts.join(" + ")} AS n`, ...countParams),
-    ]);
+    const [counted, ...raws] = await Promise.all([db.$queryRawUnsafe<{ n: number | bigint }[]>(`SELECT ${counts.join(" + ")} AS n`, ...countParams), ...reads]);
     total = Number(counted[0]?.n ?? 0);
-    rows = raw.map((r) => ({
+    const sign = readDir === "asc" ? 1 : -1;
+    const cmp = (x: DnsRow, y: DnsRow) => {
+      const kx = sort === "status" ? `${x.status}\u0000${x.fqdn}` : x.fqdn;
+      const ky = sort === "status" ? `${y.status}\u0000${y.fqdn}` : y.fqdn;
+      return kx === ky ? 0 : kx < ky ? -sign : sign;
+    };
+    rows = raws.flat().map((r) => ({
       fqdn: String(r.fqdn), type: String(r.type), content: String(r.content), consumerType: String(r.consumerType), consumerId: String(r.consumerId),
       consumerName: (r.consumerName as string | null) ?? null, status: String(r.status), providerRecordId: (r.providerRecordId as string | null) ?? null,
       verifiedAt: toDate(r.verifiedAt), lastError: (r.lastError as string | null) ?? null, inLedger: Number(r.inLedger) === 1,
       provider: (r.provider as string | null) ?? null, zone: (r.zone as string | null) || null,
-    }));
+    })).sort(cmp).slice(0, limit + 1);
   }
   const more = rows.length > limit;
   const items = rows.slice(0, limit);

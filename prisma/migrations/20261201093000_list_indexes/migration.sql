@@ -13,3 +13,5 @@ CREATE INDEX "SyncRun_trigger_startedAt_id_idx" ON "SyncRun"("trigger", "started
 CREATE INDEX "SyncRun_status_startedAt_id_idx" ON "SyncRun"("status", "startedAt", "id");
 CREATE INDEX "AuditEvent_createdAt_id_idx" ON "AuditEvent"("createdAt", "id");
 CREATE INDEX "AuditEvent_result_createdAt_id_idx" ON "AuditEvent"("result", "createdAt", "id");
+CREATE INDEX "dns_records_consumerType_fqdn_idx" ON "dns_records"("consumerType", "fqdn");
+CREATE INDEX "dns_records_consumerType_status_fqdn_idx" ON "dns_records"("consumerType", "status", "fqdn");
