@@ -25,6 +25,7 @@ try {
     "zero-downtime": () => import("./scenarios/zero-downtime"),
     sync: () => import("./scenarios/sync"),
     usage: () => import("./scenarios/usage"),
+    pages: () => import("./scenarios/pages"),
   };
   const load = scenarios[name];
   if (!load) throw new Error(`unknown scenario ${name}`);

@@ -11,14 +11,15 @@ import { cpus, loadavg, tmpdir } from "node:os";
 import path from "node:path";
 import type { ScenarioResult } from "./lib/result";
 
-const ALL = ["deploy", "zero-downtime", "sync", "usage"] as const;
-const HELP = `usage: npm run bench -- [${ALL.join("|")} …] [--runs N] [--redeploys N] [--consumers N] [--containers N] [--ticks N] [--interval S] [--keep-data]
+const ALL = ["deploy", "zero-downtime", "sync", "usage", "pages"] as const;
+const HELP = `usage: npm run bench -- [${ALL.join("|")} …] [--runs N] [--redeploys N] [--consumers N] [--containers N] [--ticks N] [--interval S] [--rows N] [--keep-data]
   --runs N        deploy: timed runs of each kind (default 7)
   --redeploys N   zero-downtime: redeploys under load (default 5)
   --consumers N   sync: size of the large zone (default 10000; the small one is a tenth of it, at most 1000)
   --containers N  usage: running containers sampled (default 50)
   --ticks N       usage: timed collector ticks (default 8)
   --interval N    usage: seconds between ticks (default 15, the collector's default)
+  --rows N        pages: one size only (default: 10000, then 100000, each in a fresh data dir; needs \`npm run build\`)
   --shared-caddy  zero-downtime: use test/services/start.sh's Caddy (127.0.0.1:2019, :8480) instead of a private one
   --keep-data     keep each scenario's data dir under ${tmpdir()}`;
 
@@ -28,7 +29,7 @@ function parseArgs(argv: string[]) {
   let keepData = false;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
-    const flag = /^--(runs|redeploys|consumers|containers|ticks|interval)(?:=(.*))?$/.exec(a);
+    const flag = /^--(runs|redeploys|consumers|containers|ticks|interval|rows)(?:=(.*))?$/.exec(a);
     if (flag) {
       const v = Number(flag[2] ?? argv[++i]);
       if (!Number.isInteger(v) || v < 1) throw new Error(`--${flag[1]} needs a positive integer`);
@@ -91,10 +92,14 @@ const started = Date.now();
 const loadAtStart = loadavg();
 const results: ScenarioResult[] = [];
 for (const name of scenarios) {
-  console.error(`\n[bench] ${name}: starting`);
-  const r = await runChild(name, options, keepData);
-  results.push(r);
-  print(r);
+  // pages runs once per size, each in its own process and data dir.
+  const sizes = name === "pages" ? (options.rows ? [options.rows] : [10_000, 100_000]) : [0];
+  for (const rows of sizes) {
+    console.error(`\n[bench] ${name}${rows ? ` (${rows})` : ""}: starting`);
+    const r = await runChild(name, rows ? { ...options, rows } : options, keepData);
+    results.push(r);
+    print(r);
+  }
 }
 const totalMs = Date.now() - started;
 const checks = results.flatMap((r) => r.checks.map((c) => ({ scenario: r.scenario, ...c })));

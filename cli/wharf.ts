@@ -36,11 +36,21 @@ async function main(argv: string[]): Promise<number> {
   switch (key) {
     case "dns list": {
       const { listDnsRecords } = await import("../lib/dns/list-records");
-      const res = await listDnsRecords();
-      if (values.json) return print(res);
-      console.log(`mode: ${res.mode}`);
-      for (const r of res.records) console.log([r.fqdn, r.type, r.content, r.status, `${r.consumerType}:${r.consumerId}`, r.lastError ?? ""].join("\t").trimEnd());
-      console.log(`${res.records.length} record(s)`);
+      // Every record, read 500 at a time (the list API's largest page).
+      let cursor: string | null = null;
+      let count = 0;
+      const all: unknown[] = [];
+      do {
+        const params = new URLSearchParams({ limit: "500", ...(cursor ? { cursor } : {}) });
+        const res = await listDnsRecords({ params });
+        if (count === 0 && !values.json) console.log(`mode: ${res.mode}`);
+        if (values.json) all.push(...res.records);
+        else for (const r of res.records) console.log([r.fqdn, r.type, r.content, r.status, `${r.consumerType}:${r.consumerId}`, r.lastError ?? ""].join("\t").trimEnd());
+        if (values.json && !res.nextCursor) return print({ mode: res.mode, records: all, total: res.total });
+        count += res.records.length;
+        cursor = res.nextCursor;
+      } while (cursor);
+      console.log(`${count} record(s)`);
       return 0;
     }
     case "dns add": {

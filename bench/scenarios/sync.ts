@@ -56,6 +56,8 @@ interface CaseResult {
   transportFailures: string[];
   correct: boolean;
   notes: string[];
+  /** The process's peak resident set size so far (getrusage maxrss), in MB, read right after the case. */
+  peakRssMb: number;
 }
 
 async function newZone(): Promise<Zone> {
@@ -109,6 +111,7 @@ async function syncCase(name: string, zone: Zone, consumers: number, verify: () 
   if (!crossCheck) problems.push(`report.apiCalls ${report.apiCalls} ≠ ${reqs.length} requests seen by the double + ${timing.fetchErrors.length} transport failures`);
   const result: CaseResult = {
     name,
+    peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
     consumers,
     recordsBefore,
     recordsAfter,
@@ -258,6 +261,8 @@ export async function run(o: { consumers?: number }): Promise<ScenarioResult> {
   const bUse = b.doubleRequests / RATE.limit;
   const checks: Check[] = [
     check(`sync b (${big} from empty): calls / minimum`, b.ratioToMinimum, "≤ 2", b.ratioToMinimum <= 2),
+    check(`sync b (${big} from empty): calls / minimum (tight)`, b.ratioToMinimum, "≤ 1.1", b.ratioToMinimum <= 1.1),
+    check(`sync b (${big} from empty): peak RSS of the process`, `${b.peakRssMb} MB`, "< 600 MB", b.peakRssMb < 600),
     check(`sync b (${big} from empty): share of the 1200/5 min budget`, `${(bUse * 100).toFixed(1)}%`, "≤ 25% (well within)", bUse <= 0.25),
     check(`sync c (no-op): requests at the double`, `${c.doubleRequests} (${Object.keys(c.byKind).join("+")})`, `= ${c.minimum.list} listing call(s) only`, c.writes === 0 && c.doubleRequests === (c.byKind.list ?? 0) && c.doubleRequests === c.minimum.list),
     check("sync: 429 answers from the double", total429, "= 0", total429 === 0),
@@ -266,7 +271,7 @@ export async function run(o: { consumers?: number }): Promise<ScenarioResult> {
     check("sync: every case converged (records, ledger, report)", cases.every((x) => x.correct) ? "yes" : "no", "yes", cases.every((x) => x.correct)),
   ];
   const line = (x: CaseResult) =>
-    `${x.name.padEnd(26)} ${String(x.report.apiCalls).padStart(5)} calls (double saw ${x.doubleRequests}: ${Object.entries(x.byKind).map(([k, v]) => `${k} ${v}`).join(", ")}) · minimum ${x.minimum.total} (${x.minimum.list} list + ${x.minimum.batch} batch + ${x.minimum.readBack} read-back) · ratio ${x.ratioToMinimum} · wall ${ms(x.wallMs)} · created ${x.report.created}, updated ${x.report.updated}, deleted ${x.report.deleted}, synced ${x.report.alreadySynced}, failed ${x.report.failed} · 429s ${x.status429}`;
+    `${x.name.padEnd(26)} ${String(x.report.apiCalls).padStart(5)} calls (double saw ${x.doubleRequests}: ${Object.entries(x.byKind).map(([k, v]) => `${k} ${v}`).join(", ")}) · minimum ${x.minimum.total} (${x.minimum.list} list + ${x.minimum.batch} batch + ${x.minimum.readBack} read-back) · ratio ${x.ratioToMinimum} · wall ${ms(x.wallMs)} · created ${x.report.created}, updated ${x.report.updated}, deleted ${x.report.deleted}, synced ${x.report.alreadySynced}, failed ${x.report.failed} · 429s ${x.status429} · peak RSS ${x.peakRssMb} MB`;
   return {
     scenario: "sync",
     ok: true,
