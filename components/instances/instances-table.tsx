@@ -12,8 +12,8 @@ export function InstancesTable({ initial, query, sortHeaders }: {
 }) {
   const { data } = useInstances(initial, query);
   return (
-    <table className="w-full rounded-lg bg-white text-left text-sm shadow-sm" data-testid="instances-table">
-      <thead className="text-xs uppercase text-slate-500">
+    <table className="list-table rounded-lg bg-white shadow-sm" data-testid="instances-table">
+      <thead>
         <tr>
           {sortHeaders?.name ?? <th className="px-4 py-2">Name</th>}{sortHeaders?.image ?? <th>Image</th>}<th>Address</th>
           {sortHeaders?.status ?? <th>Status</th>}<th>Route</th><th>DNS</th><th>HTTPS</th><th>CPU</th><th>Memory</th>
@@ -21,8 +21,8 @@ export function InstancesTable({ initial, query, sortHeaders }: {
       </thead>
       <tbody>
         {data.map((i) => (
-          <tr key={i.id} className="border-t border-slate-100 align-top" data-instance={i.name}>
-            <td className="px-4 py-2 font-medium"><Link href={`/instances/${i.id}`} className="text-sky-700 underline">{i.name}</Link></td>
+          <tr key={i.id} data-instance={i.name}>
+            <td className="font-medium"><Link href={`/instances/${i.id}`} prefetch={false} className="text-sky-700 underline">{i.name}</Link></td>
             <td className="font-mono text-xs">{i.image}</td>
             <td><a href={i.url} className="text-sky-700 underline" target="_blank" rel="noreferrer">{i.url}</a></td>
             <td>

@@ -45,7 +45,7 @@ export async function runSync(opts: { trigger: SyncTrigger; dryRun?: boolean; fo
     const status = report.failed || report.containers.failed || report.routes.failed ? "failed" : "succeeded";
     await db.syncRun.update({
       where: { id },
-      data: { status, report: JSON.stringify(report), apiCalls: report.apiCalls, durationMs: report.durationMs, finishedAt: new Date(), error: report.blocked },
+      data: { status, report: JSON.stringify(report), summary: summarize(report), apiCalls: report.apiCalls, durationMs: report.durationMs, finishedAt: new Date(), error: report.blocked },
     });
     op.step("done", { created: report.created, updated: report.updated, deleted: report.deleted, failed: report.failed, skipped: report.skipped.length, apiCalls: report.apiCalls });
     if (!dryRun) await recordEvent({ actor: opts.actor ?? SYSTEM_ACTOR, action: "sync.run", target: opts.trigger, result: status === "succeeded" ? "ok" : "error", message: summarize(report) });
@@ -62,8 +62,8 @@ export async function runSync(opts: { trigger: SyncTrigger; dryRun?: boolean; fo
   }
 }
 
-function summarize(r: SyncReport): string {
-  const skipped = r.skipped.length ? `; skipped (busy) ${r.skipped.length}` : "";
+export function summarize(r: Pick<SyncReport, "created" | "updated" | "deleted" | "alreadySynced" | "failed" | "foreign" | "containers" | "routes"> & { skipped?: unknown[] }): string {
+  const skipped = r.skipped?.length ? `; skipped (busy) ${r.skipped.length}` : "";
   return `created ${r.created}, updated ${r.updated}, deleted ${r.deleted}, synced ${r.alreadySynced}, failed ${r.failed}, foreign ${r.foreign}; containers restarted ${r.containers.restarted}; routes repaired ${r.routes.repaired}${skipped}`;
 }
 

@@ -13,15 +13,6 @@ import { RUN_STATUSES, RUN_TRIGGERS } from "@/lib/reconcile/list-runs";
 export const dynamic = "force-dynamic";
 export const metadata = { title: "Activity" };
 
-function summary(report: string | null): string {
-  if (!report) return "—";
-  try {
-    const r = JSON.parse(report) as Record<string, unknown>;
-    return ["created", "updated", "deleted", "alreadySynced", "failed", "foreign"].map((k) => `${k} ${Array.isArray(r[k]) ? (r[k] as unknown[]).length : (r[k] ?? 0)}`).join(" · ");
-  } catch {
-    return "—";
-  }
-}
 
 // Two lists on one page: each one's parameters carry its prefix (`runs.cursor`, `events.q`).
 const RUNS = "runs.";
@@ -47,17 +38,17 @@ export default async function ActivityPage({ searchParams }: { searchParams: Pro
           <EmptyState title="No sync has run yet">Syncs run from the scheduler, the cron route, the CLI and “Sync now” on the DNS page.</EmptyState>
         ) : (
           <>
-          <table className="w-full text-left text-sm" data-testid="sync-runs">
-            <thead className="text-xs uppercase text-slate-500"><tr><th className="py-1">Started</th><th>Trigger</th><th>Status</th><th>Duration</th><th>API calls</th><th>Report</th></tr></thead>
+          <table className="list-table" data-testid="sync-runs">
+            <thead><tr><th className="py-1">Started</th><th>Trigger</th><th>Status</th><th>Duration</th><th>API calls</th><th>Report</th></tr></thead>
             <tbody>
               {runs.items.map((r) => (
-                <tr key={r.id} className="border-t border-slate-100 align-top">
-                  <td className="py-2">{r.startedAt.toLocaleString()}</td>
+                <tr key={r.id}>
+                  <td>{r.startedAt.toLocaleString()}</td>
                   <td>{r.trigger}{r.dryRun && " (dry run)"}</td>
                   <td><Badge>{r.status}</Badge>{r.error && <div className="text-xs text-rose-700">{r.error}</div>}</td>
                   <td>{r.durationMs != null ? `${r.durationMs} ms` : "—"}</td>
                   <td>{r.apiCalls}</td>
-                  <td className="text-xs text-slate-600">{summary(r.report)}</td>
+                  <td className="text-xs text-slate-600">{r.summary ?? "—"}</td>
                 </tr>
               ))}
             </tbody>
@@ -76,12 +67,12 @@ export default async function ActivityPage({ searchParams }: { searchParams: Pro
           <EmptyState title="No events yet" />
         ) : (
           <>
-          <table className="w-full text-left text-sm" data-testid="audit-log">
-            <thead className="text-xs uppercase text-slate-500"><tr><th className="py-1">When</th><th>Who</th><th>Action</th><th>Target</th><th>Result</th></tr></thead>
+          <table className="list-table" data-testid="audit-log">
+            <thead><tr><th className="py-1">When</th><th>Who</th><th>Action</th><th>Target</th><th>Result</th></tr></thead>
             <tbody>
               {events.items.map((e) => (
-                <tr key={e.id} className="border-t border-slate-100 align-top">
-                  <td className="whitespace-nowrap py-2">{e.createdAt.toLocaleString()}</td>
+                <tr key={e.id}>
+                  <td className="whitespace-nowrap">{e.createdAt.toLocaleString()}</td>
                   <td>{e.actorLabel}</td>
                   <td className="font-mono text-xs">{e.action}</td>
                   <td className="text-slate-600">{e.target ?? "—"}</td>

@@ -22,7 +22,7 @@ function Consumer({ row }: { row: DnsRow }) {
   return (
     <>
       <span className="text-slate-500">{kind} </span>
-      {row.consumerName ? <Link href={href} className="text-sky-700 hover:underline">{row.consumerName}</Link> : <span className="text-slate-400">(gone)</span>}
+      {row.consumerName ? <Link href={href} prefetch={false} className="text-sky-700 hover:underline">{row.consumerName}</Link> : <span className="text-slate-400">(gone)</span>}
     </>
   );
 }
@@ -71,8 +71,8 @@ export default async function DnsPage({ searchParams }: { searchParams: Promise<
         <EmptyState title="No DNS records">Records appear here for every running instance and standalone proxy.</EmptyState>
       ) : (
         <div className="overflow-x-auto rounded-lg bg-white shadow-sm">
-          <table className="w-full text-left text-sm" data-testid="dns-records">
-            <thead className="text-xs uppercase text-slate-500">
+          <table className="list-table" data-testid="dns-records">
+            <thead>
               <tr>
                 <SortHeader label="Name" sort="fqdn" className="px-4 py-2" {...sortProps} /><th>Type</th><th>Content</th><th>Consumer</th>
                 <SortHeader label="Status" sort="status" {...sortProps} /><th>Last error</th><th>Verified</th>
@@ -81,15 +81,15 @@ export default async function DnsPage({ searchParams }: { searchParams: Promise<
             </thead>
             <tbody>
               {page.items.map((r) => (
-                <tr key={r.fqdn} className="border-t border-slate-100 align-top" data-fqdn={r.fqdn}>
-                  <td className="px-4 py-2 font-medium">{r.fqdn}</td>
-                  <td className="py-2">{r.type}</td>
-                  <td className="py-2 font-mono text-xs">{r.content}</td>
-                  <td className="py-2"><Consumer row={r} /></td>
-                  <td className="py-2" data-testid="dns-status"><Badge tone={STATUS_TONE[r.status]}>{STATUS_LABEL[r.status] ?? r.status}</Badge></td>
-                  <td className="max-w-xs py-2 text-xs text-rose-700">{r.lastError ?? ""}</td>
-                  <td className="py-2 text-xs text-slate-500">{r.verifiedAt ? r.verifiedAt.toISOString().replace("T", " ").slice(0, 19) + " UTC" : "—"}</td>
-                  {canEdit && <td className="px-4 py-2">{r.inLedger && <DeleteRecordButton fqdn={r.fqdn} provider={r.provider ?? "the provider"} />}</td>}
+                <tr key={r.fqdn} data-fqdn={r.fqdn}>
+                  <td className="font-medium">{r.fqdn}</td>
+                  <td>{r.type}</td>
+                  <td className="font-mono text-xs">{r.content}</td>
+                  <td><Consumer row={r} /></td>
+                  <td data-testid="dns-status"><Badge tone={STATUS_TONE[r.status]}>{STATUS_LABEL[r.status] ?? r.status}</Badge></td>
+                  <td className="max-w-xs text-xs text-rose-700">{r.lastError ?? ""}</td>
+                  <td className="text-xs text-slate-500">{r.verifiedAt ? r.verifiedAt.toISOString().replace("T", " ").slice(0, 19) + " UTC" : "—"}</td>
+                  {canEdit && <td>{r.inLedger && <DeleteRecordButton fqdn={r.fqdn} provider={r.provider ?? "the provider"} />}</td>}
                 </tr>
               ))}
             </tbody>

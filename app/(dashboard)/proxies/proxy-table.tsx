@@ -67,8 +67,8 @@ export function ProxyTable({ proxies, canEdit, sortHeaders }: { proxies: ProxyRo
       {proxies.length === 0 ? (
         <EmptyState title="No standalone proxies yet">Standalone proxies route a domain to an upstream such as http://192.0.2.10:8080.</EmptyState>
       ) : (
-      <table className="w-full rounded-lg bg-white text-left text-sm shadow-sm" aria-label="Standalone proxies">
-        <thead className="text-xs uppercase text-slate-500">
+      <table className="list-table rounded-lg bg-white shadow-sm" aria-label="Standalone proxies">
+        <thead>
           <tr>
             {sortHeaders?.domain ?? <th className="px-4 py-2">Domain</th>}
             {sortHeaders?.upstream ?? <th>Upstream</th>}
@@ -81,30 +81,30 @@ export function ProxyTable({ proxies, canEdit, sortHeaders }: { proxies: ProxyRo
         </thead>
         <tbody>
           {proxies.map((p) => (
-            <tr key={p.id} className="border-t border-slate-100 align-top" data-testid="proxy-row">
-              <td className="px-4 py-2 font-medium">
-                <Link href={`/proxies/${p.id}`} className="hover:underline">
+            <tr key={p.id} data-testid="proxy-row">
+              <td className="font-medium">
+                <Link href={`/proxies/${p.id}`} prefetch={false} className="hover:underline">
                   {p.domain}
                 </Link>
               </td>
-              <td className="py-2 font-mono text-xs">{p.upstream}</td>
-              <td className="py-2" data-testid="route-status">
+              <td className="font-mono text-xs">{p.upstream}</td>
+              <td data-testid="route-status">
                 <StatusCell {...p.route} />
               </td>
-              <td className="py-2" data-testid="dns-status">
+              <td data-testid="dns-status">
                 <StatusCell {...p.dns} />
               </td>
-              <td className="py-2">
+              <td>
                 <CertificateBadge tls={p.tls} compact />
                 {p.tls.status === "issued" && <a href={p.url} className="text-xs text-sky-700 underline" target="_blank" rel="noreferrer">{p.url}</a>}
               </td>
-              <td className="py-2 text-xs text-slate-600">
+              <td className="text-xs text-slate-600">
                 {[p.websockets && "WebSockets", p.forceTls && "Force TLS"].filter(Boolean).join(", ") || "—"}
               </td>
               {canEdit && (
-                <td className="px-4 py-2">
+                <td>
                   <div className="flex items-start justify-end gap-2">
-                    <Link href={`/proxies/${p.id}`} className={buttonClass("secondary")} aria-label={`Edit proxy ${p.domain}`}>
+                    <Link href={`/proxies/${p.id}`} prefetch={false} className={buttonClass("secondary")} aria-label={`Edit proxy ${p.domain}`}>
                       Edit
                     </Link>
                     <DeleteProxyButton id={p.id} domain={p.domain} onDeleted={setNotice} />

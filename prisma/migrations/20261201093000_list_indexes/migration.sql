@@ -15,3 +15,5 @@ CREATE INDEX "AuditEvent_createdAt_id_idx" ON "AuditEvent"("createdAt", "id");
 CREATE INDEX "AuditEvent_result_createdAt_id_idx" ON "AuditEvent"("result", "createdAt", "id");
 CREATE INDEX "dns_records_consumerType_fqdn_idx" ON "dns_records"("consumerType", "fqdn");
 CREATE INDEX "dns_records_consumerType_status_fqdn_idx" ON "dns_records"("consumerType", "status", "fqdn");
+-- Lists show a run's one-line summary instead of loading its whole report.
+ALTER TABLE "SyncRun" ADD COLUMN "summary" TEXT;
