@@ -35,6 +35,9 @@ COPY . .
 RUN WHARF_STANDALONE=1 npm run build \
  && mkdir -p public \
  && test -f .next/standalone/server.js
+# The CLI, bundled with the app's own lib code into one file (native and
+# Docker modules stay external: the standalone node_modules has them).
+RUN npm run build:cli && test -f dist/cli/wharf.mjs
 
 # -------------------------------------------------------------- runtime stage
 FROM ${BASE_IMAGE} AS runtime
@@ -63,9 +66,13 @@ COPY --from=build /src/.next/standalone ./
 COPY --from=build /src/.next/static ./.next/static
 COPY --from=build /src/public ./public
 COPY --from=build /src/prisma/migrations ./prisma/migrations
+COPY --from=build /src/dist/cli ./cli
+# `docker compose exec wharf wharf dns sync`: the same data dir and migrations as the server.
+RUN printf '#!/bin/sh\nexec node /app/cli/wharf.mjs "$@"\n' > /usr/local/bin/wharf && chmod 0755 /usr/local/bin/wharf
 
 # Fail the build, not the first start, if the trace ever misses a native module.
-RUN node -e "const D=require('/app/node_modules/better-sqlite3'); new D(':memory:').prepare('select 1').get(); require('/app/node_modules/@node-rs/argon2').hashSync('probe'); console.log('native modules ok')"
+RUN node -e "const D=require('/app/node_modules/better-sqlite3'); new D(':memory:').prepare('select 1').get(); require('/app/node_modules/@node-rs/argon2').hashSync('probe'); console.log('native modules ok')" \
+ && WHARF_DATA_DIR=/tmp/cli-probe wharf --help 2>&1 | grep -q "dns sync" && rm -rf /tmp/cli-probe && echo "cli ok"
 
 USER wharf
 VOLUME ["/app/data"]

@@ -247,6 +247,14 @@ check "Docker HEALTHCHECK (node → /api/health) reports healthy" hc_ok
 
 check "login: credentials flow gives a session for $ADMIN_EMAIL" login
 
+# The CLI is built into the image (bundled, no tsx or sources) and works on
+# the running app's data dir, as `docker compose exec wharf wharf …` would.
+cli_list() { docker exec "$APP" wharf dns list >"$work/cli-list" 2>&1 && grep -q '^mode: ' "$work/cli-list"; }
+cli_sync() { docker exec "$APP" wharf dns sync --dry-run >"$work/cli-sync" 2>&1 && grep -q '^dry run: ' "$work/cli-sync"; }
+check "CLI in the image: wharf dns list" cli_list
+check "CLI in the image: wharf dns sync --dry-run" cli_sync
+check "CLI in the image: no tsx and no TypeScript sources shipped" bash -c "! docker exec $APP sh -c 'test -e /app/node_modules/tsx || test -e /app/cli/wharf.ts || test -d /app/lib'"
+
 provider=""
 [[ $use_caddy == 1 ]] && provider=',"provider":{"type":"caddy","adminUrl":"http://caddy-admin:2019","server":"wharf"}'
 settings='{"proxy":{"upstream":{"mode":"network","network":"'"$NET"'"}'"$provider"'},"docker":{"network":"'"$NET"'"}}'
