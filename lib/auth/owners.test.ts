@@ -26,7 +26,7 @@ describe("tokens belong to a live user", () => {
     const t = await createApiToken({ actor: bob, body: { name: "bob-ci", role: "admin" } });
     await setUserRole({ actor: SYSTEM_ACTOR, id: bob.id!, role: "viewer" });
     expect(await actorFromToken(t.token)).toMatchObject({ role: "viewer" });
-    expect((await listApiTokens()).find((x) => x.id === t.id)).toMatchObject({ role: "admin", effectiveRole: "viewer", owner: { email: "bob@example.com" } });
+    expect((await listApiTokens()).items.find((x) => x.id === t.id)).toMatchObject({ role: "admin", effectiveRole: "viewer", owner: { email: "bob@example.com" } });
     await setUserRole({ actor: SYSTEM_ACTOR, id: bob.id!, role: "admin" });
     expect(await actorFromToken(t.token)).toMatchObject({ role: "admin" });
   });
@@ -44,12 +44,12 @@ describe("tokens belong to a live user", () => {
     const t = await createApiToken({ actor: dave, body: { name: "short", role: "viewer", expiresInDays: 7 } });
     expect(t.expiresAt!.getTime() - Date.now()).toBeGreaterThan(6.9 * 86_400_000);
     expect(await actorFromToken(t.token)).toMatchObject({ role: "viewer" });
-    const listed = (await listApiTokens()).find((x) => x.id === t.id)!;
+    const listed = (await listApiTokens()).items.find((x) => x.id === t.id)!;
     expect(listed).toMatchObject({ owner: { id: dave.id, email: "dave@example.com" }, expired: false });
     expect(listed.lastUsedAt).not.toBeNull();
     await db.apiToken.update({ where: { id: t.id }, data: { expiresAt: new Date(Date.now() - 1000) } });
     expect(await actorFromToken(t.token)).toBeNull();
-    expect((await listApiTokens()).find((x) => x.id === t.id)).toMatchObject({ expired: true });
+    expect((await listApiTokens()).items.find((x) => x.id === t.id)).toMatchObject({ expired: true });
     for (const bad of [0, 1.5, "7", 5000]) {
       await expect(createApiToken({ actor: dave, body: { name: "x", expiresInDays: bad } })).rejects.toMatchObject({ code: "VALIDATION", field: "expiresInDays" });
     }
