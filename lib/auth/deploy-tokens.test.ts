@@ -34,7 +34,7 @@ describe("deploy tokens", () => {
     expect(rows.map((r) => r.tokenHash)).not.toContain(token);
     expect((await listDeployTokens({ instanceId: mine })).map((t) => t.name)).toEqual(["ci"]);
     expect(await listDeployTokens({ instanceId: other })).toEqual([]);
-    expect((await listApiTokens()).map((t) => t.name)).not.toContain("ci");
+    expect((await listApiTokens()).items.map((t) => t.name)).not.toContain("ci");
   });
 
   it("reach the redeploy of their own instance", async () => {
