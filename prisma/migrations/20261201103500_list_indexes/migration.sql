@@ -17,3 +17,6 @@ CREATE INDEX "dns_records_consumerType_fqdn_idx" ON "dns_records"("consumerType"
 CREATE INDEX "dns_records_consumerType_status_fqdn_idx" ON "dns_records"("consumerType", "status", "fqdn");
 -- Lists show a run's one-line summary instead of loading its whole report.
 ALTER TABLE "SyncRun" ADD COLUMN "summary" TEXT;
+-- The dashboard's certificate warnings (failed, or issued and expiring soon) without a pass over every consumer.
+CREATE INDEX "Instance_certStatus_certNotAfter_idx" ON "Instance"("certStatus", "certNotAfter");
+CREATE INDEX "StandaloneProxy_certStatus_certNotAfter_idx" ON "StandaloneProxy"("certStatus", "certNotAfter");
