@@ -65,3 +65,52 @@ describe("NPM double", () => {
     expect(npm.upstream(ok.body.id as number)).toMatchObject({ serving: true, error: null });
   });
 });
+
+describe("NPM double certificates", () => {
+  const PATH = "/api/nginx/certificates";
+  it("requests a Let's Encrypt certificate, lists, reads and deletes it", async () => {
+    const token = await login();
+    const created = await call("POST", PATH, { provider: "letsencrypt", domain_names: ["a.example.com"], meta: { dns_challenge: false } }, token);
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ provider: "letsencrypt", domain_names: ["a.example.com"], nice_name: "a.example.com" });
+    expect(String(created.body.expires_on)).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/);
+    expect((created.body.meta as { letsencrypt_certificate: { issuer: string } }).letsencrypt_certificate.issuer).toContain("O = Let's Encrypt");
+    const id = created.body.id as number;
+    expect((await call("GET", `${PATH}/${id}`, undefined, token)).status).toBe(200);
+    expect(npm.certificates().map((c) => c.id)).toEqual([id]);
+    expect((await call("DELETE", `${PATH}/${id}`, undefined, token)).status).toBe(200);
+    expect((await call("GET", `${PATH}/${id}`, undefined, token)).body.error?.message).toBe(`Not Found - ${id}`);
+    expect(npm.certificates()).toEqual([]);
+  });
+
+  it("refuses the pre-2.12 meta fields and unknown properties with NPM's schema text", async () => {
+    const token = await login();
+    const old = await call("POST", PATH, { provider: "letsencrypt", domain_names: ["a.example.com"], meta: { letsencrypt_email: "ops@example.com", letsencrypt_agree: true } }, token);
+    expect(old).toMatchObject({ status: 400, body: { error: { message: "data/meta must NOT have additional properties" } } });
+    const extra = await call("POST", PATH, { provider: "letsencrypt", domain_names: ["a.example.com"], owner: 1 }, token);
+    expect(extra.body.error?.message).toBe("data must NOT have additional properties");
+    expect(npm.certificates()).toEqual([]);
+  });
+
+  it("answers a certbot failure with 500 Internal Error, the output in debug.stack, and keeps no row", async () => {
+    const token = await login();
+    npm.setCertbotFailure("Some challenges have failed.", 1);
+    const failed = await call("POST", PATH, { provider: "letsencrypt", domain_names: ["a.example.com"] }, token);
+    expect(failed.status).toBe(500);
+    expect(failed.body.error?.message).toBe("Internal Error");
+    expect((failed.body.debug as { stack: string[] }).stack[0]).toBe("CommandError: Some challenges have failed.");
+    expect(npm.certificates()).toEqual([]);
+    expect((await call("POST", PATH, { provider: "letsencrypt", domain_names: ["a.example.com"] }, token)).status).toBe(201);
+  });
+
+  it("hides certificates from a user without the certificates permission", async () => {
+    const other = await startNpmDouble({ users: [{ email: "u@example.com", password: "pw-user-1", permissions: { proxy_hosts: "manage" } }] });
+    try {
+      const t = (await (await fetch(`${other.url}/api/tokens`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ identity: "u@example.com", secret: "pw-user-1" }) })).json()) as { token: string };
+      const res = await fetch(`${other.url}${PATH}`, { headers: { authorization: `Bearer ${t.token}` } });
+      expect(res.status).toBe(404);
+    } finally {
+      await other.close();
+    }
+  });
+});

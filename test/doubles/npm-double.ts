@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+import { certificateStore, type StoredCertificate } from "./npm-double-certs";
 import { validateProxyHostBody, type Body } from "./npm-double-schema";
 
 // A stand-in for Nginx Proxy Manager's REST API (v2, backend/internal/*.js),
@@ -31,6 +32,8 @@ import { validateProxyHostBody, type Body } from "./npm-double-schema";
 //   a bare IPv6 forward_host passes the config test but fails every request
 //   ("invalid port in upstream"), and a new or changed host serves only
 //   20–70 ms after the answer (nginx reloads asynchronously).
+// - certificates (/api/nginx/certificates): see npm-double-certs.ts; gated by
+//   permissions.certificates like proxy hosts by theirs.
 
 export interface NpmUser {
   email: string;
@@ -87,6 +90,12 @@ export interface NpmDouble {
   setNginxFailure(err: string | null, times?: number): void;
   /** Runs before each request is handled, to simulate a concurrent writer. */
   setHook(hook: ((method: string, path: string) => void | Promise<void>) | null): void;
+  /** Live certificates. */
+  certificates(): StoredCertificate[];
+  /** Insert a certificate directly, as an operator using NPM's UI would. */
+  addCertificate(fields: Partial<StoredCertificate> & { domain_names: string[] }): StoredCertificate;
+  /** certbot fails the next `times` Let's Encrypt requests (default: all) with this output; null succeeds again. */
+  setCertbotFailure(text: string | null, times?: number): void;
   close(): Promise<void>;
 }
 
@@ -122,6 +131,7 @@ export async function startNpmDouble(opts: NpmDoubleOptions = {}): Promise<NpmDo
   const store = new Map<number, StoredHost>();
   const reserved = new Set<string>();
   const requests: LoggedRequest[] = [];
+  const certs = certificateStore();
   let nextId = 1;
 
   const now = () => new Date().toISOString();
@@ -200,6 +210,12 @@ export async function startNpmDouble(opts: NpmDoubleOptions = {}): Promise<NpmDo
     if (method === "GET" && path === "/api/users/me") {
       const me = { id: users.indexOf(user) + 1, email: user.email, name: user.email, nickname: user.email.split("@")[0], roles: user.roles ?? [], is_disabled: false };
       return [200, query.get("expand")?.split(",").includes("permissions") ? { ...me, permissions } : me];
+    }
+    const c = /^\/api\/nginx\/certificates(?:\/(\d+))?$/.exec(path);
+    if (c) {
+      const certLevel = isAdmin ? "manage" : permissions.certificates;
+      if (certLevel === "hidden" || (certLevel === "view" && method !== "GET")) return notFound(path);
+      return certs.route(method, c[1] ? Number(c[1]) : null, body);
     }
     const m = /^\/api\/nginx\/proxy-hosts(?:\/(\d+))?$/.exec(path);
     if (!m) return notFound(path);
@@ -322,6 +338,9 @@ export async function startNpmDouble(opts: NpmDoubleOptions = {}): Promise<NpmDo
       failuresLeft = e === null ? 0 : times;
     },
     setHook: (h) => void (hook = h),
+    certificates: certs.certificates,
+    addCertificate: (fields) => structuredClone(certs.insert(fields)),
+    setCertbotFailure: certs.setCertbotFailure,
     close: () => new Promise<void>((resolve, reject) => server.close((e) => (e ? reject(e) : resolve()))),
   };
 }
