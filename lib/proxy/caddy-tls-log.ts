@@ -4,6 +4,7 @@ import path from "node:path";
 import { env } from "../env";
 import type { CaddyAdmin } from "./caddy-admin";
 import { sameJson, type Json } from "./caddy-route";
+import { CADDY_TLS_DIR } from "./caddy-tls";
 
 // Caddy 2.6 keeps no record of a failed order that its admin API could show
 // (no certificate endpoint; its events app has no built-in handler), and an
@@ -18,7 +19,7 @@ import { sameJson, type Json } from "./caddy-route";
 export const LOG_NAME = "wharf_tls";
 
 export function tlsLogFile(adminUrl: string): string {
-  return path.join(env().dataDir, "tls", `caddy-${createHash("sha256").update(adminUrl).digest("hex").slice(0, 12)}-obtain.log`);
+  return path.join(env().dataDir, CADDY_TLS_DIR, `caddy-${createHash("sha256").update(adminUrl).digest("hex").slice(0, 12)}-obtain.log`);
 }
 
 export function isLoopbackUrl(url: string): boolean {

@@ -6,6 +6,11 @@ import { isWharfRouteId } from "../naming";
 import type { Json } from "./caddy-route";
 import type { RouteTls } from "./types";
 
+// Under the data dir. Not "tls": Next's output tracer reads path.join(<unknown>, "tls")
+// as every folder named tls and copied lib/tls, app/api/tls and components/tls
+// sources into the standalone image.
+export const CADDY_TLS_DIR = "caddy-tls";
+
 // Pure parts of Wharf's TLS handling in Caddy: the automation policy Wharf
 // keeps for its own hosts, the issuer taken from the settings, and whether a
 // server can serve HTTPS at all. caddy-tls-policy.ts is the shell.
@@ -24,7 +29,7 @@ export interface CaddyPolicy extends Json {
  * at the same path), which README states.
  */
 export function trustedRootFile(pem: string): string {
-  const dir = path.join(env().dataDir, "tls");
+  const dir = path.join(env().dataDir, CADDY_TLS_DIR);
   const file = path.join(dir, `acme-root-${createHash("sha256").update(pem).digest("hex").slice(0, 16)}.pem`);
   if (!existsSync(file)) {
     mkdirSync(dir, { recursive: true });
