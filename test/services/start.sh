@@ -106,6 +106,9 @@ if ! curl -fsS --cacert "$tls/listener-ca.pem" https://127.0.0.1:14000/dir >/dev
 JSON
   PEBBLE_VA_NOSLEEP=1 PEBBLE_WFE_NONCEREJECT=0 PEBBLE_AUTHZREUSE=0 nohup pebble -config "$tls/pebble.json" -dnsserver 127.0.0.1:5300 >"$dir/pebble.log" 2>&1 &
   wait_for pebble "curl -fsS --cacert '$tls/listener-ca.pem' https://127.0.0.1:14000/dir"
+  # A new Pebble knows no accounts: a TLS Caddy still running with the old
+  # one's account in its storage gets accountDoesNotExist on every order.
+  curl -fsS -X POST http://127.0.0.1:2029/stop >/dev/null 2>&1 && sleep 1 || true
 fi
 if ! curl -fsS http://127.0.0.1:2029/config/ >/dev/null 2>&1; then
   # No TLS policy and no routes: Wharf adds its own policies (issuer from its
@@ -119,6 +122,7 @@ if ! curl -fsS http://127.0.0.1:2029/config/ >/dev/null 2>&1; then
   "http":{"http_port":5002,"https_port":5003,
    "servers":{"wharf":{"listen":["127.0.0.1:5002","127.0.0.1:5003"],"automatic_https":{"disable_redirects":true},"routes":[]}}}}}
 JSON
+  rm -rf "$tls/caddy-storage" # accounts and certificates of an earlier Pebble are worthless now
   nohup caddy run --config "$dir/caddy-tls.json" >"$dir/caddy-tls.log" 2>&1 &
   wait_for caddy-tls "curl -fsS http://127.0.0.1:2029/config/"
 fi
