@@ -4,6 +4,7 @@ import { logger } from "./logger";
 import { migrateDatabase } from "./db/migrate";
 import { appSecrets } from "./secrets";
 import { bootstrapAdminFromEnv } from "./auth/users";
+import { keepUpgradeOnHttp } from "./settings/keep-upgrade-on-http";
 
 // Runs once per server process (instrumentation.ts) and before every CLI
 // command: data folder, secrets, migrations, first admin. Later steps (deploy
@@ -24,6 +25,9 @@ export function ensureStarted(): Promise<void> {
     appSecrets();
     const result = migrateDatabase({ databaseUrl: e.databaseUrl, migrationsDir: e.migrationsDir });
     logger.info({ op: "startup", step: "migrate", applied: result.applied, alreadyApplied: result.alreadyApplied }, "database ready");
+    if (await keepUpgradeOnHttp(result)) {
+      logger.info({ op: "startup", step: "tls" }, "upgraded from before TLS with no saved settings: TLS stays off until chosen in Settings");
+    }
     if (await bootstrapAdminFromEnv(e.WHARF_ADMIN_EMAIL, e.WHARF_ADMIN_PASSWORD)) {
       logger.info({ op: "startup", step: "admin" }, "first admin created from WHARF_ADMIN_EMAIL");
     }
