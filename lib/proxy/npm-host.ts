@@ -1,6 +1,7 @@
 import { isIPv6 } from "node:net";
 import { AppError } from "../errors";
 import { isWharfRouteId } from "../naming";
+import { META_CERT_ERROR, META_CERT_ID, type CertChoice } from "./npm-cert";
 import type { ProxyRoute, RouteSpec } from "./types";
 
 // Pure translation between RouteSpec and NPM proxy-host objects, and the
@@ -87,7 +88,10 @@ function cleanMeta(meta: NpmProxyHost["meta"]): Record<string, unknown> {
  * Wharf host in NPM is kept. Websockets default to on, matching Caddy where
  * reverse_proxy always upgrades.
  */
-export function hostPayload(spec: RouteSpec, existing?: NpmProxyHost): NpmHostPayload {
+export function hostPayload(spec: RouteSpec, existing?: NpmProxyHost, cert?: CertChoice): NpmHostPayload {
+  const tls = tlsFields(spec, cert);
+  const meta: Record<string, unknown> = { ...cleanMeta(existing?.meta), [META_MARKER]: spec.id };
+  if (cert) Object.assign(meta, certMeta(cert));
   return {
     domain_names: spec.hosts,
     forward_scheme: spec.upstream.scheme,
@@ -96,9 +100,29 @@ export function hostPayload(spec: RouteSpec, existing?: NpmProxyHost): NpmHostPa
     allow_websocket_upgrade: spec.websockets ?? true,
     ssl_forced: spec.forceTls ?? false,
     advanced_config: withMarker(existing?.advanced_config ?? "", spec.id),
-    meta: { ...cleanMeta(existing?.meta), [META_MARKER]: spec.id },
+    meta,
     enabled: true,
+    ...tls,
   };
+}
+
+/** Records on the host which certificate Wharf created (Wharf's to delete) or why the request failed. */
+export function certMeta(cert: CertChoice): Record<string, unknown> {
+  return { [META_CERT_ID]: "created" in cert && cert.created ? cert.id : undefined, [META_CERT_ERROR]: "error" in cert ? cert.error : undefined };
+}
+
+/**
+ * The TLS fields of a host whose certificate Wharf manages (TLS mode acme):
+ * the certificate attached, forced TLS (the redirect) and HSTS only once it
+ * is issued (the caller sets tls.redirect/hsts then), HTTP/2 with it. NPM
+ * itself turns HSTS off on a host without forced TLS. Null: Wharf leaves the
+ * host's certificate fields as they are.
+ */
+export function tlsFields(spec: RouteSpec, cert?: CertChoice) {
+  if (!cert || spec.tls?.issuer.mode !== "acme") return null;
+  const has = cert.id > 0;
+  const sslForced = has && spec.tls.redirect;
+  return { certificate_id: cert.id, ssl_forced: sslForced, hsts_enabled: sslForced && spec.tls.hsts, http2_support: has };
 }
 
 /** The same managed fields as they were, to put a host back after NPM rejected an update. */
@@ -122,7 +146,8 @@ export function restorePayload(previous: NpmProxyHost): NpmHostPayload {
  * forced TLS needs one the operator attached to the host in NPM.
  */
 export function checkForceTls(spec: RouteSpec, existing?: NpmProxyHost): void {
-  if (!spec.forceTls || (existing && Number(existing.certificate_id) > 0)) return;
+  // With TLS mode acme Wharf attaches the certificate itself and forces TLS once it is issued.
+  if (!spec.forceTls || spec.tls?.issuer.mode === "acme" || (existing && Number(existing.certificate_id) > 0)) return;
   const where = existing ? `proxy host #${existing.id} (${existing.domain_names.join(", ")})` : `a new proxy host for ${spec.hosts.join(", ")}`;
   throw new AppError(
     "VALIDATION",
@@ -132,7 +157,8 @@ export function checkForceTls(spec: RouteSpec, existing?: NpmProxyHost): void {
 }
 
 /** Differences between a host read back and the spec, as "field: expected X, got Y". */
-export function hostDiff(host: NpmProxyHost, spec: RouteSpec): string[] {
+export function hostDiff(host: NpmProxyHost, spec: RouteSpec, cert?: CertChoice): string[] {
+  const tls = tlsFields(spec, cert);
   const diffs: string[] = [];
   const check = (field: string, expected: unknown, got: unknown) => {
     if (expected !== got) diffs.push(`${field}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(got)}`);
@@ -143,7 +169,11 @@ export function hostDiff(host: NpmProxyHost, spec: RouteSpec): string[] {
   check("forward_host", fromNpmForwardHost(spec.upstream.host), fromNpmForwardHost(host.forward_host));
   check("forward_port", spec.upstream.port, Number(host.forward_port));
   check("allow_websocket_upgrade", spec.websockets ?? true, Boolean(host.allow_websocket_upgrade));
-  check("ssl_forced", spec.forceTls ?? false, Boolean(host.ssl_forced));
+  check("ssl_forced", tls ? tls.ssl_forced : (spec.forceTls ?? false), Boolean(host.ssl_forced));
+  if (tls) {
+    check("certificate_id", tls.certificate_id, Number(host.certificate_id ?? 0));
+    check("hsts_enabled", tls.hsts_enabled, Boolean(host.hsts_enabled));
+  }
   check("enabled", true, Boolean(host.enabled ?? true));
   check("marker", spec.id, wharfIdOf(host));
   return diffs;

@@ -2,9 +2,10 @@ import { AppError, errorMessage } from "../errors";
 import { operationLogger } from "../logger";
 import type { TNpmConfig } from "../settings/schemas";
 import { NpmClient, type NpmResponse } from "./npm-client";
-import { checkForceTls, hostDiff, hostPayload, restorePayload, toProxyRoute, wharfIdOf, type NpmProxyHost } from "./npm-host";
+import { META_CERT_ID, NO_INTERNAL_CA, NpmCertificates, type CertChoice } from "./npm-cert";
+import { certMeta, checkForceTls, hostDiff, hostPayload, restorePayload, toProxyRoute, wharfIdOf, type NpmProxyHost } from "./npm-host";
 import { checkRouteId, checkRouteSpec } from "./route-spec";
-import type { CertificateCheck, ConnectionResult, ProxyProvider, ProxyRoute, RouteSpec } from "./types";
+import type { CertificateCheck, ConnectionResult, ProxyProvider, ProxyRoute, RouteSpec, RouteTls } from "./types";
 
 const HOSTS = "/api/nginx/proxy-hosts";
 const IN_USE = /^(.+) is already in use$/;
@@ -17,9 +18,11 @@ const IN_USE = /^(.+) is already in use$/;
 export class NpmProvider implements ProxyProvider {
   readonly type = "npm" as const;
   private readonly client: NpmClient;
+  private readonly certs: NpmCertificates;
 
   constructor(config: TNpmConfig, opts: { timeoutMs?: number } = {}) {
     this.client = new NpmClient(config, opts.timeoutMs);
+    this.certs = new NpmCertificates(this.client);
   }
 
   async ensureRoute(input: RouteSpec): Promise<ProxyRoute> {
@@ -31,8 +34,19 @@ export class NpmProvider implements ProxyProvider {
     // delete, and first, since one may hold a domain the kept host is moving to.
     const extras = mine.filter((h) => h !== keep);
     for (const extra of extras) await this.deleteHost(extra.id);
-    const host = keep ? await this.update(spec, keep) : await this.create(spec);
-    op.step("ensured", { npmHostId: host.id, created: !keep, duplicatesRemoved: extras.length });
+    // TLS mode acme: the certificate first, so the host is written once with it.
+    const cert =
+      spec.tls?.issuer.mode === "acme"
+        ? await this.certs.choose(spec.id, spec.hosts, keep, { request: !(keep && sameDomains(keep, spec)) })
+        : undefined;
+    const host = keep ? await this.update(spec, keep, cert) : await this.create(spec, cert);
+    // A certificate Wharf created for names the host no longer has is Wharf's to remove.
+    const before = [keep, ...extras].map((h) => Number(h?.meta?.[META_CERT_ID] ?? 0)).filter((id) => id > 0 && id !== cert?.id);
+    if (before.length > 0) {
+      const hosts = await this.listHosts();
+      for (const id of new Set(before)) await this.certs.removeOwn(id, hosts);
+    }
+    op.step("ensured", { npmHostId: host.id, created: !keep, duplicatesRemoved: extras.length, certificateId: cert?.id });
     return toProxyRoute(host)!;
   }
 
@@ -41,11 +55,15 @@ export class NpmProvider implements ProxyProvider {
     const op = operationLogger({ op: "proxy.removeRoute", consumer: id, provider: "npm" });
     const mine = (await this.listHosts()).filter((h) => wharfIdOf(h) === id);
     for (const host of mine) await this.deleteHost(host.id);
-    const left = (await this.listHosts()).filter((h) => wharfIdOf(h) === id);
+    const after = await this.listHosts();
+    const left = after.filter((h) => wharfIdOf(h) === id);
     if (left.length > 0) {
       throw new AppError("PROVIDER_ERROR", `Nginx Proxy Manager still has proxy host(s) #${left.map((h) => h.id).join(", #")} for ${id} after deleting`);
     }
-    op.step("removed", { removed: mine.length });
+    // Only the certificates Wharf requested for these hosts; an adopted one stays.
+    const own = new Set(mine.map((h) => Number(h.meta?.[META_CERT_ID] ?? 0)).filter((c) => c > 0));
+    for (const cert of own) await this.certs.removeOwn(cert, after);
+    op.step("removed", { removed: mine.length, certificatesRemoved: own.size });
   }
 
   async listRoutes(): Promise<ProxyRoute[]> {
@@ -60,14 +78,28 @@ export class NpmProvider implements ProxyProvider {
    * a view-only user's writes with 404, so a listing alone would pass for a
    * user Wharf cannot work with.
    */
-  // Certificates through NPM's /nginx/certificates are not wired yet: the
-  // consumer's certificate reads `failed` with this reason (never a fake
-  // `issued`), and its host keeps serving HTTP.
-  async inspectCertificate(host: string): Promise<CertificateCheck> {
-    return { status: "failed", error: `Wharf does not yet obtain certificates through Nginx Proxy Manager: ${host} is served over HTTP only`, final: true };
+  /** NPM's record of the certificate attached to the Wharf host serving `fqdn` (see npm-cert.ts). */
+  async inspectCertificate(fqdn: string, issuer: RouteTls["issuer"]): Promise<CertificateCheck> {
+    if (issuer.mode === "internal") return { status: "failed", error: NO_INTERNAL_CA, final: true };
+    const host = (await this.listHosts()).find((h) => wharfIdOf(h) !== null && h.domain_names.some((d) => d.toLowerCase() === fqdn));
+    return this.certs.inspect(host, fqdn);
   }
 
-  async retryCertificate(): Promise<void> {}
+  /**
+   * Requests the certificate again for a Wharf host that has none and
+   * attaches it (PUT patches: only the certificate fields); forced TLS and
+   * HSTS follow on the route write after `issued`.
+   */
+  async retryCertificate(routeId: string): Promise<void> {
+    checkRouteId(routeId);
+    const host = (await this.listHosts()).find((h) => wharfIdOf(h) === routeId);
+    if (!host || Number(host.certificate_id ?? 0) > 0) return;
+    const cert = await this.certs.choose(routeId, host.domain_names.map((d) => d.toLowerCase()), host, { request: true });
+    const path = `${HOSTS}/${host.id}`;
+    const meta = { ...host.meta, ...certMeta(cert) };
+    const res = await this.client.call("PUT", path, { certificate_id: cert.id, http2_support: cert.id > 0, meta });
+    if (res.status !== 200) throw this.client.fail("PUT", path, res);
+  }
 
   async testConnection(): Promise<ConnectionResult> {
     try {
@@ -90,23 +122,23 @@ export class NpmProvider implements ProxyProvider {
     }
   }
 
-  private async create(spec: RouteSpec): Promise<NpmProxyHost> {
+  private async create(spec: RouteSpec, cert?: CertChoice): Promise<NpmProxyHost> {
     checkForceTls(spec);
-    let res = await this.client.call("POST", HOSTS, hostPayload(spec));
+    let res = await this.client.call("POST", HOSTS, hostPayload(spec, undefined, cert));
     if (res.status >= 500) {
       // NPM can answer 500 after storing the host (nginx failed on another
       // host's config), or because the token had gone stale (the client has
       // logged in again). Look before creating again.
       const left = await this.findLeftover(spec);
-      if (left) return this.settleLeftover(spec, left, res);
-      res = await this.client.call("POST", HOSTS, hostPayload(spec));
+      if (left) return this.settleLeftover(spec, left, res, cert);
+      res = await this.client.call("POST", HOSTS, hostPayload(spec, undefined, cert));
       if (res.status >= 500) {
         const again = await this.findLeftover(spec);
-        if (again) return this.settleLeftover(spec, again, res);
+        if (again) return this.settleLeftover(spec, again, res, cert);
       }
     }
     const taken = inUseDomain(res);
-    if (taken) return this.adoptOrRefuse(spec, taken);
+    if (taken) return this.adoptOrRefuse(spec, taken, cert);
     if (res.status === 404) throw this.permissionError("POST", HOSTS, res);
     if (res.status !== 201 && res.status !== 200) throw this.client.fail("POST", HOSTS, res);
     const created = res.body as NpmProxyHost;
@@ -118,7 +150,7 @@ export class NpmProvider implements ProxyProvider {
       await this.deleteHost(created.id).catch(() => undefined);
       throw nginxRejected(back, "the new proxy host was deleted again");
     }
-    return this.confirm(spec, back);
+    return this.confirm(spec, back, cert);
   }
 
   /** A host carrying this route's marker, left by a create whose answer was an error. */
@@ -127,12 +159,12 @@ export class NpmProvider implements ProxyProvider {
   }
 
   /** Adopts the leftover when nginx serves it; otherwise removes it, so a retry (even under a new route id) finds the domain free. */
-  private async settleLeftover(spec: RouteSpec, left: NpmProxyHost, res: NpmResponse): Promise<NpmProxyHost> {
+  private async settleLeftover(spec: RouteSpec, left: NpmProxyHost, res: NpmResponse, cert?: CertChoice): Promise<NpmProxyHost> {
     const op = operationLogger({ op: "proxy.ensureRoute", consumer: spec.id, provider: "npm" });
     const back = await this.getHost(left.id);
     if (back.meta?.nginx_online === true) {
       op.step("adopt-after-500", { npmHostId: left.id });
-      return this.update(spec, back);
+      return this.update(spec, back, cert);
     }
     await this.deleteHost(left.id);
     op.step("removed-after-500", { npmHostId: left.id });
@@ -150,10 +182,10 @@ export class NpmProvider implements ProxyProvider {
     );
   }
 
-  private async update(spec: RouteSpec, existing: NpmProxyHost): Promise<NpmProxyHost> {
+  private async update(spec: RouteSpec, existing: NpmProxyHost, cert?: CertChoice): Promise<NpmProxyHost> {
     checkForceTls(spec, existing);
     const path = `${HOSTS}/${existing.id}`;
-    const res = await this.client.call("PUT", path, hostPayload(spec, existing));
+    const res = await this.client.call("PUT", path, hostPayload(spec, existing, cert));
     const taken = inUseDomain(res);
     if (taken) throw await this.takenError(taken, spec);
     if (res.status === 404) throw this.permissionError("PUT", path, res);
@@ -169,15 +201,15 @@ export class NpmProvider implements ProxyProvider {
       );
       throw nginxRejected(back, restored ? "the previous settings were restored" : "restoring the previous settings failed too");
     }
-    return this.confirm(spec, back);
+    return this.confirm(spec, back, cert);
   }
 
   /** After a 400 "<domain> is already in use": adopt the host only if it carries this route's marker. */
-  private async adoptOrRefuse(spec: RouteSpec, domain: string): Promise<NpmProxyHost> {
+  private async adoptOrRefuse(spec: RouteSpec, domain: string, cert?: CertChoice): Promise<NpmProxyHost> {
     const owner = (await this.listHosts()).find((h) => h.domain_names.some((d) => d.toLowerCase() === domain));
     if (owner && wharfIdOf(owner) === spec.id) {
       operationLogger({ op: "proxy.ensureRoute", consumer: spec.id, provider: "npm" }).step("adopt", { npmHostId: owner.id, domain });
-      return this.update(spec, owner);
+      return this.update(spec, owner, cert);
     }
     throw await this.takenError(domain, spec, owner);
   }
@@ -205,8 +237,8 @@ export class NpmProvider implements ProxyProvider {
   }
 
   /** Read back (SPEC §4.6): the host must say what Wharf asked for. */
-  private confirm(spec: RouteSpec, host: NpmProxyHost): NpmProxyHost {
-    const diffs = hostDiff(host, spec);
+  private confirm(spec: RouteSpec, host: NpmProxyHost, cert?: CertChoice): NpmProxyHost {
+    const diffs = hostDiff(host, spec, cert);
     if (diffs.length > 0) {
       throw new AppError("PROVIDER_ERROR", `Nginx Proxy Manager did not keep proxy host #${host.id} as written: ${diffs.join("; ")}`);
     }
