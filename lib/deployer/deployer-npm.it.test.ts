@@ -59,3 +59,25 @@ it("deploy creates one proxy host, redeploy switches it in place (across a token
   expect(mine()).toHaveLength(0);
   expect(npm.host(foreign.id)).toMatchObject({ forward_host: "192.0.2.9" });
 });
+
+it("with TLS mode acme a deploy obtains the certificate through NPM, forces TLS once issued, and remove deletes that certificate", async () => {
+  await updateSettings({ actor: SYSTEM_ACTOR, body: { tls: { mode: "acme" } } });
+  try {
+    const fqdn = `tls-${rand}.${base}`;
+    const created = await createInstance({ actor: SYSTEM_ACTOR, body: { name: `tls-${rand}`, image: "wharf-test/web:v1", port: 8080 } });
+    await waitForJob(created.id);
+    const inst = await getInstance(created.id);
+    expect(inst.status).toBe("running");
+    const cert = npm.certificates().find((c) => c.domain_names.includes(fqdn));
+    expect(cert).toBeDefined();
+    expect(inst.tls).toMatchObject({ status: "issued", issuer: "C = US, O = Let's Encrypt, CN = R11" });
+    const host = npm.hosts().find((h) => h.domain_names.includes(fqdn))!;
+    expect(host).toMatchObject({ certificate_id: cert!.id, ssl_forced: true, http2_support: true });
+
+    await removeInstance({ actor: SYSTEM_ACTOR, id: inst.id });
+    expect(npm.hosts().filter((h) => h.domain_names.includes(fqdn))).toHaveLength(0);
+    expect(npm.certificates().find((c) => c.id === cert!.id)).toBeUndefined();
+  } finally {
+    await updateSettings({ actor: SYSTEM_ACTOR, body: { tls: { mode: "off" } } });
+  }
+});
