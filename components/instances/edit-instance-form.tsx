@@ -3,6 +3,7 @@ import { useActionState } from "react";
 import { FormStatus, SubmitButton, TextField } from "@/components/ui/form";
 import { editInstanceAction } from "@/app/(dashboard)/instances/actions";
 import { specFormValues } from "@/lib/deployer/spec-form";
+import { TlsOptionFields } from "@/components/tls/tls-option-fields";
 import { SpecFields } from "./spec-fields";
 import { useRefreshAfter, type TInstanceDetail } from "./use-instance";
 
@@ -18,6 +19,8 @@ export function EditInstanceForm({ instance, busy }: { instance: TInstanceDetail
       <TextField label="Image" name="image" defaultValue={typed?.image ?? instance.image} error={fe?.image} />
       {/* Keyed on the stored spec: after a successful redeploy the fields show what now runs. */}
       <SpecFields key={JSON.stringify([instance.mounts, instance.limits, instance.command, instance.entrypoint, instance.deployStrategy, typed ?? null])} values={specFormValues(instance)} errors={fe} typed={typed} />
+      {/* Keyed on the stored options: after a redeploy the boxes show what the route now carries. */}
+      <TlsOptionFields key={JSON.stringify(instance.tlsOptions)} values={instance.tlsOptions} />
       <div className="flex items-center gap-3 sm:col-span-2">
         <SubmitButton disabled={busy} pendingText="Starting…">Save and redeploy</SubmitButton>
         <FormStatus state={state} />

@@ -65,6 +65,23 @@ describe("deploy tokens", () => {
     expect((await call(instanceRoute.GET, { method: "GET", id: mine, bearer: t.token })).status).toBe(200);
   });
 
+  it("may not change the TLS options; bad options are a 400 naming the field, before any state change", async () => {
+    type Err = { error: { code: string; message: string; field?: string } };
+    const refused = await call(redeployRoute.POST, { method: "POST", id: mine, bearer: token, body: { tls: { hsts: true } } });
+    expect(refused.status).toBe(403);
+    expect(((await refused.json()) as Err).error).toMatchObject({ code: "FORBIDDEN", field: "tls", message: expect.stringContaining("tls: a deploy token may change the image only") });
+    const t = await createApiToken({ actor: admin, body: { name: "tls-admin", role: "admin" } });
+    for (const [tls, field] of [[{ https: "yes" }, "tls.https"], [{ hsts: 1 }, "tls.hsts"], [{ redirect: null }, "tls.redirect"], [{ http3: true }, "tls.http3"]] as const) {
+      const res = await call(redeployRoute.POST, { method: "POST", id: mine, bearer: t.token, body: { tls } });
+      expect(res.status, JSON.stringify(tls)).toBe(400);
+      expect(((await res.json()) as Err).error.field).toBe(field);
+    }
+    // Valid options from an admin pass validation and reach the state table ("deploying": 409), which refuses before writing anything.
+    const valid = await call(redeployRoute.POST, { method: "POST", id: mine, bearer: t.token, body: { tls: { https: false, hsts: true } } });
+    expect(valid.status).toBe(409);
+    expect(await db.instance.findUniqueOrThrow({ where: { id: mine }, select: { tlsHttps: true, tlsRedirect: true, tlsHsts: true } })).toEqual({ tlsHttps: true, tlsRedirect: true, tlsHsts: false });
+  });
+
   it("die when revoked", async () => {
     const row = await db.apiToken.findFirstOrThrow({ where: { name: "ci" } });
     await revokeApiToken({ actor: admin, id: row.id });

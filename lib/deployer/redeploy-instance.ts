@@ -7,7 +7,10 @@ import { canAccept } from "../lifecycle/transition";
 import { parseInstanceState } from "../lifecycle/transition";
 import { getSettings } from "../settings/get-settings";
 import { parseInput } from "../validation";
+import { instanceFqdn } from "../naming";
 import { bringUp } from "./bring-up";
+import { certificateStep } from "./certificate-step";
+import { upstreamFor } from "./container-plan";
 import { deployPlan } from "./create-instance";
 import { cutover, mayRetire, retire } from "./cutover";
 import { closeDeployment, failureMessage, promotion, pruneContainers } from "./finish";
@@ -27,26 +30,40 @@ import { restoreServing, stopServing } from "./stop-first";
  */
 export async function redeployInstance(opts: { actor: Actor; id: string; body: unknown; kind?: "redeploy" | "update" }) {
   const input = parseInput(ZRedeploySchema, opts.body ?? {});
-  // A deploy token (CI) ships images; mounts (bind mounts are admin-only), limits and commands stay an admin's decision.
-  const specField = (["mounts", "limits", "command", "entrypoint", "deployStrategy"] as const).find((k) => input[k] !== undefined);
+  // A deploy token (CI) ships images; mounts (bind mounts are admin-only), limits, commands and TLS options stay an admin's decision.
+  const specField = (["mounts", "limits", "command", "entrypoint", "deployStrategy", "tls"] as const).find((k) => input[k] !== undefined);
   if (opts.actor.scope && specField) throw new AppError("FORBIDDEN", `${specField}: a deploy token may change the image only`, { field: specField });
   const kind = opts.kind ?? "redeploy";
   await beginOperation({
     instanceId: opts.id, kind, actor: opts.actor,
     plan: async (instance) => {
       if (input.autoUpdate !== undefined && input.autoUpdate !== instance.autoUpdate) await db.instance.update({ where: { id: instance.id }, data: { autoUpdate: input.autoUpdate } });
+      // TLS options are written now (under the lease): the switch's route push and the certificate step read them from the row.
+      // A failed blue-green redeploy puts the previous ones back (blue's route keeps them).
+      const previousTls = { tlsHttps: instance.tlsHttps, tlsRedirect: instance.tlsRedirect, tlsHsts: instance.tlsHsts };
+      const tls = { tlsHttps: input.tls?.https ?? instance.tlsHttps, tlsRedirect: input.tls?.redirect ?? instance.tlsRedirect, tlsHsts: input.tls?.hsts ?? instance.tlsHsts };
+      const tlsChanged = tls.tlsHttps !== previousTls.tlsHttps || tls.tlsRedirect !== previousTls.tlsRedirect || tls.tlsHsts !== previousTls.tlsHsts;
+      if (tlsChanged) await db.instance.update({ where: { id: instance.id }, data: tls });
       const image = input.image ?? instance.image;
       // Resolved under the lease from the re-read row. Changed mounts, limits or command apply to the new container only; the row takes them when it serves.
       const spec = await resolveSpec({ instance, current: specOf(instance), input, settings: await getSettings() });
       const state = parseInstanceState(instance.status);
       if (state !== "running" && canAccept(state, "deploy")) return deployPlan({ instanceId: instance.id, image, actor: opts.actor, spec });
-      return { event: "redeploy", image, run: (rec, signal) => runRedeploy({ instanceId: instance.id, rec, image, actor: opts.actor, signal, spec }) };
+      return { event: "redeploy", image, run: (rec, signal) => runRedeploy({ instanceId: instance.id, rec, image, actor: opts.actor, signal, spec, previousTls: tlsChanged ? previousTls : undefined }) };
     },
   });
   return getInstance(opts.id);
 }
 
-async function runRedeploy(opts: { instanceId: string; rec: DeploymentRecorder; image: string; actor: Actor; signal: AbortSignal; spec: TRuntimeSpec }) {
+async function runRedeploy(opts: {
+  instanceId: string;
+  rec: DeploymentRecorder;
+  image: string;
+  actor: Actor;
+  signal: AbortSignal;
+  spec: TRuntimeSpec;
+  previousTls?: { tlsHttps: boolean; tlsRedirect: boolean; tlsHsts: boolean };
+}) {
   const { rec, signal } = opts;
   const settings = await getSettings();
   const instance = await db.instance.findUniqueOrThrow({ where: { id: opts.instanceId } });
@@ -66,6 +83,9 @@ async function runRedeploy(opts: { instanceId: string; rec: DeploymentRecorder; 
     routeStatus = await cutover({ rec, instance, target: fresh, settings });
   } catch (err) {
     const failure = failureMessage(err, signal);
+    // First, so a route put back on blue below carries blue's TLS options.
+    const previousTls = opts.previousTls;
+    if (previousTls) await rec.attempt("compensate", () => db.instance.update({ where: { id: instance.id }, data: previousTls }), "previous TLS options kept");
     // Green goes only once the route is known not to target it (a lost switch answer may have moved it).
     const green = fresh;
     if (green && (await mayRetire({ rec, instance, settings, failure: err, serving: instance.containerId, candidate: green }))) {
@@ -91,5 +111,8 @@ async function runRedeploy(opts: { instanceId: string; rec: DeploymentRecorder; 
     error: null,
   });
   await rec.attempt("cleanup", () => pruneContainers({ instanceId: instance.id, keep: [fresh.id, instance.containerId], rec }));
+  if (routeStatus === "active") {
+    await certificateStep({ rec, instance, fqdn: instanceFqdn(instance.subdomain, settings.baseDomain), upstream: upstreamFor(settings, fresh, instance.port), settings, signal });
+  }
   await closeDeployment({ rec, actor: opts.actor, action: "instance.redeploy", target });
 }

@@ -47,4 +47,4 @@ export const ZCreateInstanceSchema = z
 export type TCreateInstance = z.infer<typeof ZCreateInstanceSchema>;
 
 /** A redeploy may change the runtime spec too (the Edit form): a field sent replaces the stored one. */
-export const ZRedeploySchema = z.object({ image: ZImageSchema.optional(), autoUpdate: z.boolean().optional(), ...specFields }).strict();
+export const ZRedeploySchema = z.object({ image: ZImageSchema.optional(), autoUpdate: z.boolean().optional(), tls: ZConsumerTlsSchema.optional(), ...specFields }).strict();

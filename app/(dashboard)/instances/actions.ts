@@ -23,6 +23,12 @@ function envLines(text: FormDataEntryValue | null, secret: boolean) {
     });
 }
 
+/** Checkboxes send nothing when unchecked: the hidden marker says the options were on the form. */
+function tlsFromForm(form: FormData) {
+  if (form.get("tlsOptions") !== "1") return {};
+  return { tls: { https: form.get("tls.https") === "on", redirect: form.get("tls.redirect") === "on", hsts: form.get("tls.hsts") === "on" } };
+}
+
 export async function createInstanceAction(_prev: ActionResult | null, form: FormData): Promise<ActionResult<{ id: string }>> {
   const str = (k: string) => {
     const v = String(form.get(k) ?? "").trim();
@@ -37,8 +43,7 @@ export async function createInstanceAction(_prev: ActionResult | null, form: For
     restartPolicy: str("restartPolicy"),
     env: [...envLines(form.get("env"), false), ...envLines(form.get("secretEnv"), true)],
     autoUpdate: form.get("autoUpdate") === "on",
-    // Checkboxes send nothing when unchecked: the hidden marker says the options were on the form.
-    ...(form.get("tlsOptions") === "1" ? { tls: { https: form.get("tls.https") === "on", redirect: form.get("tls.redirect") === "on", hsts: form.get("tls.hsts") === "on" } } : {}),
+    ...tlsFromForm(form),
   };
   const res = await runAction({ role: "admin", action: "instance.create", message: "Deploy started." }, async (actor) => ({
     id: (await createInstance({ actor, body: { ...body, ...specFromForm(form) } })).id,
@@ -88,7 +93,7 @@ export async function editInstanceAction(_prev: ActionResult | null, form: FormD
   const id = String(form.get("id"));
   const image = String(form.get("image") ?? "").trim();
   const res = await runAction({ role: "admin", action: "instance.redeploy", message: "Redeploy with the new settings started." }, async (actor) =>
-    redeployInstance({ actor, id, body: { ...(image ? { image } : {}), ...specFromForm(form) } }),
+    redeployInstance({ actor, id, body: { ...(image ? { image } : {}), ...specFromForm(form), ...tlsFromForm(form) } }),
   );
   revalidatePath(`/instances/${id}`);
   return withValues(res, form);

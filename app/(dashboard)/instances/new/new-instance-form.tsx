@@ -5,6 +5,7 @@ import { Field, FormStatus, SubmitButton, TextField } from "@/components/ui/form
 import { inputClass } from "@/components/ui/styles";
 import { createInstanceAction } from "../actions";
 import { SpecFields, type TSpecValues } from "@/components/instances/spec-fields";
+import { TlsOptionFields } from "@/components/tls/tls-option-fields";
 
 export function NewInstanceForm({ baseDomain, spec }: { baseDomain: string; spec: TSpecValues }) {
   const router = useRouter();
@@ -45,13 +46,7 @@ export function NewInstanceForm({ baseDomain, spec }: { baseDomain: string; spec
         <input type="checkbox" name="autoUpdate" />
         Auto-update: redeploy when the tag moves to a new digest in its registry
       </label>
-      <fieldset className="space-y-1 text-sm sm:col-span-2" aria-label="HTTPS options">
-        <legend className="font-medium text-slate-700">HTTPS (when TLS is on in Settings)</legend>
-        <input type="hidden" name="tlsOptions" value="1" />
-        <label className="mr-4 inline-flex items-center gap-2"><input type="checkbox" name="tls.https" defaultChecked /> HTTPS</label>
-        <label className="mr-4 inline-flex items-center gap-2"><input type="checkbox" name="tls.redirect" defaultChecked /> Redirect HTTP to HTTPS once the certificate is issued</label>
-        <label className="inline-flex items-center gap-2"><input type="checkbox" name="tls.hsts" /> HSTS</label>
-      </fieldset>
+      <TlsOptionFields values={{ https: true, redirect: true, hsts: false }} />
       <SpecFields values={spec} errors={fe} typed={state && !state.ok ? state.typed : undefined} key={JSON.stringify(state && !state.ok ? state.typed : null)} />
       <div className="flex items-center gap-3 sm:col-span-2">
         <SubmitButton pendingText="Starting deploy…">Deploy</SubmitButton>
