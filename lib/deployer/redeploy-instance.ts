@@ -38,18 +38,25 @@ export async function redeployInstance(opts: { actor: Actor; id: string; body: u
     instanceId: opts.id, kind, actor: opts.actor,
     plan: async (instance) => {
       if (input.autoUpdate !== undefined && input.autoUpdate !== instance.autoUpdate) await db.instance.update({ where: { id: instance.id }, data: { autoUpdate: input.autoUpdate } });
-      // TLS options are written now (under the lease): the switch's route push and the certificate step read them from the row.
-      // A failed blue-green redeploy puts the previous ones back (blue's route keeps them).
-      const previousTls = { tlsHttps: instance.tlsHttps, tlsRedirect: instance.tlsRedirect, tlsHsts: instance.tlsHsts };
+      // TLS options: written by the job once the state table has accepted it (still under the lease); the switch's route push and the certificate step read them from the row.
       const tls = { tlsHttps: input.tls?.https ?? instance.tlsHttps, tlsRedirect: input.tls?.redirect ?? instance.tlsRedirect, tlsHsts: input.tls?.hsts ?? instance.tlsHsts };
-      const tlsChanged = tls.tlsHttps !== previousTls.tlsHttps || tls.tlsRedirect !== previousTls.tlsRedirect || tls.tlsHsts !== previousTls.tlsHsts;
-      if (tlsChanged) await db.instance.update({ where: { id: instance.id }, data: tls });
+      const previousTls = { tlsHttps: instance.tlsHttps, tlsRedirect: instance.tlsRedirect, tlsHsts: instance.tlsHsts };
+      const tlsChange = tls.tlsHttps !== instance.tlsHttps || tls.tlsRedirect !== instance.tlsRedirect || tls.tlsHsts !== instance.tlsHsts ? { tls, previousTls } : undefined;
       const image = input.image ?? instance.image;
       // Resolved under the lease from the re-read row. Changed mounts, limits or command apply to the new container only; the row takes them when it serves.
       const spec = await resolveSpec({ instance, current: specOf(instance), input, settings: await getSettings() });
       const state = parseInstanceState(instance.status);
-      if (state !== "running" && canAccept(state, "deploy")) return deployPlan({ instanceId: instance.id, image, actor: opts.actor, spec });
-      return { event: "redeploy", image, run: (rec, signal) => runRedeploy({ instanceId: instance.id, rec, image, actor: opts.actor, signal, spec, previousTls: tlsChanged ? previousTls : undefined }) };
+      if (state !== "running" && canAccept(state, "deploy")) {
+        const plan = deployPlan({ instanceId: instance.id, image, actor: opts.actor, spec });
+        return {
+          ...plan,
+          run: async (rec, signal) => {
+            if (tlsChange) await writeTls(rec, instance.id, tlsChange.tls);
+            await plan.run(rec, signal);
+          },
+        };
+      }
+      return { event: "redeploy", image, run: (rec, signal) => runRedeploy({ instanceId: instance.id, rec, image, actor: opts.actor, signal, spec, tlsChange }) };
     },
   });
   return getInstance(opts.id);
@@ -62,7 +69,7 @@ async function runRedeploy(opts: {
   actor: Actor;
   signal: AbortSignal;
   spec: TRuntimeSpec;
-  previousTls?: { tlsHttps: boolean; tlsRedirect: boolean; tlsHsts: boolean };
+  tlsChange?: { tls: TlsCols; previousTls: TlsCols };
 }) {
   const { rec, signal } = opts;
   const settings = await getSettings();
@@ -72,6 +79,8 @@ async function runRedeploy(opts: {
   let routeStatus;
   const stopFirst = opts.spec.deployStrategy === "stop-first";
   let stopped = false;
+  // Before green comes up: a failed write is on the deployment and the redeploy goes on with the options the row has.
+  const tlsWritten = opts.tlsChange ? await writeTls(rec, instance.id, opts.tlsChange.tls) : false;
   try {
     if (stopFirst) {
       stopped = true;
@@ -84,8 +93,8 @@ async function runRedeploy(opts: {
   } catch (err) {
     const failure = failureMessage(err, signal);
     // First, so a route put back on blue below carries blue's TLS options.
-    const previousTls = opts.previousTls;
-    if (previousTls) await rec.attempt("compensate", () => db.instance.update({ where: { id: instance.id }, data: previousTls }), "previous TLS options kept");
+    const previousTls = opts.tlsChange?.previousTls;
+    if (tlsWritten && previousTls) await rec.attempt("compensate", () => db.instance.update({ where: { id: instance.id }, data: previousTls }), "previous TLS options kept");
     // Green goes only once the route is known not to target it (a lost switch answer may have moved it).
     const green = fresh;
     if (green && (await mayRetire({ rec, instance, settings, failure: err, serving: instance.containerId, candidate: green }))) {
@@ -115,4 +124,13 @@ async function runRedeploy(opts: {
     await certificateStep({ rec, instance, fqdn: instanceFqdn(instance.subdomain, settings.baseDomain), upstream: upstreamFor(settings, fresh, instance.port), settings, signal });
   }
   await closeDeployment({ rec, actor: opts.actor, action: "instance.redeploy", target });
+}
+
+type TlsCols = { tlsHttps: boolean; tlsRedirect: boolean; tlsHsts: boolean };
+
+/** Writes the instance's new TLS options, recorded on the deployment; true when written. */
+async function writeTls(rec: DeploymentRecorder, instanceId: string, tls: TlsCols): Promise<boolean> {
+  const onOff = (b: boolean) => (b ? "on" : "off");
+  const res = await rec.attempt("route", () => db.instance.update({ where: { id: instanceId }, data: tls }), `TLS options: HTTPS ${onOff(tls.tlsHttps)}, redirect ${onOff(tls.tlsRedirect)}, HSTS ${onOff(tls.tlsHsts)}`);
+  return res.ok;
 }
