@@ -7,6 +7,7 @@ import { db } from "../db";
 import { createInstance } from "../deployer/create-instance";
 import { getInstance } from "../deployer/get-instance";
 import { waitForJob } from "../deployer/jobs";
+import { redeployInstance } from "../deployer/redeploy-instance";
 import { removeInstance } from "../deployer/remove-instance";
 import { createProxy } from "../proxies/create-proxy";
 import { deleteProxy } from "../proxies/delete-proxy";
@@ -138,5 +139,39 @@ describe("internal mode: Caddy's own CA", () => {
     expect(res.body).toBe(`upstream ${domain}`);
     expect(res.headers["strict-transport-security"]).toBe("max-age=31536000");
     await deleteProxy({ actor: SYSTEM_ACTOR, id: created.id });
+  });
+
+  it("a redeploy changes an instance's TLS options: HSTS turned on shows over HTTPS, the certificate step runs again", async () => {
+    await settings({ mode: "internal" }, "wildcard");
+    const created = await createInstance({ actor: SYSTEM_ACTOR, body: { name: `hsts-${rand}`, image: "wharf-test/web:v1", port: 8080, tls: { hsts: false } } });
+    await waitForJob(created.id);
+    const fqdn = `hsts-${rand}.${zone}`;
+    const root = (await getTlsRoot()).pem;
+    const before = await getInstance(created.id);
+    expect(before.tls, JSON.stringify(before.tls)).toMatchObject({ status: "issued" });
+    expect((await httpsGet({ port: CADDY_TLS.httpsPort, servername: fqdn, ca: root })).headers["strict-transport-security"]).toBeUndefined();
+
+    await redeployInstance({ actor: SYSTEM_ACTOR, id: created.id, body: { tls: { hsts: true } } });
+    await waitForJob(created.id);
+    const after = await getInstance(created.id);
+    expect(after.status).toBe("running");
+    expect(after.containerId).not.toBe(before.containerId);
+    expect(after.tlsOptions).toEqual({ https: true, redirect: true, hsts: true });
+    const res = await httpsGet({ port: CADDY_TLS.httpsPort, servername: fqdn, ca: root });
+    expect(res.status).toBe(200);
+    expect(res.headers["strict-transport-security"]).toBe("max-age=31536000");
+    const dep = await db.deployment.findFirstOrThrow({ where: { instanceId: created.id, kind: "redeploy" }, include: { steps: { orderBy: { position: "asc" } } } });
+    const steps = dep.steps.map((s) => `${s.name}:${s.status}`);
+    expect(steps).toContain("certificate:succeeded");
+    expect(steps.indexOf("switch:succeeded")).toBeLessThan(steps.indexOf("certificate:succeeded"));
+
+    // HTTPS off by redeploy: the route drops TLS and the certificate status goes to off.
+    await redeployInstance({ actor: SYSTEM_ACTOR, id: created.id, body: { tls: { https: false } } });
+    await waitForJob(created.id);
+    const off = await getInstance(created.id);
+    expect(off.tlsOptions.https).toBe(false);
+    expect(off.tls.status).toBe("off");
+    expect(off.url).toBe(`http://${fqdn}`);
+    await removeInstance({ actor: SYSTEM_ACTOR, id: created.id });
   });
 });
