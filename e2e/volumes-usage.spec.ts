@@ -54,6 +54,15 @@ test("deploy with a volume and limits, see usage charts, edit the limits, remove
   await expect(page.getByTestId("instance-limits")).toHaveText("64 MB memory · 0.25 CPU", { timeout: 60_000 });
   await expect(page.getByTestId("instance-status")).toHaveText("running", { timeout: 60_000 });
 
+  // Edit the TLS options: the boxes show the stored values; HSTS ticked is a redeploy that stores it.
+  await expect(edit.getByLabel("HSTS")).not.toBeChecked();
+  await expect(edit.getByLabel("HTTPS", { exact: true })).toBeChecked();
+  await edit.getByLabel("HSTS").check();
+  await edit.getByRole("button", { name: "Save and redeploy" }).click();
+  await expect(page.getByTestId("instance-tls-options")).toContainText("HSTS on", { timeout: 60_000 });
+  await expect(page.getByTestId("instance-status")).toHaveText("running", { timeout: 60_000 });
+  await expect(edit.getByLabel("HSTS")).toBeChecked();
+
   // Remove without ticking "also delete its volumes": the volume is kept and listed.
   page.once("dialog", (d) => d.accept());
   await page.getByRole("button", { name: "Remove" }).click();

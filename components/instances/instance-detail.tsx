@@ -45,7 +45,7 @@ export function InstanceDetail({ initial, canEdit }: { initial: TInstanceDetail;
             <dt className="text-slate-500">Route</dt><dd><Badge>{inst.route.status}</Badge>{inst.route.error && <span className="ml-2 text-xs text-rose-700">{inst.route.error}</span>}</dd>
             <dt className="text-slate-500">DNS</dt><dd><Badge>{inst.dns.status}</Badge>{"error" in inst.dns && inst.dns.error && <span className="ml-2 text-xs text-rose-700">{String(inst.dns.error)}</span>}</dd>
             <dt className="text-slate-500">Certificate</dt><dd><CertificateBadge tls={inst.tls} /></dd>
-            <dt className="text-slate-500">TLS options</dt><dd className="text-xs text-slate-600">HTTPS {inst.tlsOptions.https ? "on" : "off"} · redirect {inst.tlsOptions.redirect ? "on (once issued)" : "off"} · HSTS {inst.tlsOptions.hsts ? "on" : "off"}</dd>
+            <dt className="text-slate-500">TLS options</dt><dd className="text-xs text-slate-600" data-testid="instance-tls-options">HTTPS {inst.tlsOptions.https ? "on" : "off"} · redirect {inst.tlsOptions.redirect ? "on (once issued)" : "off"} · HSTS {inst.tlsOptions.hsts ? "on" : "off"}</dd>
             <dt className="text-slate-500">Container</dt><dd className="font-mono text-xs">{inst.containerName ?? "—"}</dd>
             <dt className="text-slate-500">Rollback target</dt><dd className="font-mono text-xs">{inst.rollback ? `${inst.rollback.image} (${inst.rollback.containerName})` : "—"}</dd>
             <dt className="text-slate-500">Container state</dt>
