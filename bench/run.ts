@@ -49,7 +49,7 @@ function runChild(name: string, options: Record<string, number>, keepData: boole
   const dataDir = mkdtempSync(path.join(tmpdir(), `wharf-bench-${name}-`));
   const resultFile = path.join(dataDir, "result.json");
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ["--import", "tsx", path.join("bench", "child.ts"), name], {
+    const child = spawn(process.execPath, ["--expose-gc", ...(process.env.BENCH_NODE_ARGS?.split(/\s+/).filter(Boolean) ?? []), "--import", "tsx", path.join("bench", "child.ts"), name], {
       stdio: ["ignore", "inherit", "inherit"],
       env: {
         ...process.env,

@@ -173,16 +173,16 @@ export async function acquireConsumerLeases(consumers: ConsumerRef[], operation:
   const keys = [...new Set(consumers.map(consumerKey))];
   const held = new Set<string>();
   const busy = new Map<string, string>();
-  for (let i = 0; i < keys.length; i += 200) {
-    const part = keys.slice(i, i + 200);
-    const names = part.map((k) => `consumer:${k}`);
+  // Fixed statement text, a chunk of names as one JSON parameter: no per-chunk query planning (100,000 consumers in 20 statements).
+  for (let i = 0; i < keys.length; i += 5000) {
+    const names = JSON.stringify(keys.slice(i, i + 5000).map((k) => `consumer:${k}`));
     await db.$executeRawUnsafe(
-      `INSERT INTO "Lease" ("name","holder","acquiredAt","expiresAt") VALUES ${names.map(() => "(?,?,?,?)").join(",")}
+      `INSERT INTO "Lease" ("name","holder","acquiredAt","expiresAt") SELECT value, ?, ?, ? FROM json_each(?) WHERE true
        ON CONFLICT("name") DO UPDATE SET "holder"=excluded."holder","acquiredAt"=excluded."acquiredAt","expiresAt"=excluded."expiresAt" WHERE "Lease"."expiresAt" < ?`,
-      ...names.flatMap((n) => [n, holder, acquiredAt, expiresAt]),
-      acquiredAt,
+      holder, acquiredAt, expiresAt, names, acquiredAt,
     );
-    for (const r of await db.lease.findMany({ where: { name: { in: names } }, select: { name: true, holder: true } })) {
+    const rows = await db.$queryRawUnsafe<{ name: string; holder: string }[]>(`SELECT "name","holder" FROM "Lease" WHERE "name" IN (SELECT value FROM json_each(?))`, names);
+    for (const r of rows) {
       const key = r.name.slice("consumer:".length);
       if (r.holder === holder) held.add(key);
       else busy.set(key, r.holder);

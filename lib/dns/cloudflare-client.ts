@@ -11,8 +11,12 @@ import type { DesiredRecord, ProviderRecord } from "./types";
 export const CF_RECORDS_PER_PAGE_MAX = 5_000_000;
 /** Documented maximum of `per_page` for GET /zones. */
 export const CF_ZONES_PER_PAGE_MAX = 50;
-/** Changes per batch request on the Free plan (3,500 on paid plans); the smallest is safe everywhere. */
+/** Changes per batch request on the Free plan; the smallest, safe on every plan. */
 export const CF_BATCH_LIMIT = 200;
+/** Changes per batch request on Pro, Business and Enterprise zones (developers.cloudflare.com/dns/manage-dns-records/how-to/batch-record-changes). */
+export const CF_BATCH_LIMIT_PAID = 3500;
+/** The batch size for a zone's plan (`plan.legacy_id` of GET /zones/{id}); an unknown plan gets Free's. */
+export const cfBatchLimit = (plan: string | undefined | null) => (plan === "pro" || plan === "business" || plan === "enterprise" ? CF_BATCH_LIMIT_PAID : CF_BATCH_LIMIT);
 /** Record comments are capped at 100 characters on the Free plan (error 9313 beyond). */
 export const CF_COMMENT_MAX = 100;
 
@@ -147,11 +151,17 @@ export class CloudflareApi {
    * it gets an empty one; Wharf stops at `total_pages` (or a short page) and
    * so saves a request per listing from the rate budget.
    */
-  async listPages<T>(op: string, perPage: number, fetchPage: (page: number) => Promise<{ result: T[]; result_info?: PageInfo }>): Promise<T[]> {
-    const items: T[] = [];
+  /**
+   * Every page of a list. `keep` maps each item as its page arrives, so that
+   * a 100,000-record zone is held once in the few fields Wharf reads rather
+   * than as the SDK's full objects.
+   */
+  async listPages<T, U = T>(op: string, perPage: number, fetchPage: (page: number) => Promise<{ result: T[]; result_info?: PageInfo }>, keep?: (item: T) => U): Promise<U[]> {
+    const items: U[] = [];
     for (let page = 1; page < 100_000; page++) {
       const { result, result_info: info = {} } = await this.call(op, () => fetchPage(page), true);
-      items.push(...result);
+      // One at a time: push(...result) passes every item as an argument and overflows the stack on a large page.
+      for (const item of result) items.push(keep ? keep(item) : (item as unknown as U));
       if (result.length === 0) break;
       if (info.total_pages !== undefined ? page >= info.total_pages : result.length < (info.per_page ?? perPage)) break;
     }
@@ -229,6 +239,9 @@ export interface CfRecord {
   proxied?: boolean;
   comment?: string | null;
 }
+
+/** Just the fields of CfRecord, from the SDK's full record (tags, meta, settings, dates dropped). */
+export const slimRecord = (r: CfRecord): CfRecord => ({ id: r.id, name: r.name, type: r.type, content: r.content, ttl: r.ttl, proxied: r.proxied, comment: r.comment });
 
 export function toProviderRecord(r: CfRecord): ProviderRecord {
   const content = r.content ?? "";

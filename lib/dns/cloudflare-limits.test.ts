@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { LoggedRequest } from "../../test/doubles/http-double";
+import { newId } from "../../test/doubles/cloudflare-double-store";
 import { MARK, closeDoubles, setupCloudflare as setup, want } from "../../test/doubles/dns-helpers";
 import { AppError } from "../errors";
 import { recordMarker } from "../naming";
@@ -24,6 +25,34 @@ describe("CloudflareProvider.applyChanges", () => {
     expect(batches(cf).map((r) => r.status)).toEqual([200, 200, 200]);
     // zone name, one listing before, three batches, one listing after
     expect(provider.apiCalls).toBe(6);
+  });
+
+  it("sends batches of 3,500 to a zone on a paid plan (read from the zone) and 200 to a Free one; the double refuses more", async () => {
+    const enterprise = await setup({ zones: [{ id: newId(), name: "example.test", plan: "enterprise" }] });
+    const changes: RecordChange[] = Array.from({ length: 5000 }, (_, i) => ({ op: "create", record: want(`h${i}.example.test`, "192.0.2.1") }));
+    const results = await enterprise.provider.applyChanges(changes);
+    expect(results.every((r) => r.ok)).toBe(true);
+    expect(enterprise.provider.batchSize).toBe(3500);
+    expect(batches(enterprise.cf).map((r) => r.status)).toEqual([200, 200]);
+    expect(enterprise.cf.records()).toHaveLength(5000);
+    // zone, listing, 2 batches, read-back
+    expect(enterprise.provider.apiCalls).toBe(5);
+
+    const free = await setup({ zones: [{ id: newId(), name: "example.test", plan: "free" }] });
+    await free.provider.applyChanges(changes.slice(0, 450));
+    expect(free.provider.batchSize).toBe(200);
+    expect(batches(free.cf)).toHaveLength(3);
+
+    // The double holds each plan to its limit.
+    const post = (d: typeof free, n: number) =>
+      fetch(`${d.cf.url}/zones/${d.cf.zones[0].id}/dns_records/batch`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${d.token}`, "content-type": "application/json" },
+        body: JSON.stringify({ posts: Array.from({ length: n }, (_, i) => ({ name: `x${i}.example.test`, type: "A", content: "192.0.2.9" })) }),
+      });
+    expect((await post(free, 201)).status).toBe(400);
+    expect((await post(enterprise, 3501)).status).toBe(400);
+    expect((await post(enterprise, 201)).status).toBe(200);
   });
 
   it("mixes creates, updates and deletes, skipping what is already right", async () => {

@@ -8,6 +8,7 @@ import type { TCloudflareConfig } from "../settings/schemas";
 import { applyCloudflareChanges } from "./cloudflare-batch";
 import {
   CF_BATCH_LIMIT,
+  cfBatchLimit,
   CF_CODES,
   CF_COMMENT_MAX,
   CF_EXISTS_CODES,
@@ -20,6 +21,7 @@ import {
   cfPatch,
   type CloudflareOptions,
   hasCode,
+  slimRecord,
   toProviderRecord,
 } from "./cloudflare-client";
 import { tokenKey } from "./cloudflare-budget";
@@ -32,8 +34,17 @@ type CreateParams = Parameters<Cloudflare["dns"]["records"]["create"]>[0];
 type EditParams = Parameters<Cloudflare["dns"]["records"]["edit"]>[1];
 
 const log = logger.child({ provider: "cloudflare" });
-/** Zone id → name, shared by every provider instance: the name never changes and costs a request to learn. */
-const zoneNames = new Map<string, string>();
+/**
+ * Zone id → name and the plan's batch size, shared by every provider
+ * instance: they (practically) never change and cost a request to learn.
+ */
+const zoneInfo = new Map<string, { name: string; batchLimit: number }>();
+type CfZoneAnswer = { name: string; plan?: { legacy_id?: string } | null };
+const remember = (key: string, zone: CfZoneAnswer) => {
+  const info = { name: normalizeFqdn(zone.name), batchLimit: cfBatchLimit(zone.plan?.legacy_id) };
+  zoneInfo.set(key, info);
+  return info;
+};
 
 export class CloudflareProvider implements DnsProvider {
   readonly type = "cloudflare" as const;
@@ -41,7 +52,7 @@ export class CloudflareProvider implements DnsProvider {
   readonly api: CloudflareApi;
   readonly zoneId: string;
   readonly pageSize: number;
-  readonly batchSize: number;
+  private readonly maxBatch: number;
   /** Records marked by this installation are ours; another installation's are foreign. */
   readonly installation: string;
   private readonly cacheKey: string;
@@ -52,7 +63,7 @@ export class CloudflareProvider implements DnsProvider {
     this.api = new CloudflareApi(config.apiToken ?? "", config.baseUrl, opts);
     this.zoneId = (config.zoneId ?? "").trim();
     this.pageSize = Math.min(opts.pageSize ?? CF_RECORDS_PER_PAGE_MAX, CF_RECORDS_PER_PAGE_MAX);
-    this.batchSize = Math.min(opts.batchSize ?? CF_BATCH_LIMIT, CF_BATCH_LIMIT);
+    this.maxBatch = opts.batchSize ?? Number.POSITIVE_INFINITY;
     this.retry = retryPolicy(opts.retry);
     this.installation = opts.installation ?? installationId();
     this.cacheKey = `${this.api.baseUrl}|${tokenKey(config.apiToken ?? "")}|${this.zoneId}`;
@@ -60,7 +71,12 @@ export class CloudflareProvider implements DnsProvider {
 
   /** The zone name; empty until the first operation has resolved it from the zone id. */
   get zone(): string {
-    return zoneNames.get(this.cacheKey) ?? "";
+    return zoneInfo.get(this.cacheKey)?.name ?? "";
+  }
+
+  /** Changes per batch request: the zone plan's limit (Free's 200 until the zone has been read), or less if configured. */
+  get batchSize(): number {
+    return Math.min(this.maxBatch, zoneInfo.get(this.cacheKey)?.batchLimit ?? CF_BATCH_LIMIT);
   }
 
   get apiCalls(): number {
@@ -73,20 +89,21 @@ export class CloudflareProvider implements DnsProvider {
   }
 
   async resolveZone(): Promise<string> {
-    const known = zoneNames.get(this.cacheKey);
-    if (known) return known;
+    const known = zoneInfo.get(this.cacheKey);
+    if (known) return known.name;
     this.requireZoneId();
     const zone = await this.api.call("zones.get", () => this.api.sdk.zones.get({ zone_id: this.zoneId }), true);
-    const name = normalizeFqdn(zone.name);
-    zoneNames.set(this.cacheKey, name);
-    return name;
+    return remember(this.cacheKey, zone).name;
   }
 
   /** Every record in the zone, all types. */
   async listAll(): Promise<CfRecord[]> {
     this.requireZoneId();
-    return this.api.listPages<CfRecord>("records.list", this.pageSize, (page) =>
-      this.api.sdk.dns.records.list({ zone_id: this.zoneId, page, per_page: this.pageSize }),
+    return this.api.listPages<CfRecord>(
+      "records.list",
+      this.pageSize,
+      (page) => this.api.sdk.dns.records.list({ zone_id: this.zoneId, page, per_page: this.pageSize }),
+      slimRecord,
     );
   }
 
@@ -232,9 +249,9 @@ export class CloudflareProvider implements DnsProvider {
       return { ok: false, message: `${(verifyError as Error).message}${hint}` };
     }
     try {
-      zoneNames.delete(this.cacheKey);
+      zoneInfo.delete(this.cacheKey);
       const zone = await this.api.call("zones.get", () => this.api.sdk.zones.get({ zone_id: this.zoneId }), true);
-      zoneNames.set(this.cacheKey, normalizeFqdn(zone.name));
+      remember(this.cacheKey, zone);
       if (verifyError && zone.account?.id) {
         const accountId = zone.account.id;
         const token = await this.api

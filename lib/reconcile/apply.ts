@@ -1,8 +1,7 @@
-import { db } from "../db";
 import { errorMessage } from "../errors";
 import type { ChangeResult, DnsProvider, RecordChange } from "../dns/types";
 import type { Plan } from "./plan";
-import { deleteRows, existingRows, markSynced, touchVerified } from "./ledger-bulk";
+import { deleteRows, existingRows, markFailed, markPending, markSynced, touchVerified } from "./ledger-bulk";
 import type { ReportLine } from "./report";
 
 export interface ApplyResult {
@@ -25,23 +24,10 @@ export async function applyPlan(opts: { plan: Plan; provider: DnsProvider }): Pr
   const line = (name: string, action: ReportLine["action"], ok: boolean, message?: string) =>
     out.lines.push({ kind: "dns", name, action, status: ok ? "ok" : "failed", ...(message ? { message } : {}) });
 
-  // Phase 1: the intent on the ledger (`pending`), new rows in bulk.
+  // Phase 1: the intent on the ledger (`pending`), in bulk; a row inserted
+  // meanwhile (a hook of a consumer created after the plan) is rewritten, not a failure.
   const writes = [...plan.creates, ...plan.updates];
-  const have = await existingRows(writes.map((c) => c.fqdn));
-  const rowOf = (c: (typeof writes)[number]) => ({ type: c.record.type, content: c.record.content, provider: provider.type, zone: provider.zone, consumerType: c.consumerType, consumerId: c.consumerId, status: "pending" });
-  const fresh = writes.filter((c) => !have.has(c.fqdn));
-  for (let i = 0; i < fresh.length; i += 400) {
-    const part = fresh.slice(i, i + 400);
-    try {
-      await db.dnsRecord.createMany({ data: part.map((c) => ({ fqdn: c.fqdn, ...rowOf(c) })) });
-    } catch (err) {
-      // A row inserted meanwhile (a hook of a consumer created after the plan) must not fail the
-      // whole pass: the chunk is written again row by row as upserts.
-      if ((err as { code?: string }).code !== "P2002") throw err;
-      for (const c of part) await db.dnsRecord.upsert({ where: { fqdn: c.fqdn }, create: { fqdn: c.fqdn, ...rowOf(c) }, update: rowOf(c) });
-    }
-  }
-  for (const c of writes.filter((c) => have.has(c.fqdn))) await db.dnsRecord.update({ where: { fqdn: c.fqdn }, data: rowOf(c) });
+  await markPending(writes.map((c) => ({ fqdn: c.fqdn, type: c.record.type, content: c.record.content, provider: provider.type, zone: provider.zone, consumerType: c.consumerType, consumerId: c.consumerId })));
   const changes: RecordChange[] = [
     // Deletes first: a CNAME cannot be created while a record of another type holds the name.
     ...plan.deletes.map((d): RecordChange => ({ op: "delete", id: d.id, fqdn: d.fqdn, type: d.type, content: d.content })),
@@ -57,6 +43,7 @@ export async function applyPlan(opts: { plan: Plan; provider: DnsProvider }): Pr
   const gone = new Set(plan.deletes.filter((d) => d.reason === "consumer-gone").map((d) => d.id));
   const synced: { fqdn: string; providerRecordId: string }[] = [];
   const removed: string[] = [];
+  const failed: { fqdn: string; error: string }[] = [];
   for (const r of results) {
     const fqdn = r.change.op === "delete" ? r.change.fqdn : r.change.record.fqdn;
     if (r.change.op === "delete") {
@@ -65,7 +52,7 @@ export async function applyPlan(opts: { plan: Plan; provider: DnsProvider }): Pr
         if (gone.has(r.change.id)) removed.push(fqdn);
       } else {
         out.failed++;
-        if (gone.has(r.change.id)) await db.dnsRecord.updateMany({ where: { fqdn }, data: { status: "failed", lastError: r.error ?? "delete failed" } });
+        if (gone.has(r.change.id)) failed.push({ fqdn, error: r.error ?? "delete failed" });
       }
       line(fqdn, "delete", r.ok, r.error);
       continue;
@@ -76,12 +63,13 @@ export async function applyPlan(opts: { plan: Plan; provider: DnsProvider }): Pr
       else out.updated++;
     } else {
       out.failed++;
-      await db.dnsRecord.update({ where: { fqdn }, data: { status: "failed", lastError: (r.error ?? "not confirmed by the provider").slice(0, 1000) } });
+      failed.push({ fqdn, error: r.error ?? "not confirmed by the provider" });
     }
     line(fqdn, r.change.op, r.ok && !!r.record, r.error);
   }
 
   await markSynced(synced, provider.zone);
+  await markFailed(failed);
   await deleteRows(removed);
 
   // Already right at the provider: rows that agree only get verified-at; the
@@ -92,15 +80,12 @@ export async function applyPlan(opts: { plan: Plan; provider: DnsProvider }): Pr
     return row && row.status === "synced" && row.providerRecordId === s.record.id && row.content === s.record.content && row.consumerId === s.consumerId;
   };
   await touchVerified(plan.alreadySynced.filter(agree).map((s) => s.fqdn));
-  for (const s of plan.alreadySynced.filter((x) => !agree(x))) {
-    const data = { type: s.record.type, content: s.record.content, provider: provider.type, zone: provider.zone, consumerType: s.consumerType, consumerId: s.consumerId, providerRecordId: s.record.id, status: "synced", verifiedAt: new Date(), lastError: null };
-    await db.dnsRecord.upsert({ where: { fqdn: s.fqdn }, create: { fqdn: s.fqdn, ...data }, update: data });
-  }
+  const rewrite = plan.alreadySynced.filter((x) => !agree(x));
+  await markPending(rewrite.map((s) => ({ fqdn: s.fqdn, type: s.record.type, content: s.record.content, provider: provider.type, zone: provider.zone, consumerType: s.consumerType, consumerId: s.consumerId })));
+  await markSynced(rewrite.map((s) => ({ fqdn: s.fqdn, providerRecordId: s.record.id })), provider.zone);
   await deleteRows(plan.forget.map((f) => f.fqdn));
   for (const f of plan.forget) line(f.fqdn, "forget", true, f.reason);
   // A foreign record holds a name a consumer needs: say so on the consumer's existing row.
-  for (const f of plan.foreign.filter((x) => x.reason !== "unmarked-ledger")) {
-    await db.dnsRecord.updateMany({ where: { fqdn: f.fqdn }, data: { status: "failed", lastError: `a ${f.type} record not created by Wharf (${f.content}) holds this name` } });
-  }
+  await markFailed(plan.foreign.filter((x) => x.reason !== "unmarked-ledger").map((f) => ({ fqdn: f.fqdn, error: `a ${f.type} record not created by Wharf (${f.content}) holds this name` })));
   return out;
 }

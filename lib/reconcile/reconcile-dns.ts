@@ -44,7 +44,7 @@ export async function reconcileDns(o: { settings: TSettings; provider: DnsProvid
     }
     const [records, ledger, transitional] = await Promise.all([
       provider.listRecords(),
-      db.dnsRecord.findMany({ where: { provider: provider.type } }),
+      db.dnsRecord.findMany({ where: { provider: provider.type }, select: { fqdn: true, type: true, content: true, providerRecordId: true, consumerType: true, consumerId: true, status: true } }),
       db.instance.findMany({ where: { status: { in: [...TRANSITIONAL_STATES] } }, select: { id: true } }),
     ]);
     const mine = (c: { consumerType: string; consumerId: string }) => leases.held.has(`${c.consumerType}:${c.consumerId}`);

@@ -35,7 +35,12 @@ export class CfError extends Error {
 export interface CfZone {
   id: string;
   name: string;
+  /** The zone's plan (`plan.legacy_id`); Free when absent. Paid plans take batches of 3,500 changes. */
+  plan?: "free" | "pro" | "business" | "enterprise";
 }
+
+/** Changes one batch request may carry on a zone of this plan (Free: the store's `batchLimit`, 200 by default). */
+export const batchLimitOf = (zone: CfZone, freeLimit: number) => (!zone.plan || zone.plan === "free" ? freeLimit : 3500);
 
 export interface CfDoubleRecord {
   id: string;
@@ -281,8 +286,9 @@ export class CfStore {
     const list = (k: string) => (Array.isArray(body[k]) ? (body[k] as Body[]) : []);
     const [deletes, patches, puts, posts] = ["deletes", "patches", "puts", "posts"].map(list);
     const total = deletes.length + patches.length + puts.length + posts.length;
-    if (total > this.limits.batchLimit) {
-      throw bad(1004, `Batch of ${total} changes exceeds the limit of ${this.limits.batchLimit} for this zone's plan.`); // approximation
+    const limit = batchLimitOf(zone, this.limits.batchLimit);
+    if (total > limit) {
+      throw bad(1004, `Batch of ${total} changes exceeds the limit of ${limit} for this zone's plan.`); // approximation
     }
     return this.records.atomically(() => {
       // Cloudflare's documented order: deletes, patches, puts, posts.

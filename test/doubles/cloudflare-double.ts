@@ -61,7 +61,11 @@ export async function startCloudflareDouble(opts: CloudflareDoubleOptions = {}):
   const accountId = newId();
   const zones = opts.zones ?? [{ id: newId(), name: "example.test" }];
   const store = new CfStore(zones, { commentMax: 100, batchLimit: 200, duplicateCode: 81058, recordQuota: Number.POSITIVE_INFINITY, ...opts.limits });
-  const zoneView = (z: CfZone) => ({ ...z, status: "active", paused: false, type: "full", account: { id: accountId, name: "Test account" } });
+  const PLAN_NAMES = { free: "Free Website", pro: "Pro Website", business: "Business Website", enterprise: "Enterprise Website" } as const;
+  const zoneView = ({ plan = "free", ...z }: CfZone) => ({
+    ...z, status: "active", paused: false, type: "full", account: { id: accountId, name: "Test account" },
+    plan: { id: newId(), name: PLAN_NAMES[plan], price: 0, currency: "USD", frequency: "", is_subscribed: true, can_subscribe: false, legacy_id: plan, legacy_discount: false, externally_managed: false },
+  });
   let rate = opts.rateLimit ?? { limit: 1200, windowMs: 5 * 60_000 };
   const maxPerPage = opts.maxPerPage ?? 5_000_000;
   const windows = new Map<string, { starts: number[]; blockedUntil: number }>();
