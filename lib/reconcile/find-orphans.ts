@@ -25,17 +25,34 @@ export function findOrphanRoutes(routes: ProxyRoute[], instanceIds: Set<string>,
     .map((r) => ({ id: r.id, hosts: r.hosts }));
 }
 
+/** Which of `ids` exist in `table`: one indexed probe per id, not a read of the whole table (the dashboard calls this). */
+async function existingIds(table: "Instance" | "StandaloneProxy", ids: string[]): Promise<Set<string>> {
+  const out = new Set<string>();
+  const unique = [...new Set(ids)];
+  for (let i = 0; i < unique.length; i += 5000) {
+    const rows = await db.$queryRawUnsafe<{ id: string }[]>(`SELECT "id" FROM "${table}" WHERE "id" IN (SELECT value FROM json_each(?))`, JSON.stringify(unique.slice(i, i + 5000)));
+    for (const r of rows) out.add(r.id);
+  }
+  return out;
+}
+
 /** Live orphan list for the UI; an unreachable engine or provider is reported, not thrown. */
 export async function listOrphans(): Promise<{ containers: OrphanContainer[]; routes: OrphanRoute[]; errors: string[] }> {
-  const [instances, proxies, settings] = await Promise.all([db.instance.findMany({ select: { id: true } }), db.standaloneProxy.findMany({ select: { id: true } }), getSettings()]);
-  const instanceIds = new Set(instances.map((i) => i.id));
-  const proxyIds = new Set(proxies.map((p) => p.id));
+  const settings = await getSettings();
   const errors: string[] = [];
   // Ping first (short timeout) so a dead engine costs the page seconds, not a list call's full timeout.
   const ping = await getRuntime().ping();
   if (!ping.ok) errors.push(`Docker unreachable: ${ping.message ?? "no answer"}`);
-  const containers = ping.ok ? await getRuntime().listManagedContainers().then((list) => findOrphanContainers(list, instanceIds)).catch((err) => (errors.push(`Docker: ${errorMessage(err)}`), [])) : [];
   const provider = getProxyProvider(settings);
-  const routes = provider ? await provider.listRoutes().then((r) => findOrphanRoutes(r, instanceIds, proxyIds), (err) => (errors.push(`Proxy: ${errorMessage(err)}`), [])) : [];
-  return { containers, routes, errors };
+  const [containerList, routeList] = await Promise.all([
+    ping.ok ? getRuntime().listManagedContainers().catch((err: unknown) => (errors.push(`Docker: ${errorMessage(err)}`), [] as ContainerInfo[])) : ([] as ContainerInfo[]),
+    provider ? provider.listRoutes().catch((err: unknown) => (errors.push(`Proxy: ${errorMessage(err)}`), [] as ProxyRoute[])) : ([] as ProxyRoute[]),
+  ]);
+  // Only the consumers these containers and routes name are looked up.
+  const owners = routeList.map((r) => parseRouteId(r.id)).filter((o) => o !== null);
+  const [instanceIds, proxyIds] = await Promise.all([
+    existingIds("Instance", [...containerList.map((c) => c.labels[LABEL_INSTANCE]).filter((id): id is string => !!id), ...owners.filter((o) => o.type === "instance").map((o) => o.id)]),
+    existingIds("StandaloneProxy", owners.filter((o) => o.type !== "instance").map((o) => o.id)),
+  ]);
+  return { containers: findOrphanContainers(containerList, instanceIds), routes: findOrphanRoutes(routeList, instanceIds, proxyIds), errors };
 }
