@@ -69,7 +69,7 @@ test("a proxy is created, served through Caddy, renamed and deleted from the UI"
   await expect(row).toContainText("WebSockets");
   expect(await viaCaddy(domain)).toEqual({ status: 200, body: `upstream-${rand}` });
 
-  await row.getByRole("link", { name: `Edit proxy ${domain}` }).click();
+  await row.getByRole("link", { name: domain, exact: true }).click();
   const edit = page.getByRole("form", { name: "Edit proxy" });
   await expect(edit.getByLabel("Domain")).toHaveValue(domain);
   await edit.getByLabel("Domain").fill(renamed);

@@ -135,7 +135,7 @@ export async function run(o: { rows?: number }): Promise<ScenarioResult> {
     // A cursor deep in the list: the last page of proxies and of DNS.
     const lastProxies = JSON.parse((await request(port, { path: `/api/proxies?limit=50&dir=desc`, headers: bearer })).body) as { nextCursor: string };
     const deepDns = JSON.parse((await request(port, { path: `/api/dns/records?limit=50&sort=status&dir=desc`, headers: bearer })).body) as { nextCursor: string };
-    const pages = ["/", "/instances", "/proxies", "/proxies?sort=upstream&dir=desc&limit=200", `/proxies?dir=desc&cursor=${lastProxies.nextCursor}`, "/dns", "/dns?status=synced&consumer=standalone&q=p0012", "/dns?sort=status&limit=200", "/activity", "/activity?events.result=ok&events.q=proxy", "/settings"];
+    const pages = ["/", "/instances", "/proxies", "/proxies?sort=upstream&dir=desc&limit=200", `/proxies?dir=desc&cursor=${lastProxies.nextCursor}`, "/dns", "/dns?status=synced&consumer=standalone&q=p0012", "/dns?sort=status&limit=200", "/instances?limit=200", "/activity", "/activity?events.result=ok&events.q=proxy", "/activity?events.limit=200", "/settings"];
     const apis = ["/api/instances", "/api/proxies", "/api/proxies?limit=500", "/api/proxies?route=not_configured&sort=createdAt", "/api/dns/records", `/api/dns/records?limit=50&sort=status&dir=desc&cursor=${deepDns.nextCursor}`, "/api/dns/records?q=p00999", "/api/activity/events", "/api/activity/sync-runs", "/api/tokens", "/api/users"];
     const results: Measured[] = [];
     for (const url of pages) {

@@ -2,17 +2,18 @@
 import Link from "next/link";
 import { Badge } from "@/components/ui/badge";
 import { CertificateBadge } from "@/components/tls/certificate-badge";
-import { useInstances, type TInstanceListed } from "./use-instance";
+import { useInstances } from "./use-instance";
+import type { TInstanceRow } from "./instance-row";
 import { formatBytes } from "./format";
 
 export function InstancesTable({ initial, query, sortHeaders }: {
-  initial: TInstanceListed[];
+  initial: TInstanceRow[];
   query?: string;
   sortHeaders?: { name: React.ReactNode; image: React.ReactNode; status: React.ReactNode };
 }) {
   const { data } = useInstances(initial, query);
   return (
-    <table className="list-table rounded-lg bg-white shadow-sm" data-testid="instances-table">
+    <table className="list-table instances-table rounded-lg bg-white shadow-sm" data-testid="instances-table">
       <thead>
         <tr>
           {sortHeaders?.name ?? <th className="px-4 py-2">Name</th>}{sortHeaders?.image ?? <th>Image</th>}<th>Address</th>
@@ -22,18 +23,25 @@ export function InstancesTable({ initial, query, sortHeaders }: {
       <tbody>
         {data.map((i) => (
           <tr key={i.id} data-instance={i.name}>
-            <td className="font-medium"><Link href={`/instances/${i.id}`} prefetch={false} className="text-sky-700 underline">{i.name}</Link></td>
-            <td className="font-mono text-xs">{i.image}</td>
-            <td><a href={i.url} className="text-sky-700 underline" target="_blank" rel="noreferrer">{i.url}</a></td>
+            <td><Link href={`/instances/${i.id}`} prefetch={false}>{i.name}</Link></td>
+            <td>{i.image}</td>
+            {/* target=_blank implies rel=noopener in every current browser. */}
+            <td><a href={i.url} target="_blank">{i.url}</a></td>
             <td>
               <Badge>{i.status}</Badge>
-              {i.error && <div className="max-w-xs truncate text-xs text-rose-700" title={i.error}>{i.error}</div>}
+              {i.error && <div className="cell-error">{i.error}</div>}
             </td>
-            <td><Badge>{i.route.status}</Badge></td>
-            <td><Badge>{i.dns.status}</Badge></td>
-            <td><CertificateBadge tls={i.tls} compact /></td>
-            <td className="whitespace-nowrap text-xs" data-testid="usage-cpu">{i.usage?.cpuPercent != null ? `${i.usage.cpuPercent.toFixed(1)} %` : "—"}</td>
-            <td className="whitespace-nowrap text-xs" data-testid="usage-memory">{i.usage ? `${formatBytes(i.usage.memoryBytes)} / ${formatBytes(i.usage.memoryLimitBytes)}` : "—"}</td>
+            <td><Badge>{i.routeStatus}</Badge></td>
+            <td><Badge>{i.dnsStatus}</Badge></td>
+            <td><CertificateBadge tls={i.tls ?? { status: "off" }} compact /></td>
+            {i.usage ? (
+              <>
+                <td data-testid="usage-cpu">{i.usage.cpuPercent != null ? `${i.usage.cpuPercent.toFixed(1)} %` : "—"}</td>
+                <td data-testid="usage-memory">{`${formatBytes(i.usage.memoryBytes)} / ${formatBytes(i.usage.memoryLimitBytes)}`}</td>
+              </>
+            ) : (
+              <><td>—</td><td>—</td></>
+            )}
           </tr>
         ))}
       </tbody>

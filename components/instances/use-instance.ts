@@ -3,6 +3,7 @@ import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect } from "react";
 import type { TInstanceView } from "@/lib/deployer/list-instances";
 import type { TUsageSample } from "@/lib/usage/get-usage";
+import { instanceRow, type TInstanceRow } from "./instance-row";
 
 /** A list row: the instance plus its newest usage sample while it runs. */
 export type TInstanceListed = TInstanceView & { usage?: TUsageSample | null };
@@ -17,10 +18,10 @@ async function getJson<T>(url: string): Promise<T> {
 }
 
 /** Live instance list, one page of it (`query`: the page's filters, order, size and cursor): polls faster while any instance is busy. */
-export function useInstances(initial: TInstanceListed[], query = "") {
+export function useInstances(initial: TInstanceRow[], query = "") {
   return useQuery({
     queryKey: ["instances", query],
-    queryFn: async () => (await getJson<{ items: TInstanceListed[] }>(`/api/instances${query ? `?${query}` : ""}`)).items,
+    queryFn: async () => (await getJson<{ items: TInstanceListed[] }>(`/api/instances${query ? `?${query}` : ""}`)).items.map(instanceRow),
     initialData: initial,
     refetchInterval: (q) => ((q.state.data ?? []).some((i) => isBusyStatus(i.status)) ? 1000 : 5000),
   });

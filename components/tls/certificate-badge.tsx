@@ -17,7 +17,8 @@ const day = (d: string | Date) => new Date(d).toISOString().slice(0, 10);
 export function CertificateBadge({ tls, compact = false }: { tls: TlsView; compact?: boolean }) {
   const soon = tls.expiresSoon === true;
   return (
-    <div className="space-y-1" data-testid="certificate" data-status={tls.status}>
+    // The spacing only when there is more than the badge (a list repeats this on every row).
+    <div className={tls.status === "issued" || tls.error ? "space-y-1" : undefined} data-testid="certificate" data-status={tls.status}>
       <Badge tone={soon ? "amber" : (tone[tls.status] ?? "gray")}>{tls.status === "off" ? "HTTP only" : `cert ${tls.status}`}</Badge>
       {tls.status === "issued" && (
         <p className="text-xs text-slate-600" data-testid="certificate-detail">

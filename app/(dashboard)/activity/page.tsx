@@ -2,7 +2,7 @@ import { requirePageUser } from "@/app/(dashboard)/page-user";
 import { listEvents } from "@/lib/audit/list-events";
 import { listSyncRuns } from "@/lib/reconcile/list-runs";
 import { Card, EmptyState, PageHeader } from "@/components/ui/card";
-import { Badge } from "@/components/ui/badge";
+import { AuditTable, SyncRunsTable } from "@/components/activity/activity-tables";
 import { BadQuery } from "@/components/ui/bad-query";
 import { ListFilters } from "@/components/ui/list-filters";
 import { Pager, scopedParams } from "@/components/ui/pager";
@@ -38,21 +38,9 @@ export default async function ActivityPage({ searchParams }: { searchParams: Pro
           <EmptyState title="No sync has run yet">Syncs run from the scheduler, the cron route, the CLI and “Sync now” on the DNS page.</EmptyState>
         ) : (
           <>
-          <table className="list-table" data-testid="sync-runs">
-            <thead><tr><th className="py-1">Started</th><th>Trigger</th><th>Status</th><th>Duration</th><th>API calls</th><th>Report</th></tr></thead>
-            <tbody>
-              {runs.items.map((r) => (
-                <tr key={r.id}>
-                  <td>{r.startedAt.toLocaleString()}</td>
-                  <td>{r.trigger}{r.dryRun && " (dry run)"}</td>
-                  <td><Badge>{r.status}</Badge>{r.error && <div className="text-xs text-rose-700">{r.error}</div>}</td>
-                  <td>{r.durationMs != null ? `${r.durationMs} ms` : "—"}</td>
-                  <td>{r.apiCalls}</td>
-                  <td className="text-xs text-slate-600">{r.summary ?? "—"}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <SyncRunsTable
+            rows={runs.items.map((r) => ({ id: r.id, started: r.startedAt.toLocaleString(), trigger: r.trigger, dryRun: r.dryRun, status: r.status, error: r.error ?? null, durationMs: r.durationMs ?? null, apiCalls: r.apiCalls, summary: r.summary ?? null }))}
+          />
           <Pager page={runs} shown={runs.items.length} params={params} basePath="/activity" prefix={RUNS} limit={runs.limit} noun="sync runs" />
           </>
         )}
@@ -67,20 +55,9 @@ export default async function ActivityPage({ searchParams }: { searchParams: Pro
           <EmptyState title="No events yet" />
         ) : (
           <>
-          <table className="list-table" data-testid="audit-log">
-            <thead><tr><th className="py-1">When</th><th>Who</th><th>Action</th><th>Target</th><th>Result</th></tr></thead>
-            <tbody>
-              {events.items.map((e) => (
-                <tr key={e.id}>
-                  <td className="whitespace-nowrap">{e.createdAt.toLocaleString()}</td>
-                  <td>{e.actorLabel}</td>
-                  <td className="font-mono text-xs">{e.action}</td>
-                  <td className="text-slate-600">{e.target ?? "—"}</td>
-                  <td><Badge>{e.result}</Badge>{e.message && <div className="max-w-md text-xs text-slate-500">{e.message}</div>}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <AuditTable
+            rows={events.items.map((e) => ({ id: e.id, when: e.createdAt.toLocaleString(), who: e.actorLabel, action: e.action, target: e.target ?? null, result: e.result, message: e.message ?? null }))}
+          />
           <Pager page={events} shown={events.items.length} params={params} basePath="/activity" prefix={EVENTS} limit={events.limit} noun="events" />
           </>
         )}

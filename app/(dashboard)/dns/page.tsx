@@ -1,31 +1,16 @@
-import Link from "next/link";
 import { requirePageUser } from "@/app/(dashboard)/page-user";
-import { DNS_STATUSES, dnsOverview, type DnsRow } from "@/lib/reconcile/dns-overview";
+import { DNS_STATUSES, dnsOverview } from "@/lib/reconcile/dns-overview";
+import { DNS_STATUS_LABEL } from "@/lib/reconcile/dns-labels";
 import { badQueryOrThrow, DEFAULT_PAGE_SIZE, toSearchParams } from "@/lib/pagination";
 import { Pager, SortHeader } from "@/components/ui/pager";
 import { BadQuery } from "@/components/ui/bad-query";
 import { EmptyState, PageHeader } from "@/components/ui/card";
-import { Badge, type Tone } from "@/components/ui/badge";
 import { inputClass, buttonClass } from "@/components/ui/styles";
-import { DeleteRecordButton } from "./delete-record-button";
+import { DnsTable } from "./dns-table";
 import { SyncPanel } from "./sync-panel";
 
 export const dynamic = "force-dynamic";
 export const metadata = { title: "DNS" };
-
-const STATUS_LABEL: Record<string, string> = { wildcard: "covered by wildcard" };
-const STATUS_TONE: Record<string, Tone> = { missing: "amber", wildcard: "blue" };
-
-function Consumer({ row }: { row: DnsRow }) {
-  const href = row.consumerType === "instance" ? `/instances/${row.consumerId}` : `/proxies/${row.consumerId}`;
-  const kind = row.consumerType === "instance" ? "Instance" : "Proxy";
-  return (
-    <>
-      <span className="text-slate-500">{kind} </span>
-      {row.consumerName ? <Link href={href} prefetch={false} className="text-sky-700 hover:underline">{row.consumerName}</Link> : <span className="text-slate-400">(gone)</span>}
-    </>
-  );
-}
 
 export default async function DnsPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   const actor = await requirePageUser("viewer");
@@ -49,7 +34,7 @@ export default async function DnsPage({ searchParams }: { searchParams: Promise<
         <label className="text-sm">Status
           <select name="status" defaultValue={sp.status ?? ""} className={inputClass}>
             <option value="">Any</option>
-            {DNS_STATUSES.map((s) => <option key={s} value={s}>{STATUS_LABEL[s] ?? s}</option>)}
+            {DNS_STATUSES.map((s) => <option key={s} value={s}>{DNS_STATUS_LABEL[s] ?? s}</option>)}
           </select>
         </label>
         <label className="text-sm">Consumer
@@ -71,29 +56,15 @@ export default async function DnsPage({ searchParams }: { searchParams: Promise<
         <EmptyState title="No DNS records">Records appear here for every running instance and standalone proxy.</EmptyState>
       ) : (
         <div className="overflow-x-auto rounded-lg bg-white shadow-sm">
-          <table className="list-table" data-testid="dns-records">
-            <thead>
-              <tr>
-                <SortHeader label="Name" sort="fqdn" className="px-4 py-2" {...sortProps} /><th>Type</th><th>Content</th><th>Consumer</th>
-                <SortHeader label="Status" sort="status" {...sortProps} /><th>Last error</th><th>Verified</th>
-                {canEdit && <th className="px-4"><span className="sr-only">Actions</span></th>}
-              </tr>
-            </thead>
-            <tbody>
-              {page.items.map((r) => (
-                <tr key={r.fqdn} data-fqdn={r.fqdn}>
-                  <td className="font-medium">{r.fqdn}</td>
-                  <td>{r.type}</td>
-                  <td className="font-mono text-xs">{r.content}</td>
-                  <td><Consumer row={r} /></td>
-                  <td data-testid="dns-status"><Badge tone={STATUS_TONE[r.status]}>{STATUS_LABEL[r.status] ?? r.status}</Badge></td>
-                  <td className="max-w-xs text-xs text-rose-700">{r.lastError ?? ""}</td>
-                  <td className="text-xs text-slate-500">{r.verifiedAt ? r.verifiedAt.toISOString().replace("T", " ").slice(0, 19) + " UTC" : "—"}</td>
-                  {canEdit && <td>{r.inLedger && <DeleteRecordButton fqdn={r.fqdn} provider={r.provider ?? "the provider"} />}</td>}
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <DnsTable
+            canEdit={canEdit}
+            headers={{ name: <SortHeader label="Name" sort="fqdn" className="px-4 py-2" {...sortProps} />, status: <SortHeader label="Status" sort="status" {...sortProps} /> }}
+            rows={page.items.map((r) => ({
+              fqdn: r.fqdn, type: r.type, content: r.content, consumerType: r.consumerType, consumerId: r.consumerId, consumerName: r.consumerName, status: r.status, lastError: r.lastError,
+              verified: r.verifiedAt ? `${r.verifiedAt.toISOString().replace("T", " ").slice(0, 19)} UTC` : null,
+              deleteAt: r.inLedger ? (r.provider ?? "the provider") : null,
+            }))}
+          />
         </div>
       )}
       <Pager page={page} shown={page.items.length} params={params} basePath="/dns" limit={page.limit} noun="records" />

@@ -12,6 +12,7 @@ import { BadQuery } from "@/components/ui/bad-query";
 import { ListFilters } from "@/components/ui/list-filters";
 import { Pager, SortHeader } from "@/components/ui/pager";
 import { InstancesTable } from "@/components/instances/instances-table";
+import { instanceRow } from "@/components/instances/instance-row";
 
 export const dynamic = "force-dynamic";
 export const metadata = { title: "Instances" };
@@ -35,7 +36,7 @@ export default async function InstancesPage({ searchParams }: { searchParams: Pr
       <>
         <InstancesTable
           key={query.toString()}
-          initial={JSON.parse(JSON.stringify(page.items))}
+          initial={JSON.parse(JSON.stringify(page.items.map(instanceRow)))}
           query={query.toString()}
           sortHeaders={{
             name: <SortHeader label="Name" sort="name" className="px-4 py-2" {...sortProps} />,

@@ -36,7 +36,7 @@ export default async function ProxiesPage({ searchParams }: { searchParams: Prom
           <div>
             <ProxyTable
               canEdit={canEdit}
-              proxies={page.items.map((p) => ({ id: p.id, domain: p.domain, upstream: p.upstream, websockets: p.websockets, forceTls: p.forceTls, route: p.route, dns: p.dns, tls: p.tls, url: p.url }))}
+              proxies={page.items.map((p) => ({ id: p.id, domain: p.domain, upstream: p.upstream, websockets: p.websockets, forceTls: p.forceTls, route: p.route, dns: p.dns, tls: p.tls }))}
               sortHeaders={{
                 domain: <SortHeader label="Domain" sort="domain" className="px-4 py-2" {...sortProps} />,
                 upstream: <SortHeader label="Upstream" sort="upstream" {...sortProps} />,

@@ -1,0 +1,13 @@
+import type { TInstanceListed } from "./use-instance";
+
+// What the instances table shows of an instance, for the page's first paint
+// and for every poll: the full view (spec, env, digests, dates) of 200 rows
+// was 190 KB of the page's RSC payload. No "use client": the server page
+// calls it too.
+
+export type TInstanceRow = Pick<TInstanceListed, "id" | "name" | "image" | "url" | "status" | "error" | "usage"> & { routeStatus: string; dnsStatus: string; /** Absent when off. */ tls?: TInstanceListed["tls"] };
+
+export const instanceRow = (i: TInstanceListed): TInstanceRow => ({
+  id: i.id, name: i.name, image: i.image, url: i.url, status: i.status, ...(i.error ? { error: i.error } : {}),
+  routeStatus: i.route.status, dnsStatus: i.dns.status, ...(i.tls.status !== "off" ? { tls: i.tls } : {}), ...(i.usage ? { usage: i.usage } : {}),
+});
