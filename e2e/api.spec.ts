@@ -52,19 +52,25 @@ test.describe("admin", () => {
   });
 
   test("PUT /api/settings is a partial update and secrets are write-only", async ({ request }) => {
-    const put = await request.put("/api/settings", {
-      data: { proxy: { provider: { type: "npm", url: "http://127.0.0.1:81", email: "npm@example.com", password: "npm-secret-pw" } } },
-    });
-    expect(put.status()).toBe(200);
-    const body = await put.json();
-    expect(body.proxy.provider).toEqual({ type: "npm", url: "http://127.0.0.1:81", email: "npm@example.com", passwordSet: true });
-    const before = await (await request.get("/api/settings")).json();
-    await request.put("/api/settings", { data: { sync: { intervalMinutes: 7 } } });
-    const after = await (await request.get("/api/settings")).json();
-    expect(after.sync.intervalMinutes).toBe(7);
-    expect(after.proxy).toEqual(before.proxy);
-    expect(after.baseDomain).toBe(before.baseDomain);
-    expect(JSON.stringify(after)).not.toContain("npm-secret-pw");
+    // The proxy provider goes back afterwards (Caddy, which has no secret): later files deploy through it.
+    const original = (await (await request.get("/api/settings")).json()).proxy;
+    try {
+      const put = await request.put("/api/settings", {
+        data: { proxy: { provider: { type: "npm", url: "http://127.0.0.1:81", email: "npm@example.com", password: "npm-secret-pw" } } },
+      });
+      expect(put.status()).toBe(200);
+      const body = await put.json();
+      expect(body.proxy.provider).toEqual({ type: "npm", url: "http://127.0.0.1:81", email: "npm@example.com", passwordSet: true });
+      const before = await (await request.get("/api/settings")).json();
+      await request.put("/api/settings", { data: { sync: { intervalMinutes: 7 } } });
+      const after = await (await request.get("/api/settings")).json();
+      expect(after.sync.intervalMinutes).toBe(7);
+      expect(after.proxy).toEqual(before.proxy);
+      expect(after.baseDomain).toBe(before.baseDomain);
+      expect(JSON.stringify(after)).not.toContain("npm-secret-pw");
+    } finally {
+      expect((await request.put("/api/settings", { data: { proxy: original } })).status()).toBe(200);
+    }
   });
 
   test("tokens: created once, listed without the secret, revoked", async ({ request, playwright, baseURL }) => {
