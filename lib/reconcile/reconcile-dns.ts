@@ -22,43 +22,11 @@ import type { ReportLine, SyncReport } from "./report";
  */
 export async function reconcileDns(o: { settings: TSettings; provider: DnsProvider; dryRun: boolean; force: boolean; report: SyncReport; op: ReturnType<typeof operationLogger> }): Promise<void> {
   const { settings, provider, report } = o;
-  const [instances, proxies, ledgerConsumers] = await Promise.all([
-    db.instance.findMany({ select: { id: true } }),
-    db.standaloneProxy.findMany({ select: { id: true } }),
-    db.dnsRecord.findMany({ where: { provider: provider.type }, select: { consumerType: true, consumerId: true }, distinct: ["consumerType", "consumerId"] }),
-  ]);
-  const consumers: ConsumerRef[] = [
-    ...instances.map((i) => ({ type: "instance" as const, id: i.id })),
-    ...proxies.map((p) => ({ type: "standalone" as const, id: p.id })),
-    ...ledgerConsumers.map((l) => ({ type: l.consumerType as ConsumerRef["type"], id: l.consumerId })),
-  ];
-  const leases = await acquireConsumerLeases(consumers, "sync");
+  const leases = await acquireConsumerLeases(await consumerRefs(provider.type), "sync");
   try {
-    let expected: ExpectedRecord[] = [];
-    let consumersListed = true;
-    try {
-      expected = await expectedRecords(settings);
-    } catch (err) {
-      consumersListed = false;
-      o.op.fail("consumers", err);
-    }
-    const [records, ledger, transitional] = await Promise.all([
-      provider.listRecords(),
-      db.dnsRecord.findMany({ where: { provider: provider.type }, select: { fqdn: true, type: true, content: true, providerRecordId: true, consumerType: true, consumerId: true, status: true } }),
-      db.instance.findMany({ where: { status: { in: [...TRANSITIONAL_STATES] } }, select: { id: true } }),
-    ]);
-    const mine = (c: { consumerType: string; consumerId: string }) => leases.held.has(`${c.consumerType}:${c.consumerId}`);
-    // Names of consumers not held: nothing at them is planned.
-    const outside = new Set([...expected.filter((e) => !mine(e)), ...ledger.filter((l) => !mine(l))].map((x) => normalizeFqdn(x.fqdn)));
-    const plan = planReconcile(
-      expected.filter(mine),
-      records.filter((r) => !outside.has(normalizeFqdn(r.fqdn))),
-      ledger.filter(mine),
-      {
-        ttl: settings.dns.ttl, proxied: provider.type === "cloudflare" ? settings.dns.proxied : undefined, hasMarkers: provider.hasMarkers, installation: installationId(), consumersListed, force: o.force,
-        keepConsumers: new Set(transitional.map((i) => consumerKey({ type: "instance", id: i.id }))),
-      },
-    );
+    // Read and planned in a function of its own: the consumers, the ledger and the listing (100,000
+    // rows each at scale) are garbage once the plan exists, not held through the provider calls.
+    const plan = await readAndPlan({ settings, provider, held: leases.held, force: o.force, op: o.op });
     for (const [key, holder] of leases.busy) {
       const reason = `busy: ${holderOperation(holder)}`;
       report.skipped.push({ consumer: key, name: key, reason });
@@ -67,16 +35,17 @@ export async function reconcileDns(o: { settings: TSettings; provider: DnsProvid
     report.alreadySynced = plan.alreadySynced.length;
     report.foreign = plan.foreign.length;
     report.blocked = plan.blocked?.reason ?? null;
-    report.lines.push(...foreignLines(plan), ...blockedLines(plan));
+    append(report.lines, foreignLines(plan));
+    append(report.lines, blockedLines(plan));
     if (o.dryRun) {
-      report.lines.push(...plannedLines(plan));
+      append(report.lines, plannedLines(plan));
       report.created = plan.creates.length;
       report.updated = plan.updates.length;
       report.deleted = plan.deletes.length;
     } else {
       const applied = await applyPlan({ plan, provider });
       Object.assign(report, { created: applied.created, updated: applied.updated, deleted: applied.deleted, failed: applied.failed });
-      report.lines.push(...applied.lines);
+      append(report.lines, applied.lines);
     }
   } catch (err) {
     report.failed++;
@@ -84,6 +53,57 @@ export async function reconcileDns(o: { settings: TSettings; provider: DnsProvid
   } finally {
     await leases.release();
   }
+}
+
+/** Every consumer the pass may touch: instances, proxies, and the ledger's (possibly gone) consumers. */
+async function consumerRefs(providerType: string): Promise<ConsumerRef[]> {
+  const [instances, proxies, ledgerConsumers] = await Promise.all([
+    db.instance.findMany({ select: { id: true } }),
+    db.standaloneProxy.findMany({ select: { id: true } }),
+    db.dnsRecord.findMany({ where: { provider: providerType }, select: { consumerType: true, consumerId: true }, distinct: ["consumerType", "consumerId"] }),
+  ]);
+  return [
+    ...instances.map((i) => ({ type: "instance" as const, id: i.id })),
+    ...proxies.map((p) => ({ type: "standalone" as const, id: p.id })),
+    ...ledgerConsumers.map((l) => ({ type: l.consumerType as ConsumerRef["type"], id: l.consumerId })),
+  ];
+}
+
+/** The consumers, ledger and provider, read under the leases, and the plan for the consumers held. */
+async function readAndPlan(o: { settings: TSettings; provider: DnsProvider; held: Set<string>; force: boolean; op: ReturnType<typeof operationLogger> }): Promise<Plan> {
+  const { settings, provider } = o;
+  let expected: ExpectedRecord[] = [];
+  let consumersListed = true;
+  try {
+    expected = await expectedRecords(settings);
+  } catch (err) {
+    consumersListed = false;
+    o.op.fail("consumers", err);
+  }
+  const [records, ledger, transitional] = await Promise.all([
+    provider.listRecords(),
+    db.dnsRecord.findMany({ where: { provider: provider.type }, select: { fqdn: true, type: true, content: true, providerRecordId: true, consumerType: true, consumerId: true, status: true } }),
+    db.instance.findMany({ where: { status: { in: [...TRANSITIONAL_STATES] } }, select: { id: true } }),
+  ]);
+  const mine = (c: { consumerType: string; consumerId: string }) => o.held.has(`${c.consumerType}:${c.consumerId}`);
+  // Names of consumers not held: nothing at them is planned.
+  const outside = new Set<string>();
+  for (const x of expected) if (!mine(x)) outside.add(normalizeFqdn(x.fqdn));
+  for (const x of ledger) if (!mine(x)) outside.add(normalizeFqdn(x.fqdn));
+  return planReconcile(
+    expected.filter(mine),
+    records.filter((r) => !outside.has(normalizeFqdn(r.fqdn))),
+    ledger.filter(mine),
+    {
+      ttl: settings.dns.ttl, proxied: provider.type === "cloudflare" ? settings.dns.proxied : undefined, hasMarkers: provider.hasMarkers, installation: installationId(), consumersListed, force: o.force,
+      keepConsumers: new Set(transitional.map((i) => consumerKey({ type: "instance", id: i.id }))),
+    },
+  );
+}
+
+/** push(...items) passes every item as an argument and overflows the stack past ~100,000. */
+function append<T>(list: T[], items: T[]) {
+  for (const item of items) list.push(item);
 }
 
 const plannedLines = (p: Plan): ReportLine[] => [
