@@ -22,7 +22,10 @@ import type { SyncReport } from "../../lib/reconcile/report";
 import { updateSettings } from "../../lib/settings/update-settings";
 import { type RemoteCloudflareDouble, startCloudflareDoubleProcess } from "../lib/cloudflare-double-process";
 import { fakeRuntime } from "../../test/doubles/fake-runtime";
-import { progress } from "../lib/http";
+import { spawn } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { progress, waitHttp } from "../lib/http";
 import { instrument, kindOf, type Timing } from "../lib/sync-instrument";
 import { check, ms, type Check, type ScenarioResult } from "../lib/result";
 import { ratio } from "../lib/stats";
@@ -232,6 +235,69 @@ async function bigCases(big: number, plan: Plan, zones: Zone[]): Promise<{ b: Ca
   return { b, c, d, drift };
 }
 
+/** Peak and current RSS (VmHWM, VmRSS) of a process and its descendants, in MB: the largest of them. */
+function processRss(pid: number): { peakMb: number; nowMb: number } {
+  const pids = [pid];
+  for (let i = 0; i < pids.length; i++) {
+    try {
+      for (const t of readFileSync(`/proc/${pids[i]}/task/${pids[i]}/children`, "utf8").trim().split(/\s+/).filter(Boolean)) pids.push(Number(t));
+    } catch {
+      /* gone */
+    }
+  }
+  let peakMb = 0;
+  let nowMb = 0;
+  for (const p of pids) {
+    try {
+      const status = readFileSync(`/proc/${p}/status`, "utf8");
+      const kb = (k: string) => Number(new RegExp(`^${k}:\\s+(\\d+) kB`, "m").exec(status)?.[1] ?? 0);
+      peakMb = Math.max(peakMb, Math.round(kb("VmHWM") / 1024));
+      nowMb = Math.max(nowMb, Math.round(kb("VmRSS") / 1024));
+    } catch {
+      /* gone */
+    }
+  }
+  return { peakMb, nowMb };
+}
+
+interface ServerCase { consumers: number; wallMs: number; apiCalls: number; created: number; rssBeforeMb: number; peakRssMb: number; correct: boolean; notes: string[] }
+
+/**
+ * (f) The same first sync of N consumers run by the production server
+ * (`next start` on this data dir, the Vercel-style cron route), its peak RSS
+ * read from /proc (VmHWM, which includes its start-up). Needs `npm run build`.
+ */
+async function serverCase(big: number, zones: Zone[]): Promise<ServerCase | string> {
+  if (!existsSync(path.join(".next", "BUILD_ID"))) return "skipped: no production build (npm run build)";
+  const zf = await newZone("enterprise");
+  zones.push(zf);
+  await pointWharfAt(zf);
+  await insertConsumers(0, big);
+  const port = 3800 + Math.floor(Math.random() * 90);
+  const secret = randomBytes(24).toString("base64url");
+  const server = spawn(process.execPath, [path.join("node_modules", "next", "dist", "bin", "next"), "start", "-H", "127.0.0.1", "-p", String(port)], {
+    stdio: ["ignore", "ignore", "inherit"],
+    env: { ...process.env, PORT: String(port), NEXTAUTH_URL: `http://127.0.0.1:${port}`, WHARF_SCHEDULER: "off", CRON_SECRET: secret, NODE_ENV: "production", NODE_OPTIONS: "", WHARF_CADDY_ADMIN_URL: "" },
+  });
+  try {
+    await waitHttp(port, { intervalMs: 250, timeoutMs: 60_000 });
+    for (let i = 0; i < 3; i++) await fetch(`http://127.0.0.1:${port}/api/health`).then((r) => r.arrayBuffer());
+    const rssBeforeMb = processRss(server.pid!).nowMb;
+    const first = await zf.cf.requestCount();
+    const t0 = performance.now();
+    const res = await fetch(`http://127.0.0.1:${port}/api/cron/sync`, { headers: { authorization: `Bearer ${secret}` }, signal: AbortSignal.timeout(600_000) });
+    const report = (await res.json()) as SyncReport;
+    const wallMs = Math.round(performance.now() - t0);
+    const peakRssMb = processRss(server.pid!).peakMb;
+    const apiCalls = (await zf.cf.requestCount()) - first;
+    const notes = res.ok ? await expectRecords(zf.cf, range(big)) : [`cron route answered ${res.status}`];
+    progress(`sync f: ${big} from empty through next start's cron route: ${apiCalls} requests, ${ms(wallMs)}, server RSS ${rssBeforeMb} MB before, peak ${peakRssMb} MB`);
+    return { consumers: big, wallMs, apiCalls, created: report.created, rssBeforeMb, peakRssMb, correct: notes.length === 0, notes };
+  } finally {
+    server.kill("SIGTERM");
+  }
+}
+
 /**
  * Sizes: 10,000 consumers on a Free zone (batches of 200), then 100,000 on an
  * Enterprise zone (batches of 3,500; no Free or Pro zone holds that many
@@ -247,6 +313,7 @@ export async function run(o: { consumers?: number }): Promise<ScenarioResult> {
   const runs: { big: number; plan: Plan; b: CaseResult; c: CaseResult; d: CaseResult; drift: Record<string, number> }[] = [];
   const populateN = Math.min(200, small);
   let populate: { consumers: number; requests: number; byKind: Record<string, number>; wallMs: number; synced: number; minimumAsSync: number; status429: number } | null = null;
+  let server: ServerCase | string = "not reached";
   try {
     // (a) small zone from empty.
     const za = await newZone();
@@ -260,6 +327,9 @@ export async function run(o: { consumers?: number }): Promise<ScenarioResult> {
       runs.push({ big, plan: planOf(big), ...r });
       cases.push(r.b, r.c, r.d);
     }
+
+    // (f) the production server's first sync of the largest size.
+    server = await serverCase(Math.max(...sizes), zones);
 
     // (e) Not a sync, for comparison: entering managed mode while consumers
     // exist (a settings save). Wharf creates their records one consumer at a
@@ -308,6 +378,10 @@ export async function run(o: { consumers?: number }): Promise<ScenarioResult> {
       check(`sync d (drift on ${big}): calls / minimum`, d.ratioToMinimum, "≤ 2", d.ratioToMinimum <= 2),
     );
   }
+  if (typeof server !== "string") {
+    checks.push(check(`sync f (${server.consumers} from empty by next start, cron route): peak RSS of the server`, `${server.peakRssMb} MB`, "< 600 MB", server.peakRssMb < 600));
+    checks.push(check(`sync f (${server.consumers} from empty by next start): converged`, server.correct ? "yes" : server.notes.join("; "), "yes", server.correct));
+  }
   checks.push(
     check("sync: 429 answers from the double", total429, "= 0", total429 === 0),
     check(`sync a (${small} from empty): calls / minimum`, a.ratioToMinimum, "≤ 2", a.ratioToMinimum <= 2),
@@ -331,12 +405,15 @@ export async function run(o: { consumers?: number }): Promise<ScenarioResult> {
       ...cases.flatMap((x) => x.notes.map((n) => `  ${x.name}: ${n}`)),
       ...cases.flatMap((x) => x.transportFailures.map((f) => `  ${x.name}: 1 request failed in transport and was retried (counted by Wharf, not seen by the double): ${f}`)),
       ...runs.map(({ big, drift }) => `drift on ${big}: ${drift.contentChanged} records' content changed and ${drift.deletedAtProvider} records deleted at Cloudflare behind Wharf's back, ${drift.consumersRemoved} consumers removed from Wharf, ${drift.foreignAdded} foreign records added`),
+      typeof server === "string"
+        ? `f (next start): ${server}`
+        : `f: ${server.consumers} from empty run by the production server (next start, GET /api/cron/sync): ${server.apiCalls} requests, wall ${ms(server.wallMs)}, created ${server.created}; server RSS ${server.rssBeforeMb} MB before the sync, peak ${server.peakRssMb} MB (VmHWM, start-up included)`,
       `429 answers: ${total429} of ${totalRequests} requests to the doubles`,
       populate
         ? `e (info, not a sync): entering managed mode with ${populate.consumers} consumers (settings save → per-consumer ensure hook): ${populate.requests} requests (${Object.entries(populate.byKind).map(([k, v]) => `${k} ${v}`).join(", ")}) = ${(populate.requests / populate.consumers).toFixed(1)} per consumer, ${ms(populate.wallMs)}, ${populate.synced} synced; a sync would need ${populate.minimumAsSync}`
         : "e: not reached",
     ],
     checks,
-    data: { sizes, rateLimit: RATE, perPage: CF_RECORDS_PER_PAGE_MAX, batchLimits: { free: CF_BATCH_LIMIT, paid: CF_BATCH_LIMIT_PAID }, runs: runs.map(({ big, plan, drift }) => ({ big, plan, drift })), cases, populate, total429, totalRequests },
+    data: { sizes, server, rateLimit: RATE, perPage: CF_RECORDS_PER_PAGE_MAX, batchLimits: { free: CF_BATCH_LIMIT, paid: CF_BATCH_LIMIT_PAID }, runs: runs.map(({ big, plan, drift }) => ({ big, plan, drift })), cases, populate, total429, totalRequests },
   };
 }

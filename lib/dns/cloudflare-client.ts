@@ -149,12 +149,9 @@ export class CloudflareApi {
   /**
    * Reads every page. The SDK's auto-pagination asks for one more page until
    * it gets an empty one; Wharf stops at `total_pages` (or a short page) and
-   * so saves a request per listing from the rate budget.
-   */
-  /**
-   * Every page of a list. `keep` maps each item as its page arrives, so that
-   * a 100,000-record zone is held once in the few fields Wharf reads rather
-   * than as the SDK's full objects.
+   * so saves a request per listing from the rate budget. `keep` maps each
+   * item as its page arrives, so that a 100,000-record zone is held once in
+   * the few fields Wharf reads rather than as the SDK's full objects.
    */
   async listPages<T, U = T>(op: string, perPage: number, fetchPage: (page: number) => Promise<{ result: T[]; result_info?: PageInfo }>, keep?: (item: T) => U): Promise<U[]> {
     const items: U[] = [];
