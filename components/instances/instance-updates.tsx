@@ -1,6 +1,6 @@
 "use client";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
-import { useActionState, useEffect } from "react";
+import { startTransition, useActionState, useEffect, useState } from "react";
 import { Badge } from "@/components/ui/badge";
 import { FormStatus, SubmitButton, TextField } from "@/components/ui/form";
 import { checkUpdateAction, createDeployTokenAction, revokeDeployTokenAction, setAutoUpdateAction } from "@/app/(dashboard)/instances/update-actions";
@@ -16,6 +16,21 @@ export function InstanceUpdates({ instance, canEdit }: { instance: TInstanceDeta
   useEffect(() => {
     if (checked || toggled) void qc.invalidateQueries({ queryKey: ["instance", instance.id] });
   }, [checked, toggled, qc, instance.id]);
+  // Controlled, and sent without a form submission: React resets a form after its action, which put
+  // the box back to the stale server value until the refetch arrived (and Playwright saw the click undone).
+  const [auto, setAuto] = useState(instance.autoUpdate);
+  useEffect(() => setAuto(instance.autoUpdate), [instance.autoUpdate]);
+  // A refused change puts the box back to what the server holds.
+  useEffect(() => {
+    if (toggled && !toggled.ok) setAuto(instance.autoUpdate);
+  }, [toggled, instance.autoUpdate]);
+  const setAutoUpdate = (on: boolean) => {
+    setAuto(on);
+    const form = new FormData();
+    form.set("id", instance.id);
+    if (on) form.set("autoUpdate", "on");
+    startTransition(() => toggle(form));
+  };
   const u = instance.update;
   return (
     <div className="space-y-3 text-sm" data-testid="instance-updates">
@@ -29,13 +44,12 @@ export function InstanceUpdates({ instance, canEdit }: { instance: TInstanceDeta
       {u.checkedAt && <p className="text-xs text-slate-500">Last checked {new Date(u.checkedAt).toLocaleString()}</p>}
       {canEdit && (
         <div className="flex flex-wrap items-center gap-3">
-          <form action={toggle} className="flex items-center gap-2" aria-label="Auto-update">
-            <input type="hidden" name="id" value={instance.id} />
+          <div className="flex items-center gap-2" role="group" aria-label="Auto-update">
             <label className="flex items-center gap-2">
-              <input type="checkbox" name="autoUpdate" defaultChecked={instance.autoUpdate} onChange={(e) => e.currentTarget.form?.requestSubmit()} />
+              <input type="checkbox" name="autoUpdate" checked={auto} onChange={(e) => setAutoUpdate(e.currentTarget.checked)} />
               Auto-update (redeploy when the tag moves)
             </label>
-          </form>
+          </div>
           <form action={check} aria-label="Check for update">
             <input type="hidden" name="id" value={instance.id} />
             <SubmitButton variant="secondary" pendingText="Checking…">Check now</SubmitButton>
