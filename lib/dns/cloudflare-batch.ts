@@ -3,7 +3,7 @@ import { AppError, errorMessage } from "../errors";
 import { logger } from "../logger";
 import { normalizeFqdn } from "../naming";
 import type { CloudflareProvider } from "./cloudflare";
-import { CF_CODES, CF_COMMENT_MAX, type CfRecord, cfBody, cfMatches, cfPatch, hasCode, isBatchWide, toProviderRecord } from "./cloudflare-client";
+import { CF_BATCH_LIMIT, CF_CODES, CF_COMMENT_MAX, type CfRecord, cfBody, cfMatches, cfPatch, hasCode, isBatchWide, toProviderRecord } from "./cloudflare-client";
 import { carries, deletionTargets, foreignError, resolveName } from "./cloudflare-ownership";
 import { inZone, sameContent, validateDesired } from "./content";
 import type { ChangeResult, DesiredRecord, RecordChange } from "./types";
@@ -104,8 +104,11 @@ export async function applyCloudflareChanges(p: CloudflareProvider, changes: Rec
   const ops = planAll(p, changes, zone, new Listing(await p.listAll()), errors);
   const fail = (list: Op[], err: unknown) => list.forEach((o) => errors.set(o.idx, errorMessage(err)));
   let quotaReached: unknown = null;
-  for (let i = 0; i < ops.length; i += p.batchSize) {
-    let chunk = ops.slice(i, i + p.batchSize);
+  let size = p.batchSize;
+  for (let i = 0; i < ops.length; ) {
+    const start = i;
+    i += size;
+    let chunk = ops.slice(start, i);
     if (quotaReached) {
       fail(chunk.filter((o) => o.kind === "post"), quotaReached);
       chunk = chunk.filter((o) => o.kind !== "post");
@@ -120,6 +123,14 @@ export async function applyCloudflareChanges(p: CloudflareProvider, changes: Rec
         fail(chunk.filter((o) => o.kind === "post"), err);
         const rest = chunk.filter((o) => o.kind !== "post");
         await sendBatch(p, rest).catch((e) => (isBatchWide(e) ? fail(rest, e) : replay(p, rest, errors)));
+        continue;
+      }
+      if (size > CF_BATCH_LIMIT && !isBatchWide(err)) {
+        // A paid plan's batch refused as a whole: the zone may be on Free by now (its plan is read once per
+        // process), or one change is in the way. Free-size batches again, not 3,500 requests one by one.
+        log.warn({ size: chunk.length, err: errorMessage(err) }, `batch refused; sending it again in batches of ${CF_BATCH_LIMIT}`);
+        size = CF_BATCH_LIMIT;
+        i = start;
         continue;
       }
       if (isBatchWide(err)) {

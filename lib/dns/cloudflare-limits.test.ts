@@ -55,6 +55,19 @@ describe("CloudflareProvider.applyChanges", () => {
     expect((await post(enterprise, 201)).status).toBe(200);
   });
 
+  it("a zone moved to Free after its plan was read: the refused 3,500 batch goes again in batches of 200, not one request per change", async () => {
+    const { cf, provider } = await setup({ zones: [{ id: newId(), name: "example.test", plan: "enterprise" }] });
+    await provider.resolveZone();
+    expect(provider.batchSize).toBe(3500);
+    cf.zones[0].plan = "free"; // downgraded behind the process's back
+    const changes: RecordChange[] = Array.from({ length: 450 }, (_, i) => ({ op: "create", record: want(`d${i}.example.test`, "192.0.2.1") }));
+    const results = await provider.applyChanges(changes);
+    expect(results.every((r) => r.ok)).toBe(true);
+    expect(cf.records()).toHaveLength(450);
+    expect(batches(cf).map((r) => r.status)).toEqual([400, 200, 200, 200]);
+    expect(cf.requests.filter((r) => r.method === "POST" && r.path.endsWith("/dns_records"))).toHaveLength(0);
+  });
+
   it("mixes creates, updates and deletes, skipping what is already right", async () => {
     const { cf, provider } = await setup();
     const keep = await provider.ensureRecord(want("same.example.test", "192.0.2.1"));
