@@ -11,9 +11,8 @@
 //                               (only when there was something to write)
 // The zone-name lookup (GET /zones/{id}, cached per process) is overhead.
 import { randomBytes, randomUUID } from "node:crypto";
-import { sqliteDate } from "../../lib/consumers/consumer-lease";
 import { SYSTEM_ACTOR } from "../../lib/audit/record-event";
-import { db } from "../../lib/db";
+import { db, sqliteDate } from "../../lib/db";
 import { setRuntimeForTests } from "../../lib/docker";
 import { CF_BATCH_LIMIT, CF_BATCH_LIMIT_PAID, CF_RECORDS_PER_PAGE_MAX } from "../../lib/dns/cloudflare-client";
 import { isWharfMarker } from "../../lib/naming";

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { db } from "../db";
+import { db, sqliteDate } from "../db";
 import { isAppError } from "../errors";
-import { acquireConsumerLeases, ConsumerLease, heldConsumerLeases, leaseName, sqliteDate, withConsumer } from "./consumer-lease";
+import { acquireConsumerLeases, ConsumerLease, heldConsumerLeases, leaseName, withConsumer } from "./consumer-lease";
 
 const web = { type: "instance" as const, id: "i-web" };
 const api = { type: "standalone" as const, id: "p-api" };

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { db } from "../db";
+import { db, jsonChunks, sqliteDate } from "../db";
 import { AppError, errorMessage } from "../errors";
 import { logger } from "../logger";
 import type { ConsumerType } from "../naming";
@@ -154,10 +154,8 @@ export async function heldConsumerLeases(): Promise<Map<string, string>> {
   return new Map(rows.map((r) => [r.name.slice("consumer:".length), r.holder]));
 }
 
-// Prisma stores DateTime in SQLite as ISO text with "+00:00"; raw statements
-// compare these strings, so they must be written in exactly that format
-// (checked against Prisma's own writes in consumer-lease.test.ts).
-export const sqliteDate = (d: Date) => d.toISOString().replace("Z", "+00:00");
+// Raw statements compare dates as Prisma's text (sqliteDate from ../db, checked
+// against Prisma's own writes in consumer-lease.test.ts).
 
 /**
  * The reconciler's DNS pass takes the leases of many consumers at once (a
@@ -174,8 +172,7 @@ export async function acquireConsumerLeases(consumers: ConsumerRef[], operation:
   const held = new Set<string>();
   const busy = new Map<string, string>();
   // Fixed statement text, a chunk of names as one JSON parameter: no per-chunk query planning (100,000 consumers in 20 statements).
-  for (let i = 0; i < keys.length; i += 5000) {
-    const names = JSON.stringify(keys.slice(i, i + 5000).map((k) => `consumer:${k}`));
+  for (const names of jsonChunks(keys.map((k) => `consumer:${k}`))) {
     await db.$executeRawUnsafe(
       `INSERT INTO "Lease" ("name","holder","acquiredAt","expiresAt") SELECT value, ?, ?, ? FROM json_each(?) WHERE true
        ON CONFLICT("name") DO UPDATE SET "holder"=excluded."holder","acquiredAt"=excluded."acquiredAt","expiresAt"=excluded."expiresAt" WHERE "Lease"."expiresAt" < ?`,

@@ -27,7 +27,9 @@ export async function applyPlan(opts: { plan: Plan; provider: DnsProvider }): Pr
   // Phase 1: the intent on the ledger (`pending`), in bulk; a row inserted
   // meanwhile (a hook of a consumer created after the plan) is rewritten, not a failure.
   const writes = [...plan.creates, ...plan.updates];
-  await markPending(writes.map((c) => ({ fqdn: c.fqdn, type: c.record.type, content: c.record.content, provider: provider.type, zone: provider.zone, consumerType: c.consumerType, consumerId: c.consumerId })));
+  const pending = (c: { fqdn: string; record: { type: string; content: string }; consumerType: string; consumerId: string }) =>
+    ({ fqdn: c.fqdn, type: c.record.type, content: c.record.content, provider: provider.type, zone: provider.zone, consumerType: c.consumerType, consumerId: c.consumerId });
+  await markPending(writes.map(pending));
   const changes: RecordChange[] = [
     // Deletes first: a CNAME cannot be created while a record of another type holds the name.
     ...plan.deletes.map((d): RecordChange => ({ op: "delete", id: d.id, fqdn: d.fqdn, type: d.type, content: d.content })),
@@ -81,7 +83,7 @@ export async function applyPlan(opts: { plan: Plan; provider: DnsProvider }): Pr
   };
   await touchVerified(plan.alreadySynced.filter(agree).map((s) => s.fqdn));
   const rewrite = plan.alreadySynced.filter((x) => !agree(x));
-  await markPending(rewrite.map((s) => ({ fqdn: s.fqdn, type: s.record.type, content: s.record.content, provider: provider.type, zone: provider.zone, consumerType: s.consumerType, consumerId: s.consumerId })));
+  await markPending(rewrite.map(pending));
   await markSynced(rewrite.map((s) => ({ fqdn: s.fqdn, providerRecordId: s.record.id })), provider.zone);
   await deleteRows(plan.forget.map((f) => f.fqdn));
   for (const f of plan.forget) line(f.fqdn, "forget", true, f.reason);

@@ -1,4 +1,4 @@
-import { db } from "../db";
+import { db, jsonChunks } from "../db";
 import { getRuntime } from "../docker";
 import { errorMessage } from "../errors";
 import { LABEL_INSTANCE, parseRouteId } from "../naming";
@@ -28,9 +28,8 @@ export function findOrphanRoutes(routes: ProxyRoute[], instanceIds: Set<string>,
 /** Which of `ids` exist in `table`: one indexed probe per id, not a read of the whole table (the dashboard calls this). */
 async function existingIds(table: "Instance" | "StandaloneProxy", ids: string[]): Promise<Set<string>> {
   const out = new Set<string>();
-  const unique = [...new Set(ids)];
-  for (let i = 0; i < unique.length; i += 5000) {
-    const rows = await db.$queryRawUnsafe<{ id: string }[]>(`SELECT "id" FROM "${table}" WHERE "id" IN (SELECT value FROM json_each(?))`, JSON.stringify(unique.slice(i, i + 5000)));
+  for (const json of jsonChunks([...new Set(ids)])) {
+    const rows = await db.$queryRawUnsafe<{ id: string }[]>(`SELECT "id" FROM "${table}" WHERE "id" IN (SELECT value FROM json_each(?))`, json);
     for (const r of rows) out.add(r.id);
   }
   return out;

@@ -1,21 +1,14 @@
 import { randomUUID } from "node:crypto";
-import { db } from "../db";
-import { sqliteDate } from "../consumers/consumer-lease";
+import { db, jsonChunks, sqliteDate } from "../db";
 
 // Bulk ledger writes for the reconciler. A Prisma call per row made a 10,000
 // record sync spend ~15 s in SQLite; a Prisma call per chunk of 400 still
 // spent ~240 µs per row compiling queries (Prisma 7's query compiler plans
 // every `in: [...]` list anew): 25 s of a 100,000-record sync. These are raw
 // statements of fixed text that take a chunk of rows as one JSON parameter
-// (SQLite's json_each), so each costs one prepare and one index probe per row.
-// Dates are written in Prisma's own format (sqliteDate), `updatedAt` by hand.
-const CHUNK = 5000;
-
-function chunks<T>(list: T[]): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < list.length; i += CHUNK) out.push(list.slice(i, i + CHUNK));
-  return out;
-}
+// (SQLite's json_each, chunks from jsonChunks), so each costs one prepare and
+// one index probe per row. Dates are written in Prisma's own format
+// (sqliteDate), `updatedAt` by hand.
 
 export interface PendingRow {
   fqdn: string;
@@ -35,7 +28,7 @@ export interface PendingRow {
  */
 export async function markPending(rows: PendingRow[]): Promise<void> {
   const now = sqliteDate(new Date());
-  for (const part of chunks(rows)) {
+  for (const json of jsonChunks(rows.map((r) => ({ id: randomUUID(), ...r })))) {
     await db.$executeRawUnsafe(
       `INSERT INTO "dns_records" ("id","fqdn","type","content","provider","zone","consumerType","consumerId","status","createdAt","updatedAt")
        SELECT j.value->>'id', j.value->>'fqdn', j.value->>'type', j.value->>'content', j.value->>'provider', j.value->>'zone', j.value->>'consumerType', j.value->>'consumerId', 'pending', ?, ?
@@ -44,7 +37,7 @@ export async function markPending(rows: PendingRow[]): Promise<void> {
          "consumerType"=excluded."consumerType","consumerId"=excluded."consumerId","status"='pending',"updatedAt"=excluded."updatedAt"`,
       now,
       now,
-      JSON.stringify(part.map((r) => ({ id: randomUUID(), ...r }))),
+      json,
     );
   }
 }
@@ -52,14 +45,14 @@ export async function markPending(rows: PendingRow[]): Promise<void> {
 /** Rows confirmed by the provider: status synced, verified now, error cleared, each with its provider record id. */
 export async function markSynced(rows: { fqdn: string; providerRecordId: string }[], zone: string): Promise<void> {
   const now = sqliteDate(new Date());
-  for (const part of chunks(rows)) {
+  for (const json of jsonChunks(rows.map((r) => ({ fqdn: r.fqdn, id: r.providerRecordId })))) {
     await db.$executeRawUnsafe(
       `UPDATE "dns_records" SET "status"='synced',"verifiedAt"=?,"updatedAt"=?,"zone"=?,"lastError"=NULL,"providerRecordId"=j.value->>'id'
        FROM json_each(?) AS j WHERE "dns_records"."fqdn" = j.value->>'fqdn'`,
       now,
       now,
       zone,
-      JSON.stringify(part.map((r) => ({ fqdn: r.fqdn, id: r.providerRecordId }))),
+      json,
     );
   }
 }
@@ -67,11 +60,11 @@ export async function markSynced(rows: { fqdn: string; providerRecordId: string 
 /** Rows whose change failed (or whose name a foreign record holds): status failed with the error (at most 1,000 characters). Names without a row are skipped. */
 export async function markFailed(rows: { fqdn: string; error: string }[]): Promise<void> {
   const now = sqliteDate(new Date());
-  for (const part of chunks(rows)) {
+  for (const json of jsonChunks(rows.map((r) => ({ fqdn: r.fqdn, error: r.error.slice(0, 1000) })))) {
     await db.$executeRawUnsafe(
       `UPDATE "dns_records" SET "status"='failed',"lastError"=j.value->>'error',"updatedAt"=? FROM json_each(?) AS j WHERE "dns_records"."fqdn" = j.value->>'fqdn'`,
       now,
-      JSON.stringify(part.map((r) => ({ fqdn: r.fqdn, error: r.error.slice(0, 1000) }))),
+      json,
     );
   }
 }
@@ -79,13 +72,13 @@ export async function markFailed(rows: { fqdn: string; error: string }[]): Promi
 /** Rows already right at the provider: only verified-at moves. */
 export async function touchVerified(fqdns: string[]): Promise<void> {
   const now = sqliteDate(new Date());
-  for (const part of chunks(fqdns)) {
-    await db.$executeRawUnsafe(`UPDATE "dns_records" SET "verifiedAt"=?,"updatedAt"=? WHERE "fqdn" IN (SELECT value FROM json_each(?))`, now, now, JSON.stringify(part));
+  for (const json of jsonChunks(fqdns)) {
+    await db.$executeRawUnsafe(`UPDATE "dns_records" SET "verifiedAt"=?,"updatedAt"=? WHERE "fqdn" IN (SELECT value FROM json_each(?))`, now, now, json);
   }
 }
 
 export async function deleteRows(fqdns: string[]): Promise<void> {
-  for (const part of chunks(fqdns)) await db.$executeRawUnsafe(`DELETE FROM "dns_records" WHERE "fqdn" IN (SELECT value FROM json_each(?))`, JSON.stringify(part));
+  for (const json of jsonChunks(fqdns)) await db.$executeRawUnsafe(`DELETE FROM "dns_records" WHERE "fqdn" IN (SELECT value FROM json_each(?))`, json);
 }
 
 export type ExistingRow = { status: string; providerRecordId: string | null; content: string; consumerId: string };
@@ -93,10 +86,10 @@ export type ExistingRow = { status: string; providerRecordId: string | null; con
 /** The subset of `fqdns` that has a ledger row. */
 export async function existingRows(fqdns: string[]): Promise<Map<string, ExistingRow>> {
   const out = new Map<string, ExistingRow>();
-  for (const part of chunks(fqdns)) {
+  for (const json of jsonChunks(fqdns)) {
     const rows = await db.$queryRawUnsafe<(ExistingRow & { fqdn: string })[]>(
       `SELECT "fqdn","status","providerRecordId","content","consumerId" FROM "dns_records" WHERE "fqdn" IN (SELECT value FROM json_each(?))`,
-      JSON.stringify(part),
+      json,
     );
     for (const { fqdn, ...r } of rows) out.set(fqdn, r);
   }

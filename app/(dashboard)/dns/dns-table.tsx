@@ -2,23 +2,16 @@
 import Link from "next/link";
 import { Badge, type Tone } from "@/components/ui/badge";
 import { DNS_STATUS_LABEL } from "@/lib/reconcile/dns-labels";
+import type { DnsRow } from "@/lib/reconcile/dns-overview";
 import { DeleteRecordButton } from "./delete-record-button";
 
 /** One row of the DNS list as the page sends it: only what the table shows (it repeats 200 times). */
-export interface DnsTableRow {
-  fqdn: string;
-  type: string;
-  content: string;
-  consumerType: string;
-  consumerId: string;
-  consumerName: string | null;
-  status: string;
-  lastError: string | null;
+export type DnsTableRow = Pick<DnsRow, "fqdn" | "type" | "content" | "consumerType" | "consumerId" | "consumerName" | "status" | "lastError"> & {
   /** "YYYY-MM-DD HH:MM:SS UTC", or null. */
   verified: string | null;
   /** The provider to name in the delete confirmation; null when the row is not in the ledger (nothing to delete). */
   deleteAt: string | null;
-}
+};
 
 const STATUS_TONE: Record<string, Tone> = { missing: "amber", wildcard: "blue" };
 
