@@ -19,6 +19,8 @@ import { removeInstance } from "../deployer/remove-instance";
 import { rollbackInstance } from "../deployer/rollback-instance";
 import { startInstance, stopInstance } from "../deployer/stop-start-instance";
 import { CADDY, eventually, httpGet, TEST_NETWORK } from "../../test/helpers/http";
+import { managedPowerDnsWithCaddy } from "../../test/helpers/dns-fixtures";
+import { pdns } from "../../test/chaos/pdns";
 import { runSync } from "./run-sync";
 import type { SyncReport } from "./report";
 
@@ -26,14 +28,10 @@ import type { SyncReport } from "./report";
 // fired every 200 ms while operations run must never move a route off the
 // serving container, restart a stopped instance or delete a fresh record.
 
-const API = "http://127.0.0.1:8081";
-const KEY = "wharf-test-key";
 const rand = randomBytes(3).toString("hex");
 const ZONE = `wharf-i11-${rand}.test`;
 const TARGET = "203.0.113.11";
 const rt = getRuntime();
-const pdns = (method: string, p: string, body?: unknown) =>
-  fetch(`${API}/api/v1/servers/localhost${p}`, { method, headers: { "X-API-Key": KEY, "Content-Type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) });
 const resolver = new Resolver({ timeout: 2_000, tries: 2 });
 resolver.setServers(["127.0.0.1:5300"]);
 const resolveA = (fqdn: string) => resolver.resolve4(fqdn).catch((err: NodeJS.ErrnoException) => err.code ?? "error");
@@ -80,17 +78,7 @@ const dnsDeletesOf = (reports: SyncReport[], fqdn: string) => reports.flatMap((r
 beforeAll(async () => {
   process.env.WHARF_DRAIN_MS = "300";
   process.env.WHARF_HEALTH_TIMEOUT_MS = "20000";
-  expect((await pdns("POST", "/zones", { name: `${ZONE}.`, kind: "Native", nameservers: [`ns1.${ZONE}.`] })).status).toBe(201);
-  await updateSettings({
-    actor: SYSTEM_ACTOR,
-    body: {
-      baseDomain: ZONE,
-      targetAddress: TARGET,
-      docker: { network: TEST_NETWORK },
-      dns: { mode: "managed", provider: { type: "powerdns", apiUrl: API, apiKey: KEY, zone: ZONE, serverId: "localhost" } },
-      proxy: { provider: { type: "caddy", adminUrl: CADDY.admin, server: CADDY.server }, upstream: { mode: "host", hostAddress: "127.0.0.1" } },
-    },
-  });
+  await managedPowerDnsWithCaddy(ZONE, TARGET);
 });
 
 afterAll(async () => {

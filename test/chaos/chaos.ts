@@ -20,7 +20,8 @@ import { getRuntime } from "../../lib/docker";
 import { CaddyProvider } from "../../lib/proxy/caddy";
 import { TEST_NETWORK, CADDY } from "../helpers/http";
 import { checkInvariants, type Violations } from "./invariants";
-import { pdns, PDNS } from "./pdns";
+import { pdns } from "./pdns";
+import { managedPowerDnsWithCaddy } from "../helpers/dns-fixtures";
 
 export interface ChaosOptions {
   seed: number;
@@ -173,18 +174,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
   const nProxies = opts.proxies ?? 2;
   const dataDir = process.env.WHARF_DATA_DIR!;
   appSecrets(); // written before the workers start, so all three processes share the same keys
-  const created = await pdns("POST", "/zones", { name: `${zone}.`, kind: "Native", nameservers: [`ns1.${zone}.`] });
-  if (created.status !== 201) throw new Error(`PowerDNS refused zone ${zone}: ${created.status} ${await created.text()}`);
-  await updateSettings({
-    actor: SYSTEM_ACTOR,
-    body: {
-      baseDomain: zone,
-      targetAddress: TARGET,
-      docker: { network: TEST_NETWORK },
-      dns: { mode: "managed", provider: { type: "powerdns", apiUrl: PDNS.api, apiKey: PDNS.key, zone, serverId: "localhost" } },
-      proxy: { provider: { type: "caddy", adminUrl: CADDY.admin, server: CADDY.server }, upstream: { mode: "host", hostAddress: "127.0.0.1" } },
-    },
-  });
+  await managedPowerDnsWithCaddy(zone, TARGET);
   const [pa, pb] = opts.ports ?? [3211, 3212];
   const workers = [new Worker(pa, path.join(dataDir, `worker-${pa}.log`)), new Worker(pb, path.join(dataDir, `worker-${pb}.log`))];
   await Promise.all(workers.map((w) => w.start()));

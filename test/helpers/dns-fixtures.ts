@@ -6,6 +6,8 @@ import type { TSettingsUpdate } from "../../lib/settings/schemas";
 import { startAdguardDouble } from "../doubles/adguard-double";
 import { type CloudflareDoubleOptions, startCloudflareDouble } from "../doubles/cloudflare-double";
 import { track } from "../doubles/dns-helpers";
+import { pdns, PDNS } from "../chaos/pdns";
+import { CADDY, TEST_NETWORK } from "./http";
 
 // Shared by the DNS hook, switch and delete tests: settings pointed at a
 // fresh double, consumers inserted as rows, and a clean slate between tests
@@ -52,6 +54,26 @@ export async function insertProxy(domain: string) {
 
 export async function insertInstance(name: string, status = "running") {
   return db.instance.create({ data: { name, subdomain: name, image: "example/app:1", port: 8080, status } });
+}
+
+/**
+ * A fresh zone at the shared test PowerDNS, and managed mode at it with the
+ * shared Caddy as the proxy on the test network (the concurrency and chaos
+ * runs, which deploy real containers).
+ */
+export async function managedPowerDnsWithCaddy(zone: string, targetAddress: string): Promise<void> {
+  const created = await pdns("POST", "/zones", { name: `${zone}.`, kind: "Native", nameservers: [`ns1.${zone}.`] });
+  if (created.status !== 201) throw new Error(`PowerDNS refused zone ${zone}: ${created.status} ${await created.text()}`);
+  await updateSettings({
+    actor: SYSTEM_ACTOR,
+    body: {
+      baseDomain: zone,
+      targetAddress,
+      docker: { network: TEST_NETWORK },
+      dns: { mode: "managed", provider: { type: "powerdns", apiUrl: PDNS.api, apiKey: PDNS.key, zone, serverId: "localhost" } },
+      proxy: { provider: { type: "caddy", adminUrl: CADDY.admin, server: CADDY.server }, upstream: { mode: "host", hostAddress: "127.0.0.1" } },
+    },
+  });
 }
 
 export const ledger = () => db.dnsRecord.findMany({ orderBy: { fqdn: "asc" } });
