@@ -1,5 +1,5 @@
 import { PrismaBetterSqlite3 } from "@prisma/adapter-better-sqlite3";
-import { PrismaClient } from "./generated/prisma/client";
+import { type Prisma, PrismaClient } from "./generated/prisma/client";
 import { env } from "./env";
 
 // One Prisma client per process. Next.js dev reloads modules, so it is kept on
@@ -22,10 +22,43 @@ export type Db = PrismaClient;
 /** Prisma stores DateTime in SQLite as ISO text with "+00:00"; raw statements that write or compare dates use exactly that format. */
 export const sqliteDate = (d: Date) => d.toISOString().replace("Z", "+00:00");
 
-/** `list` in chunks of `size`, each as a JSON array for one `json_each(?)` parameter. */
-export function jsonChunks<T>(list: readonly T[], size = 5000): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < list.length; i += size) out.push(JSON.stringify(list.slice(i, i + size)));
-  return out;
+/**
+ * Rows per raw statement. Small on purpose: the Prisma driver adapter logs
+ * every query with its arguments to @prisma/debug, which keeps the last 100
+ * calls' arguments alive whether or not debugging is on; chunks of 5,000
+ * rows pinned ~110 MB of JSON during a 100,000-record sync, 500 pin ~12 MB.
+ */
+export const SQL_CHUNK_ROWS = 500;
+/**
+ * Rows per commit of a bulk write. Under WAL every commit is an fsync: one per
+ * 500-row statement made 100,000 upserts take 4.6 s instead of 2.2 s. Groups
+ * of statements share one transaction, which holds the write lock for one
+ * group (~100 ms), never for the whole list.
+ */
+export const SQL_COMMIT_ROWS = 5000;
+
+/**
+ * `list` in chunks of `size`, each as a JSON array for one `json_each(?)`
+ * parameter, made one at a time as the loop asks (never all chunk strings at
+ * once); `map` shapes each item as its chunk is made.
+ */
+export function* jsonChunks<T, U = T>(list: readonly T[], map?: (item: T) => U, size = SQL_CHUNK_ROWS): Generator<string> {
+  for (let i = 0; i < list.length; i += size) {
+    const slice = list.slice(i, i + size);
+    yield JSON.stringify(map ? slice.map(map) : slice);
+  }
+}
+
+/** One statement per JSON chunk, SQL_COMMIT_ROWS rows of them per transaction. */
+export async function writeChunks(chunks: Iterable<string>, statement: (json: string) => Prisma.PrismaPromise<number>): Promise<void> {
+  let group: Prisma.PrismaPromise<number>[] = [];
+  for (const json of chunks) {
+    group.push(statement(json));
+    if (group.length * SQL_CHUNK_ROWS >= SQL_COMMIT_ROWS) {
+      await db.$transaction(group);
+      group = [];
+    }
+  }
+  if (group.length) await db.$transaction(group);
 }
 export type { Prisma } from "./generated/prisma/client";

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { db, jsonChunks, sqliteDate } from "../db";
+import { db, jsonChunks, sqliteDate, writeChunks } from "../db";
 import { AppError, errorMessage } from "../errors";
 import { logger } from "../logger";
 import type { ConsumerType } from "../naming";
@@ -171,13 +171,16 @@ export async function acquireConsumerLeases(consumers: ConsumerRef[], operation:
   const keys = [...new Set(consumers.map(consumerKey))];
   const held = new Set<string>();
   const busy = new Map<string, string>();
-  // Fixed statement text, a chunk of names as one JSON parameter: no per-chunk query planning (100,000 consumers in 20 statements).
-  for (const names of jsonChunks(keys.map((k) => `consumer:${k}`))) {
-    await db.$executeRawUnsafe(
+  // Fixed statement text, a chunk of names as one JSON parameter: no per-chunk query planning, 5,000 names per commit.
+  const chunks = () => jsonChunks(keys, (k) => `consumer:${k}`);
+  await writeChunks(chunks(), (names) =>
+    db.$executeRawUnsafe(
       `INSERT INTO "Lease" ("name","holder","acquiredAt","expiresAt") SELECT value, ?, ?, ? FROM json_each(?) WHERE true
        ON CONFLICT("name") DO UPDATE SET "holder"=excluded."holder","acquiredAt"=excluded."acquiredAt","expiresAt"=excluded."expiresAt" WHERE "Lease"."expiresAt" < ?`,
       holder, acquiredAt, expiresAt, names, acquiredAt,
-    );
+    ),
+  );
+  for (const names of chunks()) {
     const rows = await db.$queryRawUnsafe<{ name: string; holder: string }[]>(`SELECT "name","holder" FROM "Lease" WHERE "name" IN (SELECT value FROM json_each(?))`, names);
     for (const r of rows) {
       const key = r.name.slice("consumer:".length);

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { db, jsonChunks, sqliteDate } from "../db";
+import { db, jsonChunks, sqliteDate, writeChunks } from "../db";
 
 // Bulk ledger writes for the reconciler. A Prisma call per row made a 10,000
 // record sync spend ~15 s in SQLite; a Prisma call per chunk of 400 still
@@ -7,7 +7,7 @@ import { db, jsonChunks, sqliteDate } from "../db";
 // every `in: [...]` list anew): 25 s of a 100,000-record sync. These are raw
 // statements of fixed text that take a chunk of rows as one JSON parameter
 // (SQLite's json_each, chunks from jsonChunks), so each costs one prepare and
-// one index probe per row. Dates are written in Prisma's own format
+// one index probe per row; writes commit 5,000 rows at a time (writeChunks). Dates are written in Prisma's own format
 // (sqliteDate), `updatedAt` by hand.
 
 export interface PendingRow {
@@ -28,8 +28,8 @@ export interface PendingRow {
  */
 export async function markPending(rows: PendingRow[]): Promise<void> {
   const now = sqliteDate(new Date());
-  for (const json of jsonChunks(rows.map((r) => ({ id: randomUUID(), ...r })))) {
-    await db.$executeRawUnsafe(
+  await writeChunks(jsonChunks(rows, (r) => ({ id: randomUUID(), ...r })), (json) =>
+    db.$executeRawUnsafe(
       `INSERT INTO "dns_records" ("id","fqdn","type","content","provider","zone","consumerType","consumerId","status","createdAt","updatedAt")
        SELECT j.value->>'id', j.value->>'fqdn', j.value->>'type', j.value->>'content', j.value->>'provider', j.value->>'zone', j.value->>'consumerType', j.value->>'consumerId', 'pending', ?, ?
        FROM json_each(?) AS j WHERE true
@@ -38,47 +38,45 @@ export async function markPending(rows: PendingRow[]): Promise<void> {
       now,
       now,
       json,
-    );
-  }
+    ),
+  );
 }
 
 /** Rows confirmed by the provider: status synced, verified now, error cleared, each with its provider record id. */
 export async function markSynced(rows: { fqdn: string; providerRecordId: string }[], zone: string): Promise<void> {
   const now = sqliteDate(new Date());
-  for (const json of jsonChunks(rows.map((r) => ({ fqdn: r.fqdn, id: r.providerRecordId })))) {
-    await db.$executeRawUnsafe(
+  await writeChunks(jsonChunks(rows, (r) => ({ fqdn: r.fqdn, id: r.providerRecordId })), (json) =>
+    db.$executeRawUnsafe(
       `UPDATE "dns_records" SET "status"='synced',"verifiedAt"=?,"updatedAt"=?,"zone"=?,"lastError"=NULL,"providerRecordId"=j.value->>'id'
        FROM json_each(?) AS j WHERE "dns_records"."fqdn" = j.value->>'fqdn'`,
       now,
       now,
       zone,
       json,
-    );
-  }
+    ),
+  );
 }
 
 /** Rows whose change failed (or whose name a foreign record holds): status failed with the error (at most 1,000 characters). Names without a row are skipped. */
 export async function markFailed(rows: { fqdn: string; error: string }[]): Promise<void> {
   const now = sqliteDate(new Date());
-  for (const json of jsonChunks(rows.map((r) => ({ fqdn: r.fqdn, error: r.error.slice(0, 1000) })))) {
-    await db.$executeRawUnsafe(
+  await writeChunks(jsonChunks(rows, (r) => ({ fqdn: r.fqdn, error: r.error.slice(0, 1000) })), (json) =>
+    db.$executeRawUnsafe(
       `UPDATE "dns_records" SET "status"='failed',"lastError"=j.value->>'error',"updatedAt"=? FROM json_each(?) AS j WHERE "dns_records"."fqdn" = j.value->>'fqdn'`,
       now,
       json,
-    );
-  }
+    ),
+  );
 }
 
 /** Rows already right at the provider: only verified-at moves. */
 export async function touchVerified(fqdns: string[]): Promise<void> {
   const now = sqliteDate(new Date());
-  for (const json of jsonChunks(fqdns)) {
-    await db.$executeRawUnsafe(`UPDATE "dns_records" SET "verifiedAt"=?,"updatedAt"=? WHERE "fqdn" IN (SELECT value FROM json_each(?))`, now, now, json);
-  }
+  await writeChunks(jsonChunks(fqdns), (json) => db.$executeRawUnsafe(`UPDATE "dns_records" SET "verifiedAt"=?,"updatedAt"=? WHERE "fqdn" IN (SELECT value FROM json_each(?))`, now, now, json));
 }
 
 export async function deleteRows(fqdns: string[]): Promise<void> {
-  for (const json of jsonChunks(fqdns)) await db.$executeRawUnsafe(`DELETE FROM "dns_records" WHERE "fqdn" IN (SELECT value FROM json_each(?))`, json);
+  await writeChunks(jsonChunks(fqdns), (json) => db.$executeRawUnsafe(`DELETE FROM "dns_records" WHERE "fqdn" IN (SELECT value FROM json_each(?))`, json));
 }
 
 export type ExistingRow = { status: string; providerRecordId: string | null; content: string; consumerId: string };
