@@ -5,6 +5,7 @@ import { normalizeFqdn } from "../naming";
 import type { CloudflareProvider } from "./cloudflare";
 import { CF_BATCH_LIMIT, CF_CODES, CF_COMMENT_MAX, type CfRecord, cfBody, cfMatches, cfPatch, hasCode, isBatchWide, toProviderRecord } from "./cloudflare-client";
 import { carries, deletionTargets, foreignError, resolveName } from "./cloudflare-ownership";
+import { discardBody } from "./cloudflare-stream";
 import { inZone, sameContent, validateDesired } from "./content";
 import type { ChangeResult, DesiredRecord, RecordChange } from "./types";
 
@@ -175,7 +176,8 @@ async function sendBatch(p: CloudflareProvider, chunk: Op[]): Promise<void> {
   const params = { zone_id: p.zoneId, ...body } as BatchParams;
   // Not idempotent (posts create records): a 5xx is not retried here but
   // handled by the one-by-one replay, whose creates look before they write.
-  await p.api.call("records.batch", () => p.api.sdk.dns.records.batch(params), false);
+  // The answer's records are not read: the listing at the end confirms every change.
+  await p.api.call("records.batch", async () => discardBody(await p.api.sdk.dns.records.batch(params).asResponse()), false);
 }
 
 async function runSingle(p: CloudflareProvider, op: Op): Promise<void> {

@@ -25,6 +25,7 @@ import {
   toProviderRecord,
 } from "./cloudflare-client";
 import { tokenKey } from "./cloudflare-budget";
+import { streamPage } from "./cloudflare-stream";
 import { deletionTargets, foreignError, mayDelete, resolveName } from "./cloudflare-ownership";
 import { inZone, isManagedType, sameContent, validateDesired } from "./content";
 import { type RetryPolicy, backoffDelay, retryPolicy, sleep } from "./retry";
@@ -99,11 +100,8 @@ export class CloudflareProvider implements DnsProvider {
   /** Every record in the zone, all types. */
   async listAll(): Promise<CfRecord[]> {
     this.requireZoneId();
-    return this.api.listPages<CfRecord>(
-      "records.list",
-      this.pageSize,
-      (page) => this.api.sdk.dns.records.list({ zone_id: this.zoneId, page, per_page: this.pageSize }),
-      slimRecord,
+    return this.api.listPages<CfRecord>("records.list", this.pageSize, async (page) =>
+      streamPage(await this.api.sdk.dns.records.list({ zone_id: this.zoneId, page, per_page: this.pageSize }).asResponse(), slimRecord),
     );
   }
 
