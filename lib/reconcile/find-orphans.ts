@@ -35,6 +35,20 @@ async function existingIds(table: "Instance" | "StandaloneProxy", ids: string[])
   return out;
 }
 
+/**
+ * The consumers that these containers and routes name and that have a row:
+ * only those are looked up, so finding orphans costs the number of
+ * containers and routes, not a read of 100,000 consumer ids.
+ */
+export async function existingOwners(containers: ContainerInfo[], routes: ProxyRoute[]): Promise<{ instanceIds: Set<string>; proxyIds: Set<string> }> {
+  const owners = routes.map((r) => parseRouteId(r.id)).filter((o) => o !== null);
+  const [instanceIds, proxyIds] = await Promise.all([
+    existingIds("Instance", [...containers.map((c) => c.labels[LABEL_INSTANCE]).filter((id): id is string => !!id), ...owners.filter((o) => o.type === "instance").map((o) => o.id)]),
+    existingIds("StandaloneProxy", owners.filter((o) => o.type !== "instance").map((o) => o.id)),
+  ]);
+  return { instanceIds, proxyIds };
+}
+
 /** Live orphan list for the UI; an unreachable engine or provider is reported, not thrown. */
 export async function listOrphans(): Promise<{ containers: OrphanContainer[]; routes: OrphanRoute[]; errors: string[] }> {
   const settings = await getSettings();
@@ -47,11 +61,6 @@ export async function listOrphans(): Promise<{ containers: OrphanContainer[]; ro
     ping.ok ? getRuntime().listManagedContainers().catch((err: unknown) => (errors.push(`Docker: ${errorMessage(err)}`), [] as ContainerInfo[])) : ([] as ContainerInfo[]),
     provider ? provider.listRoutes().catch((err: unknown) => (errors.push(`Proxy: ${errorMessage(err)}`), [] as ProxyRoute[])) : ([] as ProxyRoute[]),
   ]);
-  // Only the consumers these containers and routes name are looked up.
-  const owners = routeList.map((r) => parseRouteId(r.id)).filter((o) => o !== null);
-  const [instanceIds, proxyIds] = await Promise.all([
-    existingIds("Instance", [...containerList.map((c) => c.labels[LABEL_INSTANCE]).filter((id): id is string => !!id), ...owners.filter((o) => o.type === "instance").map((o) => o.id)]),
-    existingIds("StandaloneProxy", owners.filter((o) => o.type !== "instance").map((o) => o.id)),
-  ]);
+  const { instanceIds, proxyIds } = await existingOwners(containerList, routeList);
   return { containers: findOrphanContainers(containerList, instanceIds), routes: findOrphanRoutes(routeList, instanceIds, proxyIds), errors };
 }

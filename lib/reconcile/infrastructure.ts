@@ -3,7 +3,7 @@ import { getRuntime } from "../docker";
 import { errorMessage } from "../errors";
 import { parseRouteId } from "../naming";
 import { ConsumerLease, heldConsumerLeases, holderOperation, type ConsumerRef } from "../consumers/consumer-lease";
-import { findOrphanContainers, findOrphanRoutes } from "./find-orphans";
+import { existingOwners, findOrphanContainers, findOrphanRoutes } from "./find-orphans";
 import { getProxyProvider } from "../proxy";
 import type { TSettings } from "../settings/schemas";
 import { proxyRouteSpec, rowShape } from "../proxies/route-spec";
@@ -109,10 +109,7 @@ export async function reconcileInfrastructure(opts: { settings: TSettings; dryRu
       })
     : null;
   const held = await heldConsumerLeases();
-  const [instanceIds, proxyIds] = await Promise.all([
-    db.instance.findMany({ select: { id: true } }).then((r) => new Set(r.map((i) => i.id))),
-    db.standaloneProxy.findMany({ select: { id: true } }).then((r) => new Set(r.map((p) => p.id))),
-  ]);
+  const { instanceIds, proxyIds } = await existingOwners(containers ?? [], fresh ?? []);
   for (const c of containers ? findOrphanContainers(containers, instanceIds) : []) {
     if (c.instanceId && held.has(`instance:${c.instanceId}`)) continue;
     res.orphans.containers.push(c);
