@@ -10,6 +10,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { cpus, loadavg, tmpdir } from "node:os";
 import path from "node:path";
 import type { ScenarioResult } from "./lib/result";
+import { SERVER_NODE_OPTIONS } from "./lib/server-options";
 
 const ALL = ["deploy", "zero-downtime", "sync", "usage", "pages"] as const;
 const HELP = `usage: npm run bench -- [${ALL.join("|")} …] [--runs N] [--redeploys N] [--consumers N] [--containers N] [--ticks N] [--interval S] [--rows N] [--keep-data]
@@ -49,7 +50,7 @@ function runChild(name: string, options: Record<string, number>, keepData: boole
   const dataDir = mkdtempSync(path.join(tmpdir(), `wharf-bench-${name}-`));
   const resultFile = path.join(dataDir, "result.json");
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ["--expose-gc", ...(process.env.BENCH_NODE_ARGS?.split(/\s+/).filter(Boolean) ?? []), "--import", "tsx", path.join("bench", "child.ts"), name], {
+    const child = spawn(process.execPath, ["--expose-gc", ...SERVER_NODE_OPTIONS.split(/\s+/).filter(Boolean), ...(process.env.BENCH_NODE_ARGS?.split(/\s+/).filter(Boolean) ?? []), "--import", "tsx", path.join("bench", "child.ts"), name], {
       stdio: ["ignore", "inherit", "inherit"],
       env: {
         ...process.env,

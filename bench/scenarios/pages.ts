@@ -27,6 +27,7 @@ import { fakeRuntime } from "../../test/doubles/fake-runtime";
 import { progress, waitHttp } from "../lib/http";
 import { check, ms, type Check, type ScenarioResult } from "../lib/result";
 import { median, percentile } from "../lib/stats";
+import { SERVER_NODE_OPTIONS } from "../lib/server-options";
 
 const BASE = "pages.bench.test";
 const TARGET = "203.0.113.10";
@@ -102,7 +103,7 @@ async function seed(n: number) {
 function startNext(port: number): ChildProcess {
   const child = spawn(process.execPath, [path.join("node_modules", "next", "dist", "bin", "next"), "start", "-H", "127.0.0.1", "-p", String(port)], {
     stdio: ["ignore", "ignore", "inherit"],
-    env: { ...process.env, PORT: String(port), NEXTAUTH_URL: `http://127.0.0.1:${port}`, WHARF_SCHEDULER: "off", WHARF_ADMIN_EMAIL: ADMIN.email, WHARF_ADMIN_PASSWORD: ADMIN.password, NODE_ENV: "production" },
+    env: { ...process.env, PORT: String(port), NEXTAUTH_URL: `http://127.0.0.1:${port}`, WHARF_SCHEDULER: "off", WHARF_ADMIN_EMAIL: ADMIN.email, WHARF_ADMIN_PASSWORD: ADMIN.password, NODE_ENV: "production", NODE_OPTIONS: SERVER_NODE_OPTIONS },
   });
   return child;
 }

@@ -28,6 +28,7 @@ import { progress, waitHttp } from "../lib/http";
 import { instrument, kindOf, type Timing } from "../lib/sync-instrument";
 import { check, ms, type Check, type ScenarioResult } from "../lib/result";
 import { ratio } from "../lib/stats";
+import { SERVER_NODE_OPTIONS } from "../lib/server-options";
 
 const BASE = "bench.example.test";
 const TARGET = "203.0.113.10";
@@ -276,7 +277,7 @@ async function serverCase(big: number, zones: Zone[]): Promise<ServerCase | stri
   const secret = randomBytes(24).toString("base64url");
   const server = spawn(process.execPath, [path.join("node_modules", "next", "dist", "bin", "next"), "start", "-H", "127.0.0.1", "-p", String(port)], {
     stdio: ["ignore", "ignore", "inherit"],
-    env: { ...process.env, PORT: String(port), NEXTAUTH_URL: `http://127.0.0.1:${port}`, WHARF_SCHEDULER: "off", CRON_SECRET: secret, NODE_ENV: "production", NODE_OPTIONS: "", WHARF_CADDY_ADMIN_URL: "" },
+    env: { ...process.env, PORT: String(port), NEXTAUTH_URL: `http://127.0.0.1:${port}`, WHARF_SCHEDULER: "off", CRON_SECRET: secret, NODE_ENV: "production", NODE_OPTIONS: SERVER_NODE_OPTIONS, WHARF_CADDY_ADMIN_URL: "" },
   });
   try {
     await waitHttp(port, { intervalMs: 250, timeoutMs: 60_000 });
