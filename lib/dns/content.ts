@@ -67,5 +67,7 @@ export function validateDesired(record: DesiredRecord): DesiredRecord {
     throw new AppError("VALIDATION", `"${content}" is not a hostname`, { field: "content" });
   }
   if (!Number.isInteger(record.ttl) || record.ttl < 1) throw new AppError("VALIDATION", `invalid TTL ${record.ttl}`, { field: "ttl" });
-  return { ...record, fqdn, content: record.type === "CNAME" ? normalizeFqdn(content) : content };
+  const normal = record.type === "CNAME" ? normalizeFqdn(content) : content;
+  // Already in normal form (every record Wharf plans): the same object, not a copy per change.
+  return fqdn === record.fqdn && normal === record.content ? record : { ...record, fqdn, content: normal };
 }

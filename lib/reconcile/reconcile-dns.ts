@@ -27,6 +27,8 @@ export async function reconcileDns(o: { settings: TSettings; provider: DnsProvid
     // Read and planned in a function of its own: the consumers, the ledger and the listing (100,000
     // rows each at scale) are garbage once the plan exists, not held through the provider calls.
     const plan = await readAndPlan({ settings, provider, held: leases.held, force: o.force, op: o.op });
+    // Only the plan needed them (the leases are released by holder): 100,000 keys not kept through the provider calls.
+    leases.held.clear();
     for (const [key, holder] of leases.busy) {
       const reason = `busy: ${holderOperation(holder)}`;
       report.skipped.push({ consumer: key, name: key, reason });
