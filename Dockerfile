@@ -43,7 +43,10 @@ RUN npm run build:cli && test -f dist/cli/wharf.mjs
 FROM ${BASE_IMAGE} AS runtime
 LABEL org.opencontainers.image.title="Wharf" \
       org.opencontainers.image.description="Self-hosted Docker control plane (Next.js standalone server)"
+# NODE_OPTIONS: the heap limit `npm start` uses (package.json config.serverNodeOptions; see the
+# README), for the server and the CLI; `docker run -e NODE_OPTIONS=…` replaces it.
 ENV NODE_ENV=production \
+    NODE_OPTIONS=--max-old-space-size=1024 \
     PORT=3000 \
     HOSTNAME=0.0.0.0 \
     NEXT_TELEMETRY_DISABLED=1 \
@@ -68,7 +71,7 @@ COPY --from=build /src/public ./public
 COPY --from=build /src/prisma/migrations ./prisma/migrations
 COPY --from=build /src/dist/cli ./cli
 # `docker compose exec wharf wharf dns sync`: the same data dir and migrations as the server.
-RUN printf '#!/bin/sh\nexec node --max-old-space-size=2000 /app/cli/wharf.mjs "$@"\n' > /usr/local/bin/wharf && chmod 0755 /usr/local/bin/wharf
+RUN printf '#!/bin/sh\nexec node /app/cli/wharf.mjs "$@"\n' > /usr/local/bin/wharf && chmod 0755 /usr/local/bin/wharf
 
 # Fail the build, not the first start, if the trace ever misses a native module.
 RUN node -e "const D=require('/app/node_modules/better-sqlite3'); new D(':memory:').prepare('select 1').get(); require('/app/node_modules/@node-rs/argon2').hashSync('probe'); console.log('native modules ok')" \
@@ -81,5 +84,4 @@ EXPOSE 3000
 # database answers; a Docker or provider outage only makes it "degraded").
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/api/health',{signal:AbortSignal.timeout(4000)}).then(r=>process.exit(r.status===200?0:1),()=>process.exit(1))"]
-# The heap limit of `npm start` (package.json config.serverNodeOptions; see the README).
-CMD ["node", "--max-old-space-size=2000", "server.js"]
+CMD ["node", "server.js"]

@@ -253,6 +253,10 @@ cli_list() { docker exec "$APP" wharf dns list >"$work/cli-list" 2>&1 && grep -q
 cli_sync() { docker exec "$APP" wharf dns sync --dry-run >"$work/cli-sync" 2>&1 && grep -q '^dry run: ' "$work/cli-sync"; }
 check "CLI in the image: wharf dns list" cli_list
 check "CLI in the image: wharf dns sync --dry-run" cli_sync
+# The server (PID 1) runs with the node options of `npm start` (package.json config.serverNodeOptions, the heap limit).
+want_node_options=$(node -p 'require("./package.json").config.serverNodeOptions')
+server_node_options() { docker exec "$APP" sh -c 'tr "\0" "\n" </proc/1/environ' | grep -qxF "NODE_OPTIONS=$want_node_options"; }
+check "server runs with NODE_OPTIONS=$want_node_options (as npm start)" server_node_options
 check "CLI in the image: no tsx and no TypeScript sources shipped" bash -c "! docker exec $APP sh -c 'test -e /app/node_modules/tsx || test -e /app/cli/wharf.ts || test -d /app/lib'"
 
 provider=""
