@@ -35,7 +35,8 @@ const rt = getRuntime();
 const resolver = new Resolver({ timeout: 2_000, tries: 2 });
 resolver.setServers(["127.0.0.1:5300"]);
 const resolveA = (fqdn: string) => resolver.resolve4(fqdn).catch((err: NodeJS.ErrnoException) => err.code ?? "error");
-const viaCaddy = (name: string) => httpGet({ port: CADDY.httpPort, host: `${name}.${ZONE}` });
+// 10 s: on a loaded CI machine a slow answer is not an outage; a refused or reset connection still fails the probe.
+const viaCaddy = (name: string) => httpGet({ port: CADDY.httpPort, host: `${name}.${ZONE}`, timeoutMs: 10_000 });
 
 /** Runs syncs back to back (200 ms apart) until `work` settles; returns their reports. */
 async function syncStorm(work: Promise<unknown>): Promise<SyncReport[]> {
@@ -106,11 +107,12 @@ describe("syncs every 200 ms during lifecycle operations", () => {
 
   it("a redeploy: the route stays on the serving container; afterwards exactly one runs and it is the route's target", async () => {
     await redeployInstance({ actor: SYSTEM_ACTOR, id, body: { image: "wharf-test/web:v2" } });
-    const statuses: number[] = [];
+    // Each answer's status, or the error of a request that got none (so a failure says what it was).
+    const statuses: (number | string)[] = [];
     let done = false;
     const job = waitForJob(id).then(() => (done = true));
     const probe = (async () => {
-      while (!done) statuses.push(await viaCaddy(name).then((r) => r.status, () => 0));
+      while (!done) statuses.push(await viaCaddy(name).then((r) => r.status, (err: unknown) => `${new Date().toISOString()} ${err instanceof Error ? err.message : String(err)}`));
     })();
     const reports = await syncStorm(job);
     await probe;
