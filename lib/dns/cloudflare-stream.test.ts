@@ -59,6 +59,12 @@ describe("streamPage", () => {
     await expect(streamPage(chunked(text.slice(0, text.length - 40), 50), slimRecord)).rejects.toBeInstanceOf(APIConnectionError);
     await expect(streamPage(chunked("<html>502 Bad Gateway</html>", 8), slimRecord)).rejects.toBeInstanceOf(APIConnectionError);
   });
+
+  it("refuses a 200 that is not a successful list answer instead of reading it as an empty zone", async () => {
+    const failed = JSON.stringify({ success: false, errors: [{ code: 10001, message: "Internal server error" }], messages: [], result: null });
+    await expect(streamPage(chunked(failed, 16), slimRecord)).rejects.toBeInstanceOf(APIConnectionError);
+    await expect(streamPage(chunked(JSON.stringify({ success: true, errors: [], messages: [], result: null }), 16), slimRecord)).rejects.toBeInstanceOf(APIConnectionError);
+  });
 });
 
 describe("discardBody", () => {

@@ -11,17 +11,20 @@ import type { PageInfo } from "./cloudflare-client";
  * process from ~420 MB to over 800 MB for one listing.
  *
  * An error status has already been thrown by the SDK (as its APIError) when
- * the response arrives here; a body cut off or not JSON is an
- * APIConnectionError, which the caller retries like a lost connection.
+ * the response arrives here; a body cut off, not JSON or not a successful
+ * list answer is an APIConnectionError, which the caller retries like a lost
+ * connection.
  */
 export async function streamPage<T, U>(response: Response, keep: (item: T) => U): Promise<{ result: U[]; result_info?: PageInfo }> {
   const result: U[] = [];
   let info: PageInfo | undefined;
+  let success: unknown;
   // keepStack false: a record's parent array is not filled as it goes, so parsed records become garbage at once.
-  const parser = new JSONParser({ paths: ["$.result.*", "$.result_info"], keepStack: false });
+  const parser = new JSONParser({ paths: ["$.success", "$.result.*", "$.result_info"], keepStack: false });
   parser.onValue = ({ value, key, stack }) => {
     if (stack.length === 2 && typeof key === "number") result.push(keep(value as T));
     else if (stack.length === 1 && key === "result_info") info = value as PageInfo;
+    else if (stack.length === 1 && key === "success") success = value;
   };
   try {
     if (!response.body) throw new Error("empty body");
@@ -30,6 +33,9 @@ export async function streamPage<T, U>(response: Response, keep: (item: T) => U)
   } catch (err) {
     throw new APIConnectionError({ message: `Cloudflare list answer unreadable: ${err instanceof Error ? err.message : String(err)}`, cause: err instanceof Error ? err : undefined });
   }
+  // A list answer always says success and carries its page info. Without them (`"result": null`, an
+  // envelope of something else) it is not an empty zone: taken as one, the plan would forget every row.
+  if (success !== true || !info) throw new APIConnectionError({ message: "Cloudflare list answer has no successful result" });
   return { result, result_info: info };
 }
 
