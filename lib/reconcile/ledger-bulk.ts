@@ -7,8 +7,8 @@ import { db, jsonChunks, sqliteDate, writeChunks } from "../db";
 // every `in: [...]` list anew): 25 s of a 100,000-record sync. These are raw
 // statements of fixed text that take a chunk of rows as one JSON parameter
 // (SQLite's json_each, chunks from jsonChunks), so each costs one prepare and
-// one index probe per row; writes commit 5,000 rows at a time (writeChunks). Dates are written in Prisma's own format
-// (sqliteDate), `updatedAt` by hand.
+// one index probe per row; writes commit 5,000 rows at a time (writeChunks).
+// Dates are written in Prisma's own format (sqliteDate), `updatedAt` by hand.
 
 export interface PendingRow {
   fqdn: string;
