@@ -34,14 +34,17 @@ const norm = (n: string) => n.toLowerCase().replace(/\.+$/, "");
 export async function resolveDomain(domain: string, r: Resolver = domainResolver()): Promise<DnsFindings> {
   try {
     const cnames: string[] = [];
-    let name = domain;
-    for (let i = 0; i < MAX_CHAIN; i++) {
-      const next = (await ask(() => r.resolveCname(name)))[0];
-      if (!next || cnames.includes(norm(next))) break;
-      name = norm(next);
-      cnames.push(name);
+    let next = (await ask(() => r.resolveCname(domain)))[0];
+    // Past the first hop the chain leaves the domain's zone: an authoritative
+    // server (or a resolver) refusing a later hop ends the chain, it does not
+    // void what was found (the CNAME to the instance may already be in it).
+    while (next && !cnames.includes(norm(next)) && cnames.length < MAX_CHAIN) {
+      cnames.push(norm(next));
+      const hop = norm(next);
+      next = (await ask(() => r.resolveCname(hop)).catch(() => [] as string[]))[0];
     }
-    const [v4, v6, txt] = await Promise.all([ask(() => r.resolve4(domain)), ask(() => r.resolve6(domain)), ask(() => r.resolveTxt(challengeName(domain)))]);
+    const lenient = <T>(q: () => Promise<T[]>) => (cnames.length ? ask(q).catch(() => [] as T[]) : ask(q));
+    const [v4, v6, txt] = await Promise.all([lenient(() => r.resolve4(domain)), lenient(() => r.resolve6(domain)), ask(() => r.resolveTxt(challengeName(domain)))]);
     return { cnames, addresses: [...v4, ...v6], txt: txt.map((chunks) => chunks.join("")) };
   } catch (err) {
     return { cnames: [], addresses: [], txt: [], error: (err as Error).message };

@@ -77,5 +77,8 @@ async function domainCertificate(opts: { instance: Instance; domain: string; set
     check = await provider.inspectCertificate(opts.domain, tls.issuer);
   }
   if (check.status === "issued") return { ok: true, message: `routed; certificate issued by ${check.issuer}, valid until ${check.notAfter.toISOString()}` };
+  // The proxy cannot serve HTTPS at all (e.g. automatic HTTPS disabled on the
+  // server): the instance itself is served over HTTP only, and so is the domain.
+  if (check.status === "failed" && check.final) return { ok: true, message: `routed over HTTP only: ${check.error}` };
   return { ok: false, error: `no certificate for ${opts.domain} after ${Math.round(tlsTimeouts().issueMs / 1000)} s: ${check.error}` };
 }
