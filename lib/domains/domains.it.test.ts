@@ -6,6 +6,7 @@ import { createInstance } from "../deployer/create-instance";
 import { waitForJob } from "../deployer/jobs";
 import { redeployInstance } from "../deployer/redeploy-instance";
 import { removeInstance } from "../deployer/remove-instance";
+import { rollbackInstance } from "../deployer/rollback-instance";
 import { isAppError } from "../errors";
 import { routeId } from "../naming";
 import { createProxy } from "../proxies/create-proxy";
@@ -210,10 +211,15 @@ describe("custom domains against PowerDNS and Caddy", () => {
     expect(await refusal(createProxy({ actor: SYSTEM_ACTOR, body: { domain: d("cname"), upstream: "http://127.0.0.1:9" } }))).toMatchObject({ field: "domain" });
   });
 
-  it("a redeploy keeps the custom hosts; removing a domain takes its host off", async () => {
-    await redeployInstance({ actor: SYSTEM_ACTOR, id: instanceId, body: {} });
+  it("a redeploy and a rollback keep the custom hosts; removing a domain takes its host off", async () => {
+    const want = [fqdn, ...[d("addr"), d("cname"), d("txt")].sort()];
+    await redeployInstance({ actor: SYSTEM_ACTOR, id: instanceId, body: { image: "wharf-test/web:v2" } });
     await waitForJob(instanceId);
-    expect(await routeHosts()).toEqual([fqdn, d("addr"), d("cname"), d("txt")].sort((a, b) => (a === fqdn ? -1 : b === fqdn ? 1 : a.localeCompare(b))));
+    expect(await routeHosts()).toEqual(want);
+    expect((await viaCaddy(d("cname"))).body).toContain("wharf-test v2");
+    await rollbackInstance({ actor: SYSTEM_ACTOR, id: instanceId });
+    await waitForJob(instanceId);
+    expect(await routeHosts()).toEqual(want);
     expect((await viaCaddy(d("cname"))).body).toContain("wharf-test v1");
 
     const removing = await removeDomain({ actor: SYSTEM_ACTOR, instanceId, domain: d("txt") });
