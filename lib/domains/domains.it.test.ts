@@ -100,6 +100,12 @@ afterAll(async () => {
 });
 
 describe("custom domains against PowerDNS and Caddy", () => {
+  // While the settings still name the shared Caddy: the next describe switches to the TLS Caddy.
+  afterAll(async () => {
+    for (const p of await db.standaloneProxy.findMany()) await deleteProxy({ actor: SYSTEM_ACTOR, id: p.id });
+    for (const i of await db.instance.findMany()) await removeInstance({ actor: SYSTEM_ACTOR, id: i.id });
+  });
+
   it("a domain with no record ends failed with what was found and expected, a retry time, and no route host", async () => {
     const domain = d("none");
     const added = await add(domain);
