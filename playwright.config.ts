@@ -45,6 +45,8 @@ export default defineConfig({
       WHARF_SCHEDULER: "off",
       // Usage samples every 2 s instead of 15 s, so a chart has points within a test's time.
       WHARF_USAGE_INTERVAL_S: "2",
+      // The test PowerDNS answers for the zones the specs make (custom domains are validated through it).
+      WHARF_DNS_RESOLVER: "127.0.0.1:5300",
       NEXT_TELEMETRY_DISABLED: "1",
       LOG_LEVEL: process.env.LOG_LEVEL ?? "warn",
     },

@@ -40,6 +40,19 @@ export default async function DashboardPage() {
           </ul>
         </div>
       )}
+      {o.domains.total > 0 && (
+        <div role="alert" className="mb-4 rounded-md border border-amber-200 bg-amber-50 p-3 text-sm text-amber-900" data-testid="domain-warning">
+          <p className="font-medium">{o.domains.total} custom domain(s) no longer point here; they are still served until their grace period ends, then taken off the route.</p>
+          <ul className="mt-1 list-disc pl-5">
+            {o.domains.items.map((d) => (
+              <li key={d.domain}>
+                <Link className="underline" href={`/instances/${d.instanceId}`}>{d.domain}</Link>
+                {`: ${d.reason ?? "misconfigured"}${d.unroutedAt ? ` (unrouted after ${d.unroutedAt.toLocaleString()})` : ""}`}
+              </li>
+            ))}
+          </ul>
+        </div>
+      )}
       <div className="grid gap-4 sm:grid-cols-3">
         <Stat label="Instances" value={o.instances.total} href="/instances" note={`${o.instances.byStatus.running ?? 0} running, ${o.instances.byStatus.failed ?? 0} failed`} />
         <Stat label="Standalone proxies" value={o.proxies} href="/proxies" />

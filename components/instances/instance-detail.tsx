@@ -11,6 +11,7 @@ import { LogViewer } from "./log-viewer";
 import { DeployTokens, InstanceUpdates } from "./instance-updates";
 import { EditInstanceForm } from "./edit-instance-form";
 import { UsageCharts } from "./usage-charts";
+import { DomainsSection } from "./domains-section";
 import { joinArgv } from "@/lib/deployer/argv";
 import { isBusyStatus, useDeployments, useInstance, type TInstanceDetail } from "./use-instance";
 
@@ -78,6 +79,7 @@ export function InstanceDetail({ initial, canEdit }: { initial: TInstanceDetail;
         <Card title="Image and updates" className="lg:col-span-2"><InstanceUpdates instance={inst} canEdit={canEdit} /></Card>
         {canEdit && <Card title="Deploy tokens"><DeployTokens instanceId={inst.id} /></Card>}
       </div>
+      <Card title="Domains" className="mt-6"><DomainsSection instanceId={inst.id} fqdn={inst.fqdn} canEdit={canEdit} /></Card>
       <Card title="Usage" className="mt-6"><UsageCharts instanceId={inst.id} running={inst.status === "running"} /></Card>
       {canEdit && <Card title="Edit" className="mt-6"><EditInstanceForm instance={inst} busy={busy} /></Card>}
       <Card title="Deployments" className="mt-6"><DeploymentHistory deployments={deployments ?? []} /></Card>

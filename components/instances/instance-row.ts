@@ -5,9 +5,10 @@ import type { TInstanceListed } from "./use-instance";
 // was 190 KB of the page's RSC payload. No "use client": the server page
 // calls it too.
 
-export type TInstanceRow = Pick<TInstanceListed, "id" | "name" | "image" | "url" | "status" | "error" | "usage"> & { routeStatus: string; dnsStatus: string; /** Absent when off. */ tls?: TInstanceListed["tls"] };
+export type TInstanceRow = Pick<TInstanceListed, "id" | "name" | "image" | "url" | "status" | "error" | "usage" | "domains"> & { routeStatus: string; dnsStatus: string; /** Absent when off. */ tls?: TInstanceListed["tls"] };
 
 export const instanceRow = (i: TInstanceListed): TInstanceRow => ({
   id: i.id, name: i.name, image: i.image, url: i.url, status: i.status, ...(i.error ? { error: i.error } : {}),
   routeStatus: i.route.status, dnsStatus: i.dns.status, ...(i.tls.status !== "off" ? { tls: i.tls } : {}), ...(i.usage ? { usage: i.usage } : {}),
+  ...(i.domains?.length ? { domains: i.domains } : {}),
 });

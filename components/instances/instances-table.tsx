@@ -26,7 +26,14 @@ export function InstancesTable({ initial, query, sortHeaders }: {
             <td><Link href={`/instances/${i.id}`} prefetch={false}>{i.name}</Link></td>
             <td>{i.image}</td>
             {/* target=_blank implies rel=noopener in every current browser. */}
-            <td><a href={i.url} target="_blank">{i.url}</a></td>
+            <td>
+              <a href={i.url} target="_blank">{i.url}</a>
+              {i.domains?.map((d) => (
+                <div key={d.domain} className="text-xs" data-testid="instance-domain" data-state={d.state}>
+                  {d.domain} <Badge>{d.state}</Badge>
+                </div>
+              ))}
+            </td>
             <td>
               <Badge>{i.status}</Badge>
               {i.error && <div className="cell-error">{i.error}</div>}

@@ -3,7 +3,7 @@ import { AppError } from "../errors";
 import { instanceFqdn, normalizeFqdn, type ConsumerType } from "../naming";
 
 /**
- * FQDNs are unique across instances and standalone proxies, and never the bare
+ * FQDNs are unique across instances, standalone proxies and custom domains, and never the bare
  * base domain (SPEC §5). `field` names the input that produced the FQDN.
  * Racing creates are also stopped by the unique indexes on Instance.subdomain
  * and StandaloneProxy.domain.
@@ -14,6 +14,8 @@ export async function assertFqdnAvailable(opts: { fqdn: string; baseDomain: stri
   if (fqdn === base) throw new AppError("VALIDATION", `${opts.field}: ${fqdn} is the bare base domain; use a subdomain`, { field: opts.field });
   const skip = (type: ConsumerType, id: string) => opts.except?.type === type && opts.except.id === id;
 
+  const custom = await db.customDomain.findUnique({ where: { domain: fqdn }, select: { instance: { select: { name: true } } } });
+  if (custom) throw new AppError("CONFLICT", `${opts.field}: ${fqdn} is already a custom domain of instance ${custom.instance.name}`, { field: opts.field });
   const proxy = await db.standaloneProxy.findUnique({ where: { domain: fqdn } });
   if (proxy && !skip("standalone", proxy.id)) {
     throw new AppError("CONFLICT", `${opts.field}: ${fqdn} is already used by a standalone proxy`, { field: opts.field });

@@ -21,7 +21,8 @@ export interface ConsumerRef {
 /** The operation names a holder reports ("busy: redeploy"). */
 export type ConsumerOperation =
   | "deploy" | "redeploy" | "update" | "rollback" | "start" | "stop" | "remove" | "cancel" | "recover"
-  | "proxy.create" | "proxy.update" | "proxy.delete" | "dns.delete" | "orphan.remove" | "sync";
+  | "proxy.create" | "proxy.update" | "proxy.delete" | "dns.delete" | "orphan.remove" | "sync"
+  | "domain.check" | "domain.remove";
 
 export const consumerKey = (c: ConsumerRef) => `${c.type}:${c.id}`;
 export const leaseName = (c: ConsumerRef) => `consumer:${consumerKey(c)}`;

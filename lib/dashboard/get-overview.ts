@@ -1,9 +1,10 @@
 import { db } from "../db";
 import { listCertificateWarnings } from "../tls/certificate-warnings";
+import { listDomainWarnings } from "../domains/domain-warnings";
 
 /** Counts and recent activity for the dashboard. */
 export async function getOverview() {
-  const [byStatus, proxies, records, failedRecords, lastSync, recent, certificates] = await Promise.all([
+  const [byStatus, proxies, records, failedRecords, lastSync, recent, certificates, domains] = await Promise.all([
     db.instance.groupBy({ by: ["status"], _count: { _all: true } }),
     db.standaloneProxy.count(),
     db.dnsRecord.count(),
@@ -11,6 +12,7 @@ export async function getOverview() {
     db.syncRun.findFirst({ where: { status: { not: "running" } }, orderBy: { startedAt: "desc" } }),
     db.auditEvent.findMany({ orderBy: { createdAt: "desc" }, take: 8 }),
     listCertificateWarnings({ take: 5 }),
+    listDomainWarnings({ take: 5 }),
   ]);
   const instances = Object.fromEntries(byStatus.map((r) => [r.status, r._count._all])) as Record<string, number>;
   return {
@@ -20,5 +22,6 @@ export async function getOverview() {
     lastSync,
     recent,
     certificates,
+    domains,
   };
 }

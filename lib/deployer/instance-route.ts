@@ -1,3 +1,4 @@
+import { db } from "../db";
 import { instanceFqdn, routeId } from "../naming";
 import { getProxyProvider } from "../proxy";
 import type { Upstream } from "../proxy/types";
@@ -5,6 +6,17 @@ import type { TSettings } from "../settings/schemas";
 import { readTlsColumns, routeTls } from "../tls/consumer-tls";
 
 export type RouteStatus = "active" | "not_configured";
+
+/**
+ * The hosts of an instance's route: its own FQDN, then its custom domains
+ * marked routed (SPEC §14), read now. Every route write (deploy, switch,
+ * repair, domain routing) goes through here, so redeploy and rollback keep
+ * the custom hosts.
+ */
+export async function instanceRouteHosts(instance: { id: string; subdomain: string }, settings: TSettings): Promise<string[]> {
+  const domains = await db.customDomain.findMany({ where: { instanceId: instance.id, routed: true }, select: { domain: true }, orderBy: { domain: "asc" } });
+  return [instanceFqdn(instance.subdomain, settings.baseDomain), ...domains.map((d) => d.domain)];
+}
 
 /** Points the instance's route at `upstream` in one provider call; "not_configured" without a provider. Throws the provider's error. */
 export async function ensureInstanceRoute(opts: { instance: { id: string; subdomain: string }; upstream: Upstream; settings: TSettings }): Promise<RouteStatus> {
@@ -15,7 +27,7 @@ export async function ensureInstanceRoute(opts: { instance: { id: string; subdom
   await provider.ensureRoute({
     id: routeId("instance", opts.instance.id),
     consumer: { type: "instance", id: opts.instance.id },
-    hosts: [instanceFqdn(opts.instance.subdomain, opts.settings.baseDomain)],
+    hosts: await instanceRouteHosts(opts.instance, opts.settings),
     upstream: opts.upstream,
     websockets: true,
     tls: tlsRow ? routeTls(opts.settings, tlsRow) : undefined,

@@ -37,6 +37,7 @@ export function presentInstance(i: Instance, baseDomain: string, dns: { status: 
   };
 }
 export type TInstanceView = ReturnType<typeof presentInstance>;
+export type TListedDomain = { domain: string; state: string };
 
 export const INSTANCE_SORTS = {
   name: { field: "name", type: "string" },
@@ -51,7 +52,7 @@ export const INSTANCE_SORTS = {
  * `dir`, `status`, `q` (text in name, image or subdomain). The ledger rows
  * are read for the page's instances only, in one indexed query.
  */
-export async function listInstances(opts: { params?: URLSearchParams; defaultLimit?: number } = {}): Promise<TPage<TInstanceView & { usage: TUsageSample | null }>> {
+export async function listInstances(opts: { params?: URLSearchParams; defaultLimit?: number } = {}): Promise<TPage<TInstanceView & { usage: TUsageSample | null; domains: TListedDomain[] }>> {
   const params = opts.params ?? new URLSearchParams();
   const sort = param(params, "sort") ?? "createdAt";
   const query = parseListQuery(params, {
@@ -75,7 +76,12 @@ export async function listInstances(opts: { params?: URLSearchParams; defaultLim
     select: { consumerId: true, status: true, lastError: true },
   });
   const byConsumer = new Map(records.map((r) => [r.consumerId, r]));
+  // Custom domains (SPEC §14): name and state only, for the list's Address column.
+  const domains = new Map<string, TListedDomain[]>();
+  for (const d of await db.customDomain.findMany({ where: { instanceId: { in: page.items.map((i) => i.id) } }, select: { instanceId: true, domain: true, state: true }, orderBy: { domain: "asc" } })) {
+    domains.set(d.instanceId, [...(domains.get(d.instanceId) ?? []), { domain: d.domain, state: d.state }]);
+  }
   // Current values only for what runs now: a stopped instance's last sample is not "current".
   const usage = await latestUsage(page.items.filter((r) => r.status === "running").map((r) => r.id));
-  return mapPage(page, (i) => ({ ...presentInstance(i, settings.baseDomain, byConsumer.get(i.id) ?? null, settings.dns.mode), usage: usage.get(i.id) ?? null }));
+  return mapPage(page, (i) => ({ ...presentInstance(i, settings.baseDomain, byConsumer.get(i.id) ?? null, settings.dns.mode), usage: usage.get(i.id) ?? null, domains: domains.get(i.id) ?? [] }));
 }

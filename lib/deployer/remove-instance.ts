@@ -9,9 +9,12 @@ import { withInstance } from "./instance-lease";
 import { removeInstanceRoute } from "./instance-route";
 import { transitionInstance } from "./transition-instance";
 import { deleteInstanceVolumes } from "./instance-volumes";
+import { deleteRemovedInstanceDomains, markInstanceDomainsRemoving } from "../domains/remove-instance-domains";
 
 /**
- * SPEC §5: route, then DNS, then containers, then the row. A route or
+ * SPEC §5: route, then DNS, then containers, then the row. Custom domains
+ * (SPEC §14) are marked removing first, leave with the route (their hosts and
+ * the certificate policy naming them), and their rows go right after it. A route or
  * container failure stops the removal with the instance `failed` (retry
  * removes the rest: every step is idempotent). DNS is best-effort: a record
  * that could not be deleted stays on the ledger for the reconciler.
@@ -30,14 +33,17 @@ async function remove(instance: Instance, actor: Actor, deleteVolumes: boolean):
   const rt = getRuntime();
   try {
     const settings = await getSettings();
+    const domains = await markInstanceDomainsRemoving(instance.id);
     await removeInstanceRoute({ instanceId: instance.id, settings });
+    await deleteRemovedInstanceDomains(instance.id);
     const dns = await removeConsumerDns({ consumer: { type: "instance", id: instance.id }, settings });
     for (const c of await rt.listManagedContainers({ instanceId: instance.id })) await rt.removeContainer(c.id);
     const volumes = await deleteInstanceVolumes({ instance, confirmed: deleteVolumes });
     await transitionInstance(instance.id, "removed");
     await db.instance.delete({ where: { id: instance.id } });
     const volumeNote = volumes.deleted.length ? `deleted volumes ${volumes.deleted.join(", ")}` : volumes.kept.length ? `kept volumes ${volumes.kept.join(", ")}` : null;
-    const message = [dns.error ? `DNS: ${dns.error}` : null, volumeNote].filter(Boolean).join("; ") || null;
+    const domainNote = domains.length ? `removed custom domains ${domains.join(", ")}` : null;
+    const message = [dns.error ? `DNS: ${dns.error}` : null, domainNote, volumeNote].filter(Boolean).join("; ") || null;
     await recordEvent({ actor, action: "instance.remove", target: instance.name, result: "ok", message });
     return { id: instance.id, name: instance.name, status: "removed", dns: dns.status, volumes };
   } catch (err) {

@@ -4,12 +4,12 @@ import { db } from "../db";
 import { errorMessage } from "../errors";
 import { isBusy } from "../lifecycle/states";
 import { parseInstanceState } from "../lifecycle/transition";
-import { instanceFqdn, routeId } from "../naming";
+import { routeId } from "../naming";
 import type { RouteSpec } from "../proxy/types";
 import type { TSettings } from "../settings/schemas";
 import { probeFor, upstreamFor } from "../deployer/container-plan";
 import { deployTimeouts } from "../deployer/timeouts";
-import { ensureInstanceRoute } from "../deployer/instance-route";
+import { ensureInstanceRoute, instanceRouteHosts } from "../deployer/instance-route";
 import { recoverHeldInstance } from "../deployer/recover-instances";
 import { readRouteUpstream, targets } from "../deployer/route-target";
 import { transitionInstance } from "../deployer/transition-instance";
@@ -78,8 +78,9 @@ export async function repairInstance(opts: { id: string; settings: TSettings; dr
   }
   if (routes) {
     let spec: RouteSpec;
+    const hosts = await instanceRouteHosts(inst, settings);
     try {
-      spec = { id: routeId("instance", inst.id), consumer: { type: "instance", id: inst.id }, hosts: [instanceFqdn(inst.subdomain, settings.baseDomain)], upstream: upstreamFor(settings, info, inst.port), websockets: true };
+      spec = { id: routeId("instance", inst.id), consumer: { type: "instance", id: inst.id }, hosts, upstream: upstreamFor(settings, info, inst.port), websockets: true };
     } catch {
       return; // No published port yet (container restarting): the route is checked next run.
     }

@@ -1,8 +1,8 @@
 // The sync report (SPEC §9).
-export type ReportAction = "create" | "update" | "delete" | "synced" | "foreign" | "forget" | "blocked" | "restart" | "route" | "orphan" | "recover" | "stop" | "skip" | "certificate";
+export type ReportAction = "create" | "update" | "delete" | "synced" | "foreign" | "forget" | "blocked" | "restart" | "route" | "orphan" | "recover" | "stop" | "skip" | "certificate" | "domain";
 
 export interface ReportLine {
-  kind: "dns" | "container" | "route" | "certificate" | "volume";
+  kind: "dns" | "container" | "route" | "certificate" | "volume" | "domain";
   name: string;
   action: ReportAction;
   status: "ok" | "failed" | "planned" | "skipped";
@@ -55,6 +55,7 @@ export interface SyncReport {
   routes: { repaired: number; failed: number };
   /** Certificates (SPEC §7): confirmed by handshake, retried, failed, expiring within 14 days. */
   certificates?: { checked: number; retried: number; issued: number; failed: number; expiring: number };
+  domains?: { checked: number; routed: number; misconfigured: number; unrouted: number; failed: number };
   orphans: { containers: OrphanContainer[]; routes: OrphanRoute[]; volumes?: OrphanVolume[] };
   /** Consumers busy with another operation, left for the next run (DNS and infrastructure passes). */
   skipped: SkippedConsumer[];

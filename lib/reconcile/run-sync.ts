@@ -7,6 +7,7 @@ import { getDnsProvider } from "../dns/provider-for-settings";
 import { getSettings } from "../settings/get-settings";
 import { reconcileInfrastructure } from "./infrastructure";
 import { checkCertificates } from "../tls/check-certificates";
+import { checkDomains } from "../domains/check-domains";
 import { acquireLease, releaseLease, renewLease } from "./lease";
 import { reconcileDns } from "./reconcile-dns";
 import type { SyncReport } from "./report";
@@ -92,5 +93,10 @@ async function reconcile(o: { id: string; trigger: SyncTrigger; dryRun: boolean;
   report.certificates = { checked: certs.checked, retried: certs.retried, issued: certs.issued, failed: certs.failed, expiring: certs.expiring };
   report.lines.push(...certs.lines);
   report.skipped.push(...certs.skipped);
+  // After certificates: custom hosts ride on the instance routes repaired above.
+  const domains = await checkDomains({ settings, dryRun: o.dryRun });
+  report.domains = { checked: domains.checked, routed: domains.routed, misconfigured: domains.misconfigured, unrouted: domains.unrouted, failed: domains.failed };
+  report.lines.push(...domains.lines);
+  report.skipped.push(...domains.skipped);
   return report;
 }

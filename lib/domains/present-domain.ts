@@ -1,0 +1,24 @@
+import { isIP } from "node:net";
+import type { CustomDomain } from "../generated/prisma/client";
+import { instanceFqdn } from "../naming";
+import type { TSettings } from "../settings/schemas";
+import { expectedRecords } from "./expectation";
+import { domainTimeouts } from "./timeouts";
+
+/** A custom domain in the API shape (SPEC §14). `expected`: the records that would satisfy validation, any one of them. */
+export function presentDomain(row: CustomDomain, instance: { subdomain: string }, settings: TSettings) {
+  // A host-name target is shown by name; validation compares against its addresses as resolved then.
+  const target = { fqdn: instanceFqdn(instance.subdomain, settings.baseDomain), targetAddress: settings.targetAddress, addresses: isIP(settings.targetAddress) ? [settings.targetAddress] : [] };
+  return {
+    domain: row.domain,
+    state: row.state,
+    ...(row.reason ? { reason: row.reason } : {}),
+    ...(row.checkedAt ? { checkedAt: row.checkedAt } : {}),
+    ...(row.retryAt && (row.state === "failed" || row.state === "removing") ? { retryAt: row.retryAt } : {}),
+    ...(row.misconfiguredSince ? { misconfiguredSince: row.misconfiguredSince, unroutedAt: new Date(row.misconfiguredSince.getTime() + domainTimeouts().graceMs) } : {}),
+    routed: row.routed,
+    expected: expectedRecords(row.domain, target, row.token),
+    token: row.token,
+  };
+}
+export type TDomainView = ReturnType<typeof presentDomain>;
