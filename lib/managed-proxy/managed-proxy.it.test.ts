@@ -165,7 +165,11 @@ describe("the managed proxy: Wharf runs Caddy itself", () => {
   it("switching away keeps the container unless the operator confirms its removal; the volume is kept", async () => {
     await updateSettings({ actor: SYSTEM_ACTOR, body: { proxy: { provider: null } } });
     expect((await rt.inspectContainer(managedContainerName()))?.state).toBe("running");
+    // Confirmed later, while no proxy is configured: the kept container goes then.
+    await updateSettings({ actor: SYSTEM_ACTOR, body: { sync: { intervalMinutes: 5 } }, removeManagedProxy: true });
+    expect(await rt.inspectContainer(managedContainerName())).toBeNull();
     await updateSettings({ actor: SYSTEM_ACTOR, body: { proxy: { provider: managed } } });
+    expect((await rt.inspectContainer(managedContainerName()))?.state).toBe("running");
     await updateSettings({ actor: SYSTEM_ACTOR, body: { proxy: { provider: null } }, removeManagedProxy: true });
     expect(await rt.inspectContainer(managedContainerName())).toBeNull();
     expect((await rt.listManagedVolumes()).map((v) => v.name)).not.toContain(managedVolumeName()); // not an instance volume

@@ -162,10 +162,10 @@ export async function updateSettings(opts: { actor: Actor; body: unknown; confir
     const value = sealSettings(next);
     await db.setting.upsert({ where: { key: SETTINGS_KEY }, create: { key: SETTINGS_KEY, value }, update: { value } });
     await recordEvent({ actor: opts.actor, action: "settings.update", target: touched(opts.body), result: "ok" });
-    // Leaving the managed proxy: its container goes only when the operator confirmed it.
-    if (current.proxy.provider?.type === "managed" && !managed && opts.removeManagedProxy) {
+    // Leaving the managed proxy (now or earlier, when it was kept): its container goes only when the operator confirms it.
+    if (!managed && opts.removeManagedProxy) {
       const removed = await removeManagedProxy();
-      await recordEvent({ actor: opts.actor, action: "proxy.managed.remove", target: "wharf-caddy", result: "ok", message: removed.removed ? `container removed; volume ${removed.keptVolume} kept` : "no container to remove" });
+      if (removed.removed) await recordEvent({ actor: opts.actor, action: "proxy.managed.remove", target: removed.container, result: "ok", message: `container removed; volume ${removed.keptVolume} kept` });
     }
     if (dnsTargetIsNew(current, next)) await ensureExpectedRecords({ actor: opts.actor });
     return next;
