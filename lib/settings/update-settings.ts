@@ -157,8 +157,12 @@ export async function updateSettings(opts: { actor: Actor; body: unknown; confir
       if (report.failed.length) throw cleanupFailedError(report, plan.provider ?? "the DNS provider");
     }
     // Wharf's own Caddy runs (and answers) before the settings say so: a taken port is a 409 naming it, nothing saved.
+    // Only when it changes: a save of other settings does not depend on the engine answering (the reconciler keeps it running).
     const managed = next.proxy.provider?.type === "managed" ? next.proxy.provider : null;
-    if (managed) await ensureManagedProxy({ config: managed, network: next.proxy.upstream.mode === "network" ? next.proxy.upstream.network : next.docker.network });
+    const networkOf = (s: TSettings) => (s.proxy.upstream.mode === "network" ? s.proxy.upstream.network : s.docker.network);
+    if (managed && JSON.stringify([managed, networkOf(next)]) !== JSON.stringify([current.proxy.provider, networkOf(current)])) {
+      await ensureManagedProxy({ config: managed, network: networkOf(next) });
+    }
     const value = sealSettings(next);
     await db.setting.upsert({ where: { key: SETTINGS_KEY }, create: { key: SETTINGS_KEY, value }, update: { value } });
     await recordEvent({ actor: opts.actor, action: "settings.update", target: touched(opts.body), result: "ok" });
