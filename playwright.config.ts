@@ -47,6 +47,13 @@ export default defineConfig({
       WHARF_USAGE_INTERVAL_S: "2",
       // The test PowerDNS answers for the zones the specs make (custom domains are validated through it).
       WHARF_DNS_RESOLVER: "127.0.0.1:5300",
+      // "Use Wharf's Caddy" (e2e/managed-proxy.spec.ts): the locally built image on loopback high ports.
+      WHARF_MANAGED_PROXY_IMAGE: "wharf-test/caddy:2",
+      WHARF_MANAGED_PROXY_CONTAINER: "wharf-caddy-e2e",
+      WHARF_MANAGED_PROXY_BIND_ADDRESS: "127.0.0.1",
+      WHARF_MANAGED_PROXY_HTTP_PORT: "24280",
+      WHARF_MANAGED_PROXY_HTTPS_PORT: "24643",
+      WHARF_MANAGED_PROXY_ADMIN_PORT: "24219",
       NEXT_TELEMETRY_DISABLED: "1",
       LOG_LEVEL: process.env.LOG_LEVEL ?? "warn",
     },

@@ -6,6 +6,8 @@ import { Badge } from "@/components/ui/badge";
 import { HealthPanel } from "@/components/shell/health-panel";
 import { OrphansCard } from "@/components/shell/orphans-card";
 import { listOrphans } from "@/lib/reconcile/find-orphans";
+import { getSettings } from "@/lib/settings/get-settings";
+import { NoProxyNotice } from "@/components/shell/no-proxy-notice";
 
 export const dynamic = "force-dynamic";
 export const metadata = { title: "Dashboard" };
@@ -22,10 +24,11 @@ function Stat({ label, value, href, note }: { label: string; value: number; href
 
 export default async function DashboardPage() {
   const actor = await requirePageUser("viewer");
-  const [o, orphans] = await Promise.all([getOverview(), listOrphans()]);
+  const [o, orphans, settings] = await Promise.all([getOverview(), listOrphans(), getSettings()]);
   return (
     <>
       <PageHeader title="Dashboard" />
+      {!settings.proxy.provider && <NoProxyNotice canEdit={actor.role === "admin"} />}
       {o.certificates.total > 0 && (
         <div role="alert" className="mb-4 rounded-md border border-amber-200 bg-amber-50 p-3 text-sm text-amber-900" data-testid="certificate-warning">
           <p className="font-medium">{o.certificates.total} certificate(s) failed or expire within 14 days; these consumers are served over HTTP only or soon will be.</p>

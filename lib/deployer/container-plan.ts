@@ -32,7 +32,7 @@ export function containerSpecFor(opts: { instance: Instance; deploymentId: strin
     network: instanceNetwork(settings),
     networkAliases: [networkAlias(instance.name)],
     port: instance.port,
-    publishOn: up.mode === "host" ? up.hostAddress : undefined,
+    publishOn: up.mode === "host" ? up.hostAddress : up.probeAddress,
     restartPolicy: instance.restartPolicy as ContainerSpec["restartPolicy"],
     mounts: spec.mounts,
     memoryBytes: spec.limits.memoryMb ? spec.limits.memoryMb * 1024 * 1024 : null,
@@ -60,7 +60,12 @@ export function upstreamFor(settings: TSettings, container: ContainerInfo, port:
 
 /** Undefined when there is nothing to probe yet (a container that exited at once has no published port): the health wait then reports why. */
 export function probeFor(settings: TSettings, container: ContainerInfo, instance: Pick<Instance, "port" | "healthPath">): HealthProbeTarget | undefined {
-  if (settings.proxy.upstream.mode === "host" && !container.publishedPort) return undefined;
+  const up = settings.proxy.upstream;
+  // Network mode with a probe address (the managed proxy): routed by name, probed where Wharf on the host reaches it.
+  if (up.mode === "network" && up.probeAddress) {
+    return container.publishedPort ? { host: up.probeAddress, port: container.publishedPort, path: instance.healthPath ?? "/" } : undefined;
+  }
+  if (up.mode === "host" && !container.publishedPort) return undefined;
   const u = upstreamFor(settings, container, instance.port);
   return { host: u.host, port: u.port, path: instance.healthPath ?? "/" };
 }

@@ -7,6 +7,7 @@ import { followPull } from "./follow-pull";
 import { LogLineSplitter, splitLogBuffer, type LogLine } from "./log-lines";
 import { containerInfoFromInspect, containerInfoFromSummary, createBody, engineError, engineStatus, labelsMatch, statsFromRaw, volumeInfo } from "./map";
 import { pullAuthError } from "./pull-auth-error";
+import { tarFiles } from "./tar";
 import type { ContainerInfo, ContainerRuntime, ContainerSpec, ContainerStats, PullAuth, PullProgress, VolumeInfo } from "./types";
 
 export interface DockerodeRuntimeOptions {
@@ -175,6 +176,12 @@ export class DockerodeRuntime implements ContainerRuntime {
       const created = await this.call(`create container ${spec.name}`, (d, s) =>
         d.createContainer({ _query: { name: spec.name }, _body: createBody(spec), abortSignal: s } as unknown as Docker.ContainerCreateOptions),
       );
+      if (spec.files?.length) {
+        const archive = tarFiles(spec.files);
+        await this.call(`copy files into container ${spec.name}`, (d, s) =>
+          d.getContainer(created.id).putArchive(archive, { path: "/", abortSignal: s } as unknown as { path: string }),
+        );
+      }
       const info = await this.inspectContainer(created.id);
       if (!info) throw new AppError("PROVIDER_ERROR", `Container ${spec.name} was created but cannot be inspected`);
       return info;
@@ -224,6 +231,11 @@ export class DockerodeRuntime implements ContainerRuntime {
     if (filter.instanceId) label.push(`${LABEL_INSTANCE}=${filter.instanceId}`);
     const list = await this.call("list containers", (d, s) => d.listContainers({ all: true, filters: { label }, abortSignal: s } as object));
     return list.map(containerInfoFromSummary);
+  }
+
+  async containersPublishing(hostPort: number): Promise<string[]> {
+    const list = await this.call("list containers", (d, s) => d.listContainers({ filters: { publish: [`${hostPort}/tcp`] }, abortSignal: s } as object));
+    return list.map((c) => (c.Names?.[0] ?? c.Id).replace(/^\//, ""));
   }
 
   async ensureVolume(name: string, labels: Record<string, string>): Promise<VolumeInfo> {

@@ -73,16 +73,23 @@ export function containerInfoFromSummary(c: Docker.ContainerInfo): ContainerInfo
 /** Body of POST /containers/create for a spec. */
 export function createBody(spec: ContainerSpec): Docker.ContainerCreateOptions {
   const port = `${spec.port}/tcp`;
+  const exposed: Record<string, object> = { [port]: {} };
+  // HostPort "" lets the engine choose a free port; it is read back after start.
+  const bindings: Record<string, Array<{ HostIp: string; HostPort: string }>> = spec.publishOn ? { [port]: [{ HostIp: spec.publishOn, HostPort: "" }] } : {};
+  for (const p of spec.ports ?? []) {
+    const key = `${p.containerPort}/tcp`;
+    exposed[key] = {};
+    (bindings[key] ??= []).push({ HostIp: p.hostIp, HostPort: String(p.hostPort) });
+  }
   return {
     Image: spec.image,
     Env: Object.entries(spec.env).map(([k, v]) => `${k}=${v}`),
     Labels: spec.labels,
-    ExposedPorts: { [port]: {} },
+    ExposedPorts: exposed,
     HostConfig: {
       NetworkMode: spec.network,
       RestartPolicy: { Name: spec.restartPolicy },
-      // HostPort "" lets the engine choose a free port; it is read back after start.
-      PortBindings: spec.publishOn ? { [port]: [{ HostIp: spec.publishOn, HostPort: "" }] } : undefined,
+      PortBindings: Object.keys(bindings).length ? bindings : undefined,
       Mounts: spec.mounts?.length
         ? spec.mounts.map((m) =>
             m.type === "volume"

@@ -22,6 +22,10 @@ export interface ContainerSpec {
   /** Override the image's CMD / ENTRYPOINT (exec form; no shell is involved). */
   cmd?: string[] | null;
   entrypoint?: string[] | null;
+  /** Fixed host ports (the managed proxy's 80/443/admin), besides `publishOn`'s engine-chosen one. */
+  ports?: Array<{ containerPort: number; hostPort: number; hostIp: string }>;
+  /** Files copied into the container after it is created and before it starts (`name` relative to `/`). */
+  files?: Array<{ name: string; content: string }>;
 }
 
 export type ContainerMount = { type: "volume"; name: string; target: string } | { type: "bind"; source: string; target: string; readOnly: boolean };
@@ -108,6 +112,8 @@ export interface ContainerRuntime {
   inspectContainer(idOrName: string): Promise<ContainerInfo | null>;
   /** Containers carrying `wharf.managed=true` (optionally for one instance), running or not. */
   listManagedContainers(filter?: { instanceId?: string }): Promise<ContainerInfo[]>;
+  /** Names of the containers publishing `hostPort` (tcp), to say who holds a port a start could not bind. */
+  containersPublishing?(hostPort: number): Promise<string[]>;
   /** Log lines (stdout and stderr demultiplexed); `follow` streams until the signal aborts or the container stops. */
   /** Create the named volume with `labels` if it does not exist; an existing one is used as it is. */
   ensureVolume(name: string, labels: Record<string, string>): Promise<VolumeInfo>;

@@ -1,6 +1,7 @@
 import { AppError } from "../errors";
 import type { TProxyProviderConfig } from "../settings/schemas";
 import { CaddyProvider } from "./caddy";
+import { managedCaddyConfig } from "./managed-caddy";
 import { NpmProvider } from "./npm";
 import type { ProxyProvider } from "./types";
 
@@ -13,6 +14,9 @@ export function createProxyProvider(config: TProxyProviderConfig, opts: { timeou
       return new CaddyProvider(config, opts);
     case "npm":
       return new NpmProvider(config, opts);
+    // Wharf's own Caddy container (lib/managed-proxy keeps it running): the Caddy provider at its admin URL.
+    case "managed":
+      return new CaddyProvider(managedCaddyConfig(config), opts);
     default: {
       const never: never = config;
       throw new AppError("VALIDATION", `unknown proxy provider ${JSON.stringify(never)}`, { field: "proxy.provider.type" });

@@ -12,6 +12,8 @@ import { repairInstance } from "./repair-instance";
 import { RouteView } from "./route-view";
 import type { OrphanContainer, OrphanRoute, OrphanVolume, ReportLine, SkippedConsumer } from "./report";
 import { listUnattachedVolumes } from "../deployer/instance-volumes";
+import { ensureManagedProxy } from "../managed-proxy/ensure-managed-proxy";
+import { managedContainerName } from "../proxy/managed-caddy";
 
 export interface InfraResult {
   containers: { restarted: number; failed: number };
@@ -33,6 +35,7 @@ export async function reconcileInfrastructure(opts: { settings: TSettings; dryRu
   const { settings, dryRun } = opts;
   const res: InfraResult = { containers: { restarted: 0, failed: 0 }, routes: { repaired: 0, failed: 0 }, orphans: { containers: [], routes: [], volumes: [] }, skipped: [], lines: [] };
   const rt = getRuntime();
+  await keepManagedProxy(settings, dryRun, res);
   const provider = getProxyProvider(settings);
   let routes: RouteView | null = null;
   if (provider) {
@@ -133,4 +136,30 @@ export async function reconcileInfrastructure(opts: { settings: TSettings; dryRu
     }
   }
   return res;
+}
+
+/**
+ * Wharf's own Caddy (issue 24) is running before routes are compared: one
+ * that stopped is started, one removed by hand is created again (with its
+ * config but no routes), and the route pass below then finds every route
+ * missing and pushes it again.
+ */
+async function keepManagedProxy(settings: TSettings, dryRun: boolean, res: InfraResult): Promise<void> {
+  const config = settings.proxy.provider?.type === "managed" ? settings.proxy.provider : null;
+  if (!config) return;
+  const network = settings.proxy.upstream.mode === "network" ? settings.proxy.upstream.network : settings.docker.network;
+  if (dryRun) {
+    const c = await getRuntime().inspectContainer(managedContainerName()).catch(() => null);
+    if (!c || c.state !== "running") res.lines.push({ kind: "container", name: managedContainerName(), action: "restart", status: "planned", message: c ? `Wharf's Caddy is ${c.state}: would be started` : "Wharf's Caddy is missing: would be created" });
+    return;
+  }
+  try {
+    const { action } = await ensureManagedProxy({ config, network });
+    if (action === "unchanged") return;
+    res.containers.restarted++;
+    res.lines.push({ kind: "container", name: managedContainerName(), action: "restart", status: "ok", message: `Wharf's Caddy ${action}; its routes are pushed again` });
+  } catch (err) {
+    res.containers.failed++;
+    res.lines.push({ kind: "container", name: managedContainerName(), action: "restart", status: "failed", message: errorMessage(err) });
+  }
 }

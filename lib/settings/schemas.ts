@@ -4,6 +4,8 @@ import { ZLimitsSchema, type TLimits } from "../deployer/spec-schemas";
 // The settings shape of SPEC §10. Secret fields (`apiToken`, `apiKey`,
 // `password`) are write-only: stored encrypted, returned as `<field>Set`.
 
+export const MANAGED_PROXY_DEFAULTS = { image: "caddy:2", httpPort: 80, httpsPort: 443, bindAddress: "0.0.0.0", adminPort: 2119 } as const;
+
 const label = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 export const ZDomainSchema = z
   .string()
@@ -65,11 +67,43 @@ export const ZNpmInputSchema = z.object({
   email: z.string().trim().email("must be an e-mail address"),
   password: secret.optional(),
 });
-export const ZProxyProviderInputSchema = z.discriminatedUnion("type", [ZCaddyInputSchema, ZNpmInputSchema]);
+const ZPortSchema = z.number().int().min(1, "must be a port from 1 to 65535").max(65535, "must be a port from 1 to 65535");
+const ZBindAddressSchema = z
+  .string()
+  .trim()
+  .refine((v) => ipv4.test(v) || z.ipv6().safeParse(v).success, { message: "must be an IPv4 or IPv6 address to publish on (0.0.0.0 for every interface)" });
+const ZImageRefSchema = z.string().trim().min(1, "is required").max(512).regex(/^[a-zA-Z0-9][a-zA-Z0-9._/:@-]*$/, "must be an image reference such as caddy:2");
+
+/**
+ * Wharf runs Caddy itself (issue 24). Defaults filled in on input so that the
+ * stored form is complete. `bindAddress` is where 80/443 are published (all
+ * interfaces by default; tests use 127.0.0.1); `adminPort` is the loopback
+ * port Caddy's admin API is published on for Wharf alone.
+ */
+export const ZManagedProxyInputSchema = z
+  .object({
+    type: z.literal("managed"),
+    image: ZImageRefSchema.default(MANAGED_PROXY_DEFAULTS.image),
+    httpPort: ZPortSchema.default(MANAGED_PROXY_DEFAULTS.httpPort),
+    httpsPort: ZPortSchema.default(MANAGED_PROXY_DEFAULTS.httpsPort),
+    bindAddress: ZBindAddressSchema.default(MANAGED_PROXY_DEFAULTS.bindAddress),
+    adminPort: ZPortSchema.default(MANAGED_PROXY_DEFAULTS.adminPort),
+  })
+  .refine((v) => new Set([v.httpPort, v.httpsPort, v.adminPort]).size === 3, { message: "httpPort, httpsPort and adminPort must differ", path: ["httpsPort"] });
+export const ZProxyProviderInputSchema = z.discriminatedUnion("type", [ZCaddyInputSchema, ZNpmInputSchema, ZManagedProxyInputSchema]);
 
 export const ZUpstreamSchema = z.discriminatedUnion("mode", [
   z.object({ mode: z.literal("host"), hostAddress: ZTargetAddressSchema }),
-  z.object({ mode: z.literal("network"), network: z.string().trim().regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$/, "must be a Docker network name") }),
+  z.object({
+    mode: z.literal("network"),
+    network: z.string().trim().regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$/, "must be a Docker network name"),
+    /**
+     * Also publish each instance's port on this host address (engine-chosen
+     * port) so that Wharf, running on the host, can probe its health; the
+     * route still goes by name on the network. Set by the managed proxy.
+     */
+    probeAddress: z.enum(["127.0.0.1", "::1"]).optional(),
+  }),
 ]);
 
 // Registry credentials: matched to an image by its registry host (Docker Hub's aliases folded).
@@ -163,7 +197,8 @@ export type TAdguardConfig = { type: "adguard"; url: string; username: string; p
 export type TDnsProviderConfig = TCloudflareConfig | TPowerDnsConfig | TAdguardConfig;
 export type TCaddyConfig = { type: "caddy"; adminUrl: string; server: string };
 export type TNpmConfig = { type: "npm"; url: string; email: string; password: string };
-export type TProxyProviderConfig = TCaddyConfig | TNpmConfig;
+export type TManagedProxyConfig = { type: "managed"; image: string; httpPort: number; httpsPort: number; bindAddress: string; adminPort: number };
+export type TProxyProviderConfig = TCaddyConfig | TNpmConfig | TManagedProxyConfig;
 export type TUpstream = z.infer<typeof ZUpstreamSchema>;
 
 export type TTlsMode = "acme" | "internal" | "off";

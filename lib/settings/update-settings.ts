@@ -9,6 +9,8 @@ import { cleanupFailedError, removeRecordsAtOldProvider } from "../dns/switch-pr
 import { getSettings, sealSettings, SETTINGS_KEY } from "./get-settings";
 import { normaliseRegistryHost } from "../registry/image-ref";
 import { SECRET_FIELDS, ZSettingsUpdateSchema, type TSettings } from "./schemas";
+import { ensureManagedProxy } from "../managed-proxy/ensure-managed-proxy";
+import { removeManagedProxy } from "../managed-proxy/remove-managed-proxy";
 
 type Obj = Record<string, unknown>;
 
@@ -66,6 +68,13 @@ function mergeRegistries(current: TSettings["registries"], input: { host: string
   });
 }
 
+/** A form that edits only the network name (General settings) keeps the probe address the managed proxy set. */
+function keepProbeAddress(current: TSettings["proxy"]["upstream"], input: TSettings["proxy"]["upstream"] | undefined): TSettings["proxy"]["upstream"] {
+  if (!input) return current;
+  if (input.mode === "network" && !input.probeAddress && current.mode === "network" && current.probeAddress) return { ...input, probeAddress: current.probeAddress };
+  return input;
+}
+
 export function applySettingsUpdate(current: TSettings, body: unknown): TSettings {
   const input = parseInput(ZSettingsUpdateSchema, body);
   const next: TSettings = {
@@ -85,7 +94,7 @@ export function applySettingsUpdate(current: TSettings, body: unknown): TSetting
       provider: mergeProvider(current.proxy.provider as Obj | null, input.proxy?.provider as Obj | null | undefined, "proxy.provider", {
         npm: "password",
       }) as TSettings["proxy"]["provider"],
-      upstream: input.proxy?.upstream ?? current.proxy.upstream,
+      upstream: keepProbeAddress(current.proxy.upstream, input.proxy?.upstream),
     },
     docker: { network: input.docker?.network ?? current.docker.network },
     sync: { intervalMinutes: input.sync?.intervalMinutes ?? current.sync.intervalMinutes },
@@ -102,6 +111,19 @@ export function applySettingsUpdate(current: TSettings, body: unknown): TSetting
     },
     limits: { ...current.limits, ...input.limits },
   };
+  const managed = next.proxy.provider?.type === "managed";
+  if (managed && current.proxy.provider?.type !== "managed" && !input.proxy?.upstream && next.proxy.upstream.mode === "host") {
+    // Caddy in a container reaches instances by name on Wharf's network; their
+    // ports stay published on loopback so that Wharf on the host can probe them.
+    next.proxy.upstream = { mode: "network", network: next.docker.network, probeAddress: "127.0.0.1" };
+  }
+  if (managed && next.proxy.upstream.mode === "host" && /^(127\.|::1$|localhost$)/.test(next.proxy.upstream.hostAddress)) {
+    throw new AppError(
+      "VALIDATION",
+      `proxy.upstream: Wharf's Caddy runs in a container, where ${next.proxy.upstream.hostAddress} is the container itself; use upstream mode network (Wharf's Docker network) or a host address the container can reach`,
+      { field: "proxy.upstream" },
+    );
+  }
   const ttlProblem = next.dns.provider?.type === "cloudflare" ? cloudflareTtlProblem(next.dns.ttl) : null;
   if (ttlProblem) throw new AppError("VALIDATION", `dns.ttl: ${ttlProblem}`, { field: "dns.ttl" });
   if (next.dns.mode === "managed" && !next.dns.provider) {
@@ -124,7 +146,7 @@ function touched(body: unknown): string {
  * Entering managed mode somewhere new then creates the existing consumers'
  * records.
  */
-export async function updateSettings(opts: { actor: Actor; body: unknown; confirmDnsCleanup?: boolean }): Promise<TSettings> {
+export async function updateSettings(opts: { actor: Actor; body: unknown; confirmDnsCleanup?: boolean; removeManagedProxy?: boolean }): Promise<TSettings> {
   try {
     const current = await getSettings();
     const next = applySettingsUpdate(current, opts.body);
@@ -134,9 +156,21 @@ export async function updateSettings(opts: { actor: Actor; body: unknown; confir
       const report = await removeRecordsAtOldProvider({ actor: opts.actor, current, plan });
       if (report.failed.length) throw cleanupFailedError(report, plan.provider ?? "the DNS provider");
     }
+    // Wharf's own Caddy runs (and answers) before the settings say so: a taken port is a 409 naming it, nothing saved.
+    // Only when it changes: a save of other settings does not depend on the engine answering (the reconciler keeps it running).
+    const managed = next.proxy.provider?.type === "managed" ? next.proxy.provider : null;
+    const networkOf = (s: TSettings) => (s.proxy.upstream.mode === "network" ? s.proxy.upstream.network : s.docker.network);
+    if (managed && JSON.stringify([managed, networkOf(next)]) !== JSON.stringify([current.proxy.provider, networkOf(current)])) {
+      await ensureManagedProxy({ config: managed, network: networkOf(next) });
+    }
     const value = sealSettings(next);
     await db.setting.upsert({ where: { key: SETTINGS_KEY }, create: { key: SETTINGS_KEY, value }, update: { value } });
     await recordEvent({ actor: opts.actor, action: "settings.update", target: touched(opts.body), result: "ok" });
+    // Leaving the managed proxy (now or earlier, when it was kept): its container goes only when the operator confirms it.
+    if (!managed && opts.removeManagedProxy) {
+      const removed = await removeManagedProxy();
+      if (removed.removed) await recordEvent({ actor: opts.actor, action: "proxy.managed.remove", target: removed.container, result: "ok", message: `container removed; volume ${removed.keptVolume} kept` });
+    }
     if (dnsTargetIsNew(current, next)) await ensureExpectedRecords({ actor: opts.actor });
     return next;
   } catch (err) {

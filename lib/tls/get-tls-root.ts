@@ -1,5 +1,6 @@
 import { AppError } from "../errors";
 import { CaddyAdmin } from "../proxy/caddy-admin";
+import { managedCaddyConfig } from "../proxy/managed-caddy";
 import { getSettings } from "../settings/get-settings";
 
 /**
@@ -10,7 +11,8 @@ import { getSettings } from "../settings/get-settings";
 export async function getTlsRoot(): Promise<{ pem: string; name: string }> {
   const settings = await getSettings();
   if (settings.tls.mode !== "internal") throw new AppError("NOT_FOUND", `TLS mode is ${settings.tls.mode}: there is no Wharf-managed root to trust (only internal mode has one)`);
-  const proxy = settings.proxy.provider;
+  const configured = settings.proxy.provider;
+  const proxy = configured?.type === "managed" ? managedCaddyConfig(configured) : configured;
   if (proxy?.type !== "caddy") throw new AppError("NOT_FOUND", "internal TLS needs Caddy as the proxy provider; none is configured");
   const { value } = await new CaddyAdmin(proxy.adminUrl).get("/pki/ca/local");
   const ca = value as { name?: string; root_certificate?: string } | null;

@@ -88,6 +88,44 @@ $extra"
   built+=("$tag")
 done
 
+# Caddy for the managed proxy (issue 24): no registry serves caddy:2 here, so
+# Debian's /usr/bin/caddy goes into a scratch image with the shared libraries
+# ldd names (it is dynamically linked) and the CA bundle. Wharf starts it with
+# its own command (`caddy run --config ...`), so the image needs no CMD.
+caddy_tag=wharf-test/caddy:2
+caddy_bin=${WHARF_CADDY_BIN:-/usr/bin/caddy}
+if [[ -x "$caddy_bin" ]]; then
+  libs=$(ldd "$caddy_bin" | awk '/=>/ {print $3} /^[[:space:]]*\// {print $1}' | sort -u)
+  caddy_dockerfile='FROM scratch
+COPY rootfs/ /
+ENV PATH=/usr/bin:/bin XDG_DATA_HOME=/data XDG_CONFIG_HOME=/config
+LABEL wharf.test="true"
+EXPOSE 80 443 2019'
+  caddy_hash=$( { printf '%s\n' "$caddy_dockerfile"; sha256sum "$caddy_bin" $libs; } | sha256sum | cut -c1-16)
+  current=$(docker image inspect -f '{{index .Config.Labels "wharf.test.hash"}}' "$caddy_tag" 2>/dev/null || true)
+  if [[ $force -eq 0 && "$current" == "$caddy_hash" ]]; then
+    skipped+=("$caddy_tag")
+  else
+    ctx="$work/caddy"
+    mkdir -p "$ctx/rootfs/usr/bin" "$ctx/rootfs/etc/ssl/certs" "$ctx/rootfs/data" "$ctx/rootfs/config" "$ctx/rootfs/tmp"
+    cp "$caddy_bin" "$ctx/rootfs/usr/bin/caddy"
+    for lib in $libs; do
+      mkdir -p "$ctx/rootfs$(dirname "$lib")"
+      cp -L "$lib" "$ctx/rootfs$lib"
+    done
+    cp -L /etc/ssl/certs/ca-certificates.crt "$ctx/rootfs/etc/ssl/certs/"
+    printf '%s\nLABEL wharf.test.hash="%s"\n' "$caddy_dockerfile" "$caddy_hash" >"$ctx/Dockerfile"
+    if ! out=$(DOCKER_BUILDKIT=0 docker build --quiet -t "$caddy_tag" "$ctx" 2>&1); then
+      echo "building $caddy_tag failed:" >&2
+      echo "$out" >&2
+      exit 1
+    fi
+    built+=("$caddy_tag")
+  fi
+else
+  echo "skipping $caddy_tag: no caddy binary at $caddy_bin (apt-get install -y caddy)" >&2
+fi
+
 # Dangling layers of replaced builds would pile up on a long-lived test host.
 if [[ ${#built[@]} -gt 0 ]]; then
   docker image prune -f --filter label=wharf.test=true >/dev/null 2>&1 || true

@@ -6,6 +6,7 @@ import { nestedFromForm } from "@/lib/form-data";
 import { specFromForm } from "@/lib/deployer/spec-form";
 import { updateSettings, applySettingsUpdate } from "@/lib/settings/update-settings";
 import { getSettings } from "@/lib/settings/get-settings";
+import { updateSettingsAndReroute } from "@/lib/reconcile/settings-change";
 import { testDraftConnection } from "@/lib/settings/test-draft";
 import { listProviderZones } from "@/lib/settings/list-zones";
 import { cleanupRequiredBy } from "@/lib/dns/plan-provider-switch";
@@ -26,7 +27,7 @@ export async function saveGeneralAction(_prev: ActionResult | null, form: FormDa
   if (limits) body.limits = limits as Record<string, unknown>;
   else delete body.limits;
   const res = await runAction({ role: "admin", action: "settings.update", message: "General settings saved." }, async (actor) => {
-    await updateSettings({ actor, body });
+    await updateSettingsAndReroute({ actor, body });
   });
   if (res.ok) revalidatePath("/settings");
   return withValues(res, form);
@@ -41,7 +42,7 @@ function dnsBody(form: FormData) {
 }
 
 function proxyBody(form: FormData) {
-  const body = nestedFromForm(form) as { proxy: Record<string, unknown> };
+  const body = nestedFromForm(form, { numbers: ["proxy.provider.httpPort", "proxy.provider.httpsPort", "proxy.provider.adminPort"] }) as { proxy: Record<string, unknown> };
   body.proxy ??= {};
   if (!form.get("proxy.provider.type")) body.proxy.provider = null;
   return body;
@@ -92,8 +93,10 @@ export async function saveDnsAction(_prev: ActionResult<TDnsSaveOutcome> | null,
 }
 
 export async function saveProxyAction(_prev: ActionResult | null, form: FormData): Promise<ActionResult> {
-  const res = await runAction({ role: "admin", action: "settings.update", message: "Proxy settings saved." }, async (actor) => {
-    await updateSettings({ actor, body: proxyBody(form) });
+  // Switching away from Wharf's Caddy removes its container only when this box was ticked.
+  const removeManagedProxy = form.get("_removeManagedProxy") === "on";
+  const res = await runAction({ role: "admin", action: "settings.update", message: "Proxy settings saved; existing routes were pushed to it." }, async (actor) => {
+    await updateSettingsAndReroute({ actor, body: proxyBody(form), removeManagedProxy });
   });
   if (res.ok) revalidatePath("/settings");
   return withValues(res, form, ["password"]);

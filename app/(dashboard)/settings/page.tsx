@@ -1,6 +1,7 @@
 import { requirePageUser } from "@/app/(dashboard)/page-user";
 import { getSettings } from "@/lib/settings/get-settings";
 import { toPublicSettings } from "@/lib/settings/public-settings";
+import { managedProxyDefaults } from "@/lib/proxy/managed-caddy";
 import { listApiTokens } from "@/lib/auth/tokens";
 import { listUsers } from "@/lib/auth/users";
 import { Card, PageHeader } from "@/components/ui/card";
@@ -37,7 +38,7 @@ export default async function SettingsPage() {
           <DnsForm settings={settings} readOnly={readOnly} />
         </Card>
         <Card title="Reverse proxy">
-          <ProxyForm settings={settings} readOnly={readOnly} />
+          <ProxyForm settings={settings} readOnly={readOnly} managedDefaults={managedProxyDefaults()} />
         </Card>
         <Card title="Image registries">
           <RegistriesForm settings={settings} readOnly={readOnly} />

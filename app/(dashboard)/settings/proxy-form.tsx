@@ -2,11 +2,12 @@
 import { useActionState, useState } from "react";
 import { Field, FormStatus, SubmitButton, TextField, inputClass } from "@/components/ui/form";
 import type { TPublicSettings } from "@/lib/settings/public-settings";
+import type { TManagedProxyConfig } from "@/lib/settings/schemas";
 import { saveProxyAction } from "./actions";
 import { ConnectionTest } from "./connection-test";
 import { SecretField } from "./secret-field";
 
-export function ProxyForm({ settings, readOnly }: { settings: TPublicSettings; readOnly: boolean }) {
+export function ProxyForm({ settings, readOnly, managedDefaults }: { settings: TPublicSettings; readOnly: boolean; managedDefaults: TManagedProxyConfig }) {
   const [state, action] = useActionState(saveProxyAction, null);
   const current = settings.proxy.provider as Record<string, unknown> | null;
   const [type, setType] = useState<string>((current?.type as string) ?? "");
@@ -14,7 +15,8 @@ export function ProxyForm({ settings, readOnly }: { settings: TPublicSettings; r
   const same = current?.type === type;
   // After a refused save, show what was typed rather than the stored values.
   const typed = state && !state.ok ? state.typed : undefined;
-  const val = (k: string) => typed?.[`proxy.provider.${k}`] ?? (same ? ((current?.[k] as string) ?? "") : "");
+  const val = (k: string) => typed?.[`proxy.provider.${k}`] ?? (same ? String(current?.[k] ?? "") : "");
+  const managedVal = (k: keyof TManagedProxyConfig) => val(k) || String(managedDefaults[k]);
   return (
     <form id="proxy-form" action={action} className="space-y-4" aria-label="Proxy settings">
       <fieldset disabled={readOnly} className="space-y-4">
@@ -25,8 +27,28 @@ export function ProxyForm({ settings, readOnly }: { settings: TPublicSettings; r
               <option value="">None</option>
               <option value="caddy">Caddy (admin API)</option>
               <option value="npm">Nginx Proxy Manager</option>
+              <option value="managed">Let Wharf run Caddy</option>
             </select>
           </Field>
+          {type === "managed" && (
+            <>
+              <p className="text-sm text-slate-500 sm:col-span-2">
+                Wharf starts a Caddy container of its own (with a volume for its certificates), keeps it running, and reaches instances on its Docker network.
+                Its admin API is published on 127.0.0.1 only.
+              </p>
+              <TextField label="Image" name="proxy.provider.image" defaultValue={managedVal("image")} error={fe?.["proxy.provider.image"]} />
+              <TextField label="Publish on address" name="proxy.provider.bindAddress" defaultValue={managedVal("bindAddress")} hint="0.0.0.0: every interface" error={fe?.["proxy.provider.bindAddress"]} />
+              <TextField label="HTTP port" name="proxy.provider.httpPort" type="number" defaultValue={managedVal("httpPort")} error={fe?.["proxy.provider.httpPort"]} />
+              <TextField label="HTTPS port" name="proxy.provider.httpsPort" type="number" defaultValue={managedVal("httpsPort")} error={fe?.["proxy.provider.httpsPort"]} />
+              <TextField label="Admin API port (127.0.0.1)" name="proxy.provider.adminPort" type="number" defaultValue={managedVal("adminPort")} error={fe?.["proxy.provider.adminPort"]} />
+            </>
+          )}
+          {current?.type === "managed" && type !== "managed" && (
+            <label className="flex items-center gap-2 text-sm sm:col-span-2">
+              <input type="checkbox" name="_removeManagedProxy" />
+              Also remove Wharf&apos;s Caddy container (its volume with the certificates is kept). Unticked, it keeps running, unmanaged.
+            </label>
+          )}
           {type === "caddy" && (
             <>
               <TextField label="Admin API URL" name="proxy.provider.adminUrl" defaultValue={val("adminUrl")} placeholder="http://127.0.0.1:2019" error={fe?.["proxy.provider.adminUrl"]} />

@@ -1,14 +1,17 @@
 import { apiRoute, readJson } from "@/lib/http";
 import { getSettings } from "@/lib/settings/get-settings";
 import { toPublicSettings } from "@/lib/settings/public-settings";
-import { updateSettings } from "@/lib/settings/update-settings";
+import { updateSettingsAndReroute } from "@/lib/reconcile/settings-change";
 
 export const dynamic = "force-dynamic";
 
 export const GET = apiRoute({ role: "viewer" }, async () => toPublicSettings(await getSettings()));
 
 // ?confirmDnsCleanup=true confirms removing owned DNS records at the old provider (409 without it when needed).
+// ?removeManagedProxy=true confirms removing Wharf's Caddy container when switching away from it (kept otherwise).
 export const PUT = apiRoute({ role: "admin", action: "settings.update" }, async ({ req, actor }) => {
-  const confirmDnsCleanup = new URL(req.url).searchParams.get("confirmDnsCleanup") === "true";
-  return toPublicSettings(await updateSettings({ actor, body: await readJson(req), confirmDnsCleanup }));
+  const query = new URL(req.url).searchParams;
+  const confirmDnsCleanup = query.get("confirmDnsCleanup") === "true";
+  const removeManagedProxy = query.get("removeManagedProxy") === "true";
+  return toPublicSettings(await updateSettingsAndReroute({ actor, body: await readJson(req), confirmDnsCleanup, removeManagedProxy }));
 });

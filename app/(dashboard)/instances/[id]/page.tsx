@@ -3,6 +3,8 @@ import { requirePageUser } from "@/app/(dashboard)/page-user";
 import { isAppError } from "@/lib/errors";
 import { getInstance } from "@/lib/deployer/get-instance";
 import { InstanceDetail } from "@/components/instances/instance-detail";
+import { NoProxyNotice } from "@/components/shell/no-proxy-notice";
+import { getSettings } from "@/lib/settings/get-settings";
 
 export const dynamic = "force-dynamic";
 export const metadata = { title: "Instance" };
@@ -14,5 +16,11 @@ export default async function InstancePage({ params }: { params: Promise<{ id: s
     if (isAppError(err) && err.code === "NOT_FOUND") notFound();
     throw err;
   });
-  return <InstanceDetail initial={JSON.parse(JSON.stringify(instance))} canEdit={actor.role === "admin"} />;
+  const settings = await getSettings();
+  return (
+    <>
+      {!settings.proxy.provider && <NoProxyNotice canEdit={actor.role === "admin"} fqdn={instance.fqdn} />}
+      <InstanceDetail initial={JSON.parse(JSON.stringify(instance))} canEdit={actor.role === "admin"} />
+    </>
+  );
 }

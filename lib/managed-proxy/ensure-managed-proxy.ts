@@ -1,0 +1,149 @@
+import { getRuntime, type ContainerInfo, type ContainerRuntime } from "../docker";
+import { AppError, errorMessage } from "../errors";
+import { operationLogger } from "../logger";
+import { CaddyAdmin } from "../proxy/caddy-admin";
+import {
+  LABEL_PROXY,
+  LABEL_PROXY_CONFIG,
+  MANAGED_CADDY_ADMIN_PORT,
+  MANAGED_CADDY_CONFIG_PATH,
+  managedContainerName,
+  managedVolumeName,
+  managedAdminUrl,
+  managedCaddyJson,
+  managedCaddyLabels,
+  managedConfigHash,
+  managedPortBindings,
+  takenPort,
+} from "../proxy/managed-caddy";
+import type { TManagedProxyConfig } from "../settings/schemas";
+
+export type ManagedProxyAction = "unchanged" | "started" | "created" | "recreated";
+
+export interface EnsureManagedProxyOptions {
+  config: TManagedProxyConfig;
+  /** Wharf's Docker network: the proxy joins it to reach instances by name. */
+  network: string;
+  runtime?: ContainerRuntime;
+  /** How long to wait for Caddy's admin API after a start. */
+  readyTimeoutMs?: number;
+}
+
+// One ensure at a time in this process: a settings change and the reconciler
+// may both find the container missing, and two creates would race on its name.
+let running: Promise<unknown> = Promise.resolve();
+
+/**
+ * Creates, re-creates or starts Wharf's own Caddy (issue 24) until it runs
+ * with `config` and its admin API answers. A container whose labels carry
+ * another config hash (image, ports, network changed) is replaced; the named
+ * volume with Caddy's data and certificates is kept across replacements.
+ * A start that cannot bind a port removes what it created and fails with
+ * the port and, when the engine says, who holds it.
+ */
+export function ensureManagedProxy(opts: EnsureManagedProxyOptions): Promise<{ action: ManagedProxyAction; container: ContainerInfo }> {
+  const next = running.then(() => ensure(opts));
+  running = next.catch(() => undefined);
+  return next;
+}
+
+async function ensure(opts: EnsureManagedProxyOptions): Promise<{ action: ManagedProxyAction; container: ContainerInfo }> {
+  const rt = opts.runtime ?? getRuntime();
+  const { config, network } = opts;
+  const op = operationLogger({ op: "managedProxy.ensure", consumer: managedContainerName(), image: config.image });
+  const existing = await rt.inspectContainer(managedContainerName());
+  if (existing && existing.labels[LABEL_PROXY] !== "managed") {
+    throw new AppError("CONFLICT", `a container named ${managedContainerName()} exists and is not Wharf's Caddy (no ${LABEL_PROXY}=managed label); rename or remove it first`, {
+      field: "proxy.provider",
+    });
+  }
+  if (existing && existing.labels[LABEL_PROXY_CONFIG] === managedConfigHash(config, network)) {
+    if (existing.state === "running") {
+      await waitForAdmin(config, opts.readyTimeoutMs ?? 15_000);
+      return { action: "unchanged", container: existing };
+    }
+    await startOrExplain(rt, existing.id, config, false);
+    op.step("started", { state: existing.state });
+    await waitForAdmin(config, opts.readyTimeoutMs ?? 15_000);
+    return { action: "started", container: (await rt.inspectContainer(existing.id)) ?? existing };
+  }
+  if (existing) {
+    // Another image, port or network: the container is replaced, its volume (certificates) stays.
+    await rt.removeContainer(existing.id);
+    op.step("removed-outdated", { id: existing.id });
+  }
+  await rt.ensureNetwork(network);
+  if (!(await rt.imageExists(config.image))) {
+    try {
+      await rt.pullImage(config.image);
+      op.step("pulled");
+    } catch (err) {
+      throw new AppError("VALIDATION", `proxy.provider.image: cannot pull ${config.image}: ${errorMessage(err)}`, { field: "proxy.provider.image" });
+    }
+  }
+  await rt.ensureVolume(managedVolumeName(), { [LABEL_PROXY]: "managed" });
+  const created = await rt.createContainer({
+    name: managedContainerName(),
+    image: config.image,
+    // The official image sets these too; a plain binary in a scratch image needs them to keep its state on the volume.
+    env: { XDG_DATA_HOME: "/data", XDG_CONFIG_HOME: "/config" },
+    labels: managedCaddyLabels(config, network),
+    network,
+    networkAliases: [managedContainerName()],
+    port: MANAGED_CADDY_ADMIN_PORT,
+    restartPolicy: "unless-stopped",
+    mounts: [{ type: "volume", name: managedVolumeName(), target: "/data" }],
+    cmd: ["caddy", "run", "--config", MANAGED_CADDY_CONFIG_PATH],
+    ports: managedPortBindings(config).map(({ containerPort, hostPort, hostIp }) => ({ containerPort, hostPort, hostIp })),
+    files: [{ name: MANAGED_CADDY_CONFIG_PATH.slice(1), content: JSON.stringify(managedCaddyJson(config)) }],
+  });
+  await startOrExplain(rt, created.id, config, true);
+  op.step("created", { id: created.id });
+  await waitForAdmin(config, opts.readyTimeoutMs ?? 15_000);
+  return { action: existing ? "recreated" : "created", container: (await rt.inspectContainer(created.id)) ?? created };
+}
+
+async function startOrExplain(rt: ContainerRuntime, id: string, config: TManagedProxyConfig, removeOnFailure: boolean): Promise<void> {
+  try {
+    await rt.startContainer(id);
+  } catch (err) {
+    const message = errorMessage(err);
+    const taken = takenPort(message);
+    if (removeOnFailure) await rt.removeContainer(id).catch(() => undefined);
+    if (!taken) throw err;
+    const binding = managedPortBindings(config).find((b) => b.hostPort === taken.port);
+    const holders = taken.heldBy === "container" && rt.containersPublishing ? (await rt.containersPublishing(taken.port).catch(() => [])).filter((n) => n !== managedContainerName()) : [];
+    const who = holders.length
+      ? `container ${holders.join(", ")} publishes it`
+      : taken.heldBy === "container"
+        ? "another container publishes it"
+        : "another process on the host listens on it (Docker does not say which; `ss -ltnp` does)";
+    const field = binding?.field ?? "proxy.provider";
+    throw new AppError("CONFLICT", `${field}: port ${taken.port} on ${binding?.hostIp ?? config.bindAddress} is already taken: ${who}; free it or choose another port`, {
+      field,
+      details: { port: taken.port, holders },
+      publicDetails: { port: taken.port, holders },
+    });
+  }
+}
+
+/** Caddy reads its config at start; its admin API answering with Wharf's server in it means routes can be pushed. */
+async function waitForAdmin(config: TManagedProxyConfig, timeoutMs: number): Promise<void> {
+  const url = managedAdminUrl(config);
+  const admin = new CaddyAdmin(url, 2_000);
+  const deadline = Date.now() + timeoutMs;
+  let last = "no answer";
+  for (;;) {
+    try {
+      const { value } = await admin.get("/config/apps/http/servers");
+      if (value && typeof value === "object") return;
+      last = "its config has no HTTP servers";
+    } catch (err) {
+      last = errorMessage(err);
+    }
+    if (Date.now() >= deadline) {
+      throw new AppError("PROVIDER_ERROR", `Wharf's Caddy (${managedContainerName()}) did not answer on its admin API at ${url} within ${Math.round(timeoutMs / 1000)} s (${last}); see docker logs ${managedContainerName()}`);
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}

@@ -1,0 +1,60 @@
+import { describe, expect, it } from "vitest";
+import { parseInput } from "../validation";
+import { ZSettingsUpdateSchema, type TManagedProxyConfig } from "../settings/schemas";
+import { managedCaddyJson, managedConfigHash, managedPortBindings, takenPort } from "./managed-caddy";
+
+const config: TManagedProxyConfig = { type: "managed", image: "caddy:2", httpPort: 80, httpsPort: 443, bindAddress: "0.0.0.0", adminPort: 2119 };
+
+describe("managed Caddy plan", () => {
+  it("starts Caddy listening on the published port numbers, admin on the container's interfaces", () => {
+    expect(managedCaddyJson({ httpPort: 8080, httpsPort: 8443 })).toEqual({
+      admin: { listen: "0.0.0.0:2019" },
+      apps: { http: { http_port: 8080, https_port: 8443, servers: { wharf: { listen: [":8080", ":8443"], routes: [] } } } },
+    });
+  });
+
+  it("publishes 80/443 on the bind address and the admin API on loopback only", () => {
+    expect(managedPortBindings(config)).toEqual([
+      { containerPort: 80, hostPort: 80, hostIp: "0.0.0.0", field: "proxy.provider.httpPort" },
+      { containerPort: 443, hostPort: 443, hostIp: "0.0.0.0", field: "proxy.provider.httpsPort" },
+      { containerPort: 2019, hostPort: 2119, hostIp: "127.0.0.1", field: "proxy.provider.adminPort" },
+    ]);
+  });
+
+  it("hashes everything the container is built from", () => {
+    const h = managedConfigHash(config, "wharf");
+    expect(managedConfigHash({ ...config }, "wharf")).toBe(h);
+    expect(managedConfigHash({ ...config, image: "caddy:2.8" }, "wharf")).not.toBe(h);
+    expect(managedConfigHash({ ...config, httpPort: 8080 }, "wharf")).not.toBe(h);
+    expect(managedConfigHash(config, "other")).not.toBe(h);
+  });
+
+  it("reads the taken port from both of the engine's wordings", () => {
+    expect(takenPort("driver failed programming external connectivity on endpoint wharf-caddy (abc): Bind for 127.0.0.1:24543 failed: port is already allocated")).toEqual({ port: 24543, heldBy: "container" });
+    expect(takenPort("driver failed programming external connectivity on endpoint wharf-caddy (abc): Error starting userland proxy: listen tcp4 0.0.0.0:80: bind: address already in use")).toEqual({ port: 80, heldBy: "process" });
+    expect(takenPort("listen tcp6 [::]:443: bind: address already in use")).toEqual({ port: 443, heldBy: "process" });
+    expect(takenPort("no such image")).toBeNull();
+  });
+});
+
+describe("proxy.provider type managed (settings schema)", () => {
+  it("fills the defaults: caddy:2 on 80/443 of every interface, admin on 2119", () => {
+    expect(parseInput(ZSettingsUpdateSchema, { proxy: { provider: { type: "managed" } } }).proxy?.provider).toEqual(config);
+  });
+
+  it("names the field of a bad port, image or address", () => {
+    const fieldOf = (provider: Record<string, unknown>) => {
+      try {
+        parseInput(ZSettingsUpdateSchema, { proxy: { provider: { type: "managed", ...provider } } });
+        return null;
+      } catch (err) {
+        return (err as { field?: string }).field;
+      }
+    };
+    expect(fieldOf({ httpPort: 0 })).toBe("proxy.provider.httpPort");
+    expect(fieldOf({ httpsPort: 70000 })).toBe("proxy.provider.httpsPort");
+    expect(fieldOf({ httpPort: 8080, httpsPort: 8080 })).toBe("proxy.provider.httpsPort");
+    expect(fieldOf({ image: "bad image" })).toBe("proxy.provider.image");
+    expect(fieldOf({ bindAddress: "example.com" })).toBe("proxy.provider.bindAddress");
+  });
+});

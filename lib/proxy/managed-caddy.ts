@@ -1,0 +1,103 @@
+import { createHash } from "node:crypto";
+import { env } from "../env";
+import { MANAGED_PROXY_DEFAULTS, type TCaddyConfig, type TManagedProxyConfig } from "../settings/schemas";
+
+// The Caddy that Wharf runs itself (issue 24), pure parts: names, labels, the
+// config Caddy starts with, and how Wharf reaches its admin API. The
+// container is driven by lib/managed-proxy/; routes go through the ordinary
+// CaddyProvider with the admin URL from here.
+
+/** The container's name (also its alias on Wharf's network); WHARF_MANAGED_PROXY_CONTAINER overrides it. */
+export function managedContainerName(): string {
+  return env().WHARF_MANAGED_PROXY_CONTAINER ?? "wharf-caddy";
+}
+/** Caddy's data (certificates, its local CA): kept when the container is replaced or removed. */
+export function managedVolumeName(): string {
+  return `${managedContainerName()}-data`;
+}
+export const MANAGED_CADDY_SERVER = "wharf";
+/** Caddy's admin port inside the container. */
+export const MANAGED_CADDY_ADMIN_PORT = 2019;
+/** The config file Wharf copies into the container before its first start. */
+export const MANAGED_CADDY_CONFIG_PATH = "/wharf-caddy.json";
+/** Not `wharf.managed`: that label marks instance containers, and this one would be listed as an orphan. */
+export const LABEL_PROXY = "wharf.proxy";
+export const LABEL_PROXY_CONFIG = "wharf.proxy.config";
+
+/** What the one-click choice and the Settings form start from: the environment's WHARF_MANAGED_PROXY_* over caddy:2 on 80/443. */
+export function managedProxyDefaults(): TManagedProxyConfig {
+  const e = env();
+  return {
+    type: "managed",
+    image: e.WHARF_MANAGED_PROXY_IMAGE ?? MANAGED_PROXY_DEFAULTS.image,
+    httpPort: e.WHARF_MANAGED_PROXY_HTTP_PORT ?? MANAGED_PROXY_DEFAULTS.httpPort,
+    httpsPort: e.WHARF_MANAGED_PROXY_HTTPS_PORT ?? MANAGED_PROXY_DEFAULTS.httpsPort,
+    bindAddress: e.WHARF_MANAGED_PROXY_BIND_ADDRESS ?? MANAGED_PROXY_DEFAULTS.bindAddress,
+    adminPort: e.WHARF_MANAGED_PROXY_ADMIN_PORT ?? MANAGED_PROXY_DEFAULTS.adminPort,
+  };
+}
+
+/** Where Wharf talks to the managed Caddy's admin API: loopback on the host, or the container's name when Wharf runs beside it. */
+export function managedAdminUrl(config: Pick<TManagedProxyConfig, "adminPort">): string {
+  return env().WHARF_MANAGED_PROXY_ADMIN_URL?.replace(/\/+$/, "") ?? `http://127.0.0.1:${config.adminPort}`;
+}
+
+/** The managed proxy seen as the Caddy provider it is used through. */
+export function managedCaddyConfig(config: TManagedProxyConfig): TCaddyConfig {
+  return { type: "caddy", adminUrl: managedAdminUrl(config), server: MANAGED_CADDY_SERVER };
+}
+
+/**
+ * Caddy's own config, given at container start. Caddy listens inside the
+ * container on the same port numbers that are published, so what it reports
+ * (http_port, https_port, listen) is what Wharf reaches from the host: the
+ * CaddyProvider's certificate check dials the HTTPS port it reads there.
+ * The admin API listens on every interface of the container (the published
+ * loopback port and Wharf's network reach it; Caddy checks no Host header on
+ * a wildcard address).
+ */
+export function managedCaddyJson(config: Pick<TManagedProxyConfig, "httpPort" | "httpsPort">): Record<string, unknown> {
+  return {
+    admin: { listen: `0.0.0.0:${MANAGED_CADDY_ADMIN_PORT}` },
+    apps: {
+      http: {
+        http_port: config.httpPort,
+        https_port: config.httpsPort,
+        servers: { [MANAGED_CADDY_SERVER]: { listen: [`:${config.httpPort}`, `:${config.httpsPort}`], routes: [] } },
+      },
+    },
+  };
+}
+
+/** Everything the container is created from: a container built from another version of it is re-created. */
+export function managedConfigHash(config: TManagedProxyConfig, network: string): string {
+  const { image, httpPort, httpsPort, bindAddress, adminPort } = config;
+  return createHash("sha256").update(JSON.stringify({ image, httpPort, httpsPort, bindAddress, adminPort, network, caddy: managedCaddyJson(config) })).digest("hex").slice(0, 16);
+}
+
+export function managedCaddyLabels(config: TManagedProxyConfig, network: string): Record<string, string> {
+  return { [LABEL_PROXY]: "managed", [LABEL_PROXY_CONFIG]: managedConfigHash(config, network) };
+}
+
+/** The host ports and where each is published: 80/443 on the bind address, the admin API on loopback only. */
+export function managedPortBindings(config: TManagedProxyConfig): Array<{ containerPort: number; hostPort: number; hostIp: string; field: string }> {
+  return [
+    { containerPort: config.httpPort, hostPort: config.httpPort, hostIp: config.bindAddress, field: "proxy.provider.httpPort" },
+    { containerPort: config.httpsPort, hostPort: config.httpsPort, hostIp: config.bindAddress, field: "proxy.provider.httpsPort" },
+    { containerPort: MANAGED_CADDY_ADMIN_PORT, hostPort: config.adminPort, hostIp: "127.0.0.1", field: "proxy.provider.adminPort" },
+  ];
+}
+
+/**
+ * The host port a failed start names, from the engine's two wordings:
+ * "Bind for 127.0.0.1:18080 failed: port is already allocated" (another
+ * container holds it) and "listen tcp4 0.0.0.0:80: bind: address already in
+ * use" (another process on the host).
+ */
+export function takenPort(message: string): { port: number; heldBy: "container" | "process" } | null {
+  const allocated = /Bind for \[?[0-9a-fA-F.:]*\]?:(\d+) failed: port is already allocated/.exec(message);
+  if (allocated) return { port: Number(allocated[1]), heldBy: "container" };
+  const inUse = /listen tcp[46]? \[?[0-9a-fA-F.:]*\]?:(\d+): bind: address already in use/.exec(message);
+  if (inUse) return { port: Number(inUse[1]), heldBy: "process" };
+  return null;
+}
