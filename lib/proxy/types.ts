@@ -21,7 +21,8 @@ export interface RouteSpec {
    * HTTPS for the hosts (absent: plain HTTP, the proxy gets no certificate
    * policy). `redirect`/`hsts` are what to apply now: the caller sets them
    * only once the consumer's certificate is issued, so HTTP keeps serving
-   * until then.
+   * until then (Caddy; NPM takes a host that serves the names out of nginx
+   * while certbot runs for them: see npm-cert.ts).
    */
   tls?: RouteTls;
 }
