@@ -9,6 +9,7 @@ import type { TSettings } from "../settings/schemas";
 import type { Instance } from "../generated/prisma/client";
 import { volumeLabels } from "../naming";
 import { containerSpecFor, instanceNetwork, probeFor } from "./container-plan";
+import { specOf } from "./runtime-spec";
 import type { TRuntimeSpec } from "./spec-schemas";
 import type { DeploymentRecorder } from "./recorder";
 import { deployTimeouts } from "./timeouts";
@@ -31,6 +32,7 @@ export async function bringUp(opts: { rec: DeploymentRecorder; instance: Instanc
   if (volumes.length) await rec.step("volumes", async () => { for (const v of volumes) await rt.ensureVolume(v, volumeLabels(instance.id)); }, () => volumes.join(", "));
   const created = await rec.step("create", () => rt.createContainer(spec), (c) => `${c.name} (${c.id.slice(0, 12)})`);
   await rec.setContainer(created.id, created.name);
+  await rec.setSpec(opts.spec ?? specOf(instance));
   try {
     signal.throwIfAborted();
     await rec.step("start", () => rt.startContainer(created.id));
