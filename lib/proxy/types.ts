@@ -47,6 +47,12 @@ export interface ProxyRoute {
   upstreams: Upstream[];
   /** Provider-side handle (NPM proxy-host id); absent for Caddy, whose handle is `id`. */
   providerId?: string;
+  /**
+   * The Wharf installation the route says it belongs to (Caddy: the route's
+   * group), null for a route from before installations were recorded;
+   * absent where the provider records none (NPM).
+   */
+  installation?: string | null;
 }
 
 export interface ConnectionResult {
