@@ -134,6 +134,10 @@ export class NpmCertificates {
     const lastError = existing?.meta?.[META_CERT_ERROR];
     // A failed request is repeated by retryCertificate (the reconciler's backoff), not by every route write.
     if (opts.request === false && typeof lastError === "string" && lastError) return { id: 0, error: lastError };
+    // The certificate NPM was still issuing when Wharf stopped waiting is gone: certbot failed (NPM deletes the row). Same backoff.
+    if (opts.request === false && ownId > 0 && !ownRow && Number(existing?.certificate_id ?? 0) === 0) {
+      return { id: 0, error: `Nginx Proxy Manager no longer has certificate #${ownId}, which it was still issuing when Wharf stopped waiting: certbot failed` };
+    }
     return this.request(routeId, hosts, all, Boolean(opts.liveHost));
   }
 

@@ -116,6 +116,24 @@ describe("NpmProvider certificates (TLS mode acme)", () => {
     expect(npm.certificates()).toEqual([]);
   });
 
+  it("when certbot fails after Wharf stopped waiting, route writes do not request again; the reconciler's retry does, once", async () => {
+    const impatient = new NpmProvider({ type: "npm", url: npm.url, email: EMAIL, password: PASSWORD }, { certificateTimeoutMs: 200 });
+    let sent = 0;
+    npm.setHook((method, path) => void (method === "POST" && path === "/api/nginx/certificates" && sent++));
+    npm.setIssuanceDelay(500);
+    npm.setCertbotFailure("Saving debug log to /tmp/letsencrypt-log/letsencrypt.log\nError: urn:ietf:params:acme:error:connection :: refused", 1);
+    const { providerId } = await impatient.ensureRoute(spec("late"));
+    await new Promise((r) => setTimeout(r, 600));
+    expect(npm.certificates()).toEqual([]);
+    await impatient.ensureRoute(spec("late"));
+    expect(sent).toBe(1);
+    expect(await impatient.inspectCertificate("late.apps.example.com", ACME)).toMatchObject({ status: "failed", error: expect.stringContaining("certbot failed") });
+    npm.setIssuanceDelay(0);
+    await impatient.retryCertificate(routeId("instance", "late"));
+    expect(sent).toBe(2);
+    expect(npm.host(Number(providerId))).toMatchObject({ certificate_id: npm.certificates()[0].id });
+  });
+
   it("removal right after a timeout deletes the certificate the open request produced", async () => {
     const impatient = new NpmProvider({ type: "npm", url: npm.url, email: EMAIL, password: PASSWORD }, { certificateTimeoutMs: 200 });
     npm.setIssuanceDelay(600);
