@@ -85,9 +85,24 @@ test("a new push of v1 shows update available; with auto-update on, the check re
 test("roll back: the old digest runs although the tag has moved", async ({ page }) => {
   await openInstance(page);
   page.once("dialog", (d) => d.accept());
-  await page.getByRole("button", { name: "Roll back" }).click();
+  await page.getByRole("button", { name: "Roll back", exact: true }).click();
   await expect(page.getByTestId("instance-digest")).toHaveText(digest1, { timeout: 60_000 });
   await expect(page.getByTestId("instance-status")).toHaveText("running");
+});
+
+test("roll back to any deployment from the history: \"Roll back to this\" on the auto-update brings its digest back", async ({ page }) => {
+  await openInstance(page);
+  const history = page.getByTestId("deployments");
+  // Offered on successful deployments only, and not on the one serving now.
+  await expect(history.locator(":scope > li").first()).toContainText("rollback");
+  await expect(history.locator(":scope > li").first().getByRole("button", { name: "Roll back to this" })).toHaveCount(0);
+  const update = history.locator(":scope > li").filter({ has: page.locator("span.font-medium", { hasText: /^update$/ }) }).first();
+  page.once("dialog", (d) => d.accept());
+  await update.getByRole("button", { name: "Roll back to this" }).click();
+  await expect(page.getByTestId("instance-digest")).toHaveText(digest2, { timeout: 60_000 });
+  await expect(page.getByTestId("instance-status")).toHaveText("running");
+  await expect(history.locator(":scope > li").first()).toContainText("rollback");
+  await expect(history.locator(":scope > li").first().getByTestId("deployment-digest")).toHaveText(digest2);
 });
 
 test("a deploy token redeploys its instance and gets 403 on anything else", async ({ page, playwright }) => {

@@ -44,6 +44,8 @@ const ZEnvSchema = z.object({
   WHARF_BIND_ROOT: z.string().refine((v) => v.startsWith("/"), "must be an absolute path").optional(),
   // Seconds between usage samples of running instances; 0 switches the collector off.
   WHARF_USAGE_INTERVAL_S: z.coerce.number().int().min(0).max(3600).default(15),
+  // How long Wharf waits for NPM's certificate POST, which runs certbot inside it (NPM's own nginx allows 15 minutes).
+  WHARF_NPM_CERT_TIMEOUT_S: z.coerce.number().int().min(1).max(3600).default(900),
 });
 
 export type TEnv = z.infer<typeof ZEnvSchema> & { dataDir: string; databaseUrl: string; migrationsDir: string };

@@ -7,6 +7,8 @@ export type ConsumerType = "instance" | "standalone";
 export const LABEL_MANAGED = "wharf.managed";
 export const LABEL_INSTANCE = "wharf.instance";
 export const LABEL_DEPLOYMENT = "wharf.deployment";
+/** The installation that created a container or volume (issue 22): another installation's are never orphans of this one. */
+export const LABEL_INSTALLATION = "wharf.installation";
 export const ROUTE_ID_PREFIX = "wharf-";
 export const RECORD_MARKER_PREFIX = "wharf:";
 
@@ -29,8 +31,37 @@ export function networkAlias(instanceName: string): string {
   return `wharf-${instanceName}`;
 }
 
-export function containerLabels(instanceId: string, deploymentId: string): Record<string, string> {
-  return { [LABEL_MANAGED]: "true", [LABEL_INSTANCE]: instanceId, [LABEL_DEPLOYMENT]: deploymentId };
+export function containerLabels(instanceId: string, deploymentId: string, installation: string): Record<string, string> {
+  return { [LABEL_MANAGED]: "true", [LABEL_INSTANCE]: instanceId, [LABEL_DEPLOYMENT]: deploymentId, [LABEL_INSTALLATION]: installation };
+}
+
+/**
+ * Who a Wharf container or volume belongs to, seen from `installation`:
+ * `mine`, `other` (another installation's label: foreign, never listed as
+ * an orphan, removed or repaired), or `legacy` (made before the label:
+ * this installation's only where one of its rows names it).
+ */
+export function labelOwner(labels: Record<string, string>, installation: string): "mine" | "other" | "legacy" {
+  const owner = labels[LABEL_INSTALLATION];
+  if (!owner) return "legacy";
+  return owner === installation ? "mine" : "other";
+}
+
+const ROUTE_GROUP_PREFIX = "wharf.installation=";
+
+/**
+ * Caddy routes carry the installation in `group`: Caddy decodes route JSON
+ * strictly (no free metadata field besides `@id`), and a group only makes
+ * its routes mutually exclusive, which Wharf's terminal, host-specific
+ * routes already are.
+ */
+export function routeGroup(installation: string): string {
+  return `${ROUTE_GROUP_PREFIX}${installation}`;
+}
+
+/** The installation a route's group names, or null (a route from before the group, or a foreign group). */
+export function installationOfRouteGroup(group: unknown): string | null {
+  return typeof group === "string" && group.startsWith(ROUTE_GROUP_PREFIX) ? group.slice(ROUTE_GROUP_PREFIX.length) || null : null;
 }
 
 /**
@@ -44,8 +75,8 @@ export function volumeName(instanceName: string, target: string): string {
 }
 
 /** Volumes carry the container labels minus the deployment: they outlive every generation (SPEC §4.8). */
-export function volumeLabels(instanceId: string): Record<string, string> {
-  return { [LABEL_MANAGED]: "true", [LABEL_INSTANCE]: instanceId };
+export function volumeLabels(instanceId: string, installation: string): Record<string, string> {
+  return { [LABEL_MANAGED]: "true", [LABEL_INSTANCE]: instanceId, [LABEL_INSTALLATION]: installation };
 }
 
 export function routeId(type: ConsumerType, id: string): string {

@@ -29,6 +29,20 @@ export default async function DashboardPage() {
     <>
       <PageHeader title="Dashboard" />
       {!settings.proxy.provider && <NoProxyNotice canEdit={actor.role === "admin"} />}
+      {o.npmIssuing.length > 0 && (
+        <div role="alert" className="mb-4 rounded-md border border-amber-200 bg-amber-50 p-3 text-sm text-amber-900" data-testid="npm-issuing-warning">
+          <p className="font-medium">
+            Nginx Proxy Manager is issuing a certificate for a name it already serves: it takes that proxy host out of nginx until certbot is done (404s or its default page meanwhile). One request at a time; a failed one is retried on the reconciler&apos;s backoff, never in a loop.
+          </p>
+          <ul className="mt-1 list-disc pl-5">
+            {o.npmIssuing.map((i) => (
+              <li key={`${i.routeId}:${i.since.toISOString()}`}>
+                {i.domains.join(", ")} ({i.routeId}), since {i.since.toLocaleString()}
+              </li>
+            ))}
+          </ul>
+        </div>
+      )}
       {o.certificates.total > 0 && (
         <div role="alert" className="mb-4 rounded-md border border-amber-200 bg-amber-50 p-3 text-sm text-amber-900" data-testid="certificate-warning">
           <p className="font-medium">{o.certificates.total} certificate(s) failed or expire within 14 days; these consumers are served over HTTP only or soon will be.</p>

@@ -82,7 +82,7 @@ export function InstanceDetail({ initial, canEdit }: { initial: TInstanceDetail;
       <Card title="Domains" className="mt-6"><DomainsSection instanceId={inst.id} fqdn={inst.fqdn} canEdit={canEdit} /></Card>
       <Card title="Usage" className="mt-6"><UsageCharts instanceId={inst.id} running={inst.status === "running"} /></Card>
       {canEdit && <Card title="Edit" className="mt-6"><EditInstanceForm instance={inst} busy={busy} /></Card>}
-      <Card title="Deployments" className="mt-6"><DeploymentHistory deployments={deployments ?? []} /></Card>
+      <Card title="Deployments" className="mt-6"><DeploymentHistory deployments={deployments ?? []} instanceId={inst.id} canRollBack={canEdit && !busy} /></Card>
       {/* Admin-only: apps print secrets at start-up (SPEC §12); the /logs endpoint refuses viewers too. */}
       <Card title="Container logs" className="mt-6">
         {!canEdit ? <p className="text-sm text-slate-500">Container logs are shown to admins only: apps often print secrets at start-up.</p> : inst.containerId ? <LogViewer instanceId={inst.id} key={inst.containerId} /> : <p className="text-sm text-slate-500">No container yet.</p>}

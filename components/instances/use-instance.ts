@@ -47,6 +47,8 @@ export type TDeployment = {
   containerName: string | null;
   digest: string | null;
   imageId: string | null;
+  /** A successful deployment with an exact image, not the one serving: "Roll back to this". */
+  canRollBackTo: boolean;
   steps: {
     id: string; name: string; status: string; message: string | null; startedAt: string; finishedAt: string | null;
     bytesDone: number | null; bytesTotal: number | null; layersDone: number | null; layersTotal: number | null;

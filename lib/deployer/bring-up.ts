@@ -8,7 +8,9 @@ import { waitHealthy } from "../docker/wait-healthy";
 import type { TSettings } from "../settings/schemas";
 import type { Instance } from "../generated/prisma/client";
 import { volumeLabels } from "../naming";
+import { installationId } from "../secrets";
 import { containerSpecFor, instanceNetwork, probeFor } from "./container-plan";
+import { specOf } from "./runtime-spec";
 import type { TRuntimeSpec } from "./spec-schemas";
 import type { DeploymentRecorder } from "./recorder";
 import { deployTimeouts } from "./timeouts";
@@ -28,9 +30,10 @@ export async function bringUp(opts: { rec: DeploymentRecorder; instance: Instanc
   const spec = containerSpecFor({ instance, deploymentId: rec.deploymentId, image: exact.createRef, settings, spec: opts.spec });
   const volumes = (spec.mounts ?? []).flatMap((m) => (m.type === "volume" ? [m.name] : []));
   // Volumes are never compensated: they hold data and outlive every generation (removed only on an explicit deleteVolumes).
-  if (volumes.length) await rec.step("volumes", async () => { for (const v of volumes) await rt.ensureVolume(v, volumeLabels(instance.id)); }, () => volumes.join(", "));
+  if (volumes.length) await rec.step("volumes", async () => { for (const v of volumes) await rt.ensureVolume(v, volumeLabels(instance.id, installationId())); }, () => volumes.join(", "));
   const created = await rec.step("create", () => rt.createContainer(spec), (c) => `${c.name} (${c.id.slice(0, 12)})`);
   await rec.setContainer(created.id, created.name);
+  await rec.setSpec(opts.spec ?? specOf(instance));
   try {
     signal.throwIfAborted();
     await rec.step("start", () => rt.startContainer(created.id));

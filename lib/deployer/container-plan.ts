@@ -3,6 +3,7 @@ import type { HealthProbeTarget } from "../docker/wait-healthy";
 import type { Upstream } from "../proxy/types";
 import type { TSettings } from "../settings/schemas";
 import { containerLabels, containerName, networkAlias } from "../naming";
+import { installationId } from "../secrets";
 import { containerEnv } from "./env-vars";
 import type { Instance } from "../generated/prisma/client";
 import { specOf } from "./runtime-spec";
@@ -28,7 +29,7 @@ export function containerSpecFor(opts: { instance: Instance; deploymentId: strin
     name: containerName(instance.name, opts.deploymentId),
     image: opts.image,
     env: containerEnv(instance.env),
-    labels: containerLabels(instance.id, opts.deploymentId),
+    labels: containerLabels(instance.id, opts.deploymentId, installationId()),
     network: instanceNetwork(settings),
     networkAliases: [networkAlias(instance.name)],
     port: instance.port,

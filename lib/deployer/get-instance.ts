@@ -4,6 +4,7 @@ import { AppError } from "../errors";
 import { getSettings } from "../settings/get-settings";
 import { presentEnv } from "./env-vars";
 import { presentInstance } from "./list-instances";
+import { canRollBackTo } from "./rollback-target";
 
 export async function findInstanceOrThrow(id: string) {
   const row = await db.instance.findUnique({ where: { id } });
@@ -33,11 +34,13 @@ async function containerState(id: string | null) {
 
 /** Deploy history, newest first, each with its steps. */
 export async function listDeployments(opts: { instanceId: string; limit?: number }) {
-  await findInstanceOrThrow(opts.instanceId);
-  return db.deployment.findMany({
+  const instance = await findInstanceOrThrow(opts.instanceId);
+  const rows = await db.deployment.findMany({
     where: { instanceId: opts.instanceId },
     orderBy: { startedAt: "desc" },
     take: Math.min(opts.limit ?? 20, 100),
     include: { steps: { orderBy: { position: "asc" } } },
   });
+  // `canRollBackTo`: the history's "Roll back to this" (POST …/rollback {deploymentId}).
+  return rows.map(({ spec: _spec, ...d }) => ({ ...d, canRollBackTo: canRollBackTo(instance, d) }));
 }

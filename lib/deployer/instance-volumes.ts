@@ -3,7 +3,8 @@ import { getRuntime } from "../docker";
 import type { VolumeInfo } from "../docker/types";
 import { AppError } from "../errors";
 import { recordEvent, type Actor } from "../audit/record-event";
-import { LABEL_INSTANCE, LABEL_MANAGED } from "../naming";
+import { LABEL_INSTALLATION, LABEL_INSTANCE, LABEL_MANAGED, labelOwner } from "../naming";
+import { installationId } from "../secrets";
 import type { Instance } from "../generated/prisma/client";
 import { previousSpecOf } from "./finish";
 import { specOf } from "./runtime-spec";
@@ -62,10 +63,21 @@ export interface TVolumeView {
 
 /** Wharf's volumes with their sizes (engine's system df) and who mounts them. */
 export async function listVolumes(opts: { withSize?: boolean } = {}): Promise<TVolumeView[]> {
-  const [vols, users] = await Promise.all([getRuntime().listManagedVolumes({ withSize: opts.withSize ?? true }), mountedBy()]);
+  const [all, users] = await Promise.all([getRuntime().listManagedVolumes({ withSize: opts.withSize ?? true }), mountedBy()]);
+  // Another installation's volumes are not listed (nor deletable); one from before the label only when a row of this installation names it.
+  const claimed = await claimedLegacy(all.filter((v) => labelOwner(v.labels, installationId()) === "legacy"));
+  const vols = all.filter((v) => labelOwner(v.labels, installationId()) === "mine" || claimed.has(v.name) || users.has(v.name));
   return vols
     .map((v: VolumeInfo) => ({ name: v.name, sizeBytes: v.sizeBytes, createdAt: v.createdAt, instance: users.get(v.name) ?? null, createdFor: v.labels[LABEL_INSTANCE] ?? null }))
     .sort((a, b) => Number(a.instance !== null) - Number(b.instance !== null) || a.name.localeCompare(b.name));
+}
+
+/** Volumes from before the installation label whose instance label names a row of this installation (removed instances keep their row). */
+async function claimedLegacy(vols: VolumeInfo[]): Promise<Set<string>> {
+  const ids = [...new Set(vols.map((v) => v.labels[LABEL_INSTANCE]).filter((id): id is string => !!id))];
+  if (ids.length === 0) return new Set();
+  const rows = new Set((await db.instance.findMany({ where: { id: { in: ids } }, select: { id: true } })).map((r) => r.id));
+  return new Set(vols.filter((v) => rows.has(v.labels[LABEL_INSTANCE] ?? "")).map((v) => v.name));
 }
 
 /** Kept volumes no instance mounts: what the reconciler reports as orphans (and never deletes). */
@@ -78,6 +90,11 @@ export async function deleteVolume(opts: { actor: Actor; name: string }): Promis
   const rt = getRuntime();
   const vol = (await rt.listManagedVolumes()).find((v) => v.name === opts.name);
   if (!vol) throw new AppError("NOT_FOUND", `volume ${opts.name} is not a Wharf volume (only volumes labelled ${LABEL_MANAGED}=true are listed and deleted)`);
+  const who = labelOwner(vol.labels, installationId());
+  if (who === "other") throw new AppError("FOREIGN_RESOURCE", `volume ${opts.name} belongs to Wharf installation ${vol.labels[LABEL_INSTALLATION]}, not this one: Wharf does not delete it`);
+  if (who === "legacy" && !(await claimedLegacy([vol])).has(vol.name)) {
+    throw new AppError("FOREIGN_RESOURCE", `volume ${opts.name} carries no ${LABEL_INSTALLATION} label and no instance of this installation names it: it may be another installation's, so Wharf does not delete it`);
+  }
   const user = (await mountedBy()).get(opts.name);
   if (user) throw new AppError("CONFLICT", `volume ${opts.name} is mounted by instance ${user.name}: change its mounts or remove it first`);
   await rt.removeVolume(opts.name);

@@ -91,6 +91,11 @@ export class DeploymentRecorder {
     await db.deployment.update({ where: { id: this.deploymentId }, data: { digest, imageId } });
   }
 
+  /** The runtime spec the deployment's container is created with: a later rollback to this deployment recreates it. */
+  async setSpec(spec: unknown): Promise<void> {
+    await db.deployment.update({ where: { id: this.deploymentId }, data: { spec: JSON.stringify(spec) } });
+  }
+
   async setContainer(containerId: string, containerName: string): Promise<void> {
     await db.deployment.update({ where: { id: this.deploymentId }, data: { containerId, containerName } });
   }

@@ -15,21 +15,38 @@ import { beginOperation } from "./begin-operation";
 import type { DeploymentRecorder } from "./recorder";
 import { deployTimeouts } from "./timeouts";
 import { transitionInstance } from "./transition-instance";
+import { parseInput } from "../validation";
+import { ZRollbackSchema } from "./schemas";
+import { rollbackTarget } from "./rollback-target";
+import { recreateRollback } from "./rollback-recreate";
 
-type Events = { begin: InstanceEvent; ok: InstanceEvent; failed: InstanceEvent };
+export type Events = { begin: InstanceEvent; ok: InstanceEvent; failed: InstanceEvent };
 const BLUE_GREEN: Events = { begin: "rollback", ok: "rolled_back", failed: "rollback_failed" };
 // Nothing serves (stopped/failed): bringing the old container back is a deploy in the state table.
 const REVIVE: Events = { begin: "deploy", ok: "deployed", failed: "deploy_failed" };
 
-/** Switches back to the kept container, started again if needed, the same blue-green way (SPEC §5). */
-export async function rollbackInstance(opts: { actor: Actor; id: string }) {
+/**
+ * Rolls back to a recorded deployment (default: the previous successful one,
+ * SPEC §5): the kept container, started again if needed, when it is that
+ * deployment's and still exists; otherwise a container recreated from the
+ * deployment's digest and runtime spec (rollback-recreate.ts). Both switch
+ * the same blue-green way. A digest neither present nor in the registry is
+ * refused before anything changes.
+ */
+export async function rollbackInstance(opts: { actor: Actor; id: string; body?: unknown }) {
+  const input = parseInput(ZRollbackSchema, opts.body ?? {});
   await beginOperation({
     instanceId: opts.id, kind: "rollback", actor: opts.actor,
     plan: async (instance) => {
+      const events = instance.status === "running" ? BLUE_GREEN : REVIVE;
+      const settings = await getSettings();
+      const target = await rollbackTarget({ instance, deploymentId: input.deploymentId, settings });
+      if (target.kind === "recreate") {
+        return { event: events.begin, image: target.deployment.image, run: (rec, signal) => recreateRollback({ instanceId: instance.id, rec, events, actor: opts.actor, signal, target }) };
+      }
       if (!instance.previousContainerId) throw new AppError("CONFLICT", `instance ${instance.name} has no rollback target: it has not been redeployed yet`);
       const prev = await getRuntime().inspectContainer(instance.previousContainerId);
       if (!prev) throw new AppError("CONFLICT", `the rollback target ${instance.previousContainerName} no longer exists`);
-      const events = instance.status === "running" ? BLUE_GREEN : REVIVE;
       return { event: events.begin, image: instance.previousImage ?? prev.image, run: (rec, signal) => runRollback({ instanceId: instance.id, rec, events, actor: opts.actor, signal }) };
     },
   });
@@ -51,6 +68,8 @@ async function runRollback(opts: { instanceId: string; rec: DeploymentRecorder; 
   try {
     // The kept container runs the image it was created from: exactly the digest recorded then, wherever the tag points now.
     await rec.setImage(instance.previousDigest, null);
+    await rec.setContainer(prevId, instance.previousContainerName ?? prevId);
+    await rec.setSpec(previousSpecOf(instance));
     if (stopFirst) {
       stopped = true;
       await stopServing({ rec, containerId: instance.containerId });

@@ -48,3 +48,6 @@ export type TCreateInstance = z.infer<typeof ZCreateInstanceSchema>;
 
 /** A redeploy may change the runtime spec too (the Edit form): a field sent replaces the stored one. */
 export const ZRedeploySchema = z.object({ image: ZImageSchema.optional(), autoUpdate: z.boolean().optional(), tls: ZConsumerTlsSchema.optional(), ...specFields }).strict();
+
+/** POST /api/instances/{id}/rollback: a recorded deployment to go back to (default: the previous successful one). */
+export const ZRollbackSchema = z.object({ deploymentId: z.string().trim().min(1, "must not be empty").max(64).optional() }).strict();

@@ -9,6 +9,7 @@ import Docker from "dockerode";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AppError } from "../errors";
 import { containerLabels, LABEL_MANAGED } from "../naming";
+import { installationId } from "../secrets";
 import { DockerodeRuntime } from "./dockerode";
 import type { ContainerSpec } from "./types";
 import { waitHealthy } from "./wait-healthy";
@@ -26,7 +27,7 @@ function spec(suffix: string, image: string, extra: Partial<ContainerSpec> = {})
     image,
     env: { WHARF_IT: run, GREETING: "hello world" },
     // wharf.it lets afterAll find everything this run made, even after a failed assertion.
-    labels: { ...containerLabels(instanceId, `dep-${suffix}`), "wharf.it": run },
+    labels: { ...containerLabels(instanceId, `dep-${suffix}`, installationId()), "wharf.it": run },
     network,
     networkAliases: [`wharf-it-${suffix}`],
     port: 8080,

@@ -37,13 +37,17 @@ describe("buildCaddyRoute / toProxyRoute", () => {
   });
 
   it("reads Wharf routes back, including upstreams nested in a subroute, and ignores foreign ones", () => {
-    expect(toProxyRoute(buildCaddyRoute(spec))).toEqual({ id: spec.id, hosts: spec.hosts, upstreams: [spec.upstream] });
+    expect(toProxyRoute(buildCaddyRoute(spec))).toEqual({ id: spec.id, hosts: spec.hosts, upstreams: [spec.upstream], installation: null });
+    // The installation rides in the route's group (Caddy's route JSON has no other free field).
+    const grouped = buildCaddyRoute(spec, undefined, "prod-1");
+    expect(grouped.group).toBe("wharf.installation=prod-1");
+    expect(toProxyRoute(grouped)).toEqual({ id: spec.id, hosts: spec.hosts, upstreams: [spec.upstream], installation: "prod-1" });
     const nested: CaddyRoute = {
       "@id": "wharf-proxy-x",
       match: [{ host: ["A.example.com"] }, { host: ["b.example.com"] }],
       handle: [{ handler: "subroute", routes: [{ handle: [{ handler: "reverse_proxy", upstreams: [{ dial: "backend:80" }] }] }] }],
     };
-    expect(toProxyRoute(nested)).toEqual({ id: "wharf-proxy-x", hosts: ["a.example.com", "b.example.com"], upstreams: [{ scheme: "http", host: "backend", port: 80 }] });
+    expect(toProxyRoute(nested)).toEqual({ id: "wharf-proxy-x", hosts: ["a.example.com", "b.example.com"], upstreams: [{ scheme: "http", host: "backend", port: 80 }], installation: null });
     expect(toProxyRoute(hostRoute("manual", "web.example.com"))).toBeNull();
     expect(toProxyRoute(hostRoute(undefined, "web.example.com"))).toBeNull();
   });

@@ -1,4 +1,4 @@
-import { isWharfRouteId } from "../naming";
+import { installationOfRouteGroup, isWharfRouteId, routeGroup } from "../naming";
 import type { ProxyRoute, RouteSpec, Upstream } from "./types";
 
 // Pure translation between Wharf's RouteSpec and Caddy's route JSON, plus the
@@ -7,6 +7,7 @@ import type { ProxyRoute, RouteSpec, Upstream } from "./types";
 export type Json = Record<string, unknown>;
 export interface CaddyRoute extends Json {
   "@id"?: string;
+  group?: string;
   match?: Json[];
   handle?: Json[];
   terminal?: boolean;
@@ -21,7 +22,12 @@ export function dialAddress(u: Upstream): string {
  * connections natively. `terminal` stops Caddy from evaluating routes after
  * ours once the host matched, so a later foreign route can never add handlers.
  */
-export function buildCaddyRoute(spec: RouteSpec, served?: { httpsPort: number }): CaddyRoute {
+export function buildCaddyRoute(spec: RouteSpec, served?: { httpsPort: number }, installation?: string): CaddyRoute {
+  const route = buildRoute(spec, served);
+  return installation ? { "@id": route["@id"], group: routeGroup(installation), ...route } : route;
+}
+
+function buildRoute(spec: RouteSpec, served?: { httpsPort: number }): CaddyRoute {
   const proxy: Json = { handler: "reverse_proxy", upstreams: [{ dial: dialAddress(spec.upstream) }] };
   if (spec.upstream.scheme === "https") proxy.transport = { protocol: "http", tls: {} };
   const tls = served && spec.tls;
@@ -114,7 +120,7 @@ export function toProxyRoute(route: CaddyRoute): ProxyRoute | null {
       if (parsed) upstreams.push(parsed);
     }
   }
-  return { id, hosts: routeHosts(route), upstreams };
+  return { id, hosts: routeHosts(route), upstreams, installation: installationOfRouteGroup(route.group) };
 }
 
 function portOf(listen: string): number | null {

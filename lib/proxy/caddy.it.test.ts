@@ -10,6 +10,7 @@ import { CaddyProvider } from "./caddy";
 import type { CaddyRoute } from "./caddy-route";
 import { createProxyProvider } from "./index";
 import type { RouteSpec } from "./types";
+import { installationId } from "../secrets";
 import { CADDY, httpGet } from "../../test/helpers/http";
 import { caddyRoutes, editCaddyByHand } from "../../test/helpers/caddy";
 
@@ -76,7 +77,7 @@ describe("CaddyProvider against real Caddy", () => {
     const green = await startUpstream("green");
     const s = spec("app", blue);
     const route = await caddy.ensureRoute(s);
-    expect(route).toEqual({ id: s.id, hosts: s.hosts, upstreams: [s.upstream] });
+    expect(route).toEqual({ id: s.id, hosts: s.hosts, upstreams: [s.upstream], installation: installationId() });
     expect(await viaCaddy(s.hosts[0])).toEqual({ status: 200, body: "blue" });
 
     await caddy.ensureRoute(s);

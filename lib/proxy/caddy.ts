@@ -1,5 +1,6 @@
 import { AppError, errorMessage } from "../errors";
-import { isWharfRouteId, tlsPolicyId } from "../naming";
+import { installationOfRouteGroup, isWharfRouteId, tlsPolicyId } from "../naming";
+import { installationId } from "../secrets";
 import { checkServedCertificate } from "../tls/handshake";
 import { operationLogger } from "../logger";
 import type { TCaddyConfig } from "../settings/schemas";
@@ -24,6 +25,8 @@ export interface CaddyProviderOptions {
   timeoutMs?: number;
   /** Conditional writes retried after a 412 before giving up with CONFLICT. */
   maxAttempts?: number;
+  /** The installation written into each route's group (default: this process's installation id). */
+  installation?: string;
 }
 
 /**
@@ -46,6 +49,7 @@ export class CaddyProvider implements ProxyProvider {
   private readonly maxAttempts: number;
   private readonly serverPath: string;
   private readonly routesPath: string;
+  private readonly installation: string;
   private readonly policies: CaddyTlsPolicies;
   /** Wharf's Caddy logger file for ACME errors (caddy-tls-log.ts); null when Caddy cannot share it. */
   private tlsLog: string | null;
@@ -60,6 +64,7 @@ export class CaddyProvider implements ProxyProvider {
     this.tlsLog = isLoopbackUrl(config.adminUrl) ? tlsLogFile(config.adminUrl) : null;
     this.serverPath = `/config/apps/http/servers/${encodeURIComponent(config.server)}`;
     this.routesPath = `${this.serverPath}/routes`;
+    this.installation = opts.installation ?? installationId();
   }
 
   async ensureRoute(input: RouteSpec): Promise<ProxyRoute> {
@@ -79,7 +84,7 @@ export class CaddyProvider implements ProxyProvider {
       }
       op.step("tls-policy", { policy: tlsPolicyId(spec.id) });
     }
-    const desired = buildCaddyRoute(spec, served);
+    const desired = buildCaddyRoute(spec, served, this.installation);
     const routed = await this.writeRoute(spec, desired, op, !!served);
     if (!served) await this.policies.remove(tlsPolicyId(spec.id));
     return routed;
@@ -96,6 +101,11 @@ export class CaddyProvider implements ProxyProvider {
       }
       const list = routes ?? [];
       const positions = list.flatMap((r, i) => (r["@id"] === spec.id ? [i] : []));
+      // Another installation's route is foreign: never repaired. One from before the group is claimed (a row of this installation names it).
+      const owner = positions.length ? installationOfRouteGroup(list[positions[0]].group) : null;
+      if (owner && owner !== this.installation) {
+        throw new AppError("FOREIGN_RESOURCE", `Caddy route ${spec.id} belongs to Wharf installation ${owner}, not this one (${this.installation}); Wharf leaves it untouched`, { details: { installation: owner } });
+      }
       const clash = findHostClash(list, spec, positions[0] ?? insertionIndex(list));
       if (clash) throw this.clashError(spec, clash);
 

@@ -11,6 +11,8 @@ export interface HttpResponse {
   headers: http.IncomingHttpHeaders;
   trailers: NodeJS.Dict<string>;
   text: string;
+  /** The body's bytes, for answers that are not text (NPM's certificate zip). */
+  bytes: Buffer;
 }
 
 export interface HttpRequest {
@@ -49,9 +51,10 @@ export function httpRequest(req: HttpRequest): Promise<HttpResponse> {
       const chunks: Buffer[] = [];
       res.on("data", (c: Buffer) => chunks.push(c));
       res.on("end", () =>
-        finish(() =>
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, trailers: res.trailers, text: Buffer.concat(chunks).toString("utf8") }),
-        ),
+        finish(() => {
+          const bytes = Buffer.concat(chunks);
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, trailers: res.trailers, text: bytes.toString("utf8"), bytes });
+        }),
       );
       res.on("error", (err) => finish(() => reject(unreachable(req, url, err))));
     });

@@ -9,6 +9,8 @@ const RENEW_MARGIN_MS = 60_000;
 export interface NpmResponse {
   status: number;
   body: unknown;
+  /** The raw answer (a certificate download is a zip). */
+  bytes?: Buffer;
   /** NPM's own error text (`{"error":{"code","message"}}`), when it sent one. */
   message: string | null;
 }
@@ -48,14 +50,25 @@ export class NpmClient {
    * POST is not re-sent after a 500 (it may have been stored: the caller
    * looks before it creates again). Any status is returned.
    */
-  async call(method: "GET" | "POST" | "PUT" | "DELETE", path: string, body?: unknown): Promise<NpmResponse> {
+  async call(method: "GET" | "POST" | "PUT" | "DELETE", path: string, body?: unknown, opts: { timeoutMs?: number } = {}): Promise<NpmResponse> {
     await this.ensureToken();
-    let res = await this.raw(method, path, body, this.token);
+    let res = await this.raw(method, path, body, this.token, opts.timeoutMs);
     if (isExpired(res) || res.status === 500) {
       await this.login();
-      if (res.status !== 500 || method !== "POST") res = await this.raw(method, path, body, this.token);
+      if (res.status !== 500 || method !== "POST") res = await this.raw(method, path, body, this.token, opts.timeoutMs);
     }
     return res;
+  }
+
+  /**
+   * The logged-in user's permission for proxy hosts: "manage" for an
+   * administrator, else NPM's per-user setting ("view", "hidden").
+   */
+  async proxyHostPermission(): Promise<{ email: string; level: string }> {
+    const me = await this.call("GET", "/api/users/me?expand=permissions");
+    if (me.status !== 200) throw this.fail("GET", "/api/users/me", me);
+    const user = me.body as { email?: string; roles?: string[]; permissions?: { proxy_hosts?: string } };
+    return { email: user.email ?? "", level: (user.roles ?? []).includes("admin") ? "manage" : (user.permissions?.proxy_hosts ?? "hidden") };
   }
 
   /** A non-2xx answer as PROVIDER_ERROR carrying NPM's own message. */
@@ -95,16 +108,16 @@ export class NpmClient {
     this.expiresAt = Number.isNaN(expires) ? 0 : expires;
   }
 
-  private async raw(method: string, path: string, body: unknown, token: string | null): Promise<NpmResponse> {
+  private async raw(method: string, path: string, body: unknown, token: string | null, timeoutMs = this.timeoutMs): Promise<NpmResponse> {
     const res = await httpRequest({
       url: `${this.base}${path}`,
       method: method as "GET",
       body,
       headers: token ? { authorization: `Bearer ${token}` } : {},
-      timeoutMs: this.timeoutMs,
+      timeoutMs,
       label: LABEL,
     });
     const parsed = parseJson(res.text);
-    return { status: res.status, body: parsed, message: npmMessage(parsed) };
+    return { status: res.status, body: parsed, bytes: res.bytes, message: npmMessage(parsed) };
   }
 }

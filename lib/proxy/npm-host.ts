@@ -108,7 +108,8 @@ export function hostPayload(spec: RouteSpec, existing?: NpmProxyHost, cert?: Cer
 
 /** Records on the host which certificate Wharf created (Wharf's to delete) or why the request failed. */
 export function certMeta(cert: CertChoice): Record<string, unknown> {
-  return { [META_CERT_ID]: "created" in cert && cert.created ? cert.id : undefined, [META_CERT_ERROR]: "error" in cert ? cert.error : undefined };
+  const own = "created" in cert && cert.created ? cert.id : "pending" in cert ? cert.pending : undefined;
+  return { [META_CERT_ID]: own, [META_CERT_ERROR]: "error" in cert ? cert.error : undefined };
 }
 
 /**

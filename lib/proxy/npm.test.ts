@@ -253,7 +253,13 @@ describe("NpmProvider against NPM 2.15's real answers", () => {
     const err = await rejection(view.removeRoute(routeId("instance", "web")));
     expect(err.message).toMatch(/404 \(Not Found - \/nginx\/proxy-hosts\/\d+\).*may not manage proxy hosts/);
     expect(npm.hosts()).toHaveLength(1);
-    expect((await rejection(view.ensureRoute(spec("other")))).message).toMatch(/may not manage proxy hosts/);
+    // NPM 2.15.1 answers this create with 500 "Internal Error": checked against the user's permission, not retried as a stale token.
+    const posts = () => npm.requests.filter((r) => r.method === "POST" && r.path === "/api/nginx/proxy-hosts").length;
+    const before = posts();
+    const create = await rejection(view.ensureRoute(spec("other")));
+    expect(create.message).toContain("the NPM user viewer@example.com lacks the manage permission for proxy hosts (permission: view)");
+    expect(posts() - before).toBe(1);
+    expect(npm.hosts()).toHaveLength(1);
   });
 
   it("removes the host a create stored before answering 500, so a retry under a new route id is no conflict", async () => {

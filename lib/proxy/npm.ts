@@ -1,3 +1,4 @@
+import { env } from "../env";
 import { AppError, errorMessage } from "../errors";
 import { operationLogger } from "../logger";
 import type { TNpmConfig } from "../settings/schemas";
@@ -20,9 +21,9 @@ export class NpmProvider implements ProxyProvider {
   private readonly client: NpmClient;
   private readonly certs: NpmCertificates;
 
-  constructor(config: TNpmConfig, opts: { timeoutMs?: number } = {}) {
+  constructor(config: TNpmConfig, opts: { timeoutMs?: number; certificateTimeoutMs?: number } = {}) {
     this.client = new NpmClient(config, opts.timeoutMs);
-    this.certs = new NpmCertificates(this.client);
+    this.certs = new NpmCertificates(this.client, opts.certificateTimeoutMs ?? npmCertificateTimeoutMs());
   }
 
   async ensureRoute(input: RouteSpec): Promise<ProxyRoute> {
@@ -34,14 +35,19 @@ export class NpmProvider implements ProxyProvider {
     // delete, and first, since one may hold a domain the kept host is moving to.
     const extras = mine.filter((h) => h !== keep);
     for (const extra of extras) await this.deleteHost(extra.id);
-    // TLS mode acme: the certificate first, so the host is written once with it.
+    // TLS mode acme: the certificate first, so the host is written once with
+    // it, and a new route's name is not served yet while certbot runs (NPM
+    // takes a host serving the name out of nginx for the whole issuance).
     const cert =
       spec.tls?.issuer.mode === "acme"
-        ? await this.certs.choose(spec.id, spec.hosts, keep, { request: !(keep && sameDomains(keep, spec)) })
+        ? await this.certs.choose(spec.id, spec.hosts, keep, { request: !(keep && sameDomains(keep, spec)), liveHost: servesAny(keep, spec.hosts) })
         : undefined;
     const host = keep ? await this.update(spec, keep, cert) : await this.create(spec, cert);
+    // The host records the certificate now (Wharf's, so removal deletes it): the request is settled.
+    if (cert && !("error" in cert)) await this.certs.settled(spec.id);
     // A certificate Wharf created for names the host no longer has is Wharf's to remove.
-    const before = [keep, ...extras].map((h) => Number(h?.meta?.[META_CERT_ID] ?? 0)).filter((id) => id > 0 && id !== cert?.id);
+    const current = cert && "pending" in cert ? cert.pending : cert?.id;
+    const before = [keep, ...extras].map((h) => Number(h?.meta?.[META_CERT_ID] ?? 0)).filter((id) => id > 0 && id !== current);
     if (before.length > 0) {
       const hosts = await this.listHosts();
       for (const id of new Set(before)) await this.certs.removeOwn(id, hosts);
@@ -60,9 +66,11 @@ export class NpmProvider implements ProxyProvider {
     if (left.length > 0) {
       throw new AppError("PROVIDER_ERROR", `Nginx Proxy Manager still has proxy host(s) #${left.map((h) => h.id).join(", #")} for ${id} after deleting`);
     }
-    // Only the certificates Wharf requested for these hosts; an adopted one stays.
-    const own = new Set(mine.map((h) => Number(h.meta?.[META_CERT_ID] ?? 0)).filter((c) => c > 0));
+    // Only the certificates Wharf requested for these hosts (recorded on them,
+    // or stored by NPM after Wharf stopped waiting); an adopted one stays.
+    const own = new Set([...mine.map((h) => Number(h.meta?.[META_CERT_ID] ?? 0)), ...(await this.certs.claimedIds(id))].filter((c) => c > 0));
     for (const cert of own) await this.certs.removeOwn(cert, after);
+    await this.certs.settled(id);
     op.step("removed", { removed: mine.length, certificatesRemoved: own.size });
   }
 
@@ -94,11 +102,13 @@ export class NpmProvider implements ProxyProvider {
     checkRouteId(routeId);
     const host = (await this.listHosts()).find((h) => wharfIdOf(h) === routeId);
     if (!host || Number(host.certificate_id ?? 0) > 0) return;
-    const cert = await this.certs.choose(routeId, host.domain_names.map((d) => d.toLowerCase()), host, { request: true });
+    // The host serves its names: NPM takes it out of nginx while certbot runs (one request per retry, on the reconciler's backoff).
+    const cert = await this.certs.choose(routeId, host.domain_names.map((d) => d.toLowerCase()), host, { request: true, liveHost: host.enabled !== false && host.enabled !== 0 });
     const path = `${HOSTS}/${host.id}`;
     const meta = { ...host.meta, ...certMeta(cert) };
     const res = await this.client.call("PUT", path, { certificate_id: cert.id, http2_support: cert.id > 0, meta });
     if (res.status !== 200) throw this.client.fail("PUT", path, res);
+    if (!("error" in cert)) await this.certs.settled(routeId);
   }
 
   async testConnection(): Promise<ConnectionResult> {
@@ -131,6 +141,17 @@ export class NpmProvider implements ProxyProvider {
       // logged in again). Look before creating again.
       const left = await this.findLeftover(spec);
       if (left) return this.settleLeftover(spec, left, res, cert);
+      // NPM 2.15.1 answers a create by a user without the manage permission
+      // with 500 "Internal Error" (not its usual 404): the client has just
+      // logged in again, so a 500 now is not a stale token. Ask NPM.
+      const { email, level } = await this.client.proxyHostPermission();
+      if (level !== "manage") {
+        throw new AppError(
+          "PROVIDER_ERROR",
+          `Nginx Proxy Manager refused POST ${HOSTS} with ${res.status} (${res.message ?? "no message"}): the NPM user ${email} lacks the manage permission for proxy hosts (permission: ${level}); give it "Manage" for Proxy Hosts in NPM's user permissions, or use an administrator`,
+          { details: { status: res.status, providerMessage: res.message, permission: level } },
+        );
+      }
       res = await this.client.call("POST", HOSTS, hostPayload(spec, undefined, cert));
       if (res.status >= 500) {
         const again = await this.findLeftover(spec);
@@ -269,6 +290,17 @@ export class NpmProvider implements ProxyProvider {
     if (res.status !== 404) throw this.client.fail("DELETE", path, res);
     if ((await this.listHosts()).some((h) => h.id === id)) throw this.permissionError("DELETE", path, res);
   }
+}
+
+/** The configured wait for NPM's certificate POST (certbot runs inside it). */
+export function npmCertificateTimeoutMs(): number {
+  return env().WHARF_NPM_CERT_TIMEOUT_S * 1000;
+}
+
+/** Whether this host serves one of the names now (enabled): NPM would take it out of nginx while certbot runs for them. */
+function servesAny(host: NpmProxyHost | undefined, names: string[]): boolean {
+  if (!host || host.enabled === false || host.enabled === 0) return false;
+  return host.domain_names.some((d) => names.includes(d.toLowerCase()));
 }
 
 function sameDomains(host: NpmProxyHost, spec: RouteSpec): boolean {

@@ -21,7 +21,8 @@ export interface RouteSpec {
    * HTTPS for the hosts (absent: plain HTTP, the proxy gets no certificate
    * policy). `redirect`/`hsts` are what to apply now: the caller sets them
    * only once the consumer's certificate is issued, so HTTP keeps serving
-   * until then.
+   * until then (Caddy; NPM takes a host that serves the names out of nginx
+   * while certbot runs for them: see npm-cert.ts).
    */
   tls?: RouteTls;
 }
@@ -46,6 +47,12 @@ export interface ProxyRoute {
   upstreams: Upstream[];
   /** Provider-side handle (NPM proxy-host id); absent for Caddy, whose handle is `id`. */
   providerId?: string;
+  /**
+   * The Wharf installation the route says it belongs to (Caddy: the route's
+   * group), null for a route from before installations were recorded;
+   * absent where the provider records none (NPM).
+   */
+  installation?: string | null;
 }
 
 export interface ConnectionResult {

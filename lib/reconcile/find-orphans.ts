@@ -1,23 +1,35 @@
 import { db, jsonChunks } from "../db";
 import { getRuntime } from "../docker";
 import { errorMessage } from "../errors";
-import { LABEL_INSTANCE, parseRouteId } from "../naming";
+import { LABEL_INSTANCE, labelOwner, parseRouteId } from "../naming";
+import { installationId } from "../secrets";
 import { getProxyProvider } from "../proxy";
 import type { ProxyRoute } from "../proxy/types";
 import type { ContainerInfo } from "../docker/types";
 import { getSettings } from "../settings/get-settings";
 import type { OrphanContainer, OrphanRoute } from "./report";
 
-/** Containers labelled wharf.managed whose instance row does not exist. */
-export function findOrphanContainers(containers: ContainerInfo[], instanceIds: Set<string>): OrphanContainer[] {
+/**
+ * This installation's containers (wharf.installation) whose instance row does
+ * not exist. Another installation's are never orphans here, and neither are
+ * containers from before the label: they are this installation's only where
+ * one of its rows names them, and then they are not orphans.
+ */
+export function findOrphanContainers(containers: ContainerInfo[], instanceIds: Set<string>, installation = installationId()): OrphanContainer[] {
   return containers
+    .filter((c) => labelOwner(c.labels, installation) === "mine")
     .filter((c) => !c.labels[LABEL_INSTANCE] || !instanceIds.has(c.labels[LABEL_INSTANCE]))
     .map((c) => ({ id: c.id, name: c.name, instanceId: c.labels[LABEL_INSTANCE] ?? null, state: c.state }));
 }
 
-/** Wharf routes (`wharf-` ids) whose consumer row does not exist. */
-export function findOrphanRoutes(routes: ProxyRoute[], instanceIds: Set<string>, proxyIds: Set<string>): OrphanRoute[] {
+/**
+ * Wharf routes (`wharf-` ids) whose consumer row does not exist, among this
+ * installation's: a route naming another installation, or none on a provider
+ * that records it (a Caddy route from before the group), is not an orphan.
+ */
+export function findOrphanRoutes(routes: ProxyRoute[], instanceIds: Set<string>, proxyIds: Set<string>, installation = installationId()): OrphanRoute[] {
   return routes
+    .filter((r) => r.installation === undefined || r.installation === installation)
     .filter((r) => {
       const owner = parseRouteId(r.id);
       return !owner || !(owner.type === "instance" ? instanceIds.has(owner.id) : proxyIds.has(owner.id));

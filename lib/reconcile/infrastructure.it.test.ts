@@ -8,6 +8,7 @@ import { getProxyProvider } from "../proxy";
 import { getSettings } from "../settings/get-settings";
 import { updateSettings } from "../settings/update-settings";
 import { containerLabels, routeId } from "../naming";
+import { installationId } from "../secrets";
 import { CADDY, eventually, httpGet, TEST_NETWORK } from "../../test/helpers/http";
 import { createInstance } from "../deployer/create-instance";
 import { waitForJob } from "../deployer/jobs";
@@ -67,7 +68,7 @@ it("labelled containers and wharf- routes without a row are listed as orphans an
   await rt.ensureNetwork(network);
   const ghost = `ghost${rand}`;
   const orphan = await rt.createContainer({
-    name: `wharf-orphan-${rand}`, image: "wharf-test/web:v1", env: {}, labels: containerLabels(ghost, "dep-ghost"), network, port: 8080, restartPolicy: "no",
+    name: `wharf-orphan-${rand}`, image: "wharf-test/web:v1", env: {}, labels: containerLabels(ghost, "dep-ghost", installationId()), network, port: 8080, restartPolicy: "no",
   });
   const provider = getProxyProvider(await getSettings())!;
   await provider.ensureRoute({ id: routeId("standalone", ghost), consumer: { type: "standalone", id: ghost }, hosts: [`ghost-${rand}.${base}`], upstream: { scheme: "http", host: "127.0.0.1", port: 9 } });

@@ -2,7 +2,8 @@ import { db } from "../db";
 import { getRuntime } from "../docker";
 import { AppError } from "../errors";
 import { recordEvent, type Actor } from "../audit/record-event";
-import { LABEL_INSTANCE, LABEL_MANAGED, parseRouteId } from "../naming";
+import { LABEL_INSTALLATION, LABEL_INSTANCE, LABEL_MANAGED, labelOwner, parseRouteId } from "../naming";
+import { installationId } from "../secrets";
 import { getProxyProvider } from "../proxy";
 import { getSettings } from "../settings/get-settings";
 import { withConsumer } from "../consumers/consumer-lease";
@@ -15,6 +16,9 @@ export async function removeOrphanContainer(opts: { actor: Actor; id: string }):
   const c = await rt.inspectContainer(opts.id);
   if (!c) throw new AppError("NOT_FOUND", `container ${opts.id} not found`);
   if (c.labels[LABEL_MANAGED] !== "true") throw new AppError("FOREIGN_RESOURCE", `container ${c.name} is not labelled ${LABEL_MANAGED}=true: Wharf does not remove it`);
+  const who = labelOwner(c.labels, installationId());
+  if (who === "other") throw new AppError("FOREIGN_RESOURCE", `container ${c.name} belongs to Wharf installation ${c.labels[LABEL_INSTALLATION]}, not this one: Wharf does not remove it`);
+  if (who === "legacy") throw new AppError("FOREIGN_RESOURCE", `container ${c.name} carries no ${LABEL_INSTALLATION} label (made before installations were recorded) and no instance of this installation names it: it may be another installation's, so Wharf does not remove it`);
   const owner = c.labels[LABEL_INSTANCE];
   const remove = async () => {
     if (owner && (await db.instance.findUnique({ where: { id: owner } }))) throw new AppError("CONFLICT", `container ${c.name} belongs to an existing instance: remove the instance instead`);
@@ -34,6 +38,11 @@ export async function removeOrphanRoute(opts: { actor: Actor; id: string }): Pro
     if (exists) throw new AppError("CONFLICT", `route ${opts.id} belongs to an existing ${owner.type}`);
     const provider = getProxyProvider(await getSettings());
     if (!provider) throw new AppError("CONFLICT", "no proxy provider is configured");
+    const route = (await provider.listRoutes()).find((r) => r.id === opts.id);
+    if (route && route.installation !== undefined && route.installation !== installationId()) {
+      const whose = route.installation === null ? "carries no installation (made before installations were recorded), so it may be another installation's" : `belongs to Wharf installation ${route.installation}`;
+      throw new AppError("FOREIGN_RESOURCE", `route ${opts.id} ${whose}: Wharf does not remove it`);
+    }
     await provider.removeRoute(opts.id);
   });
   await recordEvent({ actor: opts.actor, action: "orphan.route.remove", target: opts.id, result: "ok" });

@@ -31,10 +31,14 @@ export async function pruneHistory(opts: { now?: Date; retention?: TSettings["re
   const capped = await db.$executeRaw`
     DELETE FROM "AuditEvent" WHERE createdAt < (SELECT createdAt FROM "AuditEvent" ORDER BY createdAt DESC LIMIT 1 OFFSET ${r.maxAuditEvents - 1})`;
   const runs = await db.syncRun.deleteMany({ where: { startedAt: { lt: cutoff }, status: { not: "running" } } });
-  // The newest N of each instance stay (the rollback target's among them); steps go with their deployment (ON DELETE CASCADE).
+  // The newest N of each instance stay (the rollback target's among them), and
+  // the newest M successful ones whatever their age in the list: those are what
+  // "Roll back to this" offers. Steps go with their deployment (ON DELETE CASCADE).
   const deployments = await db.$executeRaw`
     DELETE FROM "Deployment" WHERE status <> 'running' AND id IN (
-      SELECT id FROM (SELECT id, ROW_NUMBER() OVER (PARTITION BY instanceId ORDER BY startedAt DESC, id DESC) AS n FROM "Deployment") WHERE n > ${r.deploymentsPerInstance})`;
+      SELECT id FROM (SELECT id, ROW_NUMBER() OVER (PARTITION BY instanceId ORDER BY startedAt DESC, id DESC) AS n FROM "Deployment") WHERE n > ${r.deploymentsPerInstance})
+      AND id NOT IN (
+      SELECT id FROM (SELECT id, ROW_NUMBER() OVER (PARTITION BY instanceId ORDER BY startedAt DESC, id DESC) AS n FROM "Deployment" WHERE status = 'succeeded') WHERE n <= ${r.successfulDeploymentsPerInstance})`;
   const throttleRows = await pruneThrottle(now);
   return { auditEvents: aged.count + capped, syncRuns: runs.count, deployments, throttleRows, durationMs: Date.now() - started };
 }

@@ -39,7 +39,7 @@ export function defaultSettings(): TSettings {
     },
     docker: { network: e.WHARF_UPSTREAM_NETWORK ?? "wharf" },
     sync: { intervalMinutes: 5 },
-    retention: { days: 90, deploymentsPerInstance: 50, maxAuditEvents: 100_000 },
+    retention: { days: 90, deploymentsPerInstance: 50, successfulDeploymentsPerInstance: 10, maxAuditEvents: 100_000 },
     registries: [],
     updates: { enabled: true, intervalMinutes: 60 },
     tls: proposedTls(baseDomain),

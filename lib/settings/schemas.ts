@@ -171,11 +171,14 @@ export const ZSettingsUpdateSchema = z
     sync: z.object({ intervalMinutes: z.number().int().min(1).max(1440) }).partial().strict(),
     // Retention of history (SPEC §3): audit events and sync runs older than
     // `days`, deployments beyond the newest `deploymentsPerInstance` of each
-    // instance, and audit events beyond the newest `maxAuditEvents` are pruned.
+    // instance, and audit events beyond the newest `maxAuditEvents` are pruned;
+    // the newest `successfulDeploymentsPerInstance` successful deployments of
+    // each instance are kept whatever their number, to roll back to (issue 22).
     retention: z
       .object({
         days: z.number().int().min(1).max(3650),
         deploymentsPerInstance: z.number().int().min(1).max(1000),
+        successfulDeploymentsPerInstance: z.number().int().min(1).max(1000),
         maxAuditEvents: z.number().int().min(1000).max(10_000_000),
       })
       .partial()
@@ -214,7 +217,7 @@ export interface TSettings {
   proxy: { provider: TProxyProviderConfig | null; upstream: TUpstream };
   docker: { network: string };
   sync: { intervalMinutes: number };
-  retention: { days: number; deploymentsPerInstance: number; maxAuditEvents: number };
+  retention: { days: number; deploymentsPerInstance: number; successfulDeploymentsPerInstance: number; maxAuditEvents: number };
   registries: TRegistryConfig[];
   /** Update detection for instances deployed by tag: a manifest HEAD per instance at most every intervalMinutes. */
   updates: { enabled: boolean; intervalMinutes: number };

@@ -33,7 +33,11 @@ import { validateProxyHostBody, type Body } from "./npm-double-schema";
 //   ("invalid port in upstream"), and a new or changed host serves only
 //   20–70 ms after the answer (nginx reloads asynchronously).
 // - certificates (/api/nginx/certificates): see npm-double-certs.ts; gated by
-//   permissions.certificates like proxy hosts by theirs.
+//   permissions.certificates like proxy hosts by theirs. While certbot runs,
+//   every host serving one of its names is out of nginx (`upstream().outage`).
+// - a POST to /api/nginx/proxy-hosts by a user without the manage
+//   permission is 500 "Internal Error" (an NPM 2.15.1 bug; PUT and DELETE
+//   answer 404), and without a token 404 "Not Found - /nginx/proxy-hosts".
 
 export interface NpmUser {
   email: string;
@@ -84,18 +88,20 @@ export interface NpmDouble {
   /** The next `times` creates store the host, then answer 500 with this message (nginx failed on another host's config). */
   failCreateAfterStore(message: string, times?: number): void;
   /** What nginx does with a request to this host now. */
-  upstream(id: number): { serving: boolean; error: string | null; readyAt?: number };
+  upstream(id: number): { serving: boolean; error: string | null; readyAt?: number; outage?: "certbot" };
   setTokenLifetime(ms: number): void;
   /** nginx rejects the next `times` configurations (default: all) with this error; null accepts again. */
   setNginxFailure(err: string | null, times?: number): void;
   /** Runs before each request is handled, to simulate a concurrent writer. */
   setHook(hook: ((method: string, path: string) => void | Promise<void>) | null): void;
   /** Live certificates. */
-  certificates(): StoredCertificate[];
+  certificates(): Omit<StoredCertificate, "is_deleted" | "pem">[];
   /** Insert a certificate directly, as an operator using NPM's UI would. */
   addCertificate(fields: Partial<StoredCertificate> & { domain_names: string[] }): StoredCertificate;
   /** certbot fails the next `times` Let's Encrypt requests (default: all) with this output; null succeeds again. */
   setCertbotFailure(text: string | null, times?: number): void;
+  /** certbot takes this long inside each Let's Encrypt POST (default 0). */
+  setIssuanceDelay(ms: number): void;
   close(): Promise<void>;
 }
 
@@ -131,7 +137,13 @@ export async function startNpmDouble(opts: NpmDoubleOptions = {}): Promise<NpmDo
   const store = new Map<number, StoredHost>();
   const reserved = new Set<string>();
   const requests: LoggedRequest[] = [];
-  const certs = certificateStore();
+  // Names certbot is running for: NPM disables the hosts serving them until it ends.
+  const issuing = new Map<string, number>();
+  const certs = certificateStore({
+    onIssuing: (domains, running) => {
+      for (const d of domains) issuing.set(d, (issuing.get(d) ?? 0) + (running ? 1 : -1));
+    },
+  });
   let nextId = 1;
 
   const now = () => new Date().toISOString();
@@ -198,7 +210,7 @@ export async function startNpmDouble(opts: NpmDoubleOptions = {}): Promise<NpmDo
       if (!user) return err(400, "Invalid email or password", { message_i18n: "error.invalid-auth" });
       return [200, issue(user)];
     }
-    if (!auth) return err(403, "Permission Denied");
+    if (!auth) return /^\/api\/nginx\/proxy-hosts/.test(path) ? notFound(path) : err(403, "Permission Denied");
     const expires = tokens.get(auth);
     const user = tokenUser.get(auth);
     if (expires === undefined || !user) return err(500, "Internal Error");
@@ -211,16 +223,18 @@ export async function startNpmDouble(opts: NpmDoubleOptions = {}): Promise<NpmDo
       const me = { id: users.indexOf(user) + 1, email: user.email, name: user.email, nickname: user.email.split("@")[0], roles: user.roles ?? [], is_disabled: false };
       return [200, query.get("expand")?.split(",").includes("permissions") ? { ...me, permissions } : me];
     }
-    const c = /^\/api\/nginx\/certificates(?:\/(\d+))?$/.exec(path);
+    const c = /^\/api\/nginx\/certificates(?:\/(\d+)(\/download)?)?$/.exec(path);
     if (c) {
       const certLevel = isAdmin ? "manage" : permissions.certificates;
       if (certLevel === "hidden" || (certLevel === "view" && method !== "GET")) return notFound(path);
-      return certs.route(method, c[1] ? Number(c[1]) : null, body);
+      return certs.route(method, c[1] ? Number(c[1]) : null, body, Boolean(c[2]));
     }
     const m = /^\/api\/nginx\/proxy-hosts(?:\/(\d+))?$/.exec(path);
     if (!m) return notFound(path);
     // NPM answers a refused permission as if the route did not exist.
     const level = isAdmin ? "manage" : permissions.proxy_hosts;
+    // 2.15.1's create checks the permission after starting its transaction and fails there.
+    if (method === "POST" && m[1] === undefined && level !== "manage") return err(500, "Internal Error");
     if (level === "hidden" || (level === "view" && method !== "GET")) return notFound(path);
     const id = m[1] ? Number(m[1]) : null;
     const existing = id === null ? undefined : store.get(id);
@@ -289,6 +303,11 @@ export async function startNpmDouble(opts: NpmDoubleOptions = {}): Promise<NpmDo
         reply = err(500, e instanceof Error ? e.message : String(e));
       }
       requests.push({ method, path, status: reply[0], authorized: Boolean(auth) });
+      if (Buffer.isBuffer(reply[1])) {
+        res.writeHead(reply[0], { "content-type": "application/zip", "content-disposition": "attachment; filename=\"certificate.zip\"" });
+        res.end(reply[1]);
+        return;
+      }
       res.writeHead(reply[0], { "content-type": "application/json; charset=utf-8" });
       res.end(JSON.stringify(reply[1]));
     });
@@ -325,6 +344,7 @@ export async function startNpmDouble(opts: NpmDoubleOptions = {}): Promise<NpmDo
     upstream: (id) => {
       const h = store.get(id);
       if (!h || h.is_deleted || !h.enabled || h.meta.nginx_online === false) return { serving: false, error: null };
+      if (h.domain_names.some((d) => (issuing.get(d.toLowerCase()) ?? 0) > 0)) return { serving: false, error: null, outage: "certbot" };
       const readyAt = servesAt.get(id) ?? 0;
       const serving = Date.now() >= readyAt;
       // nginx splits host and port at the last colon: a bare IPv6 address has no valid port.
@@ -339,8 +359,17 @@ export async function startNpmDouble(opts: NpmDoubleOptions = {}): Promise<NpmDo
     },
     setHook: (h) => void (hook = h),
     certificates: certs.certificates,
-    addCertificate: (fields) => structuredClone(certs.insert(fields)),
+    addCertificate: (fields) => {
+      const { is_deleted: _d, pem: _p, ...row } = certs.insert(fields);
+      return structuredClone({ ...row, is_deleted: false });
+    },
     setCertbotFailure: certs.setCertbotFailure,
-    close: () => new Promise<void>((resolve, reject) => server.close((e) => (e ? reject(e) : resolve()))),
+    setIssuanceDelay: certs.setIssuanceDelay,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((e) => (e ? reject(e) : resolve()));
+        // A client that gave up mid-request leaves a keep-alive socket behind.
+        server.closeAllConnections();
+      }),
   };
 }

@@ -70,8 +70,10 @@ export async function instanceAction(_prev: ActionResult | null, form: FormData)
     switch (op) {
       case "redeploy":
         return redeployInstance({ actor, id, body: image ? { image } : {} });
-      case "rollback":
-        return rollbackInstance({ actor, id });
+      case "rollback": {
+        const deploymentId = String(form.get("deploymentId") ?? "").trim();
+        return rollbackInstance({ actor, id, body: deploymentId ? { deploymentId } : {} });
+      }
       case "stop":
         return stopInstance({ actor, id });
       case "start":

@@ -15,7 +15,7 @@ import { createUser, deleteUser, getUser, setPassword, setUserRole } from "@/lib
 import { reissueSession } from "@/lib/auth/reissue-session";
 import { testRegistryEntry } from "@/lib/registry/test-login";
 
-const NUMBERS = ["dns.ttl", "sync.intervalMinutes", "retention.days", "retention.deploymentsPerInstance"];
+const NUMBERS = ["dns.ttl", "sync.intervalMinutes", "retention.days", "retention.deploymentsPerInstance", "retention.successfulDeploymentsPerInstance"];
 
 /** General section: base domain, target, Docker network, upstream addressing, sync interval. */
 export async function saveGeneralAction(_prev: ActionResult | null, form: FormData): Promise<ActionResult> {

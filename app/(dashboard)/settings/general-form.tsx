@@ -21,6 +21,7 @@ export function GeneralForm({ settings, readOnly }: { settings: TPublicSettings;
         <TextField label="Sync interval (minutes)" name="sync.intervalMinutes" type="number" defaultValue={settings.sync.intervalMinutes} error={fe?.["sync.intervalMinutes"]} />
         <TextField label="Keep history (days)" name="retention.days" type="number" defaultValue={val("retention.days", settings.retention.days)} error={fe?.["retention.days"]} hint="Audit events and sync runs older than this are pruned" />
         <TextField label="Deployments kept per instance" name="retention.deploymentsPerInstance" type="number" defaultValue={val("retention.deploymentsPerInstance", settings.retention.deploymentsPerInstance)} error={fe?.["retention.deploymentsPerInstance"]} />
+        <TextField label="Successful deployments kept per instance (to roll back to)" name="retention.successfulDeploymentsPerInstance" type="number" defaultValue={val("retention.successfulDeploymentsPerInstance", settings.retention.successfulDeploymentsPerInstance)} error={fe?.["retention.successfulDeploymentsPerInstance"]} />
         <Field label="Upstream addressing" name="proxy.upstream.mode" error={fe?.["proxy.upstream.mode"]} hint="How the proxy reaches containers">
           <select id="proxy.upstream.mode" name="proxy.upstream.mode" value={mode} onChange={(e) => setMode(e.target.value as typeof mode)} className={inputClass}>
             <option value="host">Published host port</option>
