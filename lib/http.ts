@@ -4,6 +4,7 @@ import { assertRole, requestActor } from "./auth/actor";
 import { crossSiteRefusal, isStateChanging, unsupportedBody } from "./auth/request-guard";
 import { recordEvent, type Actor, type Role } from "./audit/record-event";
 import { assertDeployScope } from "./auth/deploy-tokens";
+import { safeJson } from "./form-data";
 
 // The only place domain errors become HTTP responses (STYLE habits 3 and 4).
 
@@ -17,7 +18,6 @@ export function errorResponse(err: unknown): Response {
   return jsonError("INTERNAL", "Internal error: see the server log", 500);
 }
 
-/** Reads a JSON body; a missing or malformed body is a 400, never a 500. */
 /** A boolean query parameter: absent → false; anything but true/false/1/0 is a 400 naming it. */
 export function parseFlag(value: string | null, field: string): boolean {
   if (value === null || value === "" || value === "false" || value === "0") return false;
@@ -25,14 +25,17 @@ export function parseFlag(value: string | null, field: string): boolean {
   throw new AppError("VALIDATION", `${field}: must be true or false`, { field });
 }
 
+/** Reads a JSON body into null-prototype objects; a key that could reach a prototype is a 400 naming it. */
 export async function readJson(req: Request): Promise<unknown> {
   const text = await req.text();
   if (!text.trim()) return {};
+  let parsed: unknown;
   try {
-    return JSON.parse(text);
+    parsed = JSON.parse(text);
   } catch {
     throw new AppError("BAD_REQUEST", "body: must be valid JSON", { field: "body" });
   }
+  return safeJson(parsed);
 }
 
 type RouteContext = { params: Promise<Record<string, string>> };

@@ -18,14 +18,15 @@ const NUMBERS = ["dns.ttl", "sync.intervalMinutes", "retention.days", "retention
 
 /** General section: base domain, target, Docker network, upstream addressing, sync interval. */
 export async function saveGeneralAction(_prev: ActionResult | null, form: FormData): Promise<ActionResult> {
-  const body = nestedFromForm(form, { numbers: NUMBERS }) as Record<string, Record<string, unknown>>;
-  const mode = form.get("proxy.upstream.mode");
-  body.proxy = { upstream: mode === "network" ? { mode, network: form.get("proxy.upstream.network") } : { mode: "host", hostAddress: form.get("proxy.upstream.hostAddress") } };
-  // Default limits for new instances: a blank field means "no limit" (null), which nestedFromForm would drop.
-  const limits = specFromForm(form).limits;
-  if (limits) body.limits = limits as Record<string, unknown>;
-  else delete body.limits;
+  // The session and role are checked before the form is parsed (issue 21).
   const res = await runAction({ role: "admin", action: "settings.update", message: "General settings saved." }, async (actor) => {
+    const body = nestedFromForm(form, { numbers: NUMBERS }) as Record<string, Record<string, unknown>>;
+    const mode = form.get("proxy.upstream.mode");
+    body.proxy = { upstream: mode === "network" ? { mode, network: form.get("proxy.upstream.network") } : { mode: "host", hostAddress: form.get("proxy.upstream.hostAddress") } };
+    // Default limits for new instances: a blank field means "no limit" (null), which nestedFromForm would drop.
+    const limits = specFromForm(form).limits;
+    if (limits) body.limits = limits as Record<string, unknown>;
+    else delete body.limits;
     await updateSettings({ actor, body });
   });
   if (res.ok) revalidatePath("/settings");
@@ -49,17 +50,17 @@ function proxyBody(form: FormData) {
 
 /** TLS section (SPEC §3): mode, and the ACME directory, e-mail and extra root; empty optional fields clear them. */
 export async function saveTlsAction(_prev: ActionResult | null, form: FormData): Promise<ActionResult> {
-  const mode = form.get("tls.mode");
-  const text = (k: string) => {
-    const v = form.get(k);
-    return typeof v === "string" && v.trim() ? v.trim() : null;
-  };
-  const body = {
-    tls: mode === "acme"
-      ? { mode, acme: { directoryUrl: text("tls.acme.directoryUrl") ?? undefined, email: text("tls.acme.email"), trustedRootPem: text("tls.acme.trustedRootPem") } }
-      : { mode },
-  };
   const res = await runAction({ role: "admin", action: "settings.update", message: "TLS settings saved; the next sync adds or removes certificates." }, async (actor) => {
+    const mode = form.get("tls.mode");
+    const text = (k: string) => {
+      const v = form.get(k);
+      return typeof v === "string" && v.trim() ? v.trim() : null;
+    };
+    const body = {
+      tls: mode === "acme"
+        ? { mode, acme: { directoryUrl: text("tls.acme.directoryUrl") ?? undefined, email: text("tls.acme.email"), trustedRootPem: text("tls.acme.trustedRootPem") } }
+        : { mode },
+    };
     await updateSettings({ actor, body });
   });
   if (res.ok) revalidatePath("/settings");
@@ -75,9 +76,9 @@ export type TDnsSaveOutcome = { saved: true } | { saved: false; cleanup: NonNull
  * with `_confirmDnsCleanup=true` once the operator confirms.
  */
 export async function saveDnsAction(_prev: ActionResult<TDnsSaveOutcome> | null, form: FormData): Promise<ActionResult<TDnsSaveOutcome>> {
-  // Underscored: nestedFromForm skips it, so it never reaches the settings schema.
-  const confirmDnsCleanup = form.get("_confirmDnsCleanup") === "true";
   const res = await runAction({ role: "admin", action: "settings.update", message: "DNS settings saved." }, async (actor): Promise<TDnsSaveOutcome> => {
+    // Underscored: nestedFromForm skips it, so it never reaches the settings schema.
+    const confirmDnsCleanup = form.get("_confirmDnsCleanup") === "true";
     try {
       await updateSettings({ actor, body: dnsBody(form), confirmDnsCleanup });
       return { saved: true };
@@ -144,10 +145,12 @@ const USER_OPS = {
 } as const;
 
 export async function userAction(_prev: ActionResult | null, form: FormData): Promise<ActionResult> {
-  const id = String(form.get("id"));
-  const op = (form.get("op") as keyof typeof USER_OPS | null) ?? "role";
-  const { action, message } = USER_OPS[op] ?? USER_OPS.role;
+  // Only the audit name is picked from the form before the role check, from a fixed list.
+  const rawOp = String(form.get("op") ?? "role");
+  const op: keyof typeof USER_OPS = Object.hasOwn(USER_OPS, rawOp) ? (rawOp as keyof typeof USER_OPS) : "role";
+  const { action, message } = USER_OPS[op];
   const res = await runAction({ role: "admin", action, message }, async (actor) => {
+    const id = String(form.get("id"));
     if (op === "delete") return deleteUser({ actor, id });
     if (op === "password") return void (await setPassword({ actor, id, password: form.get("password") ?? "" }));
     await setUserRole({ actor, id, role: form.get("role") });
