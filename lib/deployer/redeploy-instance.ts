@@ -44,7 +44,7 @@ export async function redeployInstance(opts: { actor: Actor; id: string; body: u
       const tlsChange = tls.tlsHttps !== instance.tlsHttps || tls.tlsRedirect !== instance.tlsRedirect || tls.tlsHsts !== instance.tlsHsts ? { tls, previousTls } : undefined;
       const image = input.image ?? instance.image;
       // Resolved under the lease from the re-read row. Changed mounts, limits or command apply to the new container only; the row takes them when it serves.
-      const spec = await resolveSpec({ instance, current: specOf(instance), input, settings: await getSettings() });
+      const spec = await resolveSpec({ instance, current: specOf(instance), input, settings: await getSettings(), actor: opts.actor });
       const state = parseInstanceState(instance.status);
       if (state !== "running" && canAccept(state, "deploy")) {
         const plan = deployPlan({ instanceId: instance.id, image, actor: opts.actor, spec });
