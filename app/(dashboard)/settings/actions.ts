@@ -177,14 +177,14 @@ export async function changeOwnPasswordAction(_prev: ActionResult | null, form: 
 function registriesBody(form: FormData) {
   const rows = new Map<string, Record<string, string>>();
   for (const [k, v] of form.entries()) {
-    const m = /^registries\.(\d+)\.(host|username|password)$/.exec(k);
+    const m = /^registries\.(\d+)\.(host|username|password|authHost)$/.exec(k);
     if (m && typeof v === "string") rows.set(m[1], { ...rows.get(m[1]), [m[2]]: v.trim() });
   }
   const registries = [...rows.entries()]
     .sort(([a], [b]) => Number(a) - Number(b))
     .map(([, r]) => r)
     .filter((r) => r.host || r.username)
-    .map((r) => ({ host: r.host ?? "", username: r.username ?? "", ...(r.password ? { password: r.password } : {}) }));
+    .map((r) => ({ host: r.host ?? "", username: r.username ?? "", ...(r.password ? { password: r.password } : {}), ...(r.authHost ? { authHost: r.authHost } : {}) }));
   const minutes = Number(form.get("updates.intervalMinutes"));
   return { registries, updates: { enabled: form.get("updates.enabled") === "on", intervalMinutes: Number.isFinite(minutes) ? minutes : 60 } };
 }
@@ -201,6 +201,6 @@ export async function saveRegistriesAction(_prev: ActionResult | null, form: For
 export async function testRegistryAction(index: number, form: FormData): Promise<ActionResult<{ ok: boolean; message: string }>> {
   return runAction({ role: "admin", action: "settings.test.registry" }, async (actor) => {
     const str = (f: string) => String(form.get(`registries.${index}.${f}`) ?? "").trim();
-    return testRegistryEntry({ actor, entry: { host: str("host"), username: str("username"), ...(str("password") ? { password: str("password") } : {}) } });
+    return testRegistryEntry({ actor, entry: { host: str("host"), username: str("username"), ...(str("password") ? { password: str("password") } : {}), ...(str("authHost") ? { authHost: str("authHost") } : {}) } });
   });
 }
