@@ -43,7 +43,7 @@ export function RegistriesForm({ settings, readOnly }: { settings: TPublicSettin
     <form id="registries-form" action={action} className="space-y-4" aria-label="Registry settings">
       <fieldset disabled={readOnly} className="space-y-4">
         <p className="text-sm text-slate-500">
-          Credentials are used for pulls and update checks of images on that host (<code>docker.io</code> covers Docker Hub and its aliases). A password stays bound to its host and user: change either and enter it again. Credentials go only to the registry's own host, or to the token auth host named here when its token service lives elsewhere; any other token realm is asked anonymously.
+          Credentials are used for pulls and update checks of images on that host (<code>docker.io</code> covers Docker Hub and its aliases). A password stays bound to its host and user: change either and enter it again. Credentials go only to the registry&apos;s own host, or to the token auth host named here when its token service lives elsewhere; any other token realm is asked anonymously.
         </p>
         {Array.from({ length: rows }, (_, i) => {
           const cur = settings.registries[i];
