@@ -9,7 +9,7 @@ import * as instancesRoute from "../../app/api/instances/route";
 import * as tokensRoute from "../../app/api/tokens/route";
 
 // The route handlers themselves, called as Next.js calls them: the scope check sits in lib/http.ts's apiRoute.
-const admin: Actor = { kind: "system", label: "test", role: "admin" };
+const admin: Actor = { kind: "user", label: "dt-admin@example.com", role: "admin" };
 let mine = "";
 let other = "";
 let token = "";
@@ -21,6 +21,7 @@ const call = (handler: (req: Request, ctx: { params: Promise<Record<string, stri
   );
 
 beforeAll(async () => {
+  admin.id = (await db.user.create({ data: { email: "dt-admin@example.com", passwordHash: "x", role: "admin" } })).id;
   // "deploying": a redeploy that gets past authorisation is refused by the state table (409), so no job starts.
   mine = (await db.instance.create({ data: { name: "dt-mine", image: "wharf-test/web:v1", subdomain: "dt-mine", port: 8080, status: "deploying" } })).id;
   other = (await db.instance.create({ data: { name: "dt-other", image: "wharf-test/web:v1", subdomain: "dt-other", port: 8080, status: "deploying" } })).id;
