@@ -37,9 +37,11 @@ describe("ownerless tokens", () => {
     const b = await ownerless("legacy-b");
     const owner = await db.user.create({ data: { email: "mig-owner@example.com", passwordHash: "x", role: "admin" } });
     const owned = await db.apiToken.create({ data: { name: "owned", role: "admin", tokenHash: hashToken("owned-token"), prefix: "wharf_owned", userId: owner.id } });
-    const sql = readFileSync(path.resolve("prisma/migrations/20261207152100_revoke_ownerless_tokens/migration.sql"), "utf8");
-    // Statements end with ";" at a line's end; comments are lines starting with "--".
-    for (const stmt of sql.split(/;\s*$/m).map((s) => s.replace(/^--.*$/gm, "").trim()).filter(Boolean)) await db.$executeRawUnsafe(stmt);
+    const sql = readFileSync(path.resolve("prisma/migrations/20261207152100_security_round_2/migration.sql"), "utf8");
+    // Its data statements again (the test database already has its schema change); comments are lines starting with "--".
+    const statements = sql.split(/;\s*$/m).map((s) => s.replace(/^--.*$/gm, "").trim()).filter((s) => s && !s.startsWith("ALTER TABLE"));
+    expect(statements).toHaveLength(2);
+    for (const stmt of statements) await db.$executeRawUnsafe(stmt);
     for (const { row } of [a, b]) {
       const after = await db.apiToken.findUniqueOrThrow({ where: { id: row.id } });
       expect(after.revokedAt).toBeInstanceOf(Date);

@@ -1,3 +1,6 @@
+-- Issue 21: aggregated audit rows carry how many events they stand for.
+ALTER TABLE "AuditEvent" ADD COLUMN "count" INTEGER NOT NULL DEFAULT 1;
+
 -- Issue 21: tokens stored without an owner (made before owners were enforced,
 -- or whose owner was deleted) kept their full role. They are revoked, each
 -- with an audit line; from now on a token without a live owner is refused.
