@@ -2,7 +2,8 @@ import { AppError, isAppError } from "./errors";
 import { logger } from "./logger";
 import { assertRole, requestActor } from "./auth/actor";
 import { crossSiteRefusal, isStateChanging, unsupportedBody } from "./auth/request-guard";
-import { recordEvent, type Actor, type Role } from "./audit/record-event";
+import type { Actor, Role } from "./audit/record-event";
+import { recordAggregated } from "./audit/record-aggregated";
 import { assertDeployScope } from "./auth/deploy-tokens";
 import { safeJson } from "./form-data";
 
@@ -49,15 +50,24 @@ interface Ctx {
  * The cross-site check for a state-changing request authenticated by the
  * session cookie (SPEC §12): a 403 Response (audited) when it does not come
  * from Wharf's own origin, else null. Bearer requests carry no cookie and are
- * exempt. Route handlers outside apiRoute call this too.
+ * exempt (only `Authorization: Bearer`). Refusals are audited as one row per
+ * source and minute with a count. Route handlers outside apiRoute call this too.
  */
 export async function refuseCrossSite(req: Request, actor: Actor | null, action?: string): Promise<Response | null> {
-  if (!isStateChanging(req.method) || req.headers.has("authorization")) return null;
+  // Only a bearer token exempts: any other Authorization scheme (Basic, junk) still rides on the session cookie.
+  if (!isStateChanging(req.method) || /^Bearer\s/i.test(req.headers.get("authorization") ?? "")) return null;
   const refusal = crossSiteRefusal(req);
   if (!refusal) return null;
   const path = new URL(req.url).pathname;
-  if (actor) await recordEvent({ actor, action: action ?? `${req.method} ${path}`, target: path.slice(0, 200), result: "denied", message: refusal });
-  else logger.warn({ op: "csrf", method: req.method, path: path.slice(0, 200) }, refusal);
+  // Aggregated per source and minute: a hostile page can send these at will, and must not push real history out.
+  const source = req.headers.get("origin") ?? (req.headers.get("sec-fetch-site") ? `Sec-Fetch-Site ${req.headers.get("sec-fetch-site")}` : "no Origin");
+  await recordAggregated({
+    actor: actor ?? { kind: "user", label: "anonymous", role: "viewer" },
+    action: "csrf.refused",
+    source: `${source.slice(0, 200)} → ${actor?.label ?? "anonymous"}`,
+    message: `${refusal} (${action ?? `${req.method} ${path.slice(0, 200)}`})`,
+  });
+  logger.warn({ op: "csrf", method: req.method, path: path.slice(0, 200) }, refusal);
   return jsonError("FORBIDDEN", refusal, 403);
 }
 
