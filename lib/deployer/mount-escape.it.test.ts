@@ -7,7 +7,7 @@ import { db } from "../db";
 import { resetEnvCache } from "../env";
 import { SYSTEM_ACTOR, type Actor } from "../audit/record-event";
 import { updateSettings } from "../settings/update-settings";
-import { TEST_NETWORK, CADDY } from "../../test/helpers/http";
+import { TEST_NETWORK } from "../../test/helpers/http";
 import { docker, execIn } from "../../test/helpers/docker-exec";
 import { getRuntime } from "../docker";
 import { mountsForCreate } from "./check-mounts";
@@ -48,7 +48,8 @@ beforeAll(async () => {
   resetEnvCache();
   await updateSettings({
     actor: SYSTEM_ACTOR,
-    body: { baseDomain: base, docker: { network: TEST_NETWORK }, proxy: { provider: { type: "caddy", adminUrl: CADDY.admin, server: CADDY.server }, upstream: { mode: "host", hostAddress: "127.0.0.1" } } },
+    // No proxy: what is tested is the container the engine creates (the health probe reaches it on its published port).
+    body: { baseDomain: base, docker: { network: TEST_NETWORK }, proxy: { provider: null, upstream: { mode: "host", hostAddress: "127.0.0.1" } } },
   });
   await docker.createVolume({ Name: foreign, Labels: { "com.docker.compose.volume": "caddy_data" } });
 });
