@@ -1,6 +1,8 @@
 // Next.js calls register() once when the server process starts.
 export async function register() {
   if (process.env.NEXT_RUNTIME === "nodejs") {
+    // Before the first request: the login throttle keys on the socket's address.
+    (await import("./lib/auth/peer-address")).installPeerAddress();
     const { startServer } = await import("./lib/server-start");
     try {
       await startServer();

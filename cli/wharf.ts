@@ -12,7 +12,8 @@ const USAGE = `usage: npm run wharf -- <command>
   dns add <fqdn>                    ensure the record of the instance/proxy using <fqdn> now
   dns delete <fqdn>                 delete a record Wharf created (provider, then ledger)
   dns sync [--dry-run] [--force]    reconcile now (--force allows a large delete)
-  token create --name <name> [--role admin|viewer]
+  token create --name <name> [--role admin|viewer] [--owner <email>]
+                                    (a token belongs to a user: --owner, or the first admin)
   user create --email <email> [--password <pw>] [--role admin|viewer]
                                     (the password can also come from WHARF_PASSWORD)`;
 
@@ -26,7 +27,7 @@ async function main(argv: string[]): Promise<number> {
     allowPositionals: true,
     options: {
       json: { type: "boolean" }, "dry-run": { type: "boolean" }, force: { type: "boolean" },
-      name: { type: "string" }, role: { type: "string" }, email: { type: "string" }, password: { type: "string" }, help: { type: "boolean", short: "h" },
+      name: { type: "string" }, role: { type: "string" }, email: { type: "string" }, owner: { type: "string" }, password: { type: "string" }, help: { type: "boolean", short: "h" },
     },
   });
   const [group, cmd, arg] = positionals;
@@ -81,8 +82,11 @@ async function main(argv: string[]): Promise<number> {
     }
     case "token create": {
       const { createApiToken } = await import("../lib/auth/tokens");
-      const t = await createApiToken({ actor, body: { name: values.name ?? "", role: values.role ?? "viewer" } });
-      console.error(`token "${t.name}" (${t.role}) created; it is shown once:`);
+      const { findTokenOwner } = await import("../lib/auth/users");
+      // A token belongs to a user (issue 21): it acts with at most the owner's role and dies with them.
+      const owner = await findTokenOwner(values.owner);
+      const t = await createApiToken({ actor, userId: owner.id, body: { name: values.name ?? "", role: values.role ?? "viewer" } });
+      console.error(`token "${t.name}" (${t.role}) created, owned by ${owner.email}; it is shown once:`);
       console.log(t.token);
       return 0;
     }

@@ -1,6 +1,7 @@
 import { isAppError } from "./errors";
 import { logger } from "./logger";
 import { requireUser } from "./auth/actor";
+import { isSafeFieldName } from "./form-data";
 import type { Actor, Role } from "./audit/record-event";
 
 // Server actions never throw to the UI (STYLE habit 6): they return this.
@@ -31,13 +32,13 @@ export async function runAction<T>(opts: { role: Role; action: string; message?:
 export function withValues<T>(res: ActionResult<T>, form: FormData, secretFields: string[] = []): ActionResult<T> {
   if (res.ok) return res;
   const typed: Record<string, string> = {};
-  for (const [k, v] of form.entries()) if (typeof v === "string" && !k.startsWith("$") && !secretFields.some((s) => k.endsWith(s))) typed[k] = v;
+  for (const [k, v] of form.entries()) if (typeof v === "string" && !k.startsWith("$") && isSafeFieldName(k) && !secretFields.some((s) => k.endsWith(s))) typed[k] = v;
   return { ...res, typed };
 }
 
 /** FormData → plain object; empty strings are treated as "not given". */
 export function formObject(form: FormData): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of form.entries()) if (typeof v === "string" && v !== "" && !k.startsWith("$ACTION")) out[k] = v;
+  const out = Object.create(null) as Record<string, string>;
+  for (const [k, v] of form.entries()) if (typeof v === "string" && v !== "" && !k.startsWith("$ACTION") && isSafeFieldName(k)) out[k] = v;
   return out;
 }

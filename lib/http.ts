@@ -2,8 +2,10 @@ import { AppError, isAppError } from "./errors";
 import { logger } from "./logger";
 import { assertRole, requestActor } from "./auth/actor";
 import { crossSiteRefusal, isStateChanging, unsupportedBody } from "./auth/request-guard";
-import { recordEvent, type Actor, type Role } from "./audit/record-event";
+import type { Actor, Role } from "./audit/record-event";
+import { recordAggregated } from "./audit/record-aggregated";
 import { assertDeployScope } from "./auth/deploy-tokens";
+import { safeJson } from "./form-data";
 
 // The only place domain errors become HTTP responses (STYLE habits 3 and 4).
 
@@ -17,7 +19,6 @@ export function errorResponse(err: unknown): Response {
   return jsonError("INTERNAL", "Internal error: see the server log", 500);
 }
 
-/** Reads a JSON body; a missing or malformed body is a 400, never a 500. */
 /** A boolean query parameter: absent → false; anything but true/false/1/0 is a 400 naming it. */
 export function parseFlag(value: string | null, field: string): boolean {
   if (value === null || value === "" || value === "false" || value === "0") return false;
@@ -25,14 +26,17 @@ export function parseFlag(value: string | null, field: string): boolean {
   throw new AppError("VALIDATION", `${field}: must be true or false`, { field });
 }
 
+/** Reads a JSON body into null-prototype objects; a key that could reach a prototype is a 400 naming it. */
 export async function readJson(req: Request): Promise<unknown> {
   const text = await req.text();
   if (!text.trim()) return {};
+  let parsed: unknown;
   try {
-    return JSON.parse(text);
+    parsed = JSON.parse(text);
   } catch {
     throw new AppError("BAD_REQUEST", "body: must be valid JSON", { field: "body" });
   }
+  return safeJson(parsed);
 }
 
 type RouteContext = { params: Promise<Record<string, string>> };
@@ -46,15 +50,24 @@ interface Ctx {
  * The cross-site check for a state-changing request authenticated by the
  * session cookie (SPEC §12): a 403 Response (audited) when it does not come
  * from Wharf's own origin, else null. Bearer requests carry no cookie and are
- * exempt. Route handlers outside apiRoute call this too.
+ * exempt (only `Authorization: Bearer`). Refusals are audited as one row per
+ * source and minute with a count. Route handlers outside apiRoute call this too.
  */
 export async function refuseCrossSite(req: Request, actor: Actor | null, action?: string): Promise<Response | null> {
-  if (!isStateChanging(req.method) || req.headers.has("authorization")) return null;
+  // Only a bearer token exempts: any other Authorization scheme (Basic, junk) still rides on the session cookie.
+  if (!isStateChanging(req.method) || /^Bearer\s/i.test(req.headers.get("authorization") ?? "")) return null;
   const refusal = crossSiteRefusal(req);
   if (!refusal) return null;
   const path = new URL(req.url).pathname;
-  if (actor) await recordEvent({ actor, action: action ?? `${req.method} ${path}`, target: path.slice(0, 200), result: "denied", message: refusal });
-  else logger.warn({ op: "csrf", method: req.method, path: path.slice(0, 200) }, refusal);
+  // Aggregated per source and minute: a hostile page can send these at will, and must not push real history out.
+  const source = req.headers.get("origin") ?? (req.headers.get("sec-fetch-site") ? `Sec-Fetch-Site ${req.headers.get("sec-fetch-site")}` : "no Origin");
+  await recordAggregated({
+    actor: actor ?? { kind: "user", label: "anonymous", role: "viewer" },
+    action: "csrf.refused",
+    source: `${source.slice(0, 200)} → ${actor?.label ?? "anonymous"}`,
+    message: `${refusal} (${action ?? `${req.method} ${path.slice(0, 200)}`})`,
+  });
+  logger.warn({ op: "csrf", method: req.method, path: path.slice(0, 200) }, refusal);
   return jsonError("FORBIDDEN", refusal, 403);
 }
 

@@ -217,7 +217,8 @@ describe("listEvents", () => {
 
 describe("list route handlers", () => {
   async function bearer() {
-    const { token } = await createApiToken({ actor: SYSTEM_ACTOR, body: { name: `lists-${Date.now()}`, role: "viewer" } });
+    const owner = await db.user.create({ data: { email: `lists-${Date.now()}@example.com`, passwordHash: "x", role: "viewer" } });
+    const { token } = await createApiToken({ actor: SYSTEM_ACTOR, userId: owner.id, body: { name: `lists-${Date.now()}`, role: "viewer" } });
     return { authorization: `Bearer ${token}` };
   }
   const ctx = { params: Promise.resolve({}) };

@@ -131,13 +131,15 @@ function cursorValue(v: unknown, type: TSortType): string | number {
   return String(v);
 }
 
-function fromCursorValue(v: string | number, type: TSortType): string | number | Date {
+/** The cursor's key as the column's type; a value of another type (a forged cursor) is a 400, never a query error. */
+export function fromCursorValue(v: string | number, type: TSortType): string | number | Date {
   if (type === "date") {
-    const d = new Date(v);
+    const d = typeof v === "string" && /^\d{4}-\d{2}-\d{2}T[\d:.]+Z$/.test(v) ? new Date(v) : new Date(Number.NaN);
     if (Number.isNaN(d.getTime())) throw badCursor("is not a cursor this API returned");
     return d;
   }
-  if (type === "number" && typeof v !== "number") throw badCursor("is not a cursor this API returned");
+  if (type === "number" && (typeof v !== "number" || !Number.isFinite(v))) throw badCursor("is not a cursor this API returned");
+  if (type === "string" && typeof v !== "string") throw badCursor("is not a cursor this API returned");
   return v;
 }
 

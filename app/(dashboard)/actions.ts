@@ -5,11 +5,10 @@ import { removeOrphanContainer, removeOrphanRoute } from "@/lib/reconcile/remove
 import { chooseManagedProxy } from "@/lib/reconcile/choose-managed-proxy";
 
 export async function removeOrphanAction(_prev: ActionResult | null, form: FormData): Promise<ActionResult> {
-  const id = String(form.get("id") ?? "");
-  const kind = form.get("kind");
-  const res = await runAction({ role: "admin", action: "orphan.remove", message: "Orphan removed." }, (actor) =>
-    kind === "route" ? removeOrphanRoute({ actor, id }) : removeOrphanContainer({ actor, id }),
-  );
+  const res = await runAction({ role: "admin", action: "orphan.remove", message: "Orphan removed." }, (actor) => {
+    const id = String(form.get("id") ?? "");
+    return form.get("kind") === "route" ? removeOrphanRoute({ actor, id }) : removeOrphanContainer({ actor, id });
+  });
   if (res.ok) revalidatePath("/");
   return res;
 }

@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { db } from "../db";
 import { SYSTEM_ACTOR, type Actor } from "../audit/record-event";
 import { actorFromToken, createApiToken, hashToken, revokeApiToken } from "./tokens";
@@ -45,6 +45,9 @@ describe("users and login", () => {
 
 describe("API tokens", () => {
   const admin: Actor = { kind: "user", label: "owner@example.com", role: "admin" };
+  beforeAll(async () => {
+    admin.id = (await createUser({ actor: SYSTEM_ACTOR, body: { email: "token-owner@example.com", password: "owner password 1", role: "admin" } })).id;
+  });
 
   it("stores only a hash, authenticates with the secret and stops after revocation", async () => {
     const t = await createApiToken({ actor: admin, body: { name: "ci", role: "viewer" } });

@@ -9,7 +9,7 @@ import * as instancesRoute from "../../app/api/instances/route";
 import * as tokensRoute from "../../app/api/tokens/route";
 
 // The route handlers themselves, called as Next.js calls them: the scope check sits in lib/http.ts's apiRoute.
-const admin: Actor = { kind: "system", label: "test", role: "admin" };
+const admin: Actor = { kind: "user", label: "dt-admin@example.com", role: "admin" };
 let mine = "";
 let other = "";
 let token = "";
@@ -21,6 +21,7 @@ const call = (handler: (req: Request, ctx: { params: Promise<Record<string, stri
   );
 
 beforeAll(async () => {
+  admin.id = (await db.user.create({ data: { email: "dt-admin@example.com", passwordHash: "x", role: "admin" } })).id;
   // "deploying": a redeploy that gets past authorisation is refused by the state table (409), so no job starts.
   mine = (await db.instance.create({ data: { name: "dt-mine", image: "wharf-test/web:v1", subdomain: "dt-mine", port: 8080, status: "deploying" } })).id;
   other = (await db.instance.create({ data: { name: "dt-other", image: "wharf-test/web:v1", subdomain: "dt-other", port: 8080, status: "deploying" } })).id;
@@ -69,7 +70,7 @@ describe("deploy tokens", () => {
     type Err = { error: { code: string; message: string; field?: string } };
     const refused = await call(redeployRoute.POST, { method: "POST", id: mine, bearer: token, body: { tls: { hsts: true } } });
     expect(refused.status).toBe(403);
-    expect(((await refused.json()) as Err).error).toMatchObject({ code: "FORBIDDEN", field: "tls", message: expect.stringContaining("tls: a deploy token may change the image only") });
+    expect(((await refused.json()) as Err).error).toMatchObject({ code: "FORBIDDEN", field: "tls", message: expect.stringContaining("tls: a deploy token may change the image's tag or digest only") });
     const t = await createApiToken({ actor: admin, body: { name: "tls-admin", role: "admin" } });
     for (const [tls, field] of [[{ https: "yes" }, "tls.https"], [{ hsts: 1 }, "tls.hsts"], [{ redirect: null }, "tls.redirect"], [{ http3: true }, "tls.http3"]] as const) {
       const res = await call(redeployRoute.POST, { method: "POST", id: mine, bearer: t.token, body: { tls } });
@@ -80,6 +81,29 @@ describe("deploy tokens", () => {
     const valid = await call(redeployRoute.POST, { method: "POST", id: mine, bearer: t.token, body: { tls: { https: false, hsts: true } } });
     expect(valid.status).toBe(409);
     expect(await db.instance.findUniqueOrThrow({ where: { id: mine }, select: { tlsHttps: true, tlsRedirect: true, tlsHsts: true } })).toEqual({ tlsHttps: true, tlsRedirect: true, tlsHsts: false });
+  });
+
+  it("change the tag or digest of the same repository only: autoUpdate, another repository or registry are 403 naming the field, audited", async () => {
+    type Err = { error: { code: string; message: string; field?: string } };
+    const before = await db.auditEvent.count({ where: { result: "denied", actorLabel: "token:ci", action: "instance.redeploy" } });
+    for (const [body, field, text] of [
+      [{ autoUpdate: true }, "autoUpdate", "tag or digest only"],
+      [{ image: "wharf-test/web:v2", autoUpdate: false }, "autoUpdate", "tag or digest only"],
+      [{ image: "wharf-test/other:v1" }, "image", "docker.io/wharf-test/other"],
+      [{ image: "evil.example:5000/wharf-test/web:v1" }, "image", "evil.example:5000/wharf-test/web"],
+      [{ image: "127.0.0.1:5050/wharf-test/web:v1" }, "image", "not deploy 127.0.0.1:5050"],
+    ] as const) {
+      const res = await call(redeployRoute.POST, { method: "POST", id: mine, bearer: token, body });
+      expect(res.status, JSON.stringify(body)).toBe(403);
+      expect(((await res.json()) as Err).error, JSON.stringify(body)).toMatchObject({ code: "FORBIDDEN", field, message: expect.stringContaining(text) });
+    }
+    expect(await db.instance.findUniqueOrThrow({ where: { id: mine }, select: { autoUpdate: true, image: true } })).toEqual({ autoUpdate: false, image: "wharf-test/web:v1" });
+    expect(await db.auditEvent.count({ where: { result: "denied", actorLabel: "token:ci", action: "instance.redeploy" } })).toBe(before + 5);
+    // Another tag or a digest of the same repository passes the token check (the state table then answers 409: "deploying").
+    for (const image of ["wharf-test/web:v2", "docker.io/wharf-test/web@sha256:" + "a".repeat(64)]) {
+      const res = await call(redeployRoute.POST, { method: "POST", id: mine, bearer: token, body: { image } });
+      expect(res.status, image).toBe(409);
+    }
   });
 
   it("die when revoked", async () => {

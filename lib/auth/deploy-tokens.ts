@@ -29,13 +29,12 @@ export async function createDeployToken(opts: { actor: Actor; instanceId: string
   const input = parseInput(ZCreateDeployTokenSchema, opts.body);
   const instance = await findInstanceOrThrow(opts.instanceId);
   if (opts.actor.role !== "admin") throw new AppError("FORBIDDEN", "only an admin can create a deploy token");
+  // Owned like any token (capped at the owner's role, revoked with the owner); a token without an owner is refused (issue 21).
+  const userId = opts.actor.kind === "user" ? opts.actor.id : opts.actor.kind === "token" ? (opts.actor.ownerId ?? null) : null;
+  if (!userId) throw new AppError("VALIDATION", "owner: a deploy token belongs to a user; create it signed in", { field: "owner" });
   const token = TOKEN_PREFIX + randomBytes(32).toString("base64url");
   const row = await db.apiToken.create({
-    data: {
-      name: input.name, role: "admin", scope: deployScope(instance.id), tokenHash: hashToken(token), prefix: token.slice(0, 12),
-      // Owned like any token (capped at the owner's role, revoked with the owner).
-      userId: opts.actor.kind === "user" ? opts.actor.id : opts.actor.kind === "token" ? (opts.actor.ownerId ?? null) : null,
-    },
+    data: { name: input.name, role: "admin", scope: deployScope(instance.id), tokenHash: hashToken(token), prefix: token.slice(0, 12), userId },
   });
   await recordEvent({ actor: opts.actor, action: "token.create", target: `deploy token ${row.name} (${row.prefix}…) for ${instance.name}`, result: "ok" });
   return { id: row.id, name: row.name, scope: row.scope, prefix: row.prefix, token, createdAt: row.createdAt };

@@ -2,6 +2,7 @@ import type { NextAuthOptions } from "next-auth";
 import CredentialsProvider from "next-auth/providers/credentials";
 import { appSecrets } from "../secrets";
 import { LoginError, verifyLogin } from "./verify-login";
+import { peerAddress } from "./peer-address";
 
 // next-auth v4 builds its callback URLs from NEXTAUTH_URL, or from the request's
 // host when the host is trusted. A self-hosted install is reached under many
@@ -10,21 +11,22 @@ import { LoginError, verifyLogin } from "./verify-login";
 process.env.AUTH_TRUST_HOST ??= "true";
 
 /**
- * The client address for the per-address login throttle. X-Forwarded-For is
- * set by whoever sends the request, so it is believed only behind a proxy
- * the operator vouches for (WHARF_TRUST_PROXY=1); otherwise only the
- * per-e-mail throttle applies. Proxies append the address they saw, so the
- * right-most entry is the one the operator's proxy wrote; entries to its
- * left are whatever the client claimed.
+ * The client address for the per-address login throttle: the socket's peer
+ * address (stamped by installPeerAddress), or, behind a proxy the operator
+ * vouches for (WHARF_TRUST_PROXY=1), the address that proxy saw.
+ * X-Forwarded-For is set by whoever sends the request, so it is believed
+ * only then. Proxies append the address they saw, so the right-most entry is
+ * the one the operator's proxy wrote; entries to its left are whatever the
+ * client claimed.
  */
 export function clientAddress(headers: Record<string, unknown> | undefined): string | null {
-  if (!["1", "true"].includes(process.env.WHARF_TRUST_PROXY ?? "")) return null;
+  if (!["1", "true"].includes(process.env.WHARF_TRUST_PROXY ?? "")) return peerAddress(headers);
   const fwd = headers?.["x-forwarded-for"];
   const entries = typeof fwd === "string" ? fwd.split(",").map((e) => e.trim()).filter(Boolean) : [];
   const last = entries.at(-1);
   const real = headers?.["x-real-ip"];
   const address = last || (typeof real === "string" ? real.trim() : "");
-  return address ? address.slice(0, 64) : null;
+  return address ? address.slice(0, 64) : peerAddress(headers);
 }
 
 export const SESSION_MAX_AGE_S = 7 * 24 * 3600;

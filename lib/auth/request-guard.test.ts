@@ -40,8 +40,9 @@ describe("cross-site check", () => {
     const refused = await refuseCrossSite(req({ origin: "http://app.example.com" }), actor, "user.create");
     expect(refused?.status).toBe(403);
     expect(await refused?.json()).toEqual({ error: { code: "FORBIDDEN", message: expect.stringMatching(/Origin http:\/\/app\.example\.com/) } });
-    const row = await db.auditEvent.findFirstOrThrow({ where: { action: "user.create", result: "denied" } });
-    expect(row).toMatchObject({ actorLabel: "admin@example.com", target: "/api/users" });
+    // One aggregated row per source and minute (issue 21), naming what was refused.
+    const row = await db.auditEvent.findFirstOrThrow({ where: { action: "csrf.refused", result: "denied" } });
+    expect(row).toMatchObject({ actorLabel: "admin@example.com", target: "http://app.example.com → admin@example.com", message: expect.stringContaining("(user.create)"), count: 1 });
     expect(await refuseCrossSite(req({ origin: "http://app.example.com", authorization: "Bearer wharf_x" }), actor)).toBeNull();
     expect(await refuseCrossSite(new Request(URL_, { headers: { origin: "http://app.example.com" } }), actor)).toBeNull();
   });

@@ -20,6 +20,8 @@ export async function createApiToken(opts: { actor: Actor; body: unknown; userId
   const token = TOKEN_PREFIX + randomBytes(32).toString("base64url");
   // A token made with another token belongs to that token's owner: it can never outlive or outrank them.
   const ownerId = opts.userId ?? (opts.actor.kind === "user" ? opts.actor.id : opts.actor.kind === "token" ? (opts.actor.ownerId ?? null) : null);
+  // A token without a live owner would be refused at once (issue 21): it is never made.
+  if (!ownerId) throw new AppError("VALIDATION", "owner: a token belongs to a user; create it signed in, or with the CLI's --owner <email>", { field: "owner" });
   const expiresAt = input.expiresInDays ? new Date(Date.now() + input.expiresInDays * 86_400_000) : null;
   const row = await db.apiToken.create({
     data: { name: input.name, role: input.role, tokenHash: hashToken(token), prefix: token.slice(0, 12), userId: ownerId, expiresAt },
@@ -86,11 +88,13 @@ export async function actorFromToken(token: string): Promise<Actor | null> {
   if (!token.startsWith(TOKEN_PREFIX)) return null;
   const row = await db.apiToken.findUnique({ where: { tokenHash: hashToken(token) }, include: { user: { select: { id: true, role: true } } } });
   if (!row || row.revokedAt) return null;
+  // Ownerless tokens (made before owners were enforced) are refused; the upgrade revoked them.
+  if (!row.user) return null;
   if (row.expiresAt && row.expiresAt.getTime() <= Date.now()) return null;
   // lastUsedAt is informational: update at most once a minute to keep reads cheap.
   if (!row.lastUsedAt || Date.now() - row.lastUsedAt.getTime() > 60_000) {
     await db.apiToken.update({ where: { id: row.id }, data: { lastUsedAt: new Date() } });
   }
-  const role = row.user ? cappedRole(row.role as Role, row.user.role as Role) : (row.role as Role);
-  return { kind: "token", id: row.id, label: `token:${row.name}`, role, ownerId: row.userId ?? undefined, ...(row.scope ? { scope: row.scope } : {}) };
+  const role = cappedRole(row.role as Role, row.user.role as Role);
+  return { kind: "token", id: row.id, label: `token:${row.name}`, role, ownerId: row.user.id, ...(row.scope ? { scope: row.scope } : {}) };
 }

@@ -148,3 +148,12 @@ export async function updateUser(opts: { actor: Actor; id: string; body: unknown
   if (change) await applyPasswordChange(opts.actor, change);
   return db.user.findUniqueOrThrow({ where: { id: opts.id }, select: { id: true, email: true, name: true, role: true, createdAt: true, sessionVersion: true } });
 }
+
+/** The owner of a token made outside a session (the CLI): the user with `email`, or else the first admin. */
+export async function findTokenOwner(email: string | undefined): Promise<{ id: string; email: string }> {
+  const user = email
+    ? await db.user.findUnique({ where: { email: email.trim().toLowerCase() }, select: { id: true, email: true } })
+    : await db.user.findFirst({ where: { role: "admin" }, orderBy: { createdAt: "asc" }, select: { id: true, email: true } });
+  if (!user) throw new AppError(email ? "NOT_FOUND" : "VALIDATION", email ? `owner: no user ${email}` : "owner: no admin exists yet to own the token (create a user first, or pass --owner)", { field: "owner" });
+  return user;
+}

@@ -1,8 +1,9 @@
 import { db } from "../db";
 import { logger } from "../logger";
 import { recordEvent } from "../audit/record-event";
+import { recordAggregated } from "../audit/record-aggregated";
 import { burnPasswordCheck, verifyPassword } from "./password";
-import { clearFailures, lockedFor, recordFailure, throttleKeys } from "./throttle";
+import { lockedFor, reserveAttempt, settleAttempt, throttleKeys } from "./throttle";
 
 export class LoginError extends Error {}
 
@@ -10,19 +11,26 @@ export class LoginError extends Error {}
 export async function verifyLogin(opts: { email: string; password: string; address: string | null }) {
   const email = opts.email.trim().toLowerCase();
   const keys = throttleKeys(email, opts.address);
-  const wait = await lockedFor(keys);
-  if (wait > 0) {
-    throw new LoginError(`Too many failed sign-in attempts. Try again in ${Math.ceil(wait / 60_000)} minute(s).`);
+  // Reserved before the (slow) password check: a parallel burst verifies at most the limit.
+  if (!(await reserveAttempt(keys))) {
+    const wait = await lockedFor(keys);
+    // Aggregated: a client hammering the form writes one row per minute, not one per try.
+    await recordAggregated({
+      actor: { kind: "user", label: email.slice(0, 254) || "(empty)", role: "viewer" },
+      action: "auth.login.throttled",
+      source: opts.address ?? `e-mail ${email.slice(0, 254)}`,
+      message: "sign-in refused: too many attempts",
+    });
+    throw new LoginError(`Too many failed sign-in attempts. Try again in ${Math.max(1, Math.ceil(wait / 60_000))} minute(s).`);
   }
   const user = email ? await db.user.findUnique({ where: { email } }) : null;
   const ok = user ? await verifyPassword(user.passwordHash, opts.password) : (await burnPasswordCheck(opts.password), false);
+  await settleAttempt(keys, Boolean(user && ok));
   if (!user || !ok) {
-    await recordFailure(keys);
     logger.info({ op: "login", result: "failed" }, "sign-in failed");
-    await recordEvent({ actor: { kind: "user", label: email || "(empty)", role: "viewer" }, action: "auth.login", result: "denied", message: "invalid credentials" });
+    await recordEvent({ actor: { kind: "user", label: email || "(empty)", role: "viewer" }, action: "auth.login", target: opts.address, result: "denied", message: "invalid credentials" });
     throw new LoginError("Invalid e-mail or password.");
   }
-  await clearFailures(email);
   await recordEvent({ actor: { kind: "user", id: user.id, label: user.email, role: user.role as "admin" | "viewer" }, action: "auth.login", result: "ok" });
   return { id: user.id, email: user.email, name: user.name ?? user.email, role: user.role, sessionVersion: user.sessionVersion };
 }

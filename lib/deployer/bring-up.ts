@@ -7,8 +7,7 @@ import type { ContainerInfo } from "../docker/types";
 import { waitHealthy } from "../docker/wait-healthy";
 import type { TSettings } from "../settings/schemas";
 import type { Instance } from "../generated/prisma/client";
-import { volumeLabels } from "../naming";
-import { installationId } from "../secrets";
+import { mountsForCreate } from "./check-mounts";
 import { containerSpecFor, instanceNetwork, probeFor } from "./container-plan";
 import { specOf } from "./runtime-spec";
 import type { TRuntimeSpec } from "./spec-schemas";
@@ -28,9 +27,12 @@ export async function bringUp(opts: { rec: DeploymentRecorder; instance: Instanc
   await rec.step("network", () => rt.ensureNetwork(instanceNetwork(settings)), () => instanceNetwork(settings));
   // Created from the exact image resolved above, so a tag that moves meanwhile cannot change what starts.
   const spec = containerSpecFor({ instance, deploymentId: rec.deploymentId, image: exact.createRef, settings, spec: opts.spec });
-  const volumes = (spec.mounts ?? []).flatMap((m) => (m.type === "volume" ? [m.name] : []));
+  // Every create re-checks its mounts (issue 21): bind sources are resolved again and Docker gets the real path; volumes must be Wharf's or adopted.
   // Volumes are never compensated: they hold data and outlive every generation (removed only on an explicit deleteVolumes).
-  if (volumes.length) await rec.step("volumes", async () => { for (const v of volumes) await rt.ensureVolume(v, volumeLabels(instance.id, installationId())); }, () => volumes.join(", "));
+  if (spec.mounts?.length) {
+    const mounts = spec.mounts;
+    spec.mounts = await rec.step("volumes", () => mountsForCreate({ rt, instanceId: instance.id, mounts }), (m) => m.map((x) => (x.type === "volume" ? x.name : `${x.source}:${x.target}`)).join(", "));
+  }
   const created = await rec.step("create", () => rt.createContainer(spec), (c) => `${c.name} (${c.id.slice(0, 12)})`);
   await rec.setContainer(created.id, created.name);
   await rec.setSpec(opts.spec ?? specOf(instance));

@@ -30,7 +30,7 @@ export async function createInstance(opts: { actor: Actor; body: unknown }) {
     throw err;
   }
   const id = randomUUID().replace(/-/g, "").slice(0, 24);
-  const spec = await resolveSpec({ instance: { id, name: input.name }, current: null, input, settings });
+  const spec = await resolveSpec({ instance: { id, name: input.name }, current: null, input, settings, actor: opts.actor });
   // The lease comes before the row: from its first moment the new instance is
   // owned by this deploy, so no sync can act on (or delete records of) it.
   const lease = await acquireInstanceLease(id, "deploy");

@@ -2,7 +2,8 @@ import { db } from "../db";
 import { AppError } from "../errors";
 import { getRuntime } from "../docker";
 import type { ContainerInfo } from "../docker/types";
-import type { Actor } from "../audit/record-event";
+import { recordEvent, type Actor } from "../audit/record-event";
+import { parseImageRef } from "../registry/image-ref";
 import { canAccept } from "../lifecycle/transition";
 import { parseInstanceState } from "../lifecycle/transition";
 import { getSettings } from "../settings/get-settings";
@@ -14,10 +15,12 @@ import { upstreamFor } from "./container-plan";
 import { deployPlan } from "./create-instance";
 import { cutover, mayRetire, retire } from "./cutover";
 import { closeDeployment, failureMessage, promotion, pruneContainers } from "./finish";
-import { getInstance } from "./get-instance";
+import { findInstanceOrThrow, getInstance } from "./get-instance";
 import { beginOperation } from "./begin-operation";
 import type { DeploymentRecorder } from "./recorder";
 import { ZRedeploySchema } from "./schemas";
+import type { z } from "zod";
+type TRedeployInput = z.infer<typeof ZRedeploySchema>;
 import { transitionInstance } from "./transition-instance";
 import { resolveSpec, specOf } from "./runtime-spec";
 import type { TRuntimeSpec } from "./spec-schemas";
@@ -30,9 +33,7 @@ import { restoreServing, stopServing } from "./stop-first";
  */
 export async function redeployInstance(opts: { actor: Actor; id: string; body: unknown; kind?: "redeploy" | "update" }) {
   const input = parseInput(ZRedeploySchema, opts.body ?? {});
-  // A deploy token (CI) ships images; mounts (bind mounts are admin-only), limits, commands and TLS options stay an admin's decision.
-  const specField = (["mounts", "limits", "command", "entrypoint", "deployStrategy", "tls"] as const).find((k) => input[k] !== undefined);
-  if (opts.actor.scope && specField) throw new AppError("FORBIDDEN", `${specField}: a deploy token may change the image only`, { field: specField });
+  if (opts.actor.scope) await assertDeployTokenChange({ actor: opts.actor, id: opts.id, input });
   const kind = opts.kind ?? "redeploy";
   await beginOperation({
     instanceId: opts.id, kind, actor: opts.actor,
@@ -44,7 +45,7 @@ export async function redeployInstance(opts: { actor: Actor; id: string; body: u
       const tlsChange = tls.tlsHttps !== instance.tlsHttps || tls.tlsRedirect !== instance.tlsRedirect || tls.tlsHsts !== instance.tlsHsts ? { tls, previousTls } : undefined;
       const image = input.image ?? instance.image;
       // Resolved under the lease from the re-read row. Changed mounts, limits or command apply to the new container only; the row takes them when it serves.
-      const spec = await resolveSpec({ instance, current: specOf(instance), input, settings: await getSettings() });
+      const spec = await resolveSpec({ instance, current: specOf(instance), input, settings: await getSettings(), actor: opts.actor });
       const state = parseInstanceState(instance.status);
       if (state !== "running" && canAccept(state, "deploy")) {
         const plan = deployPlan({ instanceId: instance.id, image, actor: opts.actor, spec });
@@ -60,6 +61,29 @@ export async function redeployInstance(opts: { actor: Actor; id: string; body: u
     },
   });
   return getInstance(opts.id);
+}
+
+/**
+ * A deploy token (CI) changes the tag or digest of the instance's own image,
+ * nothing else: not auto-update, mounts (bind mounts are admin-only), limits,
+ * commands or TLS, and not another repository or registry (which would use
+ * Wharf's stored credentials for that host). Refusals are audited.
+ */
+async function assertDeployTokenChange(opts: { actor: Actor; id: string; input: TRedeployInput }) {
+  const { actor, input } = opts;
+  const refuse = async (field: string, why: string) => {
+    await recordEvent({ actor, action: "instance.redeploy", target: opts.id, result: "denied", message: `${field}: ${why}` });
+    throw new AppError("FORBIDDEN", `${field}: ${why}`, { field });
+  };
+  const field = (["autoUpdate", "mounts", "limits", "command", "entrypoint", "deployStrategy", "tls"] as const).find((k) => input[k] !== undefined);
+  if (field) await refuse(field, "a deploy token may change the image's tag or digest only");
+  if (input.image) {
+    const current = parseImageRef((await findInstanceOrThrow(opts.id)).image);
+    const next = parseImageRef(input.image);
+    if (next.registry !== current.registry || next.repository !== current.repository) {
+      await refuse("image", `a deploy token may change the tag or digest of ${current.registry}/${current.repository} only, not deploy ${next.registry}/${next.repository}`);
+    }
+  }
 }
 
 async function runRedeploy(opts: {

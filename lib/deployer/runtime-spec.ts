@@ -1,11 +1,11 @@
-import { realpath } from "node:fs/promises";
-import path from "node:path";
 import { db } from "../db";
-import { env } from "../env";
 import { AppError } from "../errors";
+import { getRuntime } from "../docker";
+import { recordEvent, type Actor } from "../audit/record-event";
 import { volumeName } from "../naming";
 import type { TSettings } from "../settings/schemas";
 import type { Instance } from "../generated/prisma/client";
+import { checkVolume, isUnder, resolveBindSource } from "./check-mounts";
 import type { TDeployStrategy, TLimits, TMount, TMountInput, TRuntimeSpec } from "./spec-schemas";
 
 type SpecInput = { mounts?: TMountInput[]; limits?: Partial<TLimits>; command?: string[] | null; entrypoint?: string[] | null; deployStrategy?: TDeployStrategy };
@@ -49,31 +49,15 @@ export function sameSpec(a: TRuntimeSpec, b: TRuntimeSpec): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
 
-/** True when `p` is `root` or lies below it (both absolute and normal). */
-export function isUnder(root: string, p: string): boolean {
-  const rel = path.relative(root, p);
-  return rel === "" || (!rel.startsWith("..") && !path.isAbsolute(rel));
-}
-
-async function realOrSelf(p: string): Promise<string> {
-  try {
-    return await realpath(p);
-  } catch {
-    return p;
-  }
-}
+export { isUnder };
 
 /**
- * A bind mount's source must lie under WHARF_BIND_ROOT (unset: bind mounts
- * are refused), so a bind mount cannot expose `/` or the Docker socket
- * unless the operator chose so. Symlinks are resolved first: a link under
- * the root pointing elsewhere is judged by where it points.
+ * A bind mount's source must exist and its real path lie under
+ * WHARF_BIND_ROOT (unset: bind mounts are refused), so a bind mount cannot
+ * expose `/` or the Docker socket unless the operator chose so.
  */
 export async function checkBindSource(source: string, field: string): Promise<void> {
-  const root = env().WHARF_BIND_ROOT;
-  if (!root) throw new AppError("VALIDATION", `${field}: bind mounts are off (set WHARF_BIND_ROOT to the host directory they may come from)`, { field });
-  const [realRoot, realSource] = await Promise.all([realOrSelf(path.resolve(root)), realOrSelf(source)]);
-  if (!isUnder(realRoot, realSource)) throw new AppError("VALIDATION", `${field}: ${source} is outside the allowed bind-mount root ${root}`, { field });
+  await resolveBindSource(source, field);
 }
 
 /**
@@ -81,14 +65,28 @@ export async function checkBindSource(source: string, field: string): Promise<vo
  * (or, for a new instance, over the Settings' default limits). Volume names
  * are resolved, bind sources checked, and a volume another instance mounts is refused.
  */
-export async function resolveSpec(opts: { instance: { id: string; name: string }; current: TRuntimeSpec | null; input: SpecInput; settings: TSettings }): Promise<TRuntimeSpec> {
+export async function resolveSpec(opts: { instance: { id: string; name: string }; current: TRuntimeSpec | null; input: SpecInput; settings: TSettings; actor?: Actor }): Promise<TRuntimeSpec> {
   const { instance, current, input } = opts;
   const base: TRuntimeSpec = current ?? { mounts: [], limits: { ...opts.settings.limits }, command: null, entrypoint: null, deployStrategy: "blue-green" };
   const mounts: TMount[] = input.mounts
-    ? input.mounts.map((m) => (m.type === "volume" ? { type: "volume", name: m.name ?? volumeName(instance.name, m.target), target: m.target } : { type: "bind", source: m.source, target: m.target, readOnly: m.readOnly ?? false }))
+    ? input.mounts.map((m) =>
+        m.type === "volume"
+          ? { type: "volume", name: m.name ?? volumeName(instance.name, m.target), target: m.target, ...(m.adopt ? { adopt: true } : {}) }
+          : { type: "bind", source: m.source, target: m.target, readOnly: m.readOnly ?? false },
+      )
     : base.mounts;
-  for (const [i, m] of mounts.entries()) if (m.type === "bind" && input.mounts) await checkBindSource(m.source, `mounts.${i}.source`);
+  // Every mount is checked on every change, stored ones too: what a path points to may have changed since it was stored.
+  for (const [i, m] of mounts.entries()) if (m.type === "bind") await checkBindSource(m.source, `mounts.${i}.source`);
+  const adopted = mounts.flatMap((m, i) => (m.type === "volume" && m.adopt && !base.mounts.some((b) => b.type === "volume" && b.name === m.name && b.adopt) ? [{ m, i }] : []));
+  for (const { i } of adopted) {
+    if (opts.actor && (opts.actor.role !== "admin" || opts.actor.scope)) throw new AppError("FORBIDDEN", `mounts.${i}.adopt: only an admin may adopt a volume`, { field: `mounts.${i}.adopt` });
+  }
+  const rt = getRuntime();
+  for (const [i, m] of mounts.entries()) if (m.type === "volume") await checkVolume({ rt, mount: m, field: `mounts.${i}.name`, instanceId: instance.id, create: false });
   await assertVolumesFree(instance.id, mounts);
+  for (const { m } of adopted) {
+    if (opts.actor && m.type === "volume") await recordEvent({ actor: opts.actor, action: "volume.adopt", target: m.name, result: "ok", message: `adopted by instance ${instance.name} at ${m.target}` });
+  }
   return {
     mounts,
     limits: { ...base.limits, ...input.limits },

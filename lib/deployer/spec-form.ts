@@ -7,8 +7,9 @@ import type { TMount, TRuntimeSpec } from "./spec-schemas";
 //   /data                 a named volume Wharf creates and names
 //   mydata:/data          the named volume `mydata` (a kept one, or a new one)
 //   /srv/site:/www:ro     a bind mount of a host directory (source starts with /), read-only
+//   other:/data:adopt     an existing volume Wharf did not create, adopted (admin only, audited)
 
-type MountLine = { type: "volume"; name?: string; target: string } | { type: "bind"; source: string; target: string; readOnly?: boolean };
+type MountLine = { type: "volume"; name?: string; target: string; adopt?: boolean } | { type: "bind"; source: string; target: string; readOnly?: boolean };
 
 /** Lines → mount inputs for the schema; a line that is not one of the three forms throws naming its line. */
 export function parseMountLines(text: string): MountLine[] {
@@ -19,18 +20,19 @@ export function parseMountLines(text: string): MountLine[] {
     const parts = line.split(":");
     const field = `mounts.${out.length}`;
     if (parts.length === 1) out.push({ type: "volume", target: parts[0] });
+    else if (parts.length === 3 && parts[2] === "adopt" && !parts[0].startsWith("/")) out.push({ type: "volume", name: parts[0], target: parts[1], adopt: true });
     else if (parts.length === 2 || (parts.length === 3 && (parts[2] === "ro" || parts[2] === "rw"))) {
       const [src, target, mode] = parts;
       if (src.startsWith("/")) out.push({ type: "bind", source: src, target, ...(mode ? { readOnly: mode === "ro" } : {}) });
       else if (mode) throw new AppError("VALIDATION", `${field}: line ${i + 1}: :ro applies to bind mounts (a source starting with /)`, { field });
       else out.push({ type: "volume", name: src, target });
-    } else throw new AppError("VALIDATION", `${field}: line ${i + 1}: use /target, volume:/target or /host/path:/target[:ro]`, { field });
+    } else throw new AppError("VALIDATION", `${field}: line ${i + 1}: use /target, volume:/target[:adopt] or /host/path:/target[:ro]`, { field });
   });
   return out;
 }
 
 export function mountLines(mounts: TMount[]): string {
-  return mounts.map((m) => (m.type === "volume" ? `${m.name}:${m.target}` : `${m.source}:${m.target}${m.readOnly ? ":ro" : ""}`)).join("\n");
+  return mounts.map((m) => (m.type === "volume" ? `${m.name}:${m.target}${m.adopt ? ":adopt" : ""}` : `${m.source}:${m.target}${m.readOnly ? ":ro" : ""}`)).join("\n");
 }
 
 function argvField(form: FormData, key: "command" | "entrypoint"): string[] | null | undefined {

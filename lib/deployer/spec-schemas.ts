@@ -30,7 +30,8 @@ export const ZVolumeNameSchema = z
   .max(255, "must be at most 255 characters")
   .regex(VOLUME_NAME_RE, "must be a Docker volume name: at least 2 characters, letters, digits, _ . - and starting with a letter or digit");
 
-export const ZVolumeMountSchema = z.object({ type: z.literal("volume"), name: ZVolumeNameSchema.optional(), target: ZTargetSchema }).strict();
+/** `adopt`: mount an existing volume Wharf did not create (admin only, audited); never Wharf's own data volume. */
+export const ZVolumeMountSchema = z.object({ type: z.literal("volume"), name: ZVolumeNameSchema.optional(), target: ZTargetSchema, adopt: z.boolean().optional() }).strict();
 export const ZBindMountSchema = z
   .object({ type: z.literal("bind"), source: ZAbsolutePathSchema, target: ZTargetSchema, readOnly: z.boolean().optional() })
   .strict();
@@ -38,7 +39,7 @@ export const ZMountSchema = z.discriminatedUnion("type", [ZVolumeMountSchema, ZB
 export type TMountInput = z.infer<typeof ZMountSchema>;
 
 /** What an instance row stores: volume names are resolved, readOnly is explicit. */
-export type TMount = { type: "volume"; name: string; target: string } | { type: "bind"; source: string; target: string; readOnly: boolean };
+export type TMount = { type: "volume"; name: string; target: string; adopt?: boolean } | { type: "bind"; source: string; target: string; readOnly: boolean };
 
 export const ZMountsSchema = z
   .array(ZMountSchema)

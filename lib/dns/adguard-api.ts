@@ -1,3 +1,4 @@
+import { fetchNoRedirect } from "../no-redirect-fetch";
 import { AppError, isAppError } from "../errors";
 import { logger } from "../logger";
 import { type RetryDecision, type RetryPolicy, isTransientStatus, parseRetryAfter, retryPolicy, withRetry } from "./retry";
@@ -77,13 +78,13 @@ export class AdguardApi {
 
   private async once<T>(method: string, path: string, body: unknown): Promise<T> {
     this.calls++;
-    const res = await fetch(`${this.base}${path}`, {
+    const res = await fetchNoRedirect(`${this.base}${path}`, {
       method,
       // AdGuard Home refuses a body without Content-Type application/json (415).
       headers: { Authorization: this.auth, Accept: "application/json", ...(body === undefined ? {} : { "Content-Type": "application/json" }) },
       body: body === undefined ? undefined : JSON.stringify(body),
       signal: AbortSignal.timeout(this.timeoutMs),
-    });
+    }, "AdGuard Home");
     const text = await res.text();
     if (!res.ok) {
       throw new AppError("PROVIDER_ERROR", text.trim() || `${res.status} ${res.statusText}`, {

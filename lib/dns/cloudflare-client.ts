@@ -1,4 +1,5 @@
 import Cloudflare, { APIConnectionError, APIConnectionTimeoutError, APIError } from "cloudflare";
+import { fetchNoRedirect } from "../no-redirect-fetch";
 import { AppError, isAppError } from "../errors";
 import { logger } from "../logger";
 import { normalizeFqdn } from "../naming";
@@ -117,7 +118,7 @@ export class CloudflareApi {
   private async send(input: string | URL | Request, init?: RequestInit): Promise<Response> {
     await this.budget.acquire();
     this.calls++;
-    const res = await fetch(input, init);
+    const res = await fetchNoRedirect(input, init, "Cloudflare API");
     if (res.status === 429) this.budget.block(Date.now() + (parseRetryAfter(res.headers.get("retry-after")) ?? 1_000));
     return res;
   }

@@ -1,3 +1,4 @@
+import { fetchNoRedirect } from "../no-redirect-fetch";
 import { AppError, isAppError } from "../errors";
 import { logger } from "../logger";
 import { isWharfMarker, markerAllowsWrite, markerOwner, normalizeFqdn } from "../naming";
@@ -116,12 +117,12 @@ export class PowerDnsApi {
 
   private async once<T>(method: string, path: string, body?: unknown): Promise<T> {
     this.calls++;
-    const res = await fetch(`${this.base}${path}`, {
+    const res = await fetchNoRedirect(`${this.base}${path}`, {
       method,
       headers: { "X-API-Key": this.apiKey, Accept: "application/json", ...(body === undefined ? {} : { "Content-Type": "application/json" }) },
       body: body === undefined ? undefined : JSON.stringify(body),
       signal: AbortSignal.timeout(this.timeoutMs),
-    });
+    }, "PowerDNS API");
     const text = await res.text();
     if (!res.ok) {
       // PowerDNS answers {"error": "..."} for API errors and plain text ("Unauthorized", "Not Found") for others.

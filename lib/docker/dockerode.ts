@@ -1,3 +1,5 @@
+import { hostname } from "node:os";
+import { resolveBindSource } from "./bind-source";
 // ContainerRuntime over the Docker Engine API (dockerode). Never shells out to the CLI.
 import Docker from "dockerode";
 import { AppError, errorMessage } from "../errors";
@@ -196,6 +198,15 @@ export class DockerodeRuntime implements ContainerRuntime {
   }
 
   async startContainer(id: string): Promise<void> {
+    // The engine resolves a bind source again at every start: one swapped for a symlink since the create must not be followed.
+    const c = await this.call(`inspect container ${id}`, (d, s) => d.getContainer(id).inspect({ abortSignal: s } as object).then((x) => x, unless([404], null)));
+    for (const m of c?.HostConfig?.Mounts ?? []) {
+      if (m.Type !== "bind" || !m.Source) continue;
+      const real = await resolveBindSource(m.Source, `bind mount ${m.Source}:${m.Target}`);
+      if (real !== m.Source) {
+        throw new AppError("VALIDATION", `bind mount ${m.Source}:${m.Target}: ${m.Source} now resolves to ${real} (changed since the container was created); not started`, { field: "mounts" });
+      }
+    }
     await this.call(`start container ${id}`, (d, s) => d.getContainer(id).start({ abortSignal: s } as object).catch(unless([304], undefined)));
   }
 
@@ -244,6 +255,23 @@ export class DockerodeRuntime implements ContainerRuntime {
     // Creating an existing name is a no-op in the engine (it answers with the existing volume), so a race is harmless.
     const created = await this.call(`create volume ${name}`, (d, s) => d.createVolume({ Name: name, Driver: "local", Labels: labels, abortSignal: s } as Docker.VolumeCreateOptions));
     return volumeInfo(created as unknown as Docker.VolumeInspectInfo);
+  }
+
+  async inspectVolume(name: string): Promise<VolumeInfo | null> {
+    const v = await this.call(`inspect volume ${name}`, (d, s) => d.getVolume(name).inspect({ abortSignal: s } as object).then((x) => x as Docker.VolumeInspectInfo, unless([404], null)));
+    return v ? volumeInfo(v) : null;
+  }
+
+  private selfVolumes: Promise<string[]> | undefined;
+  /** Inside a container the hostname is its id: its named volumes hold Wharf's data. Read once. */
+  async selfVolumeNames(): Promise<string[]> {
+    this.selfVolumes ??= this.call("inspect own container", (d, s) =>
+      d.getContainer(hostname()).inspect({ abortSignal: s } as object).then((c) => (c.Mounts ?? []).flatMap((m) => (m.Type === "volume" && m.Name ? [m.Name] : [])), unless([404], [] as string[])),
+    ).catch((err) => {
+      this.selfVolumes = undefined;
+      throw err;
+    });
+    return this.selfVolumes;
   }
 
   async listManagedVolumes(opts: { withSize?: boolean } = {}): Promise<VolumeInfo[]> {

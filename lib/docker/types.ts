@@ -117,6 +117,10 @@ export interface ContainerRuntime {
   /** Log lines (stdout and stderr demultiplexed); `follow` streams until the signal aborts or the container stops. */
   /** Create the named volume with `labels` if it does not exist; an existing one is used as it is. */
   ensureVolume(name: string, labels: Record<string, string>): Promise<VolumeInfo>;
+  /** Null when no such volume. */
+  inspectVolume(name: string): Promise<VolumeInfo | null>;
+  /** Named volumes mounted into Wharf's own container (its data): never mounted into an instance. Empty when Wharf runs outside a container. */
+  selfVolumeNames?(): Promise<string[]>;
   /** Volumes carrying `wharf.managed=true`; `withSize` asks the engine for disk usage (slower). */
   listManagedVolumes(opts?: { withSize?: boolean }): Promise<VolumeInfo[]>;
   /** Remove; a missing volume succeeds, one in use is refused (CONFLICT). */

@@ -77,3 +77,57 @@ describe("registry client, token flow", () => {
     expect(retryAfterMs(null)).toBeNull();
   });
 });
+
+// Issue 21: a registry (or whoever answers for it) names a token realm on
+// another host. A fake registry on 127.0.0.1 and a "realm" on 127.0.0.2: the
+// realm must receive no credential unless the operator named it as the auth host.
+describe("registry credentials go only to the registry's own host", () => {
+  const realmSeen: { auth?: string }[] = [];
+  const realmServer = http.createServer((req, res) => {
+    realmSeen.push({ auth: req.headers.authorization });
+    // A token service that hands anyone a token, or only an authenticated caller.
+    if (req.url?.includes("anon=no") && !req.headers.authorization) return res.writeHead(401).end();
+    res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ token: req.headers.authorization ? "authed" : "anonymous" }));
+  });
+  let realm = "";
+  let anon = "yes";
+  const fake = http.createServer((req, res) => {
+    if (req.headers.authorization === "Bearer authed" || (req.headers.authorization === "Bearer anonymous" && anon === "yes")) return res.writeHead(200).end("{}");
+    res.writeHead(401, { "www-authenticate": `Bearer realm="http://${realm}/token?anon=${anon}",service="fake"` }).end();
+  });
+  let fakeHost = "";
+  beforeAll(async () => {
+    await new Promise<void>((r) => realmServer.listen(0, "127.0.0.2", r));
+    realm = `127.0.0.2:${(realmServer.address() as AddressInfo).port}`;
+    await new Promise<void>((r) => fake.listen(0, "127.0.0.1", r));
+    fakeHost = `127.0.0.1:${(fake.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    await new Promise((r) => realmServer.close(r));
+    await new Promise((r) => fake.close(r));
+  });
+
+  it("a realm on another loopback address gets an anonymous token request; no credential reaches it", async () => {
+    realmSeen.length = 0;
+    anon = "yes";
+    expect(await testRegistryLogin({ registry: fakeHost, creds: { username: "ci", password: "secret-pass" } })).toMatchObject({ ok: true });
+    expect(realmSeen).toEqual([{ auth: undefined }]);
+  });
+
+  it("when the anonymous token is refused, the error says the credentials were withheld and why", async () => {
+    realmSeen.length = 0;
+    anon = "no";
+    const res = await testRegistryLogin({ registry: fakeHost, creds: { username: "ci", password: "secret-pass" } });
+    expect(res.ok).toBe(false);
+    expect(res.message).toContain(`credentials were not sent to the token realm ${realm}: it is not ${fakeHost}'s own host`);
+    expect(res.message).not.toContain("secret-pass");
+    expect(realmSeen.every((s) => s.auth === undefined)).toBe(true);
+  });
+
+  it("the auth host the operator named for the registry does get the credentials", async () => {
+    realmSeen.length = 0;
+    anon = "no";
+    expect(await testRegistryLogin({ registry: fakeHost, creds: { username: "ci", password: "secret-pass", authHost: realm } })).toMatchObject({ ok: true });
+    expect(realmSeen.at(-1)?.auth).toBe(`Basic ${Buffer.from("ci:secret-pass").toString("base64")}`);
+  });
+});

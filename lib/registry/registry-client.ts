@@ -9,6 +9,24 @@ import { isLoopbackHost, registryApiBase } from "./image-ref";
 export interface RegistryCredentials {
   username: string;
   password: string;
+  /** A token-service host the operator named for this registry in Settings: credentials may go there too. */
+  authHost?: string | null;
+}
+
+// Token services Docker's own tooling knows for a registry that is not on its host.
+const BUILTIN_AUTH_HOSTS: Record<string, string> = { "docker.io": "auth.docker.io" };
+
+/**
+ * Where credentials may be sent for `registry`: its own API host, the auth
+ * host the operator named for it, or a registry's well-known token service.
+ * A realm anywhere else is whoever the registry (or a man in the middle of
+ * it) says: it gets an anonymous token request (issue 21).
+ */
+export function credentialHosts(registry: string, creds: RegistryCredentials | null): Set<string> {
+  const out = new Set([new URL(registryApiBase(registry)).host.toLowerCase(), registry.toLowerCase()]);
+  if (BUILTIN_AUTH_HOSTS[registry]) out.add(BUILTIN_AUTH_HOSTS[registry]);
+  if (creds?.authHost) out.add(creds.authHost.toLowerCase());
+  return out;
 }
 
 // What `docker pull` / `docker manifest inspect` send: a registry answers a
@@ -65,8 +83,12 @@ async function send(url: string, init: RequestInit, registry: string): Promise<R
   }
 }
 
-/** A bearer token from the realm of a challenge. Credentials go only to an HTTPS realm (or a loopback one). */
-async function fetchToken(o: { registry: string; params: Record<string, string>; scope?: string; creds: RegistryCredentials | null; what: string }): Promise<string> {
+/**
+ * A bearer token from the realm of a challenge. Credentials go only to the
+ * registry's own host or its named auth host, over HTTPS (or to loopback);
+ * any other realm is asked anonymously, and a refusal then says why.
+ */
+async function fetchToken(o: { registry: string; params: Record<string, string>; scope?: string; creds: RegistryCredentials | null; what: string }): Promise<{ token: string; withheld: string | null }> {
   const realm = o.params.realm;
   if (!realm || !URL.canParse(realm)) throw new AppError("PROVIDER_ERROR", `registry ${o.registry} sent a token challenge without a usable realm`);
   const url = new URL(realm);
@@ -74,16 +96,26 @@ async function fetchToken(o: { registry: string; params: Record<string, string>;
   const scope = o.params.scope ?? o.scope;
   if (scope) url.searchParams.set("scope", scope);
   const safe = url.protocol === "https:" || isLoopbackHost(url.host);
+  const ownHost = credentialHosts(o.registry, o.creds).has(url.host.toLowerCase());
   const headers: Record<string, string> = {};
-  if (o.creds && safe) headers.authorization = basic(o.creds);
-  const res = await send(url.toString(), { headers }, o.registry);
+  if (o.creds && safe && ownHost) headers.authorization = basic(o.creds);
+  const withheld = o.creds && !headers.authorization ? withheldWhy(o.registry, url, ownHost) : null;
+  // No redirect is followed: a token service moving elsewhere would take the credentials with it.
+  const res = await send(url.toString(), { headers, redirect: "manual" }, o.registry);
   if (res.status === 429) throw rateLimited(o.registry, res);
-  if (res.status === 401 || res.status === 403) throw refused(o.registry, o.what, o.creds);
+  if (res.status >= 300 && res.status < 400) throw new AppError("PROVIDER_ERROR", `registry ${o.registry}: token service ${url.host} answered a redirect (${res.status}); redirects are not followed`);
+  if (res.status === 401 || res.status === 403) throw withheld ? new AppError("PROVIDER_ERROR", `registry ${o.registry} refused an anonymous token for ${o.what}: ${withheld}`, { details: { registry: o.registry } }) : refused(o.registry, o.what, o.creds);
   if (!res.ok) throw new AppError("PROVIDER_ERROR", `registry ${o.registry}: token service answered ${res.status}`);
   const body = (await res.json().catch(() => ({}))) as { token?: string; access_token?: string };
   const token = body.token ?? body.access_token;
   if (!token) throw new AppError("PROVIDER_ERROR", `registry ${o.registry}: token service sent no token`);
-  return token;
+  return { token, withheld };
+}
+
+function withheldWhy(registry: string, realm: URL, ownHost: boolean): string {
+  return ownHost
+    ? `the credentials were not sent to the token realm ${realm.origin} (plain HTTP to a host that is not loopback)`
+    : `the credentials were not sent to the token realm ${realm.host}: it is not ${registry}'s own host (name it as the registry's auth host in Settings → Registries if it is the registry's token service)`;
 }
 
 /**
@@ -110,8 +142,9 @@ export async function registryRequest(o: {
       if (!url.startsWith("https:") && !isLoopbackHost(o.registry)) throw new AppError("PROVIDER_ERROR", `registry ${o.registry} asks for Basic auth over plain HTTP`);
       res = await send(url, init(basic(o.creds)), o.registry);
     } else if (ch.scheme === "bearer") {
-      const token = await fetchToken({ registry: o.registry, params: ch.params, scope: o.scope, creds: o.creds, what: o.what });
+      const { token, withheld } = await fetchToken({ registry: o.registry, params: ch.params, scope: o.scope, creds: o.creds, what: o.what });
       res = await send(url, init(`Bearer ${token}`), o.registry);
+      if ((res.status === 401 || res.status === 403) && withheld) throw new AppError("PROVIDER_ERROR", `registry ${o.registry} refused the anonymous token for ${o.what}: ${withheld}`, { details: { registry: o.registry } });
     }
     if (res.status === 401) throw refused(o.registry, o.what, o.creds);
   }

@@ -9,7 +9,7 @@ import { testRegistryLogin } from "./registry-client";
  * "Test login" for one registry entry, saved or typed: a blank password uses
  * the stored one only under the same binding as a save (same host and user).
  */
-export async function testRegistryEntry(opts: { actor: Actor; entry: { host: string; username: string; password?: string } }): Promise<{ ok: boolean; message: string }> {
+export async function testRegistryEntry(opts: { actor: Actor; entry: { host: string; username: string; password?: string; authHost?: string } }): Promise<{ ok: boolean; message: string }> {
   let result: { ok: boolean; message: string };
   let host = opts.entry.host;
   try {

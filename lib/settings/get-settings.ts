@@ -1,4 +1,5 @@
 import { db } from "../db";
+import { logger } from "../logger";
 import { decryptSecret, encryptSecret, isEncrypted } from "./crypto";
 import { defaultAcme, defaultSettings } from "./defaults";
 import { SECRET_FIELDS, type TSettings } from "./schemas";
@@ -14,9 +15,14 @@ function mapSecrets(provider: Obj | null, fn: (v: string) => string): Obj | null
   return out;
 }
 
-/** Stored JSON form: the same shape with secret fields as encrypted envelopes. */
+/**
+ * Stored JSON form: the same shape with secret fields as encrypted envelopes.
+ * Every secret is encrypted, whatever it looks like: settings in memory are
+ * always plain, and a secret that happens to start with `enc:v1:` must come
+ * back as typed, not be taken for ciphertext (issue 21).
+ */
 export function sealSettings(s: TSettings): string {
-  const seal = (v: string) => (isEncrypted(v) ? v : encryptSecret(v));
+  const seal = (v: string) => encryptSecret(v);
   return JSON.stringify({
     ...s,
     dns: { ...s.dns, provider: mapSecrets(s.dns.provider as Obj | null, seal) },
@@ -25,10 +31,20 @@ export function sealSettings(s: TSettings): string {
   });
 }
 
+/** A stored envelope; one that does not decrypt (written in clear by an old version) is kept as it is rather than failing every read. */
+function openSecret(v: string): string {
+  try {
+    return decryptSecret(v);
+  } catch {
+    logger.warn({ op: "settings.read" }, "a stored secret is not a valid envelope: used as stored");
+    return v;
+  }
+}
+
 function unseal(raw: string): TSettings {
   const stored = JSON.parse(raw) as Partial<TSettings>;
   const d = defaultSettings();
-  const open = (v: string) => (isEncrypted(v) ? decryptSecret(v) : v);
+  const open = (v: string) => (isEncrypted(v) ? openSecret(v) : v);
   return {
     baseDomain: stored.baseDomain ?? d.baseDomain,
     targetAddress: stored.targetAddress ?? d.targetAddress,

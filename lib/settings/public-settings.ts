@@ -25,7 +25,7 @@ export function toPublicSettings(s: TSettings) {
     retention: { ...s.retention },
     /** Read-only: this installation's id, part of every DNS record marker. */
     installationId: installationId(),
-    registries: s.registries.map((r) => redact(r as unknown as Obj) as { host: string; username: string; passwordSet: boolean }),
+    registries: s.registries.map((r) => redact(r as unknown as Obj) as { host: string; username: string; passwordSet: boolean; authHost?: string | null }),
     updates: { ...s.updates },
     tls: { mode: s.tls.mode, acme: { ...s.tls.acme } },
     limits: { ...s.limits },

@@ -116,7 +116,7 @@ export const ZRegistryHostSchema = z
   .transform((v) => v.replace(/^https?:\/\//, "").replace(/\/.*$/, ""))
   .refine((v) => /^(\[[0-9a-f:]+\]|[a-z0-9]([a-z0-9.-]*[a-z0-9])?)(:\d{1,5})?$/.test(v), { message: "must be a registry host such as ghcr.io or registry.example.com:5000" });
 export const ZRegistryInputSchema = z
-  .object({ host: ZRegistryHostSchema, username: z.string().trim().min(1, "is required").max(256), password: secret.optional() })
+  .object({ host: ZRegistryHostSchema, username: z.string().trim().min(1, "is required").max(256), password: secret.optional(), authHost: ZRegistryHostSchema.nullable().optional() })
 export const LETS_ENCRYPT_DIRECTORY = "https://acme-v02.api.letsencrypt.org/directory";
 
 const ZPemSchema = z
@@ -224,6 +224,7 @@ export interface TSettings {
   tls: TTlsSettings;
   limits: TLimits;
 }
-export type TRegistryConfig = { host: string; username: string; password: string };
+/** `authHost`: the registry's token service when it is on another host; credentials go nowhere else. */
+export type TRegistryConfig = { host: string; username: string; password: string; authHost?: string | null };
 
 export const SECRET_FIELDS = ["apiToken", "apiKey", "password"] as const;

@@ -54,7 +54,7 @@ function mergeProvider(current: Obj | null, input: Obj | null | undefined, field
  * host (and user) it was entered for: an entry that omits its password keeps
  * the stored one only when both match, so a changed host needs the password again.
  */
-function mergeRegistries(current: TSettings["registries"], input: { host: string; username: string; password?: string }[] | undefined): TSettings["registries"] {
+function mergeRegistries(current: TSettings["registries"], input: { host: string; username: string; password?: string; authHost?: string | null }[] | undefined): TSettings["registries"] {
   if (input === undefined) return current;
   const hosts = new Set<string>();
   return input.map((r, i) => {
@@ -64,7 +64,7 @@ function mergeRegistries(current: TSettings["registries"], input: { host: string
     const kept = current.find((c) => normaliseRegistryHost(c.host) === host && c.username === r.username)?.password;
     const password = r.password ?? kept;
     if (!password) throw new AppError("VALIDATION", `registries.${i}.password: is required for ${host}`, { field: `registries.${i}.password` });
-    return { host, username: r.username, password };
+    return { host, username: r.username, password, ...(r.authHost ? { authHost: r.authHost } : {}) };
   });
 }
 

@@ -32,6 +32,7 @@ export function fakeRuntime(containers: ContainerInfo[] = []): ContainerRuntime 
     inspectContainer: async (id) => find(id),
     listManagedContainers: async (f) => containers.filter((c) => c.labels["wharf.managed"] === "true" && (!f?.instanceId || c.labels["wharf.instance"] === f.instanceId)),
     ensureVolume: async (name, labels) => ({ name, labels, createdAt: null, sizeBytes: null, refCount: null }),
+    inspectVolume: async () => null,
     listManagedVolumes: async () => [],
     removeVolume: async () => undefined,
     containerStats: async () => null,

@@ -6,7 +6,7 @@ import { buttonClass, inputClass } from "@/components/ui/form";
 
 export function LoginForm({ callbackUrl, initialError }: { callbackUrl: string; initialError?: string }) {
   const router = useRouter();
-  const [error, setError] = useState<string | undefined>(initialError === "CredentialsSignin" ? "Invalid e-mail or password." : initialError);
+  const [error, setError] = useState<string | undefined>(initialError);
   const [pending, setPending] = useState(false);
 
   async function onSubmit(e: React.FormEvent<HTMLFormElement>) {

@@ -2,6 +2,7 @@ import { redirect } from "next/navigation";
 import { countUsers } from "@/lib/auth/users";
 import { sessionActor } from "@/lib/auth/actor";
 import { safeCallbackPath } from "@/lib/auth/callback-url";
+import { loginErrorMessage } from "@/lib/auth/login-errors";
 import { LoginForm } from "./login-form";
 
 export const dynamic = "force-dynamic";
@@ -13,5 +14,6 @@ export default async function LoginPage({ searchParams }: { searchParams: Promis
   const sp = await searchParams;
   // Only same-origin paths are followed after sign-in.
   const callbackUrl = safeCallbackPath(sp.callbackUrl);
-  return <LoginForm callbackUrl={callbackUrl} initialError={sp.error && sp.error !== "undefined" ? decodeURIComponent(sp.error) : undefined} />;
+  // Next.js has decoded the value already (decoding again made `%E0` a 500); only known messages are shown.
+  return <LoginForm callbackUrl={callbackUrl} initialError={loginErrorMessage(sp.error)} />;
 }

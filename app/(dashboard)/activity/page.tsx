@@ -56,7 +56,7 @@ export default async function ActivityPage({ searchParams }: { searchParams: Pro
         ) : (
           <>
           <AuditTable
-            rows={events.items.map((e) => ({ id: e.id, when: e.createdAt.toLocaleString(), who: e.actorLabel, action: e.action, target: e.target ?? null, result: e.result, message: e.message ?? null }))}
+            rows={events.items.map((e) => ({ id: e.id, when: e.createdAt.toLocaleString(), who: e.actorLabel, action: e.action, target: e.target ?? null, result: e.result, message: e.count > 1 ? `${e.message ?? ""} (×${e.count} in this minute)`.trim() : (e.message ?? null) }))}
           />
           <Pager page={events} shown={events.items.length} params={params} basePath="/activity" prefix={EVENTS} limit={events.limit} noun="events" />
           </>

@@ -10,6 +10,7 @@ import { removeInstance } from "@/lib/deployer/remove-instance";
 import { cancelDeployment } from "@/lib/deployer/cancel-deployment";
 import { specFromForm } from "@/lib/deployer/spec-form";
 import { deleteVolume } from "@/lib/deployer/instance-volumes";
+import { AppError } from "@/lib/errors";
 
 /** "KEY=value" lines → env entries; blank lines and # comments are skipped. */
 function envLines(text: FormDataEntryValue | null, secret: boolean) {
@@ -30,24 +31,25 @@ function tlsFromForm(form: FormData) {
 }
 
 export async function createInstanceAction(_prev: ActionResult | null, form: FormData): Promise<ActionResult<{ id: string }>> {
-  const str = (k: string) => {
-    const v = String(form.get(k) ?? "").trim();
-    return v === "" ? undefined : v;
-  };
-  const body = {
-    name: str("name") ?? "",
-    image: str("image") ?? "",
-    port: str("port") ?? "",
-    subdomain: str("subdomain"),
-    healthPath: str("healthPath"),
-    restartPolicy: str("restartPolicy"),
-    env: [...envLines(form.get("env"), false), ...envLines(form.get("secretEnv"), true)],
-    autoUpdate: form.get("autoUpdate") === "on",
-    ...tlsFromForm(form),
-  };
-  const res = await runAction({ role: "admin", action: "instance.create", message: "Deploy started." }, async (actor) => ({
-    id: (await createInstance({ actor, body: { ...body, ...specFromForm(form) } })).id,
-  }));
+  // The session and role are checked before the form is parsed (issue 21).
+  const res = await runAction({ role: "admin", action: "instance.create", message: "Deploy started." }, async (actor) => {
+    const str = (k: string) => {
+      const v = String(form.get(k) ?? "").trim();
+      return v === "" ? undefined : v;
+    };
+    const body = {
+      name: str("name") ?? "",
+      image: str("image") ?? "",
+      port: str("port") ?? "",
+      subdomain: str("subdomain"),
+      healthPath: str("healthPath"),
+      restartPolicy: str("restartPolicy"),
+      env: [...envLines(form.get("env"), false), ...envLines(form.get("secretEnv"), true)],
+      autoUpdate: form.get("autoUpdate") === "on",
+      ...tlsFromForm(form),
+    };
+    return { id: (await createInstance({ actor, body: { ...body, ...specFromForm(form) } })).id };
+  });
   if (res.ok) revalidatePath("/instances");
   return withValues(res, form, ["secretEnv"]);
 }
@@ -63,10 +65,12 @@ const MESSAGES: Record<Op, string> = {
 };
 
 export async function instanceAction(_prev: ActionResult | null, form: FormData): Promise<ActionResult> {
-  const id = String(form.get("id"));
-  const op = String(form.get("op")) as Op;
-  const image = String(form.get("image") ?? "").trim();
+  // Only the audit name is picked from the form before the role check, from a fixed list.
+  const rawOp = String(form.get("op"));
+  const op = (Object.hasOwn(MESSAGES, rawOp) ? rawOp : "unknown") as Op;
   const res = await runAction({ role: "admin", action: `instance.${op}`, message: MESSAGES[op] }, async (actor) => {
+    const id = String(form.get("id"));
+    const image = String(form.get("image") ?? "").trim();
     switch (op) {
       case "redeploy":
         return redeployInstance({ actor, id, body: image ? { image } : {} });
@@ -82,6 +86,8 @@ export async function instanceAction(_prev: ActionResult | null, form: FormData)
         return removeInstance({ actor, id, deleteVolumes: form.get("deleteVolumes") === "on" });
       case "cancel":
         return cancelDeployment({ actor, id });
+      default:
+        throw new AppError("VALIDATION", "op: must be one of redeploy, rollback, stop, start, remove, cancel", { field: "op" });
     }
   });
   revalidatePath("/instances");
@@ -92,18 +98,21 @@ export async function instanceAction(_prev: ActionResult | null, form: FormData)
 
 /** The Edit form: a redeploy with the new spec, through the normal (blue-green or stop-first) path. */
 export async function editInstanceAction(_prev: ActionResult | null, form: FormData): Promise<ActionResult> {
-  const id = String(form.get("id"));
-  const image = String(form.get("image") ?? "").trim();
-  const res = await runAction({ role: "admin", action: "instance.redeploy", message: "Redeploy with the new settings started." }, async (actor) =>
-    redeployInstance({ actor, id, body: { ...(image ? { image } : {}), ...specFromForm(form), ...tlsFromForm(form) } }),
-  );
-  revalidatePath(`/instances/${id}`);
+  const res = await runAction({ role: "admin", action: "instance.redeploy", message: "Redeploy with the new settings started." }, async (actor) => {
+    const image = String(form.get("image") ?? "").trim();
+    return redeployInstance({ actor, id: String(form.get("id")), body: { ...(image ? { image } : {}), ...specFromForm(form), ...tlsFromForm(form) } });
+  });
+  revalidatePath("/instances", "layout");
   return withValues(res, form);
 }
 
 export async function deleteVolumeAction(_prev: ActionResult | null, form: FormData): Promise<ActionResult> {
-  const name = String(form.get("name") ?? "");
-  const res = await runAction({ role: "admin", action: "volume.delete", message: `Volume ${name} deleted.` }, async (actor) => deleteVolume({ actor, name }));
+  const res = await runAction({ role: "admin", action: "volume.delete" }, async (actor) => {
+    const name = String(form.get("name") ?? "");
+    await deleteVolume({ actor, name });
+    return { name };
+  });
+  if (res.ok) res.message = `Volume ${res.data.name} deleted.`;
   revalidatePath("/instances");
   return res;
 }

@@ -31,32 +31,35 @@ function refresh() {
 }
 
 export async function createProxyAction(_prev: ProxyFormState, form: FormData): Promise<ProxyFormState> {
-  const values = formValues(form);
   const res = await runAction({ role: "admin", action: "proxy.create" }, async (actor) => {
-    const p = await createProxy({ actor, body: body(values) });
+    const p = await createProxy({ actor, body: body(formValues(form)) });
     return { id: p.id, domain: p.domain };
   });
-  if (!res.ok) return { ...res, values };
+  if (!res.ok) return { ...res, values: formValues(form) };
   refresh();
   return { ...res, message: `Proxy ${res.data.domain} created.` };
 }
 
 export async function updateProxyAction(_prev: ProxyFormState, form: FormData): Promise<ProxyFormState> {
-  const values = formValues(form);
-  const id = String(form.get("id") ?? "");
   const res = await runAction({ role: "admin", action: "proxy.update" }, async (actor) => {
-    const p = await updateProxy({ actor, id, body: body(values) });
+    const p = await updateProxy({ actor, id: String(form.get("id") ?? ""), body: body(formValues(form)) });
     return { id: p.id, domain: p.domain };
   });
+  const values = formValues(form);
   if (!res.ok) return { ...res, values };
   refresh();
   return { ...res, values, message: `Proxy ${res.data.domain} updated.` };
 }
 
 export async function deleteProxyAction(_prev: ActionResult | null, form: FormData): Promise<ActionResult> {
-  const id = String(form.get("id") ?? "");
-  const domain = String(form.get("domain") ?? id);
-  const res = await runAction({ role: "admin", action: "proxy.delete", message: `Proxy ${domain} deleted.` }, (actor) => deleteProxy({ actor, id }));
-  if (res.ok) refresh();
+  const res = await runAction({ role: "admin", action: "proxy.delete" }, async (actor) => {
+    const id = String(form.get("id") ?? "");
+    await deleteProxy({ actor, id });
+    return { domain: String(form.get("domain") ?? id) };
+  });
+  if (res.ok) {
+    res.message = `Proxy ${res.data.domain} deleted.`;
+    refresh();
+  }
   return res;
 }

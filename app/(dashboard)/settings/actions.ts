@@ -19,14 +19,15 @@ const NUMBERS = ["dns.ttl", "sync.intervalMinutes", "retention.days", "retention
 
 /** General section: base domain, target, Docker network, upstream addressing, sync interval. */
 export async function saveGeneralAction(_prev: ActionResult | null, form: FormData): Promise<ActionResult> {
-  const body = nestedFromForm(form, { numbers: NUMBERS }) as Record<string, Record<string, unknown>>;
-  const mode = form.get("proxy.upstream.mode");
-  body.proxy = { upstream: mode === "network" ? { mode, network: form.get("proxy.upstream.network") } : { mode: "host", hostAddress: form.get("proxy.upstream.hostAddress") } };
-  // Default limits for new instances: a blank field means "no limit" (null), which nestedFromForm would drop.
-  const limits = specFromForm(form).limits;
-  if (limits) body.limits = limits as Record<string, unknown>;
-  else delete body.limits;
+  // The session and role are checked before the form is parsed (issue 21).
   const res = await runAction({ role: "admin", action: "settings.update", message: "General settings saved." }, async (actor) => {
+    const body = nestedFromForm(form, { numbers: NUMBERS }) as Record<string, Record<string, unknown>>;
+    const mode = form.get("proxy.upstream.mode");
+    body.proxy = { upstream: mode === "network" ? { mode, network: form.get("proxy.upstream.network") } : { mode: "host", hostAddress: form.get("proxy.upstream.hostAddress") } };
+    // Default limits for new instances: a blank field means "no limit" (null), which nestedFromForm would drop.
+    const limits = specFromForm(form).limits;
+    if (limits) body.limits = limits as Record<string, unknown>;
+    else delete body.limits;
     await updateSettingsAndReroute({ actor, body });
   });
   if (res.ok) revalidatePath("/settings");
@@ -50,17 +51,17 @@ function proxyBody(form: FormData) {
 
 /** TLS section (SPEC §3): mode, and the ACME directory, e-mail and extra root; empty optional fields clear them. */
 export async function saveTlsAction(_prev: ActionResult | null, form: FormData): Promise<ActionResult> {
-  const mode = form.get("tls.mode");
-  const text = (k: string) => {
-    const v = form.get(k);
-    return typeof v === "string" && v.trim() ? v.trim() : null;
-  };
-  const body = {
-    tls: mode === "acme"
-      ? { mode, acme: { directoryUrl: text("tls.acme.directoryUrl") ?? undefined, email: text("tls.acme.email"), trustedRootPem: text("tls.acme.trustedRootPem") } }
-      : { mode },
-  };
   const res = await runAction({ role: "admin", action: "settings.update", message: "TLS settings saved; the next sync adds or removes certificates." }, async (actor) => {
+    const mode = form.get("tls.mode");
+    const text = (k: string) => {
+      const v = form.get(k);
+      return typeof v === "string" && v.trim() ? v.trim() : null;
+    };
+    const body = {
+      tls: mode === "acme"
+        ? { mode, acme: { directoryUrl: text("tls.acme.directoryUrl") ?? undefined, email: text("tls.acme.email"), trustedRootPem: text("tls.acme.trustedRootPem") } }
+        : { mode },
+    };
     await updateSettings({ actor, body });
   });
   if (res.ok) revalidatePath("/settings");
@@ -76,9 +77,9 @@ export type TDnsSaveOutcome = { saved: true } | { saved: false; cleanup: NonNull
  * with `_confirmDnsCleanup=true` once the operator confirms.
  */
 export async function saveDnsAction(_prev: ActionResult<TDnsSaveOutcome> | null, form: FormData): Promise<ActionResult<TDnsSaveOutcome>> {
-  // Underscored: nestedFromForm skips it, so it never reaches the settings schema.
-  const confirmDnsCleanup = form.get("_confirmDnsCleanup") === "true";
   const res = await runAction({ role: "admin", action: "settings.update", message: "DNS settings saved." }, async (actor): Promise<TDnsSaveOutcome> => {
+    // Underscored: nestedFromForm skips it, so it never reaches the settings schema.
+    const confirmDnsCleanup = form.get("_confirmDnsCleanup") === "true";
     try {
       await updateSettings({ actor, body: dnsBody(form), confirmDnsCleanup });
       return { saved: true };
@@ -147,10 +148,12 @@ const USER_OPS = {
 } as const;
 
 export async function userAction(_prev: ActionResult | null, form: FormData): Promise<ActionResult> {
-  const id = String(form.get("id"));
-  const op = (form.get("op") as keyof typeof USER_OPS | null) ?? "role";
-  const { action, message } = USER_OPS[op] ?? USER_OPS.role;
+  // Only the audit name is picked from the form before the role check, from a fixed list.
+  const rawOp = String(form.get("op") ?? "role");
+  const op: keyof typeof USER_OPS = Object.hasOwn(USER_OPS, rawOp) ? (rawOp as keyof typeof USER_OPS) : "role";
+  const { action, message } = USER_OPS[op];
   const res = await runAction({ role: "admin", action, message }, async (actor) => {
+    const id = String(form.get("id"));
     if (op === "delete") return deleteUser({ actor, id });
     if (op === "password") return void (await setPassword({ actor, id, password: form.get("password") ?? "" }));
     await setUserRole({ actor, id, role: form.get("role") });
@@ -177,14 +180,14 @@ export async function changeOwnPasswordAction(_prev: ActionResult | null, form: 
 function registriesBody(form: FormData) {
   const rows = new Map<string, Record<string, string>>();
   for (const [k, v] of form.entries()) {
-    const m = /^registries\.(\d+)\.(host|username|password)$/.exec(k);
+    const m = /^registries\.(\d+)\.(host|username|password|authHost)$/.exec(k);
     if (m && typeof v === "string") rows.set(m[1], { ...rows.get(m[1]), [m[2]]: v.trim() });
   }
   const registries = [...rows.entries()]
     .sort(([a], [b]) => Number(a) - Number(b))
     .map(([, r]) => r)
     .filter((r) => r.host || r.username)
-    .map((r) => ({ host: r.host ?? "", username: r.username ?? "", ...(r.password ? { password: r.password } : {}) }));
+    .map((r) => ({ host: r.host ?? "", username: r.username ?? "", ...(r.password ? { password: r.password } : {}), ...(r.authHost ? { authHost: r.authHost } : {}) }));
   const minutes = Number(form.get("updates.intervalMinutes"));
   return { registries, updates: { enabled: form.get("updates.enabled") === "on", intervalMinutes: Number.isFinite(minutes) ? minutes : 60 } };
 }
@@ -201,6 +204,6 @@ export async function saveRegistriesAction(_prev: ActionResult | null, form: For
 export async function testRegistryAction(index: number, form: FormData): Promise<ActionResult<{ ok: boolean; message: string }>> {
   return runAction({ role: "admin", action: "settings.test.registry" }, async (actor) => {
     const str = (f: string) => String(form.get(`registries.${index}.${f}`) ?? "").trim();
-    return testRegistryEntry({ actor, entry: { host: str("host"), username: str("username"), ...(str("password") ? { password: str("password") } : {}) } });
+    return testRegistryEntry({ actor, entry: { host: str("host"), username: str("username"), ...(str("password") ? { password: str("password") } : {}), ...(str("authHost") ? { authHost: str("authHost") } : {}) } });
   });
 }

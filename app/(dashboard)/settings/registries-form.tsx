@@ -43,16 +43,17 @@ export function RegistriesForm({ settings, readOnly }: { settings: TPublicSettin
     <form id="registries-form" action={action} className="space-y-4" aria-label="Registry settings">
       <fieldset disabled={readOnly} className="space-y-4">
         <p className="text-sm text-slate-500">
-          Credentials are used for pulls and update checks of images on that host (<code>docker.io</code> covers Docker Hub and its aliases). A password stays bound to its host and user: change either and enter it again.
+          Credentials are used for pulls and update checks of images on that host (<code>docker.io</code> covers Docker Hub and its aliases). A password stays bound to its host and user: change either and enter it again. Credentials go only to the registry&apos;s own host, or to the token auth host named here when its token service lives elsewhere; any other token realm is asked anonymously.
         </p>
         {Array.from({ length: rows }, (_, i) => {
           const cur = settings.registries[i];
           const val = (f: string) => typed?.[`registries.${i}.${f}`] ?? (cur ? String((cur as Record<string, unknown>)[f] ?? "") : "");
           return (
-            <div key={i} className="grid items-end gap-3 sm:grid-cols-[1fr_1fr_1fr_auto]" data-testid={`registry-row-${i}`}>
+            <div key={i} className="grid items-end gap-3 sm:grid-cols-[1fr_1fr_1fr_1fr_auto]" data-testid={`registry-row-${i}`}>
               <TextField label="Registry host" name={`registries.${i}.host`} defaultValue={val("host")} placeholder="ghcr.io" error={fe?.[`registries.${i}.host`]} />
               <TextField label="Username" name={`registries.${i}.username`} defaultValue={val("username")} error={fe?.[`registries.${i}.username`]} />
               <SecretField label="Password or token" name={`registries.${i}.password`} isSet={cur?.passwordSet === true} error={fe?.[`registries.${i}.password`]} />
+              <TextField label="Token auth host (optional)" name={`registries.${i}.authHost`} defaultValue={val("authHost")} placeholder="auth.example.com" error={fe?.[`registries.${i}.authHost`]} />
               {!readOnly && <TestLogin index={i} />}
             </div>
           );

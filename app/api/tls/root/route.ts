@@ -1,4 +1,6 @@
-import { errorResponse } from "@/lib/http";
+import { jsonError } from "@/lib/http";
+import { isAppError } from "@/lib/errors";
+import { logger } from "@/lib/logger";
 import { getTlsRoot } from "@/lib/tls/get-tls-root";
 
 export const dynamic = "force-dynamic";
@@ -12,6 +14,9 @@ export async function GET() {
       headers: { "content-type": "application/x-pem-file", "content-disposition": 'attachment; filename="wharf-root.crt"', "cache-control": "no-store" },
     });
   } catch (err) {
-    return errorResponse(err);
+    // Anonymous callers get a generic answer: the detail names the proxy's admin URL and its connection error (issue 21).
+    logger.warn({ op: "tls.root", err: err instanceof Error ? err.message : String(err) }, "root certificate not served");
+    if (isAppError(err) && err.code === "NOT_FOUND") return jsonError("NOT_FOUND", "No Wharf-managed root certificate is available (only internal TLS mode has one)", 404);
+    return jsonError("UNAVAILABLE", "The root certificate cannot be read right now; see the server log", 503);
   }
 }

@@ -1,5 +1,5 @@
 import { apiRoute } from "@/lib/http";
-import { streamInstanceLogs } from "@/lib/deployer/instance-logs";
+import { parseTail, streamInstanceLogs } from "@/lib/deployer/instance-logs";
 
 export const dynamic = "force-dynamic";
 
@@ -9,7 +9,7 @@ export const GET = apiRoute({ role: "admin", action: "instance.logs" }, async ({
   const stream = await streamInstanceLogs({
     id: params.id,
     follow: url.searchParams.get("follow") === "1",
-    tail: Math.min(Number(url.searchParams.get("tail") ?? 200) || 200, 5000),
+    tail: parseTail(url.searchParams.get("tail")),
     signal: req.signal,
   });
   return new Response(stream, { headers: { "content-type": "text/plain; charset=utf-8", "cache-control": "no-store", "x-accel-buffering": "no" } });
