@@ -19,7 +19,7 @@ wait_for() { # name, command
 }
 
 if ! docker info >/dev/null 2>&1; then
-  nohup dockerd --iptables=false --bridge=none >"$dir/dockerd.log" 2>&1 &
+  setsid nohup dockerd --iptables=false --bridge=none >"$dir/dockerd.log" 2>&1 &
   wait_for dockerd "docker info"
   # A fresh engine on a reused machine still has the containers and networks
   # of earlier test runs on disk (containers of the local test images carry
@@ -34,7 +34,7 @@ if ! curl -fsS http://127.0.0.1:2019/config/ >/dev/null 2>&1; then
   cat >"$dir/caddy.json" <<'JSON'
 {"admin":{"listen":"127.0.0.1:2019"},"apps":{"http":{"servers":{"wharf":{"listen":["127.0.0.1:8480"],"automatic_https":{"disable":true},"routes":[]}}}}}
 JSON
-  nohup caddy run --config "$dir/caddy.json" >"$dir/caddy.log" 2>&1 &
+  setsid nohup caddy run --config "$dir/caddy.json" >"$dir/caddy.log" 2>&1 &
   wait_for caddy "curl -fsS http://127.0.0.1:2019/config/"
 fi
 
@@ -57,7 +57,7 @@ guardian=no
 daemon=no
 socket-dir=$dir/pdns
 CONF
-  nohup pdns_server --config-dir="$dir/pdns" >"$dir/pdns.log" 2>&1 &
+  setsid nohup pdns_server --config-dir="$dir/pdns" >"$dir/pdns.log" 2>&1 &
   wait_for pdns "curl -fsS -H 'X-API-Key: wharf-test-key' http://127.0.0.1:8081/api/v1/servers/localhost"
 fi
 # Image registries (Debian's docker-registry, not its init script: that one
@@ -77,7 +77,7 @@ start_registry() { # name, port, auth (1|0)
       echo "auth: {htpasswd: {realm: wharf-test-registry, path: $rdir/htpasswd}}"
     fi
   } >"$rdir/config.yml"
-  nohup docker-registry serve "$rdir/config.yml" >"$dir/$name.log" 2>&1 &
+  setsid nohup docker-registry serve "$rdir/config.yml" >"$dir/$name.log" 2>&1 &
   wait_for "$name" "[ \"\$(curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:$port/v2/)\" != 000 ]"
 }
 start_registry registry-auth 5050 1
@@ -104,7 +104,7 @@ if ! curl -fsS --cacert "$tls/listener-ca.pem" https://127.0.0.1:14000/dir >/dev
   cat >"$tls/pebble.json" <<JSON
 {"pebble":{"listenAddress":"127.0.0.1:14000","managementListenAddress":"127.0.0.1:15000","certificate":"$tls/listener.pem","privateKey":"$tls/listener.key","httpPort":5002,"tlsPort":5003,"ocspResponderURL":"","externalAccountBindingRequired":false}}
 JSON
-  PEBBLE_VA_NOSLEEP=1 PEBBLE_WFE_NONCEREJECT=0 PEBBLE_AUTHZREUSE=0 nohup pebble -config "$tls/pebble.json" -dnsserver 127.0.0.1:5300 >"$dir/pebble.log" 2>&1 &
+  PEBBLE_VA_NOSLEEP=1 PEBBLE_WFE_NONCEREJECT=0 PEBBLE_AUTHZREUSE=0 setsid nohup pebble -config "$tls/pebble.json" -dnsserver 127.0.0.1:5300 >"$dir/pebble.log" 2>&1 &
   wait_for pebble "curl -fsS --cacert '$tls/listener-ca.pem' https://127.0.0.1:14000/dir"
   # A new Pebble knows no accounts: a TLS Caddy still running with the old
   # one's account in its storage gets accountDoesNotExist on every order.
@@ -123,7 +123,7 @@ if ! curl -fsS http://127.0.0.1:2029/config/ >/dev/null 2>&1; then
    "servers":{"wharf":{"listen":["127.0.0.1:5002","127.0.0.1:5003"],"automatic_https":{"disable_redirects":true},"routes":[]}}}}}
 JSON
   rm -rf "$tls/caddy-storage" # accounts and certificates of an earlier Pebble are worthless now
-  nohup caddy run --config "$dir/caddy-tls.json" >"$dir/caddy-tls.log" 2>&1 &
+  setsid nohup caddy run --config "$dir/caddy-tls.json" >"$dir/caddy-tls.log" 2>&1 &
   wait_for caddy-tls "curl -fsS http://127.0.0.1:2029/config/"
 fi
 echo "services up: dockerd, caddy (admin 127.0.0.1:2019, http 127.0.0.1:8480), powerdns (api 127.0.0.1:8081, dns 127.0.0.1:5300), registries (auth 127.0.0.1:5050, public 127.0.0.1:5051), pebble (acme 127.0.0.1:14000, management 15000), caddy-tls (admin 127.0.0.1:2029, http 5002, https 5003)"
