@@ -32,6 +32,11 @@ const ZEnvSchema = z.object({
   WHARF_BIND_ROOT: z.string().refine((v) => v.startsWith("/"), "must be an absolute path").optional(),
   // Seconds between usage samples of running instances; 0 switches the collector off.
   WHARF_USAGE_INTERVAL_S: z.coerce.number().int().min(0).max(3600).default(15),
+  // Notifications (issue 29): repeats of an event for one consumer within the fold window become one
+  // message with a count; the worker polls the outbox every POLL ms; retries back off from BACKOFF ms.
+  WHARF_NOTIFY_FOLD_S: z.coerce.number().min(0).max(86400).default(60),
+  WHARF_NOTIFY_POLL_MS: z.coerce.number().int().min(50).max(600_000).default(2000),
+  WHARF_NOTIFY_BACKOFF_MS: z.coerce.number().int().min(10).max(3_600_000).default(5000),
 });
 
 export type TEnv = z.infer<typeof ZEnvSchema> & { dataDir: string; databaseUrl: string; migrationsDir: string };
