@@ -2,6 +2,7 @@ import { db } from "../db";
 import { logger } from "../logger";
 import { recordEvent } from "../audit/record-event";
 import { burnPasswordCheck, verifyPassword } from "./password";
+import { emitEventQuietly } from "../notifications/emit-event";
 import { clearFailures, lockedFor, recordFailure, throttleKeys } from "./throttle";
 
 export class LoginError extends Error {}
@@ -18,6 +19,8 @@ export async function verifyLogin(opts: { email: string; password: string; addre
   const ok = user ? await verifyPassword(user.passwordHash, opts.password) : (await burnPasswordCheck(opts.password), false);
   if (!user || !ok) {
     await recordFailure(keys);
+    // The failure that starts a lock is announced once per lock (issue 29).
+    if ((await lockedFor(keys)) > 0) await emitEventQuietly({ event: "auth.lockout", consumer: { type: "user", id: email, name: email || "(empty)" }, path: "/activity", message: `sign-in for ${email || "(empty)"} is locked after repeated failed attempts`, foldKey: `auth.lockout:${email}:${Math.floor(Date.now() / 900_000)}`, once: true });
     logger.info({ op: "login", result: "failed" }, "sign-in failed");
     await recordEvent({ actor: { kind: "user", label: email || "(empty)", role: "viewer" }, action: "auth.login", result: "denied", message: "invalid credentials" });
     throw new LoginError("Invalid e-mail or password.");

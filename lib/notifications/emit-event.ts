@@ -14,6 +14,8 @@ export interface TEventInput {
   path?: string | null;
   /** Overrides the fold key (default: event + consumer). */
   foldKey?: string;
+  /** Emit at most once per fold key, ever (a certificate's expiry date, an update's digest): later calls are no-ops. */
+  once?: boolean;
 }
 
 /**
@@ -30,6 +32,9 @@ export async function emitEvent(tx: Tx | null | undefined, e: TEventInput): Prom
   const foldKey = (e.foldKey ?? `${e.event}:${e.consumer ? `${e.consumer.type}:${e.consumer.id}` : "-"}`).slice(0, 300);
   const now = new Date();
   const message = e.message.slice(0, 2000);
+  if (e.once) {
+    if (await client.notificationEvent.findFirst({ where: { foldKey }, select: { id: true } })) return;
+  }
   const folded = await client.notificationEvent.updateMany({
     where: { foldKey, status: "pending" },
     // The latest name and message win: a fold key shared by several events (exited, then restart loop) reports the latest verdict.
