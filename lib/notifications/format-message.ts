@@ -11,7 +11,8 @@ export interface TMessage {
 }
 
 export function buildMessage(e: { event: string; lastAt: Date; consumerType: string | null; consumerId: string | null; consumerName: string | null; message: string; path: string | null; count: number }, publicUrl: string | null): TMessage {
-  const url = e.path && publicUrl ? new URL(e.path, publicUrl.endsWith("/") ? publicUrl : `${publicUrl}/`).toString() : undefined;
+  // Joined as text: new URL("/instances/x", base) would drop a base path (Wharf served under /wharf).
+  const url = e.path && publicUrl ? `${publicUrl.replace(/\/+$/, "")}/${e.path.replace(/^\/+/, "")}` : undefined;
   return {
     event: e.event,
     at: e.lastAt.toISOString(),

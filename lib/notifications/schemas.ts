@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { EVENT_NAMES } from "./events";
+import { EVENT_NAMES, type TEventName } from "./events";
 
 const httpUrl = z
   .string()
@@ -36,7 +36,12 @@ export const ZNtfyConfigSchema = z.strictObject({
 });
 export const ZChatConfigSchema = z.strictObject({ url: httpUrl.optional() });
 
-export const ZEventsSchema = z.union([z.literal("all"), z.array(z.enum(EVENT_NAMES)).max(EVENT_NAMES.length)]);
+// A plain union would report a bad event name as "events: Invalid input"; the refinement names the entry.
+export const ZEventsSchema = z
+  .union([z.literal("all"), z.array(z.string()).max(EVENT_NAMES.length)], { error: 'must be "all" or a list of event names' })
+  .superRefine((v, ctx) => {
+    if (Array.isArray(v)) v.forEach((e, i) => !(EVENT_NAMES as readonly string[]).includes(e) && ctx.addIssue({ code: "custom", path: [i], message: `unknown event ${e}` }));
+  }) as z.ZodType<"all" | TEventName[]>;
 
 const base = { name: z.string().trim().min(1, "is required").max(100), events: ZEventsSchema.default("all"), enabled: z.boolean().default(true) };
 
