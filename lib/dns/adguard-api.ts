@@ -1,5 +1,6 @@
 import { AppError, isAppError } from "../errors";
 import { logger } from "../logger";
+import { countedFetch } from "../metrics/registry";
 import { type RetryDecision, type RetryPolicy, isTransientStatus, parseRetryAfter, retryPolicy, withRetry } from "./retry";
 
 /** One DNS rewrite as AdGuard Home stores it; strings are kept exactly as stored. */
@@ -77,7 +78,7 @@ export class AdguardApi {
 
   private async once<T>(method: string, path: string, body: unknown): Promise<T> {
     this.calls++;
-    const res = await fetch(`${this.base}${path}`, {
+    const res = await countedFetch("adguard", `${this.base}${path}`, {
       method,
       // AdGuard Home refuses a body without Content-Type application/json (415).
       headers: { Authorization: this.auth, Accept: "application/json", ...(body === undefined ? {} : { "Content-Type": "application/json" }) },

@@ -4,6 +4,7 @@ import { isWharfMarker, markerAllowsWrite, markerOwner, normalizeFqdn } from "..
 import { installationId } from "../secrets";
 import { normalizeContent } from "./content";
 import { type RetryDecision, type RetryPolicy, isTransientStatus, parseRetryAfter, retryPolicy, withRetry } from "./retry";
+import { countedFetch } from "../metrics/registry";
 import type { ProviderRecord } from "./types";
 
 export interface PdnsComment {
@@ -116,7 +117,7 @@ export class PowerDnsApi {
 
   private async once<T>(method: string, path: string, body?: unknown): Promise<T> {
     this.calls++;
-    const res = await fetch(`${this.base}${path}`, {
+    const res = await countedFetch("powerdns", `${this.base}${path}`, {
       method,
       headers: { "X-API-Key": this.apiKey, Accept: "application/json", ...(body === undefined ? {} : { "Content-Type": "application/json" }) },
       body: body === undefined ? undefined : JSON.stringify(body),

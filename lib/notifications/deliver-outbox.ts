@@ -5,6 +5,7 @@ import { logger } from "../logger";
 import { openChannel } from "./channel-config";
 import { buildMessage } from "./format-message";
 import { getPublicUrl } from "./public-url";
+import { observeNotification } from "../metrics/registry";
 import { sendToChannel } from "./send";
 
 /** Attempts before a delivery is marked failed: with the default 5 s base, the last one is ~10 minutes after the first. */
@@ -65,6 +66,7 @@ export async function deliverDue(now = new Date()): Promise<{ sent: number; fail
         await sendToChannel(openChannel(d.channel), buildMessage(d.event!, publicUrl), d.id);
         await db.notificationDelivery.update({ where: { id: d.id }, data: { status: "sent", attempts, sentAt: new Date(), lastError: null } });
         tally.sent++;
+        observeNotification(d.channel.name, "sent");
       } catch (err) {
         const error = errorMessage(err).slice(0, 2000);
         const final = attempts >= MAX_ATTEMPTS;
@@ -74,6 +76,7 @@ export async function deliverDue(now = new Date()): Promise<{ sent: number; fail
         });
         if (final) tally.failed++;
         else tally.retrying++;
+        observeNotification(d.channel.name, final ? "failed" : "retry");
         logger.warn({ op: "notify.deliver", channel: d.channel.name, event: d.event!.event, attempts, final, err: error }, "notification not delivered");
       }
     }),

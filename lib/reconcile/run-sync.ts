@@ -11,6 +11,7 @@ import { acquireLease, releaseLease, renewLease } from "./lease";
 import { reconcileDns } from "./reconcile-dns";
 import { emitEvent, emitEventQuietly } from "../notifications/emit-event";
 import { syncEvents, syncThrewEvent } from "../notifications/sync-events";
+import { observeSync } from "../metrics/registry";
 import type { SyncReport } from "./report";
 
 export type SyncTrigger = "cron" | "manual" | "scheduler" | "cli";
@@ -52,6 +53,7 @@ export async function runSync(opts: { trigger: SyncTrigger; dryRun?: boolean; fo
       });
       if (!dryRun) for (const e of syncEvents(report, summarize(report))) await emitEvent(tx, e);
     });
+    if (!dryRun) observeSync(status, report.durationMs / 1000);
     op.step("done", { created: report.created, updated: report.updated, deleted: report.deleted, failed: report.failed, skipped: report.skipped.length, apiCalls: report.apiCalls });
     if (!dryRun) await recordEvent({ actor: opts.actor ?? SYSTEM_ACTOR, action: "sync.run", target: opts.trigger, result: status === "succeeded" ? "ok" : "error", message: summarize(report) });
     return report;
@@ -59,7 +61,10 @@ export async function runSync(opts: { trigger: SyncTrigger; dryRun?: boolean; fo
     if (created) {
       await db.syncRun.update({ where: { id }, data: { status: "failed", error: errorMessage(err), durationMs: Date.now() - started, finishedAt: new Date() } }).catch((e: unknown) => op.fail("run-row", e));
     }
-    if (!dryRun) await emitEventQuietly(syncThrewEvent(errorMessage(err)));
+    if (!dryRun) {
+      await emitEventQuietly(syncThrewEvent(errorMessage(err)));
+      observeSync("failed", (Date.now() - started) / 1000);
+    }
     op.fail("sync", err);
     throw err;
   } finally {
