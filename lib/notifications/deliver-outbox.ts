@@ -51,7 +51,8 @@ export async function dispatchDueEvents(now = new Date()): Promise<number> {
  */
 export async function deliverDue(now = new Date()): Promise<{ sent: number; failed: number; retrying: number }> {
   const due = await db.notificationDelivery.findMany({
-    where: { status: "pending", nextAttemptAt: { lte: now }, eventId: { not: null } },
+    // A disabled channel's retries wait until it is enabled again.
+    where: { status: "pending", nextAttemptAt: { lte: now }, eventId: { not: null }, channel: { enabled: true } },
     orderBy: { nextAttemptAt: "asc" },
     take: BATCH,
     include: { event: true, channel: true },

@@ -211,3 +211,19 @@ describe("channels", () => {
     expect(JSON.parse(sink.seen[1].body)).toMatchObject({ event: "test", url: "https://wharf.example.com/settings" });
   });
 });
+
+describe("retention", () => {
+  it("prunes old dispatched events and test sends, never a pending one", async () => {
+    const { pruneNotifications } = await import("./prune-notifications");
+    const ch = await createChannel({ actor: SYSTEM_ACTOR, body: { name: "hook", type: "webhook", config: { url: `${sink.url}/hook`, secret: WEBHOOK_SECRET } } });
+    const old = new Date(Date.now() - 100 * 86_400_000);
+    const done = await db.notificationEvent.create({ data: { event: "sync.failed", message: "old", foldKey: "a", status: "dispatched", dueAt: old, createdAt: old, lastAt: old } });
+    await db.notificationDelivery.create({ data: { eventId: done.id, channelId: ch.id, status: "sent", createdAt: old } });
+    const retrying = await db.notificationEvent.create({ data: { event: "sync.failed", message: "retrying", foldKey: "b", status: "dispatched", dueAt: old, createdAt: old, lastAt: old } });
+    await db.notificationDelivery.create({ data: { eventId: retrying.id, channelId: ch.id, status: "pending", createdAt: old } });
+    await db.notificationEvent.create({ data: { event: "sync.failed", message: "waiting", foldKey: "c", status: "pending", dueAt: old, createdAt: old, lastAt: old } });
+    await db.notificationDelivery.create({ data: { channelId: ch.id, status: "failed", createdAt: old } });
+    expect(await pruneNotifications(new Date(Date.now() - 30 * 86_400_000))).toBe(2);
+    expect((await db.notificationEvent.findMany({ orderBy: { foldKey: "asc" } })).map((e) => e.message)).toEqual(["retrying", "waiting"]);
+  });
+});
