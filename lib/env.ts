@@ -46,6 +46,11 @@ const ZEnvSchema = z.object({
   WHARF_USAGE_INTERVAL_S: z.coerce.number().int().min(0).max(3600).default(15),
   // How long Wharf waits for NPM's certificate POST, which runs certbot inside it (NPM's own nginx allows 15 minutes).
   WHARF_NPM_CERT_TIMEOUT_S: z.coerce.number().int().min(1).max(3600).default(900),
+  // Notifications (issue 29): repeats of an event for one consumer within the fold window become one
+  // message with a count; the worker polls the outbox every POLL ms; retries back off from BACKOFF ms.
+  WHARF_NOTIFY_FOLD_S: z.coerce.number().min(0).max(86400).default(60),
+  WHARF_NOTIFY_POLL_MS: z.coerce.number().int().min(50).max(600_000).default(2000),
+  WHARF_NOTIFY_BACKOFF_MS: z.coerce.number().int().min(10).max(3_600_000).default(5000),
 });
 
 export type TEnv = z.infer<typeof ZEnvSchema> & { dataDir: string; databaseUrl: string; migrationsDir: string };

@@ -7,8 +7,8 @@ import { AppError } from "./errors";
  * the answer points (issue 21). A 3xx is refused with an error naming where
  * it pointed, so the operator can fix the configured URL.
  */
-export async function fetchNoRedirect(input: string | URL | Request, init: RequestInit | undefined, provider: string): Promise<Response> {
-  const res = await fetch(input, { ...init, redirect: "manual" });
+export async function fetchNoRedirect(input: string | URL | Request, init: RequestInit | undefined, provider: string, send: typeof fetch = fetch): Promise<Response> {
+  const res = await send(input, { ...init, redirect: "manual" });
   if (res.status >= 300 && res.status < 400) {
     const location = res.headers.get("location");
     let where = "elsewhere";

@@ -6,5 +6,6 @@ import "./reconcile/register";
 import "./retention/register";
 import "./registry/register";
 import "./usage/register";
+import "./notifications/register";
 
 export { startServer } from "./startup";

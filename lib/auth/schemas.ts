@@ -16,7 +16,8 @@ export const ZSetupSchema = z.object({ email: ZEmailSchema, password: ZPasswordS
 
 export const ZCreateTokenSchema = z.object({
   name: z.string().trim().min(1, "is required").max(100, "must be at most 100 characters"),
-  role: ZRoleSchema.default("viewer"),
+  // `metrics`: reads GET /metrics and nothing else (issue 29).
+  role: z.enum(["admin", "viewer", "metrics"]).default("viewer"),
   /** Omitted: the token never expires. */
   expiresInDays: z.number("must be a number of days").int("must be a whole number of days").min(1, "must be at least 1").max(3650, "must be at most 3650").optional(),
 }).strict();

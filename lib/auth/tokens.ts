@@ -36,7 +36,7 @@ const TOKEN_SORTS = { createdAt: { field: "createdAt", type: "date" }, name: { f
 export async function listApiTokens(opts: { params?: URLSearchParams; defaultLimit?: number } = {}) {
   const params = opts.params ?? new URLSearchParams();
   const query = parseListQuery(params, { sorts: ["createdAt", "name"], defaultSort: "createdAt", defaultDir: "desc", defaultLimit: opts.defaultLimit });
-  const role = enumParam(params, "role", ["admin", "viewer"] as const);
+  const role = enumParam(params, "role", ["admin", "viewer", "metrics"] as const);
   const q = textParam(params);
   // Deploy tokens (scope set) are listed on their instance's page instead.
   const where = { revokedAt: null, scope: null, ...(role ? { role } : {}), ...(q ? { name: { contains: q } } : {}) };
@@ -51,7 +51,7 @@ export async function listApiTokens(opts: { params?: URLSearchParams; defaultLim
     name: r.name,
     role: r.role,
     // What the token can do now: at most its owner's current role.
-    effectiveRole: r.user ? cappedRole(r.role as Role, r.user.role as Role) : r.role,
+    effectiveRole: r.role === "metrics" || !r.user ? r.role : cappedRole(r.role as Role, r.user.role as Role),
     prefix: r.prefix,
     createdBy: r.user?.email ?? null,
     owner: r.user ? { id: r.user.id, email: r.user.email } : null,
@@ -84,17 +84,20 @@ export async function revokeApiToken(opts: { actor: Actor; id: string }) {
  * revokes their tokens in the same transaction (users.ts); a token with no
  * owner was made by the CLI, i.e. by someone with a shell on Wharf's data.
  */
-export async function actorFromToken(token: string): Promise<Actor | null> {
+export async function actorFromToken(token: string, opts: { metrics?: boolean } = {}): Promise<Actor | null> {
   if (!token.startsWith(TOKEN_PREFIX)) return null;
   const row = await db.apiToken.findUnique({ where: { tokenHash: hashToken(token) }, include: { user: { select: { id: true, role: true } } } });
   if (!row || row.revokedAt) return null;
   // Ownerless tokens (made before owners were enforced) are refused; the upgrade revoked them.
   if (!row.user) return null;
   if (row.expiresAt && row.expiresAt.getTime() <= Date.now()) return null;
+  // A metrics token opens the metrics endpoint only, which asks with opts.metrics (issue 29).
+  if (row.role === "metrics" && !opts.metrics) return null;
   // lastUsedAt is informational: update at most once a minute to keep reads cheap.
   if (!row.lastUsedAt || Date.now() - row.lastUsedAt.getTime() > 60_000) {
     await db.apiToken.update({ where: { id: row.id }, data: { lastUsedAt: new Date() } });
   }
-  const role = cappedRole(row.role as Role, row.user.role as Role);
+  const own: Role = row.role === "metrics" ? "viewer" : (row.role as Role);
+  const role = cappedRole(own, row.user.role as Role);
   return { kind: "token", id: row.id, label: `token:${row.name}`, role, ownerId: row.user.id, ...(row.scope ? { scope: row.scope } : {}) };
 }

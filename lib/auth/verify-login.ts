@@ -3,6 +3,7 @@ import { logger } from "../logger";
 import { recordEvent } from "../audit/record-event";
 import { recordAggregated } from "../audit/record-aggregated";
 import { burnPasswordCheck, verifyPassword } from "./password";
+import { emitEventQuietly } from "../notifications/emit-event";
 import { lockedFor, reserveAttempt, settleAttempt, throttleKeys } from "./throttle";
 
 export class LoginError extends Error {}
@@ -27,6 +28,8 @@ export async function verifyLogin(opts: { email: string; password: string; addre
   const ok = user ? await verifyPassword(user.passwordHash, opts.password) : (await burnPasswordCheck(opts.password), false);
   await settleAttempt(keys, Boolean(user && ok));
   if (!user || !ok) {
+    // The failure that starts a lock is announced once per lock (issue 29).
+    if ((await lockedFor(keys)) > 0) await emitEventQuietly({ event: "auth.lockout", consumer: { type: "user", id: email, name: email || "(empty)" }, path: "/activity", message: `sign-in for ${email || "(empty)"} is locked after repeated failed attempts`, foldKey: `auth.lockout:${email}:${Math.floor(Date.now() / 900_000)}`, once: true });
     logger.info({ op: "login", result: "failed" }, "sign-in failed");
     await recordEvent({ actor: { kind: "user", label: email || "(empty)", role: "viewer" }, action: "auth.login", target: opts.address, result: "denied", message: "invalid credentials" });
     throw new LoginError("Invalid e-mail or password.");

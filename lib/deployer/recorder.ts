@@ -1,6 +1,9 @@
 import { db } from "../db";
 import { errorMessage } from "../errors";
 import { operationLogger } from "../logger";
+import { emitEvent } from "../notifications/emit-event";
+import { observeDeployment } from "../metrics/registry";
+import { deploymentEvent } from "../notifications/deployment-event";
 
 export type DeploymentKind = "deploy" | "redeploy" | "rollback" | "start" | "stop" | "remove" | "update";
 /** A pull step's counters, stored on the step for the progress bar and the history. */
@@ -16,7 +19,7 @@ export class DeploymentRecorder {
   private position = 0;
   readonly op: ReturnType<typeof operationLogger>;
 
-  private constructor(readonly deploymentId: string, readonly instanceId: string, kind: DeploymentKind) {
+  private constructor(readonly deploymentId: string, readonly instanceId: string, readonly kind: DeploymentKind) {
     this.op = operationLogger({ op: `instance.${kind}`, consumer: `instance:${instanceId}`, deployment: deploymentId });
   }
 
@@ -101,7 +104,15 @@ export class DeploymentRecorder {
   }
 
   async finish(status: "succeeded" | "failed" | "cancelled", error?: string): Promise<void> {
-    await db.deployment.update({ where: { id: this.deploymentId }, data: { status, error: error?.slice(0, 4000) ?? null, finishedAt: new Date() } });
+    // The outcome and its notification (deploy failed, rolled back, update applied) commit together (issue 29).
+    const dep = await db.$transaction(async (tx) => {
+      const dep = await tx.deployment.update({ where: { id: this.deploymentId }, data: { status, error: error?.slice(0, 4000) ?? null, finishedAt: new Date() }, include: { instance: { select: { name: true } } } });
+      const failedStep = status === "failed" ? await tx.deploymentStep.findFirst({ where: { deploymentId: this.deploymentId, status: "failed" }, orderBy: { position: "desc" } }) : null;
+      const event = deploymentEvent({ ...dep, kind: this.kind, instanceName: dep.instance.name, failedStep: failedStep?.name ?? null });
+      if (event) await emitEvent(tx, event);
+      return dep;
+    });
+    observeDeployment(this.kind, status, (dep.finishedAt!.getTime() - dep.startedAt.getTime()) / 1000);
     this.op.log.info({ step: "finish", status }, `deployment ${status}`);
   }
 }

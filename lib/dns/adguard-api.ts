@@ -1,6 +1,7 @@
 import { fetchNoRedirect } from "../no-redirect-fetch";
 import { AppError, isAppError } from "../errors";
 import { logger } from "../logger";
+import { countedFetch } from "../metrics/registry";
 import { type RetryDecision, type RetryPolicy, isTransientStatus, parseRetryAfter, retryPolicy, withRetry } from "./retry";
 
 /** One DNS rewrite as AdGuard Home stores it; strings are kept exactly as stored. */
@@ -84,7 +85,7 @@ export class AdguardApi {
       headers: { Authorization: this.auth, Accept: "application/json", ...(body === undefined ? {} : { "Content-Type": "application/json" }) },
       body: body === undefined ? undefined : JSON.stringify(body),
       signal: AbortSignal.timeout(this.timeoutMs),
-    }, "AdGuard Home");
+    }, "AdGuard Home", (input, init) => countedFetch("adguard", input, init));
     const text = await res.text();
     if (!res.ok) {
       throw new AppError("PROVIDER_ERROR", text.trim() || `${res.status} ${res.statusText}`, {

@@ -6,6 +6,7 @@ import { normalizeFqdn } from "../naming";
 import { type BudgetOptions, type RequestBudget, budgetForToken } from "./cloudflare-budget";
 import { type RetryDecision, type RetryPolicy, parseRetryAfter, retryPolicy, withRetry } from "./retry";
 import { sameContent } from "./content";
+import { countedFetch } from "../metrics/registry";
 import type { DesiredRecord, ProviderRecord } from "./types";
 
 /** Documented maximum of `per_page` for GET /zones/{id}/dns_records: one page is normally the whole zone. */
@@ -118,7 +119,7 @@ export class CloudflareApi {
   private async send(input: string | URL | Request, init?: RequestInit): Promise<Response> {
     await this.budget.acquire();
     this.calls++;
-    const res = await fetchNoRedirect(input, init, "Cloudflare API");
+    const res = await fetchNoRedirect(input, init, "Cloudflare API", (i, n) => countedFetch("cloudflare", i, n));
     if (res.status === 429) this.budget.block(Date.now() + (parseRetryAfter(res.headers.get("retry-after")) ?? 1_000));
     return res;
   }

@@ -5,6 +5,7 @@ import { isWharfMarker, markerAllowsWrite, markerOwner, normalizeFqdn } from "..
 import { installationId } from "../secrets";
 import { normalizeContent } from "./content";
 import { type RetryDecision, type RetryPolicy, isTransientStatus, parseRetryAfter, retryPolicy, withRetry } from "./retry";
+import { countedFetch } from "../metrics/registry";
 import type { ProviderRecord } from "./types";
 
 export interface PdnsComment {
@@ -122,7 +123,7 @@ export class PowerDnsApi {
       headers: { "X-API-Key": this.apiKey, Accept: "application/json", ...(body === undefined ? {} : { "Content-Type": "application/json" }) },
       body: body === undefined ? undefined : JSON.stringify(body),
       signal: AbortSignal.timeout(this.timeoutMs),
-    }, "PowerDNS API");
+    }, "PowerDNS API", (input, init) => countedFetch("powerdns", input, init));
     const text = await res.text();
     if (!res.ok) {
       // PowerDNS answers {"error": "..."} for API errors and plain text ("Unauthorized", "Not Found") for others.

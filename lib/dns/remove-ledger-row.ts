@@ -1,6 +1,8 @@
 import { db } from "../db";
 import { errorMessage, isAppError } from "../errors";
 import { operationLogger } from "../logger";
+import { emitEvent } from "../notifications/emit-event";
+import { deleteUnverifiedEvent } from "../notifications/sync-events";
 import type { DnsProvider } from "./types";
 
 export type RemoveRowResult =
@@ -33,7 +35,11 @@ export async function removeLedgerRow(opts: { id: string; provider: DnsProvider 
   const { provider } = opts;
   const op = operationLogger({ op: "dns.remove", consumer: `${row.consumerType}:${row.consumerId}`, fqdn: row.fqdn });
   const fail = async (reason: "not-configured" | "provider", error: string): Promise<RemoveRowResult> => {
-    await db.dnsRecord.update({ where: { id: row.id }, data: { status: "failed", lastError: clip(error) } });
+    await db.$transaction(async (tx) => {
+      await tx.dnsRecord.update({ where: { id: row.id }, data: { status: "failed", lastError: clip(error) } });
+      // The provider took the delete but the record may still be served (AdGuard's read-back finds it): tell someone (issue 29).
+      if (reason === "provider") await emitEvent(tx, deleteUnverifiedEvent(row, error));
+    });
     op.fail(reason, error);
     return { ok: false, reason, error };
   };

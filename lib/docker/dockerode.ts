@@ -10,7 +10,7 @@ import { LogLineSplitter, splitLogBuffer, type LogLine } from "./log-lines";
 import { containerInfoFromInspect, containerInfoFromSummary, createBody, engineError, engineStatus, labelsMatch, statsFromRaw, volumeInfo } from "./map";
 import { pullAuthError } from "./pull-auth-error";
 import { tarFiles } from "./tar";
-import type { ContainerInfo, ContainerRuntime, ContainerSpec, ContainerStats, PullAuth, PullProgress, VolumeInfo } from "./types";
+import type { ContainerEvent, ContainerInfo, ContainerRuntime, ContainerSpec, ContainerStats, PullAuth, PullProgress, VolumeInfo } from "./types";
 
 export interface DockerodeRuntimeOptions {
   /** Defaults to DOCKER_HOST / DOCKER_TLS_VERIFY / DOCKER_CERT_PATH from `env`, else the local socket. */
@@ -321,5 +321,30 @@ export class DockerodeRuntime implements ContainerRuntime {
       (stream as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.();
     }
     if (!opts.signal?.aborted) yield* splitter.flush();
+  }
+
+  async *containerEvents(signal: AbortSignal): AsyncGenerator<ContainerEvent> {
+    const filters = { type: ["container"], event: ["die", "oom", "health_status"], label: [`${LABEL_MANAGED}=true`] };
+    const stream = await this.call("events", (d, s) => d.getEvents({ filters, abortSignal: s } as object), { signal });
+    let rest = "";
+    try {
+      // One JSON object per line; a chunk may end mid-line.
+      for await (const chunk of stream as AsyncIterable<Buffer>) {
+        const lines = (rest + chunk.toString("utf8")).split("\n");
+        rest = lines.pop() ?? "";
+        for (const line of lines) {
+          if (!line.trim()) continue;
+          const e = JSON.parse(line) as { Action?: string; id?: string; time?: number; Actor?: { ID?: string; Attributes?: Record<string, string> } };
+          const attrs = e.Actor?.Attributes ?? {};
+          const code = attrs.exitCode !== undefined ? Number(attrs.exitCode) : null;
+          yield { action: e.Action ?? "", containerId: e.Actor?.ID ?? e.id ?? "", labels: attrs, exitCode: Number.isFinite(code) ? code : null, time: e.time ?? Math.floor(Date.now() / 1000) };
+        }
+      }
+    } catch (err) {
+      if (signal.aborted) return;
+      throw engineError("events", err, this.endpoint);
+    } finally {
+      (stream as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.();
+    }
   }
 }

@@ -128,4 +128,14 @@ export interface ContainerRuntime {
   /** One-shot stats read (never a stream); null when the container is gone or not running. */
   containerStats(id: string): Promise<ContainerStats | null>;
   containerLogs(id: string, opts: { tail?: number; follow?: boolean; since?: number; signal?: AbortSignal }): AsyncIterable<{ stream: "stdout" | "stderr"; line: string }>;
+  /** The engine's events for Wharf's containers (die, oom, health_status) until the signal aborts or the stream ends. Optional: doubles may omit it. */
+  containerEvents?(signal: AbortSignal): AsyncIterable<ContainerEvent>;
+}
+
+export interface ContainerEvent {
+  action: string;
+  containerId: string;
+  labels: Record<string, string>;
+  exitCode: number | null;
+  time: number;
 }

@@ -10,6 +10,9 @@ import { checkCertificates } from "../tls/check-certificates";
 import { checkDomains } from "../domains/check-domains";
 import { acquireLease, releaseLease, renewLease } from "./lease";
 import { reconcileDns } from "./reconcile-dns";
+import { emitEvent, emitEventQuietly } from "../notifications/emit-event";
+import { syncEvents, syncThrewEvent } from "../notifications/sync-events";
+import { observeSync } from "../metrics/registry";
 import type { SyncReport } from "./report";
 
 export type SyncTrigger = "cron" | "manual" | "scheduler" | "cli";
@@ -44,16 +47,24 @@ export async function runSync(opts: { trigger: SyncTrigger; dryRun?: boolean; fo
     const report = await reconcile({ id, trigger: opts.trigger, dryRun, force: opts.force ?? false, op, scope: opts.scope ?? "all" });
     report.durationMs = Date.now() - started;
     const status = report.failed || report.containers.failed || report.routes.failed ? "failed" : "succeeded";
-    await db.syncRun.update({
-      where: { id },
-      data: { status, report: JSON.stringify(report), summary: summarize(report), apiCalls: report.apiCalls, durationMs: report.durationMs, finishedAt: new Date(), error: report.blocked },
+    await db.$transaction(async (tx) => {
+      await tx.syncRun.update({
+        where: { id },
+        data: { status, report: JSON.stringify(report), summary: summarize(report), apiCalls: report.apiCalls, durationMs: report.durationMs, finishedAt: new Date(), error: report.blocked },
+      });
+      if (!dryRun) for (const e of syncEvents(report, summarize(report))) await emitEvent(tx, e);
     });
+    if (!dryRun) observeSync(status, report.durationMs / 1000);
     op.step("done", { created: report.created, updated: report.updated, deleted: report.deleted, failed: report.failed, skipped: report.skipped.length, apiCalls: report.apiCalls });
     if (!dryRun) await recordEvent({ actor: opts.actor ?? SYSTEM_ACTOR, action: "sync.run", target: opts.trigger, result: status === "succeeded" ? "ok" : "error", message: summarize(report) });
     return report;
   } catch (err) {
     if (created) {
       await db.syncRun.update({ where: { id }, data: { status: "failed", error: errorMessage(err), durationMs: Date.now() - started, finishedAt: new Date() } }).catch((e: unknown) => op.fail("run-row", e));
+    }
+    if (!dryRun) {
+      await emitEventQuietly(syncThrewEvent(errorMessage(err)));
+      observeSync("failed", (Date.now() - started) / 1000);
     }
     op.fail("sync", err);
     throw err;

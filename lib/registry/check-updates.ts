@@ -8,6 +8,7 @@ import { getSettings } from "../settings/get-settings";
 import type { TSettings } from "../settings/schemas";
 import { registryCredentialsFor } from "./credentials-for";
 import { parseImageRef } from "./image-ref";
+import { emitEvent } from "../notifications/emit-event";
 import { headManifestDigest } from "./registry-client";
 
 /** Who an automatic update acts as in the history and the audit log. */
@@ -63,9 +64,15 @@ export async function checkInstanceUpdate(opts: { instance: Instance; settings: 
   }
   const available = latest !== i.digest;
   // Only when the digest did not change meanwhile (a deploy running beside this check).
-  await db.instance.updateMany({
-    where: { id: i.id, digest: i.digest },
-    data: { latestDigest: latest, updateAvailable: available, updateCheckedAt: new Date(now), updateCheckError: null },
+  await db.$transaction(async (tx) => {
+    const res = await tx.instance.updateMany({
+      where: { id: i.id, digest: i.digest },
+      data: { latestDigest: latest, updateAvailable: available, updateCheckedAt: new Date(now), updateCheckError: null },
+    });
+    // Announced once per new digest (issue 29); an auto-update announces update.applied when it lands.
+    if (res.count === 1 && available && !i.autoUpdate) {
+      await emitEvent(tx, { event: "update.available", consumer: { type: "instance", id: i.id, name: i.name }, path: `/instances/${i.id}`, message: `${i.name}: a newer ${i.image} is available (${latest.slice(0, 19)})`, foldKey: `update.available:${i.id}:${latest}`, once: true });
+    }
   });
   if (!available) return { instanceId: i.id, outcome: "current", latestDigest: latest };
   if (!i.autoUpdate || latest === i.previousDigest) return { instanceId: i.id, outcome: "available", latestDigest: latest };

@@ -2,6 +2,7 @@ import { db } from "../db";
 import { errorMessage } from "../errors";
 import { logger } from "../logger";
 import { pruneThrottle } from "../auth/throttle";
+import { pruneNotifications } from "../notifications/prune-notifications";
 import { getSettings } from "../settings/get-settings";
 import type { TSettings } from "../settings/schemas";
 
@@ -10,6 +11,7 @@ export interface PruneReport {
   syncRuns: number;
   deployments: number;
   throttleRows: number;
+  notifications: number;
   durationMs: number;
 }
 
@@ -40,7 +42,8 @@ export async function pruneHistory(opts: { now?: Date; retention?: TSettings["re
       AND id NOT IN (
       SELECT id FROM (SELECT id, ROW_NUMBER() OVER (PARTITION BY instanceId ORDER BY startedAt DESC, id DESC) AS n FROM "Deployment" WHERE status = 'succeeded') WHERE n <= ${r.successfulDeploymentsPerInstance})`;
   const throttleRows = await pruneThrottle(now);
-  return { auditEvents: aged.count + capped, syncRuns: runs.count, deployments, throttleRows, durationMs: Date.now() - started };
+  const notifications = await pruneNotifications(cutoff);
+  return { auditEvents: aged.count + capped, syncRuns: runs.count, deployments, throttleRows, notifications, durationMs: Date.now() - started };
 }
 
 /** For the periodic jobs: prunes and logs; a failure is logged as an error, never thrown into the job it rides on. */

@@ -12,6 +12,8 @@ import type { ReportLine } from "../reconcile/report";
 import type { TSettings } from "../settings/schemas";
 import { readTlsColumns, routeTls, wantsTls, writeCertState, type ConsumerRef, type TlsColumns } from "./consumer-tls";
 import { ensureCertificate } from "./ensure-certificate";
+import { emitEventQuietly } from "../notifications/emit-event";
+import { expiringEvent } from "../notifications/certificate-event";
 import { nextRetryAt, tlsTimeouts } from "./timeouts";
 
 export interface CertificateReport {
@@ -105,6 +107,7 @@ async function checkOne(t: Target, settings: TSettings, provider: ProxyProvider,
         report.issued++;
         if (check.notAfter.getTime() - now < tlsTimeouts().expiryWarnMs) {
           report.expiring++;
+          if (!dryRun) await emitEventQuietly(expiringEvent(t.consumer, t.fqdn, check.notAfter, check.issuer));
           line("failed", `certificate from ${check.issuer} expires on ${check.notAfter.toISOString()} and has not been renewed`);
         }
         return;

@@ -1,4 +1,5 @@
 import { db } from "../db";
+import { emitEvent } from "../notifications/emit-event";
 import type { ConsumerType } from "../naming";
 import type { RouteTls } from "../proxy/types";
 import type { TSettings } from "../settings/schemas";
@@ -57,8 +58,24 @@ export async function readTlsColumns(c: ConsumerRef): Promise<TlsColumns | null>
 export async function writeCertState(c: ConsumerRef, data: Partial<TlsColumns>): Promise<void> {
   const { forceTls: _ignored, ...cols } = data;
   void _ignored;
-  if (c.type === "instance") await db.instance.updateMany({ where: { id: c.id }, data: cols });
-  else await db.standaloneProxy.updateMany({ where: { id: c.id }, data: cols });
+  // A certificate that becomes failed is announced (issue 29), in the transaction that records it.
+  await db.$transaction(async (tx) => {
+    const before = cols.certStatus === "failed"
+      ? c.type === "instance"
+        ? await tx.instance.findUnique({ where: { id: c.id }, select: { name: true, certStatus: true } })
+        : await tx.standaloneProxy.findUnique({ where: { id: c.id }, select: { domain: true, certStatus: true } }).then((r) => r && { name: r.domain, certStatus: r.certStatus })
+      : null;
+    if (c.type === "instance") await tx.instance.updateMany({ where: { id: c.id }, data: cols });
+    else await tx.standaloneProxy.updateMany({ where: { id: c.id }, data: cols });
+    if (before && before.certStatus !== "failed") {
+      await emitEvent(tx, {
+        event: "certificate.failed",
+        consumer: { type: c.type, id: c.id, name: before.name },
+        path: c.type === "instance" ? `/instances/${c.id}` : `/proxies/${c.id}`,
+        message: `${before.name}: the certificate could not be obtained: ${cols.certError ?? "no reason recorded"}`,
+      });
+    }
+  });
 }
 
 /** `tls` in the instance and proxy API responses (SPEC §10). */

@@ -13,6 +13,9 @@ import { TlsForm } from "./tls-form";
 import { TokensSection } from "./tokens-section";
 import { UsersSection } from "./users-section";
 import { AccountSection } from "./account-section";
+import { NotificationsSection } from "./notifications-section";
+import { listChannels } from "@/lib/notifications/channels";
+import { getPublicUrl } from "@/lib/notifications/public-url";
 
 export const dynamic = "force-dynamic";
 export const metadata = { title: "Settings" };
@@ -53,6 +56,12 @@ export default async function SettingsPage() {
           <>
             <Card title="API tokens">
               <TokensSection tokens={tokens.map((t) => ({ ...t, createdAt: t.createdAt.toISOString(), lastUsedAt: t.lastUsedAt?.toISOString() ?? null, expiresAt: t.expiresAt?.toISOString() ?? null }))} />
+            </Card>
+            <Card title="Notifications">
+              <NotificationsSection
+                channels={(await listChannels()).map((c) => ({ ...c, lastDeliveries: c.lastDeliveries.map((d) => ({ ...d, createdAt: d.createdAt.toISOString() })) }))}
+                publicUrl={await getPublicUrl()}
+              />
             </Card>
             <Card title="Users">
               <UsersSection users={users.map((u) => ({ ...u, createdAt: u.createdAt.toISOString() }))} currentUserId={actor.id} />

@@ -27,6 +27,7 @@ export function TokensSection({ tokens }: { tokens: Token[] }) {
           <select id="role" name="role" className={inputClass} defaultValue="viewer">
             <option value="viewer">viewer</option>
             <option value="admin">admin</option>
+            <option value="metrics">metrics (GET /metrics only)</option>
           </select>
         </Field>
         <TextField label="Expires in (days)" name="expiresInDays" type="number" error={fe?.expiresInDays} placeholder="never" />

@@ -1,0 +1,6 @@
+import { onStarted } from "../startup";
+import { startNotifier } from "./worker";
+
+onStarted("notifications", async () => {
+  startNotifier();
+});
