@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { SYSTEM_ACTOR } from "../audit/record-event";
+import { SYSTEM_ACTOR, type Actor } from "../audit/record-event";
 import { createDeployToken } from "../auth/deploy-tokens";
 import { createApiToken } from "../auth/tokens";
 import { db } from "../db";
@@ -27,9 +27,12 @@ let admin = "";
 beforeAll(async () => {
   await updateSettings({ actor: SYSTEM_ACTOR, body: { baseDomain: "apps.example.test", targetAddress: "203.0.113.10" } });
   id = (await db.instance.create({ data: { name: "dom-web", image: "wharf-test/web:v1", subdomain: "dom-web", port: 8080, status: "running" } })).id;
-  deployToken = (await createDeployToken({ actor: SYSTEM_ACTOR, instanceId: id, body: { name: "ci-dom" } })).token;
-  viewer = (await createApiToken({ actor: SYSTEM_ACTOR, body: { name: "dom-viewer", role: "viewer" } })).token;
-  admin = (await createApiToken({ actor: SYSTEM_ACTOR, body: { name: "dom-admin", role: "admin" } })).token;
+  // Tokens belong to a live user (issue 21): an admin of this test owns them.
+  const owner: Actor = { kind: "user", label: "dom-admin@example.com", role: "admin" };
+  owner.id = (await db.user.create({ data: { email: "dom-admin@example.com", passwordHash: "x", role: "admin" } })).id;
+  deployToken = (await createDeployToken({ actor: owner, instanceId: id, body: { name: "ci-dom" } })).token;
+  viewer = (await createApiToken({ actor: owner, body: { name: "dom-viewer", role: "viewer" } })).token;
+  admin = (await createApiToken({ actor: owner, body: { name: "dom-admin", role: "admin" } })).token;
 });
 
 describe("custom-domain API", () => {
