@@ -1,5 +1,7 @@
 import { PrismaBetterSqlite3 } from "@prisma/adapter-better-sqlite3";
+import { PrismaPg } from "@prisma/adapter-pg";
 import { type Prisma, PrismaClient } from "./generated/prisma/client";
+import { PrismaClient as PgPrismaClient } from "./generated/prisma-pg/client";
 import { env } from "./env";
 
 // One Prisma client per process. Next.js dev reloads modules, so it is kept on
@@ -7,9 +9,19 @@ import { env } from "./env";
 const globalForDb = globalThis as unknown as { wharfDb?: PrismaClient };
 
 function createClient(): PrismaClient {
-  const adapter = new PrismaBetterSqlite3({ url: env().databaseUrl, timeout: 10_000 });
+  const e = env();
+  if (e.dbProvider === "postgresql") {
+    // The PostgreSQL client is generated from the same models (prisma/postgresql/schema.prisma,
+    // checked identical by lib/db/pg-schema.test.ts), so its API is the SQLite client's.
+    const adapter = new PrismaPg({ connectionString: e.databaseUrl, max: 10, connectionTimeoutMillis: 10_000 });
+    return new PgPrismaClient({ adapter }) as unknown as PrismaClient;
+  }
+  const adapter = new PrismaBetterSqlite3({ url: e.databaseUrl, timeout: 10_000 });
   return new PrismaClient({ adapter });
 }
+
+/** Which SQL the raw statements speak. */
+export const isPostgres = (): boolean => env().dbProvider === "postgresql";
 
 export const db: PrismaClient = globalForDb.wharfDb ?? (globalForDb.wharfDb = createClient());
 
