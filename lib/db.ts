@@ -23,13 +23,55 @@ function createClient(): PrismaClient {
 /** Which SQL the raw statements speak. */
 export const isPostgres = (): boolean => env().dbProvider === "postgresql";
 
+/**
+ * A raw statement written with `?` placeholders, in the placeholders of the
+ * backend: PostgreSQL numbers them ($1, $2, ...). A `?` inside a quoted
+ * literal or identifier is left alone. Identifiers in raw SQL are always
+ * double-quoted: PostgreSQL folds unquoted ones to lower case.
+ */
+export function rawSql(sql: string): string {
+  if (!isPostgres()) return sql;
+  let n = 0;
+  let quote: string | null = null;
+  let out = "";
+  for (const ch of sql) {
+    if (quote) {
+      if (ch === quote) quote = null;
+    } else if (ch === "'" || ch === '"') {
+      quote = ch;
+    } else if (ch === "?") {
+      out += `$${++n}`;
+      continue;
+    }
+    out += ch;
+  }
+  return out;
+}
+
+/** Picks the statement text of the backend in use, for the few statements whose SQL differs beyond placeholders. */
+export const dialect = <T>(forms: { sqlite: T; postgres: T }): T => (isPostgres() ? forms.postgres : forms.sqlite);
+
+/** A date as a raw statement's parameter: Prisma's text form on SQLite, the Date itself on PostgreSQL. */
+export const dbDate = (d: Date): string | Date => (isPostgres() ? d : sqliteDate(d));
+
 export const db: PrismaClient = globalForDb.wharfDb ?? (globalForDb.wharfDb = createClient());
 
 export type Db = PrismaClient;
 
 // Raw statements (bulk paths): Prisma 7 plans every `in: [...]` list anew, so
 // the hot bulk reads and writes are raw SQL of fixed text taking a chunk of
-// values as one JSON parameter, read with SQLite's json_each.
+// values as one JSON parameter, read with SQLite's json_each or PostgreSQL's
+// json_array_elements (the `jsonRows`/`jsonValues` fragments below).
+
+/** `FROM <this>` yields one row `j` per element of a JSON array parameter (`j.value->>'field'` reads a field on both backends). */
+export const jsonRows = (): string => (isPostgres() ? "json_array_elements(?::json) AS j(value)" : "json_each(?) AS j");
+/** `FROM <this>` yields one row `j` per string of a JSON array parameter, as `j.value`. */
+export const jsonTextRows = (): string => (isPostgres() ? "json_array_elements_text(?::json) AS j(value)" : "json_each(?) AS j");
+/** `IN (<this>)`: the strings of a JSON array parameter. */
+export const jsonValues = (): string => (isPostgres() ? "SELECT json_array_elements_text(?::json)" : "SELECT value FROM json_each(?)");
+
+/** A date parameter's placeholder: PostgreSQL types it (a bare parameter in a SELECT list would be text); SQLite stores Prisma's text. */
+export const dateParam = (): string => (isPostgres() ? "?::timestamp(3)" : "?");
 
 /** Prisma stores DateTime in SQLite as ISO text with "+00:00"; raw statements that write or compare dates use exactly that format. */
 export const sqliteDate = (d: Date) => d.toISOString().replace("Z", "+00:00");
@@ -59,6 +101,19 @@ export function* jsonChunks<T, U = T>(list: readonly T[], map?: (item: T) => U, 
     const slice = list.slice(i, i + size);
     yield JSON.stringify(map ? slice.map(map) : slice);
   }
+}
+
+/**
+ * Runs `fn` in a transaction that, on PostgreSQL, first takes the
+ * transaction-scoped lock `name`. Under READ COMMITTED two conditional
+ * statements that each count rows the other one changes (two admins demoting
+ * each other) would both pass; SQLite runs one writer at a time anyway.
+ */
+export async function serializedTx<T>(name: string, fn: (tx: Prisma.TransactionClient) => Promise<T>): Promise<T> {
+  return db.$transaction(async (tx) => {
+    if (isPostgres()) await tx.$queryRaw`SELECT 1 AS locked FROM pg_advisory_xact_lock(hashtext(${name}))`;
+    return fn(tx);
+  });
 }
 
 /** One statement per JSON chunk, SQL_COMMIT_ROWS rows of them per transaction. */

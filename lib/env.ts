@@ -10,6 +10,7 @@ const ZEnvSchema = z.object({
   // Unset or file: → SQLite (the default); postgres:// or postgresql:// → PostgreSQL (SPEC §15).
   DATABASE_URL: z.string().regex(/^(file:|postgres(ql)?:\/\/)/, "must start with file:, postgres:// or postgresql://").optional(),
   WHARF_MIGRATIONS_DIR: z.string().optional(),
+  WHARF_PG_MIGRATIONS_DIR: z.string().optional(),
   NEXTAUTH_SECRET: z.string().min(16).optional(),
   WHARF_ENCRYPTION_KEY: z.string().min(16).optional(),
   CRON_SECRET: z.string().min(16).optional(),
@@ -52,13 +53,16 @@ export function env(): TEnv {
   const dataDir = path.resolve(/*turbopackIgnore: true*/ parsed.data.WHARF_DATA_DIR);
   const databaseUrl = parsed.data.DATABASE_URL ?? `file:${path.join(dataDir, "wharf.db")}`;
   const dbProvider = databaseUrl.startsWith("file:") ? "sqlite" : "postgresql";
-  const migrations = dbProvider === "sqlite" ? path.join(process.cwd(), "prisma", "migrations") : path.join(process.cwd(), "prisma", "postgresql", "migrations");
+  const migrations =
+    dbProvider === "sqlite"
+      ? (parsed.data.WHARF_MIGRATIONS_DIR ?? path.join(process.cwd(), "prisma", "migrations"))
+      : (parsed.data.WHARF_PG_MIGRATIONS_DIR ?? path.join(process.cwd(), "prisma", "postgresql", "migrations"));
   cached = {
     ...parsed.data,
     dataDir,
     databaseUrl,
     dbProvider,
-    migrationsDir: path.resolve(/*turbopackIgnore: true*/ parsed.data.WHARF_MIGRATIONS_DIR ?? migrations),
+    migrationsDir: path.resolve(/*turbopackIgnore: true*/ migrations),
   };
   return cached;
 }

@@ -2,7 +2,7 @@ import { mkdirSync } from "node:fs";
 import { env } from "./env";
 import { logger } from "./logger";
 import { migrate } from "./db/migrate";
-import { appSecrets } from "./secrets";
+import { appSecrets, loadInstallationId } from "./secrets";
 import { bootstrapAdminFromEnv } from "./auth/users";
 import { keepUpgradeOnHttp } from "./settings/keep-upgrade-on-http";
 
@@ -24,7 +24,8 @@ export function ensureStarted(): Promise<void> {
     mkdirSync(e.dataDir, { recursive: true });
     appSecrets();
     const result = await migrate({ databaseUrl: e.databaseUrl, migrationsDir: e.migrationsDir });
-    logger.info({ op: "startup", step: "migrate", applied: result.applied, alreadyApplied: result.alreadyApplied }, "database ready");
+    logger.info({ op: "startup", step: "migrate", backend: e.dbProvider, applied: result.applied, alreadyApplied: result.alreadyApplied }, "database ready");
+    await loadInstallationId();
     if (await keepUpgradeOnHttp(result)) {
       logger.info({ op: "startup", step: "tls" }, "upgraded from before TLS with no saved settings: TLS stays off until chosen in Settings");
     }

@@ -38,12 +38,12 @@ export async function recordFailure(keys: { key: string; max: number }[], now = 
   const lockUntil = new Date(now.getTime() + THROTTLE.lockMs);
   for (const { key, max } of keys) {
     await db.$executeRaw`
-      INSERT INTO "LoginThrottle" ("key", failures, windowStart, lockedUntil)
+      INSERT INTO "LoginThrottle" ("key", "failures", "windowStart", "lockedUntil")
       VALUES (${key}, 1, ${now}, ${1 >= max ? lockUntil : null})
       ON CONFLICT ("key") DO UPDATE SET
-        failures = CASE WHEN windowStart < ${cutoff} THEN 1 ELSE failures + 1 END,
-        windowStart = CASE WHEN windowStart < ${cutoff} THEN ${now} ELSE windowStart END,
-        lockedUntil = CASE WHEN (CASE WHEN windowStart < ${cutoff} THEN 1 ELSE failures + 1 END) >= ${max} THEN ${lockUntil} ELSE lockedUntil END`;
+        "failures" = CASE WHEN "LoginThrottle"."windowStart" < ${cutoff} THEN 1 ELSE "LoginThrottle"."failures" + 1 END,
+        "windowStart" = CASE WHEN "LoginThrottle"."windowStart" < ${cutoff} THEN ${now} ELSE "LoginThrottle"."windowStart" END,
+        "lockedUntil" = CASE WHEN (CASE WHEN "LoginThrottle"."windowStart" < ${cutoff} THEN 1 ELSE "LoginThrottle"."failures" + 1 END) >= ${max} THEN ${lockUntil} ELSE "LoginThrottle"."lockedUntil" END`;
   }
   await pruneThrottle(now);
 }

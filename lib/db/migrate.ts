@@ -120,6 +120,15 @@ export async function migratePostgres(opts: { databaseUrl: string; migrationsDir
   const client = new Client({ connectionString: opts.databaseUrl });
   await client.connect();
   try {
+    // Keyset pages merge rows from several queries in JavaScript string order (the DNS list): the
+    // database must sort text the same way, by code point. A C collation does; a locale's does not.
+    const { rows: coll } = await client.query<{ datcollate: string }>("SELECT datcollate FROM pg_database WHERE datname = current_database()");
+    if (!/^(C|POSIX|C\.utf-?8)$/i.test(coll[0]?.datcollate ?? "")) {
+      throw new Error(
+        `The PostgreSQL database sorts text by the locale ${coll[0]?.datcollate}; Wharf needs a C collation. ` +
+          `Create it with: createdb --template=template0 --locale=C.UTF-8 --owner=<role> <name>`,
+      );
+    }
     await client.query("SELECT pg_advisory_lock($1)", [PG_MIGRATION_LOCK]);
     await client.query(PG_BOOKKEEPING);
     const { rows } = await client.query<{ migration_name: string; checksum: string; finished_at: Date | null; rolled_back_at: Date | null }>(

@@ -25,7 +25,7 @@ export async function adminQuery<R extends pg.QueryResultRow = pg.QueryResultRow
 /** A new, empty database; `drop` ends its connections and removes it. */
 export async function createScratchDatabase(prefix = "wharf_t"): Promise<{ name: string; url: string; drop: () => Promise<void> }> {
   const name = `${prefix}_${Date.now().toString(36)}_${randomBytes(4).toString("hex")}`;
-  await adminQuery(`CREATE DATABASE "${name}"`);
+  await adminQuery(`CREATE DATABASE "${name}" TEMPLATE template0 LOCALE 'C.UTF-8'`);
   return {
     name,
     url: pgUrlFor(name),
