@@ -48,6 +48,13 @@ export function rawSql(sql: string): string {
   return out;
 }
 
+/**
+ * A Prisma `contains` filter that ignores case on both backends, as the list
+ * searches always did on SQLite (its LIKE ignores ASCII case; PostgreSQL's
+ * needs `mode: "insensitive"`, which the SQLite client's types do not have).
+ */
+export const containsText = (q: string): { contains: string } => (isPostgres() ? ({ contains: q, mode: "insensitive" } as { contains: string }) : { contains: q });
+
 /** Picks the statement text of the backend in use, for the few statements whose SQL differs beyond placeholders. */
 export const dialect = <T>(forms: { sqlite: T; postgres: T }): T => (isPostgres() ? forms.postgres : forms.sqlite);
 

@@ -1,4 +1,4 @@
-import { db, serializedTx } from "../db";
+import { containsText, db, serializedTx } from "../db";
 import { assertRole } from "./assert-role";
 import { AppError } from "../errors";
 import { recordEvent, type Actor, type Role } from "../audit/record-event";
@@ -56,7 +56,7 @@ export async function listUsers(opts: { params?: URLSearchParams; defaultLimit?:
   const query = parseListQuery(params, { sorts: ["createdAt", "email"], defaultSort: "createdAt", defaultLimit: opts.defaultLimit });
   const role = enumParam(params, "role", ["admin", "viewer"] as const);
   const q = textParam(params);
-  const where = { ...(role ? { role } : {}), ...(q ? { OR: [{ email: { contains: q } }, { name: { contains: q } }] } : {}) };
+  const where = { ...(role ? { role } : {}), ...(q ? { OR: [{ email: containsText(q) }, { name: containsText(q) }] } : {}) };
   return paginate({
     query, sorts: USER_SORTS, where,
     findMany: (a) => db.user.findMany({ ...a, select: { id: true, email: true, name: true, role: true, createdAt: true } }),
