@@ -114,6 +114,12 @@ export async function loadInstallationId(): Promise<string> {
   return (installation = row.value);
 }
 
+/** Test set-up: the id a scratch database holds, without loading lib/db before the test file can install its own client. */
+export function rememberInstallationId(id: string): void {
+  if (!INSTALLATION_ID_RE.test(id)) throw new Error("not a valid installation id");
+  installation = id;
+}
+
 export function resetSecretsCache(): void {
   cached = undefined;
   installation = undefined;

@@ -30,8 +30,17 @@ const { resetSecretsCache } = await import("../lib/secrets");
 resetSecretsCache();
 const { migrate } = await import("../lib/db/migrate");
 await migrate({ databaseUrl: env().databaseUrl, migrationsDir: env().migrationsDir });
-const { loadInstallationId } = await import("../lib/secrets");
-await loadInstallationId();
+if (dropDatabase) {
+  // What loadInstallationId() does at start-up, through a client of its own: importing lib/db here
+  // would create the app's Prisma client before a test file can install its own (lists-plan.test.ts).
+  const { adminQuery } = await import("./helpers/pg");
+  const url = env().databaseUrl;
+  await adminQuery(`INSERT INTO "Setting" ("key", "value", "updatedAt") VALUES ('installation-id', $1, now()) ON CONFLICT ("key") DO NOTHING`, [
+    (await import("node:crypto")).randomBytes(6).toString("hex"),
+  ], url);
+  const [row] = await adminQuery<{ value: string }>(`SELECT "value" FROM "Setting" WHERE "key" = 'installation-id'`, [], url);
+  (await import("../lib/secrets")).rememberInstallationId(row.value);
+}
 
 if (dropDatabase) {
   afterAll(async () => {
