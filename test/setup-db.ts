@@ -47,5 +47,5 @@ if (dropDatabase) {
     const client = (globalThis as { wharfDb?: { $disconnect: () => Promise<void> } }).wharfDb;
     await client?.$disconnect();
     await dropDatabase?.();
-  });
+  }, 60_000); // DROP DATABASE ... WITH (FORCE) waits for the file's connections to end
 }
