@@ -51,7 +51,8 @@ ENV NODE_ENV=production \
     HOSTNAME=0.0.0.0 \
     NEXT_TELEMETRY_DISABLED=1 \
     WHARF_DATA_DIR=/app/data \
-    WHARF_MIGRATIONS_DIR=/app/prisma/migrations
+    WHARF_MIGRATIONS_DIR=/app/prisma/migrations \
+    WHARF_PG_MIGRATIONS_DIR=/app/prisma/postgresql/migrations
 WORKDIR /app
 # uid/gid 1001 (node:*-slim already has `node` at 1000). The data folder is
 # the only place the app writes, besides Next's own cache.
@@ -69,6 +70,7 @@ COPY --from=build /src/.next/standalone ./
 COPY --from=build /src/.next/static ./.next/static
 COPY --from=build /src/public ./public
 COPY --from=build /src/prisma/migrations ./prisma/migrations
+COPY --from=build /src/prisma/postgresql/migrations ./prisma/postgresql/migrations
 COPY --from=build /src/dist/cli ./cli
 # `docker compose exec wharf wharf dns sync`: the same data dir and migrations as the server.
 RUN printf '#!/bin/sh\nexec node /app/cli/wharf.mjs "$@"\n' > /usr/local/bin/wharf && chmod 0755 /usr/local/bin/wharf

@@ -9,7 +9,7 @@ let failed = 0;
 let skipped = 0;
 const lines = [];
 
-for (const name of ["vitest-unit.json", "vitest-integration.json"]) {
+for (const name of ["vitest-unit.json", "vitest-integration.json", "vitest-unit-pg.json", "vitest-integration-pg.json"]) {
   const file = path.join(outDir, name);
   if (!existsSync(file)) continue;
   const r = JSON.parse(readFileSync(file, "utf8"));
@@ -42,7 +42,9 @@ if (existsSync(smoke)) {
 
 // A failed step counts as one failure, except a suite whose report exists:
 // its failed tests are already counted.
-const reports = { "unit tests": "vitest-unit.json", "integration tests": "vitest-integration.json", "e2e tests": "playwright.json", "image smoke": "image-smoke.log" };
+const reports = {
+  "unit tests": "vitest-unit.json", "integration tests": "vitest-integration.json",
+  "unit tests (PostgreSQL)": "vitest-unit-pg.json", "integration tests (PostgreSQL)": "vitest-integration-pg.json", "e2e tests": "playwright.json", "image smoke": "image-smoke.log" };
 failed += failedSteps.filter((s) => !(reports[s] && existsSync(path.join(outDir, reports[s])))).length;
 for (const l of lines) console.log(l);
 if (failedSteps.length) console.log(`failed steps: ${failedSteps.join(", ")}`);

@@ -7,8 +7,10 @@ import { INSTALLATION_ID_RE } from "./naming";
 const ZEnvSchema = z.object({
   NODE_ENV: z.string().optional(),
   WHARF_DATA_DIR: z.string().default("./data"),
-  DATABASE_URL: z.string().optional(),
+  // Unset or file: → SQLite (the default); postgres:// or postgresql:// → PostgreSQL (SPEC §15).
+  DATABASE_URL: z.string().regex(/^(file:|postgres(ql)?:\/\/)/, "must start with file:, postgres:// or postgresql://").optional(),
   WHARF_MIGRATIONS_DIR: z.string().optional(),
+  WHARF_PG_MIGRATIONS_DIR: z.string().optional(),
   NEXTAUTH_SECRET: z.string().min(16).optional(),
   WHARF_ENCRYPTION_KEY: z.string().min(16).optional(),
   CRON_SECRET: z.string().min(16).optional(),
@@ -53,7 +55,7 @@ const ZEnvSchema = z.object({
   WHARF_NOTIFY_BACKOFF_MS: z.coerce.number().int().min(10).max(3_600_000).default(5000),
 });
 
-export type TEnv = z.infer<typeof ZEnvSchema> & { dataDir: string; databaseUrl: string; migrationsDir: string };
+export type TEnv = z.infer<typeof ZEnvSchema> & { dataDir: string; databaseUrl: string; dbProvider: "sqlite" | "postgresql"; migrationsDir: string };
 
 let cached: TEnv | undefined;
 
@@ -68,11 +70,18 @@ export function env(): TEnv {
   }
   // turbopackIgnore: these are runtime paths, not files to trace into the build.
   const dataDir = path.resolve(/*turbopackIgnore: true*/ parsed.data.WHARF_DATA_DIR);
+  const databaseUrl = parsed.data.DATABASE_URL ?? `file:${path.join(dataDir, "wharf.db")}`;
+  const dbProvider = databaseUrl.startsWith("file:") ? "sqlite" : "postgresql";
+  const migrations =
+    dbProvider === "sqlite"
+      ? (parsed.data.WHARF_MIGRATIONS_DIR ?? path.join(process.cwd(), "prisma", "migrations"))
+      : (parsed.data.WHARF_PG_MIGRATIONS_DIR ?? path.join(process.cwd(), "prisma", "postgresql", "migrations"));
   cached = {
     ...parsed.data,
     dataDir,
-    databaseUrl: parsed.data.DATABASE_URL ?? `file:${path.join(dataDir, "wharf.db")}`,
-    migrationsDir: path.resolve(/*turbopackIgnore: true*/ parsed.data.WHARF_MIGRATIONS_DIR ?? path.join(process.cwd(), "prisma", "migrations")),
+    databaseUrl,
+    dbProvider,
+    migrationsDir: path.resolve(/*turbopackIgnore: true*/ migrations),
   };
   return cached;
 }

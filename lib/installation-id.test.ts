@@ -3,17 +3,47 @@ import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { env, resetEnvCache } from "./env";
 import { markerAllowsWrite, markerOwner, parseRecordMarker, recordMarker } from "./naming";
-import { installationId, resetSecretsCache } from "./secrets";
+import { appSecrets, installationId, loadInstallationId, missingReplicaSecrets, resetSecretsCache } from "./secrets";
 import { defaultSettings } from "./settings/defaults";
 import { toPublicSettings } from "./settings/public-settings";
 
-afterEach(() => {
+const pgMode = env().dbProvider === "postgresql";
+
+afterEach(async () => {
   delete process.env.WHARF_INSTALLATION_ID;
   resetEnvCache();
   resetSecretsCache();
+  if (pgMode) await loadInstallationId();
 });
 
-describe("installation id", () => {
+describe.runIf(pgMode)("installation id and secrets on PostgreSQL", () => {
+  it("is kept in the database, not under ./data, and every replica loads the same one", async () => {
+    const id = installationId();
+    expect(id).toMatch(/^[0-9a-f]{12}$/);
+    expect(existsSync(path.join(env().dataDir, "installation-id"))).toBe(false);
+    const { db } = await import("./db");
+    expect((await db.setting.findUniqueOrThrow({ where: { key: "installation-id" } })).value).toBe(id);
+    resetSecretsCache();
+    expect(() => installationId()).toThrow(/not loaded/);
+    expect(await Promise.all([loadInstallationId(), loadInstallationId()])).toEqual([id, id]);
+  });
+
+  it("refuses to start without the shared secrets from the environment, naming the missing ones", () => {
+    const saved = process.env.WHARF_ENCRYPTION_KEY;
+    delete process.env.WHARF_ENCRYPTION_KEY;
+    resetEnvCache();
+    resetSecretsCache();
+    try {
+      expect(missingReplicaSecrets()).toEqual(["WHARF_ENCRYPTION_KEY"]);
+      expect(() => appSecrets()).toThrow(/PostgreSQL, WHARF_ENCRYPTION_KEY must be set in the environment/);
+    } finally {
+      process.env.WHARF_ENCRYPTION_KEY = saved;
+      resetEnvCache();
+    }
+  });
+});
+
+describe.skipIf(pgMode)("installation id", () => {
   it("is generated on first start, kept under the data dir and shown in the public settings", () => {
     const id = installationId();
     expect(id).toMatch(/^[0-9a-f]{12}$/);

@@ -34,9 +34,26 @@ function loadOrCreateFile(file: string): AppSecrets {
   return fresh;
 }
 
+/**
+ * With PostgreSQL, replicas share one database: a secret generated into one
+ * machine's ./data would differ on the next (sessions signed by one replica
+ * refused by another, settings encrypted with a key the others lack).
+ */
+export function missingReplicaSecrets(e = env()): string[] {
+  if (e.dbProvider !== "postgresql") return [];
+  return (["NEXTAUTH_SECRET", "WHARF_ENCRYPTION_KEY", "CRON_SECRET"] as const).filter((k) => !e[k]);
+}
+
 export function appSecrets(): AppSecrets {
   if (cached) return cached;
   const e = env();
+  const missing = missingReplicaSecrets(e);
+  if (missing.length) {
+    throw new Error(
+      `With DATABASE_URL on PostgreSQL, ${missing.join(", ")} must be set in the environment (the same value on every replica; ` +
+        `at least 16 characters, e.g. \`openssl rand -base64 32\`): a secret generated under ./data would differ between replicas`,
+    );
+  }
   const needFile = !(e.NEXTAUTH_SECRET && e.WHARF_ENCRYPTION_KEY && e.CRON_SECRET);
   const file = needFile ? loadOrCreateFile(path.join(e.dataDir, "secrets.json")) : undefined;
   cached = {
@@ -61,6 +78,7 @@ export function installationId(): string {
   if (installation) return installation;
   const e = env();
   if (e.WHARF_INSTALLATION_ID) return (installation = e.WHARF_INSTALLATION_ID);
+  if (e.dbProvider === "postgresql") throw new Error("installation id not loaded: loadInstallationId() runs at start-up on PostgreSQL");
   const file = path.join(e.dataDir, "installation-id");
   if (!existsSync(file)) {
     mkdirSync(path.dirname(file), { recursive: true });
@@ -77,6 +95,29 @@ export function installationId(): string {
   const id = readFileSync(file, "utf8").trim();
   if (!INSTALLATION_ID_RE.test(id)) throw new Error(`${file} does not hold a valid installation id (letters, digits and dashes, at most 40)`);
   return (installation = id);
+}
+
+/**
+ * On PostgreSQL the installation id lives in the database (Setting
+ * `installation-id`), so every replica writes the same marker: the first
+ * start inserts one, later ones (and racing replicas) read the winner's.
+ * On SQLite it stays in the data folder, as before.
+ */
+export async function loadInstallationId(): Promise<string> {
+  const e = env();
+  if (e.WHARF_INSTALLATION_ID || e.dbProvider !== "postgresql") return installationId();
+  const { db } = await import("./db");
+  const fresh = randomBytes(6).toString("hex");
+  await db.$executeRaw`INSERT INTO "Setting" ("key", "value", "updatedAt") VALUES ('installation-id', ${fresh}, now()) ON CONFLICT ("key") DO NOTHING`;
+  const row = await db.setting.findUniqueOrThrow({ where: { key: "installation-id" } });
+  if (!INSTALLATION_ID_RE.test(row.value)) throw new Error("Setting installation-id does not hold a valid installation id (letters, digits and dashes, at most 40)");
+  return (installation = row.value);
+}
+
+/** Test set-up: the id a scratch database holds, without loading lib/db before the test file can install its own client. */
+export function rememberInstallationId(id: string): void {
+  if (!INSTALLATION_ID_RE.test(id)) throw new Error("not a valid installation id");
+  installation = id;
 }
 
 export function resetSecretsCache(): void {

@@ -1,8 +1,8 @@
 import { mkdirSync } from "node:fs";
 import { env } from "./env";
 import { logger } from "./logger";
-import { migrateDatabase } from "./db/migrate";
-import { appSecrets } from "./secrets";
+import { migrate } from "./db/migrate";
+import { appSecrets, loadInstallationId } from "./secrets";
 import { bootstrapAdminFromEnv } from "./auth/users";
 import { keepUpgradeOnHttp } from "./settings/keep-upgrade-on-http";
 
@@ -23,8 +23,9 @@ export function ensureStarted(): Promise<void> {
     const e = env();
     mkdirSync(e.dataDir, { recursive: true });
     appSecrets();
-    const result = migrateDatabase({ databaseUrl: e.databaseUrl, migrationsDir: e.migrationsDir });
-    logger.info({ op: "startup", step: "migrate", applied: result.applied, alreadyApplied: result.alreadyApplied }, "database ready");
+    const result = await migrate({ databaseUrl: e.databaseUrl, migrationsDir: e.migrationsDir });
+    logger.info({ op: "startup", step: "migrate", backend: e.dbProvider, applied: result.applied, alreadyApplied: result.alreadyApplied }, "database ready");
+    await loadInstallationId();
     if (await keepUpgradeOnHttp(result)) {
       logger.info({ op: "startup", step: "tls" }, "upgraded from before TLS with no saved settings: TLS stays off until chosen in Settings");
     }

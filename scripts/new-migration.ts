@@ -2,50 +2,23 @@
 //
 // The Prisma CLI downloads a native schema engine that these machines cannot
 // reach, so this drives the WebAssembly build of the same engine: it diffs the
-// committed migrations (replayed on a throw-away SQLite file) against
-// prisma/schema.prisma and writes prisma/migrations/<timestamp>_<name>/migration.sql.
-import { mkdtempSync, mkdirSync, readFileSync, readdirSync, existsSync, writeFileSync, rmSync } from "node:fs";
+// datamodel of the committed migrations (replayed on a throw-away SQLite file
+// and introspected: the engine's own `migrations` replay fails here with P3006)
+// against prisma/schema.prisma and writes prisma/migrations/<timestamp>_<name>/migration.sql,
+// then the PostgreSQL migration of the same name (scripts/pg-migrations.ts;
+// needs the PostgreSQL of test/services/start.sh or WHARF_PG_TOOLS_URL).
+// WHARF_MIGRATION_STAMP=YYYYMMDDhhmmss sets the folder's timestamp prefix.
+import { mkdtempSync, mkdirSync, readFileSync, existsSync, writeFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { PrismaBetterSqlite3 } from "@prisma/adapter-better-sqlite3";
-import { bindMigrationAwareSqlAdapterFactory } from "@prisma/driver-adapter-utils";
-import * as bg from "@prisma/schema-engine-wasm/schema_engine_bg";
-import { createRequire } from "node:module";
+import { replayedDatamodel } from "../lib/db/pg-migrations";
+import { listMigrations } from "../lib/db/migrate";
+import { schemaEngine } from "../lib/db/schema-engine";
+import { pgCatchUp } from "./pg-migrations";
 
 const root = process.cwd();
 const migrationsDir = path.join(root, "prisma", "migrations");
 const schemaPath = path.join(root, "prisma", "schema.prisma");
-
-async function loadEngine(dbUrl: string, schema: string) {
-  const require = createRequire(import.meta.url);
-  // The .wasm file is not in the package's exports map: find it beside the JS glue.
-  const wasmPath = path.join(path.dirname(require.resolve("@prisma/schema-engine-wasm/schema_engine_bg")), "schema_engine_bg.wasm");
-  const bytes = readFileSync(wasmPath);
-  const { instance } = await WebAssembly.instantiate(bytes, { "./schema_engine_bg.js": bg as never });
-  bg.__wbg_set_wasm(instance.exports);
-  (instance.exports as { __wbindgen_start: () => void }).__wbindgen_start();
-  const adapter = bindMigrationAwareSqlAdapterFactory(new PrismaBetterSqlite3({ url: dbUrl }) as never);
-  return bg.SchemaEngine.new({ datamodels: [[schemaPath, schema]] }, () => {}, adapter);
-}
-
-function migrationList() {
-  const dirs = existsSync(migrationsDir)
-    ? readdirSync(migrationsDir, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort()
-    : [];
-  const lockPath = path.join(migrationsDir, "migration_lock.toml");
-  return {
-    baseDir: migrationsDir,
-    lockfile: { path: "migration_lock.toml", content: existsSync(lockPath) ? readFileSync(lockPath, "utf8") : null },
-    shadowDbInitScript: "",
-    migrationDirectories: dirs.map((name) => ({
-      path: name,
-      migrationFile: {
-        path: "migration.sql",
-        content: { tag: "ok" as const, value: readFileSync(path.join(migrationsDir, name, "migration.sql"), "utf8") },
-      },
-    })),
-  };
-}
 
 async function main() {
   const name = (process.argv[2] ?? "").replace(/[^a-z0-9_]/gi, "_").toLowerCase();
@@ -56,21 +29,18 @@ async function main() {
   const schema = readFileSync(schemaPath, "utf8");
   const tmp = mkdtempSync(path.join(tmpdir(), "wharf-migrate-"));
   try {
-    const engine = await loadEngine(`file:${path.join(tmp, "shadow.db")}`, schema);
-    const list = migrationList();
-    const result = await engine.diff({
-      from: list.migrationDirectories.length ? { tag: "migrations", ...list } : { tag: "empty" },
-      to: { tag: "schemaDatamodel", files: [{ path: schemaPath, content: schema }] },
-      script: true,
-      exitCode: null,
-      filters: { externalTables: [], externalEnums: [] },
-    } as never);
-    const sql = (result.stdout ?? "").trim();
-    if (!sql || /^-- This is an empty migration/.test(sql)) {
+    const current = await replayedDatamodel(listMigrations(migrationsDir));
+    const engine = await schemaEngine({ schemaPath, schema, databaseUrl: `file:${path.join(tmp, "shadow.db")}` });
+    const sql = await engine.diff(current === null ? { tag: "empty" } : { tag: "schemaDatamodel", files: [{ path: path.join(tmp, "current.prisma"), content: current }] }, {
+      tag: "schemaDatamodel",
+      files: [{ path: schemaPath, content: schema }],
+    });
+    if (!sql) {
       console.log("schema.prisma matches the migrations: nothing to write");
+      await pgCatchUp();
       return;
     }
-    const stamp = new Date().toISOString().replace(/\D/g, "").slice(0, 14);
+    const stamp = process.env.WHARF_MIGRATION_STAMP?.match(/^\d{14}$/)?.[0] ?? new Date().toISOString().replace(/\D/g, "").slice(0, 14);
     const dir = path.join(migrationsDir, `${stamp}_${name}`);
     mkdirSync(dir, { recursive: true });
     writeFileSync(path.join(dir, "migration.sql"), sql + "\n");
@@ -79,6 +49,7 @@ async function main() {
       writeFileSync(lock, '# Please do not edit this file manually\n# It should be added in your version-control system (e.g., Git)\nprovider = "sqlite"\n');
     }
     console.log(`wrote ${path.relative(root, dir)}/migration.sql`);
+    await pgCatchUp();
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }

@@ -1,4 +1,4 @@
-import { db } from "../db";
+import { containsText, db } from "../db";
 import { enumParam, paginate, parseListQuery, textParam, type TSortSpec } from "../pagination";
 
 const EVENT_SORTS = { createdAt: { field: "createdAt", type: "date" } } satisfies Record<string, TSortSpec>;
@@ -16,7 +16,7 @@ export async function listEvents(opts: { params?: URLSearchParams; defaultLimit?
   const q = textParam(params);
   const where = {
     ...(result ? { result } : {}),
-    ...(q ? { OR: [{ action: { contains: q } }, { target: { contains: q } }, { actorLabel: { contains: q } }] } : {}),
+    ...(q ? { OR: [{ action: containsText(q) }, { target: containsText(q) }, { actorLabel: containsText(q) }] } : {}),
   };
   return paginate({ query, sorts: EVENT_SORTS, where, findMany: (a) => db.auditEvent.findMany(a), count: (a) => db.auditEvent.count(a) });
 }

@@ -40,18 +40,18 @@ export async function lockedFor(keys: { key: string }[], now = new Date()): Prom
 async function reserveKey(k: ThrottleKey, now: Date): Promise<boolean> {
   const cutoff = new Date(now.getTime() - THROTTLE.windowMs);
   const changed = await db.$executeRaw`
-    INSERT INTO "LoginThrottle" ("key", failures, windowStart, lockedUntil)
+    INSERT INTO "LoginThrottle" ("key", "failures", "windowStart", "lockedUntil")
     VALUES (${k.key}, 1, ${now}, NULL)
     ON CONFLICT ("key") DO UPDATE SET
-      failures = CASE WHEN windowStart < ${cutoff} THEN 1 ELSE failures + 1 END,
-      windowStart = CASE WHEN windowStart < ${cutoff} THEN ${now} ELSE windowStart END,
-      lockedUntil = NULL
-    WHERE (lockedUntil IS NULL OR lockedUntil <= ${now}) AND (windowStart < ${cutoff} OR failures < ${k.max})`;
+      "failures" = CASE WHEN "LoginThrottle"."windowStart" < ${cutoff} THEN 1 ELSE "LoginThrottle"."failures" + 1 END,
+      "windowStart" = CASE WHEN "LoginThrottle"."windowStart" < ${cutoff} THEN ${now} ELSE "LoginThrottle"."windowStart" END,
+      "lockedUntil" = NULL
+    WHERE ("LoginThrottle"."lockedUntil" IS NULL OR "LoginThrottle"."lockedUntil" <= ${now}) AND ("LoginThrottle"."windowStart" < ${cutoff} OR "LoginThrottle"."failures" < ${k.max})`;
   return changed > 0;
 }
 
 async function releaseKey(key: string): Promise<void> {
-  await db.$executeRaw`UPDATE "LoginThrottle" SET failures = MAX(failures - 1, 0) WHERE "key" = ${key}`;
+  await db.$executeRaw`UPDATE "LoginThrottle" SET "failures" = CASE WHEN "failures" > 0 THEN "failures" - 1 ELSE 0 END WHERE "key" = ${key}`;
 }
 
 /** Reserves an attempt on every key, or none (what was reserved is given back). */
@@ -82,7 +82,7 @@ export async function settleAttempt(keys: ThrottleKey[], ok: boolean, now = new 
   }
   const lockUntil = new Date(now.getTime() + THROTTLE.lockMs);
   for (const k of keys) {
-    await db.$executeRaw`UPDATE "LoginThrottle" SET lockedUntil = ${lockUntil} WHERE "key" = ${k.key} AND failures >= ${k.max} AND (lockedUntil IS NULL OR lockedUntil <= ${now})`;
+    await db.$executeRaw`UPDATE "LoginThrottle" SET "lockedUntil" = ${lockUntil} WHERE "key" = ${k.key} AND "failures" >= ${k.max} AND ("lockedUntil" IS NULL OR "lockedUntil" <= ${now})`;
   }
   await pruneThrottle(now);
 }

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from "node:crypto";
-import { db } from "../db";
+import { containsText, db } from "../db";
 import { AppError } from "../errors";
 import { recordEvent, type Actor, type Role } from "../audit/record-event";
 import { parseInput } from "../validation";
@@ -39,7 +39,7 @@ export async function listApiTokens(opts: { params?: URLSearchParams; defaultLim
   const role = enumParam(params, "role", ["admin", "viewer", "metrics"] as const);
   const q = textParam(params);
   // Deploy tokens (scope set) are listed on their instance's page instead.
-  const where = { revokedAt: null, scope: null, ...(role ? { role } : {}), ...(q ? { name: { contains: q } } : {}) };
+  const where = { revokedAt: null, scope: null, ...(role ? { role } : {}), ...(q ? { name: containsText(q) } : {}) };
   const page = await paginate({
     query, sorts: TOKEN_SORTS, where,
     findMany: (a) => db.apiToken.findMany({ ...a, include: { user: { select: { id: true, email: true, role: true } } } }),

@@ -1,4 +1,4 @@
-import { db } from "../db";
+import { containsText, db, serializedTx } from "../db";
 import { assertRole } from "./assert-role";
 import { AppError } from "../errors";
 import { recordEvent, type Actor, type Role } from "../audit/record-event";
@@ -56,7 +56,7 @@ export async function listUsers(opts: { params?: URLSearchParams; defaultLimit?:
   const query = parseListQuery(params, { sorts: ["createdAt", "email"], defaultSort: "createdAt", defaultLimit: opts.defaultLimit });
   const role = enumParam(params, "role", ["admin", "viewer"] as const);
   const q = textParam(params);
-  const where = { ...(role ? { role } : {}), ...(q ? { OR: [{ email: { contains: q } }, { name: { contains: q } }] } : {}) };
+  const where = { ...(role ? { role } : {}), ...(q ? { OR: [{ email: containsText(q) }, { name: containsText(q) }] } : {}) };
   return paginate({
     query, sorts: USER_SORTS, where,
     findMany: (a) => db.user.findMany({ ...a, select: { id: true, email: true, name: true, role: true, createdAt: true } }),
@@ -70,10 +70,14 @@ export async function setUserRole(opts: { actor: Actor; id: string; role: unknow
   if (!user) throw new AppError("NOT_FOUND", `user ${opts.id} not found`);
   if (user.role === role) return;
   // One conditional statement: two admins demoting each other at once cannot
-  // both pass a "more than one admin" check made before either write.
-  const changed = await db.$executeRaw`
-    UPDATE "User" SET role = ${role}, sessionVersion = sessionVersion + 1, updatedAt = ${new Date()}
-    WHERE id = ${user.id} AND (${role} = 'admin' OR (SELECT COUNT(*) FROM "User" WHERE role = 'admin' AND id <> ${user.id}) > 0)`;
+  // both pass a "more than one admin" check made before either write (on
+  // PostgreSQL with the "admins" lock: READ COMMITTED would let both count two).
+  const changed = await serializedTx(
+    "wharf:admins",
+    (tx) => tx.$executeRaw`
+    UPDATE "User" SET "role" = ${role}, "sessionVersion" = "sessionVersion" + 1, "updatedAt" = ${new Date()}
+    WHERE "id" = ${user.id} AND (${role} = 'admin' OR (SELECT COUNT(*) FROM "User" WHERE "role" = 'admin' AND "id" <> ${user.id}) > 0)`,
+  );
   if (changed === 0) throw new AppError("CONFLICT", "role: the last admin cannot be demoted", { field: "role" });
   await recordEvent({ actor: opts.actor, action: "user.role", target: `${user.email} → ${role}`, result: "ok" });
 }
@@ -85,10 +89,10 @@ export async function deleteUser(opts: { actor: Actor; id: string }) {
   // The user's tokens die with them (revoked, kept for the record) in the same
   // transaction as the conditional delete that protects the last admin.
   const lastAdmin = new AppError("CONFLICT", "the last admin cannot be deleted");
-  await db.$transaction(async (tx) => {
+  await serializedTx("wharf:admins", async (tx) => {
     await tx.apiToken.updateMany({ where: { userId: user.id, revokedAt: null }, data: { revokedAt: new Date() } });
     const n = await tx.$executeRaw`
-      DELETE FROM "User" WHERE id = ${user.id} AND (role <> 'admin' OR (SELECT COUNT(*) FROM "User" WHERE role = 'admin' AND id <> ${user.id}) > 0)`;
+      DELETE FROM "User" WHERE "id" = ${user.id} AND ("role" <> 'admin' OR (SELECT COUNT(*) FROM "User" WHERE "role" = 'admin' AND "id" <> ${user.id}) > 0)`;
     if (n === 0) throw lastAdmin; // rolls the revocation back
   });
   await recordEvent({ actor: opts.actor, action: "user.delete", target: user.email, result: "ok" });

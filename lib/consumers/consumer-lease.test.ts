@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { db, sqliteDate } from "../db";
+import { dateParam, db, dbDate, isPostgres, rawSql, sqliteDate } from "../db";
 import { isAppError } from "../errors";
 import { acquireConsumerLeases, ConsumerLease, heldConsumerLeases, leaseName, withConsumer } from "./consumer-lease";
 
@@ -77,8 +77,13 @@ describe("bulk consumer leases (the reconciler's DNS pass)", () => {
   it("writes dates in Prisma's own format, so raw comparisons agree with Prisma's", async () => {
     const at = new Date("2026-12-01T09:12:35.866Z");
     await db.lease.create({ data: { name: "probe", holder: "h", expiresAt: at } });
-    const [row] = await db.$queryRawUnsafe<{ s: string }[]>(`SELECT ("expiresAt" || '') AS s FROM "Lease" WHERE "name" = 'probe'`);
-    expect(row.s).toBe(sqliteDate(at));
+    // The form raw statements bind (dbDate, dateParam) finds exactly the row Prisma wrote, on either backend.
+    const [hit] = await db.$queryRawUnsafe<{ n: number | bigint }[]>(rawSql(`SELECT count(*) AS n FROM "Lease" WHERE "name" = 'probe' AND "expiresAt" = ${dateParam()}`), dbDate(at));
+    expect(Number(hit.n)).toBe(1);
+    if (!isPostgres()) {
+      const [row] = await db.$queryRawUnsafe<{ s: string }[]>(`SELECT ("expiresAt" || '') AS s FROM "Lease" WHERE "name" = 'probe'`);
+      expect(row.s).toBe(sqliteDate(at));
+    }
   });
 
   it("takes free and expired leases in one go and reports live ones as busy", async () => {

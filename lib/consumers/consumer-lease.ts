@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { db, jsonChunks, sqliteDate, writeChunks } from "../db";
+import { dateParam, db, dbDate, jsonChunks, jsonTextRows, jsonValues, rawSql, writeChunks } from "../db";
 import { AppError, errorMessage } from "../errors";
 import { logger } from "../logger";
 import type { ConsumerType } from "../naming";
@@ -155,8 +155,8 @@ export async function heldConsumerLeases(): Promise<Map<string, string>> {
   return new Map(rows.map((r) => [r.name.slice("consumer:".length), r.holder]));
 }
 
-// Raw statements compare dates as Prisma's text (sqliteDate from ../db, checked
-// against Prisma's own writes in consumer-lease.test.ts).
+// Raw statements compare dates as Prisma's text on SQLite (dbDate from ../db,
+// checked against Prisma's own writes in consumer-lease.test.ts).
 
 /**
  * The reconciler's DNS pass takes the leases of many consumers at once (a
@@ -167,8 +167,8 @@ export async function heldConsumerLeases(): Promise<Map<string, string>> {
 export async function acquireConsumerLeases(consumers: ConsumerRef[], operation: ConsumerOperation): Promise<{ holder: string; held: Set<string>; busy: Map<string, string>; release: () => Promise<void> }> {
   const holder = `${operation}:${randomUUID()}`;
   const now = new Date();
-  const acquiredAt = sqliteDate(now);
-  const expiresAt = sqliteDate(new Date(now.getTime() + consumerLeaseTimings().ttlMs));
+  const acquiredAt = dbDate(now);
+  const expiresAt = dbDate(new Date(now.getTime() + consumerLeaseTimings().ttlMs));
   const keys = [...new Set(consumers.map(consumerKey))];
   const held = new Set<string>();
   const busy = new Map<string, string>();
@@ -176,13 +176,14 @@ export async function acquireConsumerLeases(consumers: ConsumerRef[], operation:
   const chunks = () => jsonChunks(keys, (k) => `consumer:${k}`);
   await writeChunks(chunks(), (names) =>
     db.$executeRawUnsafe(
-      `INSERT INTO "Lease" ("name","holder","acquiredAt","expiresAt") SELECT value, ?, ?, ? FROM json_each(?) WHERE true
-       ON CONFLICT("name") DO UPDATE SET "holder"=excluded."holder","acquiredAt"=excluded."acquiredAt","expiresAt"=excluded."expiresAt" WHERE "Lease"."expiresAt" < ?`,
+      rawSql(`INSERT INTO "Lease" ("name","holder","acquiredAt","expiresAt") SELECT j.value, CAST(? AS TEXT), ${dateParam()}, ${dateParam()} FROM ${jsonTextRows()} WHERE true
+       ON CONFLICT("name") DO UPDATE SET "holder"=excluded."holder","acquiredAt"=excluded."acquiredAt","expiresAt"=excluded."expiresAt" WHERE "Lease"."expiresAt" < ${dateParam()}`),
       holder, acquiredAt, expiresAt, names, acquiredAt,
     ),
   );
+  const read = rawSql(`SELECT "name","holder" FROM "Lease" WHERE "name" IN (${jsonValues()})`);
   for (const names of chunks()) {
-    const rows = await db.$queryRawUnsafe<{ name: string; holder: string }[]>(`SELECT "name","holder" FROM "Lease" WHERE "name" IN (SELECT value FROM json_each(?))`, names);
+    const rows = await db.$queryRawUnsafe<{ name: string; holder: string }[]>(read, names);
     for (const r of rows) {
       const key = r.name.slice("consumer:".length);
       if (r.holder === holder) held.add(key);

@@ -92,3 +92,80 @@ export function migrateDatabase(opts: { databaseUrl: string; migrationsDir: stri
     db.close();
   }
 }
+
+export const isPostgresUrl = (url: string) => /^postgres(ql)?:\/\//.test(url);
+
+// Prisma's own bookkeeping table on PostgreSQL (as `prisma migrate deploy` creates it).
+const PG_BOOKKEEPING = `CREATE TABLE IF NOT EXISTS "_prisma_migrations" (
+    "id"                    VARCHAR(36) PRIMARY KEY NOT NULL,
+    "checksum"              VARCHAR(64) NOT NULL,
+    "finished_at"           TIMESTAMPTZ,
+    "migration_name"        VARCHAR(255) NOT NULL,
+    "logs"                  TEXT,
+    "rolled_back_at"        TIMESTAMPTZ,
+    "started_at"            TIMESTAMPTZ NOT NULL DEFAULT now(),
+    "applied_steps_count"   INTEGER NOT NULL DEFAULT 0
+)`;
+
+/** Any advisory-lock key will do as long as every Wharf replica uses the same one. */
+const PG_MIGRATION_LOCK = 72_657_001;
+
+/**
+ * The PostgreSQL form of migrateDatabase. Replicas starting together take turns
+ * on an advisory lock; each migration runs in its own transaction (PostgreSQL
+ * DDL is transactional), so a failing one leaves nothing half-applied.
+ */
+export async function migratePostgres(opts: { databaseUrl: string; migrationsDir: string }): Promise<MigrationResult> {
+  const { Client } = (await import("pg")).default;
+  const client = new Client({ connectionString: opts.databaseUrl });
+  await client.connect();
+  try {
+    // Keyset pages merge rows from several queries in JavaScript string order (the DNS list): the
+    // database must sort text the same way, by code point. A C collation does; a locale's does not.
+    const { rows: coll } = await client.query<{ datcollate: string }>("SELECT datcollate FROM pg_database WHERE datname = current_database()");
+    if (!/^(C|POSIX|C\.utf-?8)$/i.test(coll[0]?.datcollate ?? "")) {
+      throw new Error(
+        `The PostgreSQL database sorts text by the locale ${coll[0]?.datcollate}; Wharf needs a C collation. ` +
+          `Create it with: createdb --template=template0 --locale=C.UTF-8 --owner=<role> <name>`,
+      );
+    }
+    await client.query("SELECT pg_advisory_lock($1)", [PG_MIGRATION_LOCK]);
+    await client.query(PG_BOOKKEEPING);
+    const { rows } = await client.query<{ migration_name: string; checksum: string; finished_at: Date | null; rolled_back_at: Date | null }>(
+      `SELECT migration_name, checksum, finished_at, rolled_back_at FROM "_prisma_migrations"`,
+    );
+    const failed = rows.find((r) => r.finished_at === null && r.rolled_back_at === null);
+    if (failed) throw new Error(`Migration ${failed.migration_name} failed earlier and was not resolved; fix the database, then mark it rolled back`);
+    const done = new Map(rows.filter((r) => r.finished_at !== null).map((r) => [r.migration_name, r.checksum]));
+    const applied: string[] = [];
+    for (const m of listMigrations(opts.migrationsDir)) {
+      const prior = done.get(m.name);
+      if (prior !== undefined) {
+        if (prior !== m.checksum) logger.warn({ migration: m.name }, "migration file changed after it was applied");
+        continue;
+      }
+      const id = randomUUID();
+      await client.query("BEGIN");
+      try {
+        await client.query(`INSERT INTO "_prisma_migrations" (id, checksum, migration_name, started_at, applied_steps_count) VALUES ($1, $2, $3, now(), 0)`, [id, m.checksum, m.name]);
+        await client.query(m.sql);
+        await client.query(`UPDATE "_prisma_migrations" SET finished_at = now(), applied_steps_count = 1 WHERE id = $1`, [id]);
+        await client.query("COMMIT");
+      } catch (err) {
+        await client.query("ROLLBACK");
+        throw new Error(`Migration ${m.name} failed: ${(err as Error).message}`);
+      }
+      applied.push(m.name);
+      logger.info({ op: "migrate", migration: m.name }, "migration applied");
+    }
+    return { applied, alreadyApplied: done.size };
+  } finally {
+    await client.query("SELECT pg_advisory_unlock($1)", [PG_MIGRATION_LOCK]).catch(() => {});
+    await client.end();
+  }
+}
+
+/** Either backend, by the URL's scheme. */
+export async function migrate(opts: { databaseUrl: string; migrationsDir: string }): Promise<MigrationResult> {
+  return isPostgresUrl(opts.databaseUrl) ? migratePostgres(opts) : migrateDatabase(opts);
+}

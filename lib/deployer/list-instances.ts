@@ -1,4 +1,4 @@
-import { db } from "../db";
+import { containsText, db } from "../db";
 import { instanceFqdn } from "../naming";
 import { getSettings } from "../settings/get-settings";
 import type { Instance } from "../generated/prisma/client";
@@ -65,7 +65,7 @@ export async function listInstances(opts: { params?: URLSearchParams; defaultLim
   const q = textParam(params);
   const where = {
     status: status ?? { not: "removed" },
-    ...(q ? { OR: [{ name: { contains: q } }, { image: { contains: q } }, { subdomain: { contains: q } }] } : {}),
+    ...(q ? { OR: [{ name: containsText(q) }, { image: containsText(q) }, { subdomain: containsText(q) }] } : {}),
   };
   const [settings, page] = await Promise.all([
     getSettings(),

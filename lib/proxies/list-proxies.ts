@@ -1,4 +1,4 @@
-import { db } from "../db";
+import { containsText, db } from "../db";
 import { enumParam, mapPage, paginate, parseListQuery, textParam, type TPage, type TSortSpec } from "../pagination";
 import { getSettings } from "../settings/get-settings";
 import { dnsRowsByConsumer, pickDnsRow, presentProxy, type TProxyView } from "./present-proxy";
@@ -25,7 +25,7 @@ export async function listProxies(opts: { params?: URLSearchParams; defaultLimit
   const q = textParam(params);
   const where = {
     ...(route ? { routeStatus: route } : {}),
-    ...(q ? { OR: [{ domain: { contains: q } }, { upstream: { contains: q } }] } : {}),
+    ...(q ? { OR: [{ domain: containsText(q) }, { upstream: containsText(q) }] } : {}),
   };
   const [settings, page] = await Promise.all([
     getSettings(),

@@ -1,4 +1,4 @@
-import { db } from "../db";
+import { db, isPostgres, rawSql } from "../db";
 import { normalizeFqdn } from "../naming";
 import { targetRecord } from "../dns/target-record";
 import { encodeCursor, enumParam, parseListQuery, textParam, type TCursor, type TPage, type TSortDir } from "../pagination";
@@ -42,6 +42,9 @@ type Arm = {
   status: string | null; constStatus?: string;
 };
 
+/** Case-insensitive LIKE on either backend (SQLite's LIKE is, for ASCII; PostgreSQL's is not). */
+const LIKE = () => (isPostgres() ? "ILIKE" : "LIKE");
+
 function likePattern(q: string): string {
   return `%${q.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
@@ -66,23 +69,23 @@ function arms(opts: { mode: string; baseDomain: string; targetAddress: string; s
     const where: string[] = [];
     const whereParams: unknown[] = [];
     if (opts.status) (where.push("r.status = ?"), whereParams.push(opts.status));
-    if (opts.consumerType) (where.push("r.consumerType = ?"), whereParams.push(opts.consumerType));
+    if (opts.consumerType) (where.push(`r."consumerType" = ?`), whereParams.push(opts.consumerType));
     if (like) {
-      // LIKE is case-insensitive (ASCII) in SQLite. A proxy's name is its domain, the record's own
+      // LIKE is case-insensitive (ASCII) in SQLite, ILIKE on PostgreSQL. A proxy's name is its domain, the record's own
       // name: only an instance's name needs a lookup (by primary key, for the rows the name and
       // content did not match). No join in the filter, so the count reads dns_records alone.
-      where.push(`(r.fqdn LIKE ? ESCAPE '\\' OR r.content LIKE ? ESCAPE '\\'
-        OR (r.consumerType = 'instance' AND EXISTS (SELECT 1 FROM "Instance" qi WHERE qi.id = r.consumerId AND qi.name LIKE ? ESCAPE '\\')))`);
+      where.push(`(r.fqdn ${LIKE()} ? ESCAPE '\\' OR r.content ${LIKE()} ? ESCAPE '\\'
+        OR (r."consumerType" = 'instance' AND EXISTS (SELECT 1 FROM "Instance" qi WHERE qi.id = r."consumerId" AND qi.name ${LIKE()} ? ESCAPE '\\')))`);
       whereParams.push(like, like, like);
     }
     out.push({
-      select: `r.fqdn AS fqdn, r.type AS type, r.content AS content, r.consumerType AS consumerType, r.consumerId AS consumerId,
-        COALESCE(ci.name, cp.domain) AS consumerName, r.status AS status, r.providerRecordId AS providerRecordId,
-        r.verifiedAt AS verifiedAt, r.lastError AS lastError, 1 AS inLedger, r.provider AS provider, r.zone AS zone`,
+      select: `r.fqdn AS fqdn, r.type AS type, r.content AS content, r."consumerType" AS "consumerType", r."consumerId" AS "consumerId",
+        COALESCE(ci.name, cp.domain) AS "consumerName", r.status AS status, r."providerRecordId" AS "providerRecordId",
+        r."verifiedAt" AS "verifiedAt", r."lastError" AS "lastError", 1 AS "inLedger", r.provider AS provider, r.zone AS zone`,
       selectParams: [],
       from: `dns_records r
-        LEFT JOIN "Instance" ci ON r.consumerType = 'instance' AND ci.id = r.consumerId
-        LEFT JOIN "StandaloneProxy" cp ON r.consumerType = 'standalone' AND cp.id = r.consumerId`,
+        LEFT JOIN "Instance" ci ON r."consumerType" = 'instance' AND ci.id = r."consumerId"
+        LEFT JOIN "StandaloneProxy" cp ON r."consumerType" = 'standalone' AND cp.id = r."consumerId"`,
       countFrom: "dns_records r",
       where, whereParams, fqdn: "r.fqdn", fqdnParams: [], status: "r.status",
     });
@@ -93,14 +96,14 @@ function arms(opts: { mode: string; baseDomain: string; targetAddress: string; s
     // Every expected row has the target as its content: when that matches, the text filter keeps them all.
     if (like && !content.toLowerCase().includes(opts.q!.toLowerCase())) {
       // The cheap text test before the ledger probe below.
-      where.push(e.name === e.fqdn ? `${e.fqdn} LIKE ? ESCAPE '\\'` : `(${e.fqdn} LIKE ? ESCAPE '\\' OR ${e.name} LIKE ? ESCAPE '\\')`);
+      where.push(e.name === e.fqdn ? `${e.fqdn} ${LIKE()} ? ESCAPE '\\'` : `(${e.fqdn} ${LIKE()} ? ESCAPE '\\' OR ${e.name} ${LIKE()} ? ESCAPE '\\')`);
       whereParams.push(...e.fqdnParams, like, ...(e.name === e.fqdn ? [] : [like]));
     }
     where.push(`NOT EXISTS (SELECT 1 FROM dns_records x WHERE x.fqdn = rtrim(${e.fqdn}, '.'))`);
     whereParams.push(...e.fqdnParams);
     return {
-      select: `${e.fqdn} AS fqdn, ? AS type, ? AS content, '${e.consumerType}' AS consumerType, ${e.id} AS consumerId, ${e.name} AS consumerName,
-        ? AS status, NULL AS providerRecordId, NULL AS verifiedAt, NULL AS lastError, 0 AS inLedger, NULL AS provider, NULL AS zone`,
+      select: `${e.fqdn} AS fqdn, CAST(? AS TEXT) AS type, CAST(? AS TEXT) AS content, '${e.consumerType}' AS "consumerType", ${e.id} AS "consumerId", ${e.name} AS "consumerName",
+        CAST(? AS TEXT) AS status, NULL AS "providerRecordId", NULL AS "verifiedAt", NULL AS "lastError", 0 AS "inLedger", NULL AS provider, NULL AS zone`,
       selectParams: [...e.fqdnParams, type, content, expectedStatus],
       from: e.from, where, whereParams, fqdn: e.fqdn, fqdnParams: e.fqdnParams, status: null, constStatus: expectedStatus,
     };
@@ -128,7 +131,7 @@ function keyset(arm: Arm, sort: TDnsSort, dir: TSortDir, c: TCursor): { sql: str
     const s = arm.constStatus ?? "";
     const v = String(c.value);
     if (s === v) return byFqdn;
-    return { sql: (dir === "asc" ? s > v : s < v) ? "1" : "0", params: [] };
+    return { sql: (dir === "asc" ? s > v : s < v) ? "1=1" : "1=0", params: [] };
   }
   return { sql: `${arm.status} ${op}= ? AND (${arm.status} ${op} ? OR ${arm.fqdn} ${op} ?)`, params: [c.value, c.value, ...arm.fqdnParams, c.id] };
 }
@@ -180,11 +183,11 @@ export async function dnsOverview(opts: { params?: URLSearchParams; defaultLimit
       }
       const order = sort === "status" && arm.status !== null ? `${arm.status} ${readDir}, ${arm.fqdn} ${readDir}` : `${arm.fqdn} ${readDir}`;
       const sql = `SELECT ${arm.select} FROM ${arm.from}${where.length ? ` WHERE ${where.join(" AND ")}` : ""} ORDER BY ${order} LIMIT ?`;
-      return db.$queryRawUnsafe<Record<string, unknown>[]>(sql, ...p, ...arm.fqdnParams, limit + 1);
+      return db.$queryRawUnsafe<Record<string, unknown>[]>(rawSql(sql), ...p, ...arm.fqdnParams, limit + 1);
     });
     const counts = parts.map((arm) => `(SELECT count(*) FROM ${arm.countFrom ?? arm.from}${arm.where.length ? ` WHERE ${arm.where.join(" AND ")}` : ""})`);
     const countParams = parts.flatMap((arm) => arm.whereParams);
-    const [counted, ...raws] = await Promise.all([db.$queryRawUnsafe<{ n: number | bigint }[]>(`SELECT ${counts.join(" + ")} AS n`, ...countParams), ...reads]);
+    const [counted, ...raws] = await Promise.all([db.$queryRawUnsafe<{ n: number | bigint }[]>(rawSql(`SELECT ${counts.join(" + ")} AS n`), ...countParams), ...reads]);
     total = Number(counted[0]?.n ?? 0);
     const sign = readDir === "asc" ? 1 : -1;
     const cmp = (x: DnsRow, y: DnsRow) => {

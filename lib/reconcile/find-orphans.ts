@@ -1,4 +1,4 @@
-import { db, jsonChunks } from "../db";
+import { db, jsonChunks, jsonValues, rawSql } from "../db";
 import { getRuntime } from "../docker";
 import { errorMessage } from "../errors";
 import { LABEL_INSTANCE, labelOwner, parseRouteId } from "../naming";
@@ -41,7 +41,7 @@ export function findOrphanRoutes(routes: ProxyRoute[], instanceIds: Set<string>,
 async function existingIds(table: "Instance" | "StandaloneProxy", ids: string[]): Promise<Set<string>> {
   const out = new Set<string>();
   for (const json of jsonChunks([...new Set(ids)])) {
-    const rows = await db.$queryRawUnsafe<{ id: string }[]>(`SELECT "id" FROM "${table}" WHERE "id" IN (SELECT value FROM json_each(?))`, json);
+    const rows = await db.$queryRawUnsafe<{ id: string }[]>(rawSql(`SELECT "id" FROM "${table}" WHERE "id" IN (${jsonValues()})`), json);
     for (const r of rows) out.add(r.id);
   }
   return out;

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { resetDnsState } from "../../test/helpers/dns-fixtures";
-import { SQL_CHUNK_ROWS, SQL_COMMIT_ROWS, db, jsonChunks, writeChunks } from "../db";
+import { SQL_CHUNK_ROWS, SQL_COMMIT_ROWS, dateParam, db, dbDate, jsonChunks, jsonRows, rawSql, writeChunks } from "../db";
 import { markPending, markSynced } from "./ledger-bulk";
 
 const row = (i: number) => ({ fqdn: `r${i}.example.test`, type: "A", content: "192.0.2.1", provider: "cloudflare", zone: "example.test", consumerType: "standalone", consumerId: `c${i}` });
@@ -36,11 +36,14 @@ describe("bulk ledger statements", () => {
   it("a failing statement rolls back its own group only; groups before it stay written", async () => {
     const chunks = [...jsonChunks(Array.from({ length: SQL_COMMIT_ROWS + SQL_CHUNK_ROWS }, (_, i) => row(i)), (r) => ({ ...r, id: `id-${r.fqdn}` }))];
     const bad = chunks.length - 1;
+    const at = dbDate(new Date("2026-12-01T00:00:00.000Z"));
     const write = (json: string) =>
       db.$executeRawUnsafe(
-        `INSERT INTO "dns_records" ("id","fqdn","type","content","provider","zone","consumerType","consumerId","status","createdAt","updatedAt")
-         SELECT j.value->>'id', j.value->>'fqdn', j.value->>'type', j.value->>'content', j.value->>'provider', j.value->>'zone', j.value->>'consumerType', j.value->>'consumerId', 'pending', '2026-12-01T00:00:00.000+00:00', '2026-12-01T00:00:00.000+00:00'
-         FROM json_each(?) AS j`,
+        rawSql(`INSERT INTO "dns_records" ("id","fqdn","type","content","provider","zone","consumerType","consumerId","status","createdAt","updatedAt")
+         SELECT j.value->>'id', j.value->>'fqdn', j.value->>'type', j.value->>'content', j.value->>'provider', j.value->>'zone', j.value->>'consumerType', j.value->>'consumerId', 'pending', ${dateParam()}, ${dateParam()}
+         FROM ${jsonRows()}`),
+        at,
+        at,
         json,
       );
     // The last chunk repeats a name of the first: a unique-constraint failure in the second group.

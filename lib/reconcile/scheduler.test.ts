@@ -11,9 +11,14 @@ const { resetEnvCache } = await import("../env");
 const { updateSettings } = await import("../settings/update-settings");
 const { SYSTEM_ACTOR } = await import("../audit/record-event");
 
-// Let the scheduler's awaits (settings read, runSync) settle between timer jumps.
+// Let the scheduler's awaits (settings read, runSync) settle between timer jumps. A few real
+// milliseconds each round: on PostgreSQL the settings read is socket I/O, which fake timers do not drive.
+const realSetTimeout = globalThis.setTimeout;
 const settle = async () => {
-  for (let i = 0; i < 20; i++) await vi.advanceTimersByTimeAsync(0);
+  for (let i = 0; i < 20; i++) {
+    await vi.advanceTimersByTimeAsync(0);
+    await new Promise((r) => realSetTimeout(r, 5));
+  }
 };
 
 describe("sync scheduler", () => {

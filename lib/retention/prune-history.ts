@@ -31,16 +31,16 @@ export async function pruneHistory(opts: { now?: Date; retention?: TSettings["re
   const aged = await db.auditEvent.deleteMany({ where: { createdAt: { lt: cutoff } } });
   // Past the count cap: everything older than the newest maxAuditEvents rows.
   const capped = await db.$executeRaw`
-    DELETE FROM "AuditEvent" WHERE createdAt < (SELECT createdAt FROM "AuditEvent" ORDER BY createdAt DESC LIMIT 1 OFFSET ${r.maxAuditEvents - 1})`;
+    DELETE FROM "AuditEvent" WHERE "createdAt" < (SELECT "createdAt" FROM "AuditEvent" ORDER BY "createdAt" DESC LIMIT 1 OFFSET ${r.maxAuditEvents - 1})`;
   const runs = await db.syncRun.deleteMany({ where: { startedAt: { lt: cutoff }, status: { not: "running" } } });
   // The newest N of each instance stay (the rollback target's among them), and
   // the newest M successful ones whatever their age in the list: those are what
   // "Roll back to this" offers. Steps go with their deployment (ON DELETE CASCADE).
   const deployments = await db.$executeRaw`
-    DELETE FROM "Deployment" WHERE status <> 'running' AND id IN (
-      SELECT id FROM (SELECT id, ROW_NUMBER() OVER (PARTITION BY instanceId ORDER BY startedAt DESC, id DESC) AS n FROM "Deployment") WHERE n > ${r.deploymentsPerInstance})
-      AND id NOT IN (
-      SELECT id FROM (SELECT id, ROW_NUMBER() OVER (PARTITION BY instanceId ORDER BY startedAt DESC, id DESC) AS n FROM "Deployment" WHERE status = 'succeeded') WHERE n <= ${r.successfulDeploymentsPerInstance})`;
+    DELETE FROM "Deployment" WHERE "status" <> 'running' AND "id" IN (
+      SELECT "id" FROM (SELECT "id", ROW_NUMBER() OVER (PARTITION BY "instanceId" ORDER BY "startedAt" DESC, "id" DESC) AS n FROM "Deployment") AS ranked WHERE n > ${r.deploymentsPerInstance})
+      AND "id" NOT IN (
+      SELECT "id" FROM (SELECT "id", ROW_NUMBER() OVER (PARTITION BY "instanceId" ORDER BY "startedAt" DESC, "id" DESC) AS n FROM "Deployment" WHERE "status" = 'succeeded') AS kept WHERE n <= ${r.successfulDeploymentsPerInstance})`;
   const throttleRows = await pruneThrottle(now);
   const notifications = await pruneNotifications(cutoff);
   return { auditEvents: aged.count + capped, syncRuns: runs.count, deployments, throttleRows, notifications, durationMs: Date.now() - started };

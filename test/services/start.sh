@@ -8,6 +8,8 @@
 #             public one on http://127.0.0.1:5051
 #   Pebble    ACME https://127.0.0.1:14000/dir, management 127.0.0.1:15000
 #   Caddy-TLS admin http://127.0.0.1:2029, HTTP 127.0.0.1:5002, HTTPS 127.0.0.1:5003
+#   PostgreSQL Debian's cluster "main" on 127.0.0.1:5432, role wharf (password
+#             wharf, superuser: tests create a database per test file)
 # Logs and state go under ${WHARF_SERVICES_DIR:-/tmp/wharf-services}.
 set -euo pipefail
 dir=${WHARF_SERVICES_DIR:-/tmp/wharf-services}
@@ -126,4 +128,24 @@ JSON
   setsid nohup caddy run --config "$dir/caddy-tls.json" >"$dir/caddy-tls.log" 2>&1 &
   wait_for caddy-tls "curl -fsS http://127.0.0.1:2029/config/"
 fi
-echo "services up: dockerd, caddy (admin 127.0.0.1:2019, http 127.0.0.1:8480), powerdns (api 127.0.0.1:8081, dns 127.0.0.1:5300), registries (auth 127.0.0.1:5050, public 127.0.0.1:5051), pebble (acme 127.0.0.1:14000, management 15000), caddy-tls (admin 127.0.0.1:2029, http 5002, https 5003)"
+# PostgreSQL (issue 26): Debian's own cluster, started with pg_ctlcluster
+# (not systemd), and a login role the tests use to create scratch databases.
+pg_version=$(ls /usr/lib/postgresql 2>/dev/null | sort -V | tail -1)
+if [ -n "$pg_version" ]; then
+  if ! pg_lsclusters -h 2>/dev/null | awk '{print $1" "$2}' | grep -qx "$pg_version main"; then
+    pg_createcluster "$pg_version" main >"$dir/postgresql-create.log" 2>&1
+  fi
+  if ! pg_lsclusters -h | awk -v v="$pg_version" '$1==v && $2=="main" {print $4}' | grep -qx online; then
+    pg_ctlcluster "$pg_version" main start
+  fi
+  wait_for postgresql "su postgres -c 'psql -qAtc \"SELECT 1\"'"
+  su postgres -c "psql -qAt" >/dev/null <<'SQL'
+DO $$BEGIN
+  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'wharf') THEN CREATE ROLE wharf LOGIN SUPERUSER PASSWORD 'wharf'; END IF;
+END$$;
+SQL
+else
+  echo "PostgreSQL is not installed (apt-get install postgresql): the *-pg test projects cannot run" >&2
+fi
+
+echo "services up: dockerd, caddy (admin 127.0.0.1:2019, http 127.0.0.1:8480), powerdns (api 127.0.0.1:8081, dns 127.0.0.1:5300), registries (auth 127.0.0.1:5050, public 127.0.0.1:5051), pebble (acme 127.0.0.1:14000, management 15000), caddy-tls (admin 127.0.0.1:2029, http 5002, https 5003), postgresql (127.0.0.1:5432)"
