@@ -15,7 +15,7 @@ import { runSync } from "../reconcile/run-sync";
 import { updateSettingsAndReroute } from "../reconcile/settings-change";
 import { getSettings } from "../settings/get-settings";
 import { updateSettings } from "../settings/update-settings";
-import { docker } from "../../test/helpers/docker-exec";
+import { docker, execIn } from "../../test/helpers/docker-exec";
 import { eventually, httpGet, TEST_NETWORK } from "../../test/helpers/http";
 
 // Issue 24 on the real engine: Wharf runs Caddy itself, from the locally built
@@ -135,6 +135,34 @@ describe("the managed proxy: Wharf runs Caddy itself", () => {
     expect(inst.status).toBe("running");
     expect(inst.route.status).toBe("active");
     expect((await viaManaged(later)).body).toContain("wharf-test v2");
+  });
+
+  it("another container on Wharf's network cannot reach the admin API (nothing listens on 2019), while its proxy port answers it", async () => {
+    // An instance is hostile: from a container beside it on the network, the
+    // admin API is the one thing that must stay out of reach.
+    const attacker = await docker.createContainer({
+      name: `mp-attacker-${rand}`,
+      Image: "wharf-test/web:v1",
+      Cmd: ["sleep", "120"],
+      HostConfig: { NetworkMode: TEST_NETWORK },
+    });
+    try {
+      await attacker.start();
+      const caddy = managedContainerName();
+      // Reachable by name: the proxy port answers with the instance behind it.
+      const proxied = await execIn(attacker.id, ["wget", "-q", "-T", "5", "-O", "-", "--header", `Host: ${existing}.${base}`, `http://${caddy}:${PORTS.httpPort}/`]);
+      expect(proxied.output).toContain("wharf-test v1");
+      const admin = await execIn(attacker.id, ["wget", "-q", "-T", "5", "-O", "-", `http://${caddy}:2019/config/`]);
+      expect(admin.exitCode).not.toBe(0);
+      expect(admin.output).not.toContain("apps");
+      const listening = await execIn(attacker.id, ["nc", "-z", "-w", "3", caddy, "2019"]);
+      expect(listening.exitCode).not.toBe(0);
+    } finally {
+      await attacker.remove({ force: true });
+    }
+    // Wharf itself still manages routes (over the admin socket in its data dir).
+    const inst = await getInstance((await db.instance.findFirstOrThrow({ where: { name: later } })).id);
+    expect(inst.route.status).toBe("active");
   });
 
   it("after Caddy restarts (config from its start, no routes), the next sync pushes the routes again", async () => {
