@@ -20,7 +20,10 @@ describe("managed Caddy plan", () => {
   it("starts Caddy listening on the published port numbers, admin on a unix socket only (no TCP listener)", () => {
     expect(managedCaddyJson({ httpPort: 8080, httpsPort: 8443 })).toEqual({
       admin: { listen: "unix//run/wharf-admin/admin.sock", config: { persist: false } },
-      apps: { http: { http_port: 8080, https_port: 8443, servers: { wharf: { listen: [":8080", ":8443"], routes: [] } } } },
+      apps: {
+        pki: { certificate_authorities: { local: { install_trust: false } } },
+        http: { http_port: 8080, https_port: 8443, servers: { wharf: { listen: [":8080", ":8443"], routes: [] } } },
+      },
     });
   });
 

@@ -88,6 +88,8 @@ export function managedCaddyJson(config: Pick<TManagedProxyConfig, "httpPort" | 
   return {
     admin: { listen: `unix/${MANAGED_CADDY_ADMIN_DIR}/${MANAGED_CADDY_ADMIN_SOCKET}`, config: { persist: false } },
     apps: {
+      // Caddy would try to add its local CA to the container's own trust store: useless there, and refused to a non-root user.
+      pki: { certificate_authorities: { local: { install_trust: false } } },
       http: {
         http_port: config.httpPort,
         https_port: config.httpsPort,
