@@ -1,4 +1,4 @@
-import { chmodSync, mkdirSync, rmSync } from "node:fs";
+import { chmodSync, mkdirSync } from "node:fs";
 import path from "node:path";
 import { getRuntime, type ContainerInfo, type ContainerRuntime } from "../docker";
 import { AppError, errorMessage } from "../errors";
@@ -8,7 +8,6 @@ import {
   LABEL_PROXY,
   LABEL_PROXY_CONFIG,
   MANAGED_CADDY_ADMIN_DIR,
-  MANAGED_CADDY_ADMIN_SOCKET,
   MANAGED_CADDY_CONFIG_PATH,
   MANAGED_CADDY_DATA_DIR,
   managedAdminDir,
@@ -147,15 +146,16 @@ async function startOrExplain(rt: ContainerRuntime, id: string, config: TManaged
 
 /**
  * The admin socket's directory, Wharf's and 0700: only Wharf's user on the
- * host gets to the socket. A socket left by a previous container would make
- * Caddy's listen fail, so it goes first.
+ * host gets to the socket. Made again before every create or start (a bind
+ * mount whose source is gone fails the start). A socket left behind by a
+ * killed Caddy needs no clean-up: Caddy 2.6 replaces it (checked after a
+ * SIGKILL), and the directory being Wharf's lets Caddy, as Wharf's user, do so.
  */
 function prepareAdminDir(): void {
   const dir = managedAdminDir();
   mkdirSync(path.dirname(dir), { recursive: true, mode: 0o700 });
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   chmodSync(dir, 0o700);
-  rmSync(path.join(dir, MANAGED_CADDY_ADMIN_SOCKET), { force: true });
 }
 
 /** Caddy reads its config at start; its admin API answering with Wharf's server in it means routes can be pushed. */
