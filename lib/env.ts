@@ -24,10 +24,9 @@ const ZEnvSchema = z.object({
   // shared network reached by name, and Caddy's admin API. Settings saved in the UI win.
   WHARF_UPSTREAM_NETWORK: z.string().regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$/).optional(),
   WHARF_CADDY_ADMIN_URL: z.string().url().optional(),
-  // Where Wharf reaches the admin API of the Caddy it runs itself (issue 24). Unset: the
-  // loopback-published admin port (Wharf on the host). Wharf in a container on the same
-  // network sets http://wharf-caddy:2019.
-  WHARF_MANAGED_PROXY_ADMIN_URL: z.string().url().optional(),
+  // Wharf in a container: its data directory's path on the host, the source the engine
+  // bind-mounts the managed Caddy's admin-socket directory from (issue 24).
+  WHARF_HOST_DATA_DIR: z.string().refine((v) => v.startsWith("/"), "must be an absolute path").optional(),
   // What "Use Wharf's Caddy" (one click) chooses; the Settings form starts from them too.
   WHARF_MANAGED_PROXY_IMAGE: z.string().optional(),
   // Container name of Wharf's Caddy (its volume is "<name>-data"): two installations on one engine need two names.
@@ -35,7 +34,6 @@ const ZEnvSchema = z.object({
   WHARF_MANAGED_PROXY_HTTP_PORT: z.coerce.number().int().min(1).max(65535).optional(),
   WHARF_MANAGED_PROXY_HTTPS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
   WHARF_MANAGED_PROXY_BIND_ADDRESS: z.string().optional(),
-  WHARF_MANAGED_PROXY_ADMIN_PORT: z.coerce.number().int().min(1).max(65535).optional(),
   WHARF_TRUST_PROXY: z.enum(["0", "1", "true", "false"]).optional(),
   DOCKER_HOST: z.string().optional(),
   DOCKER_TLS_VERIFY: z.string().optional(),

@@ -22,6 +22,11 @@ describe("createBody: fixed host ports (managed proxy)", () => {
     });
   });
 
+  it("runs as the spec's user when it names one (the managed proxy runs as Wharf's uid:gid), else as the image's", () => {
+    expect(createBody({ ...spec, user: "1000:1000" }).User).toBe("1000:1000");
+    expect(createBody(spec).User).toBeUndefined();
+  });
+
   it("keeps publishOn's engine-chosen port beside them, and binds nothing without either", () => {
     const both = createBody({ ...spec, port: 8080, publishOn: "127.0.0.1", ports: [{ containerPort: 80, hostPort: 8081, hostIp: "127.0.0.1" }] });
     expect(both.HostConfig?.PortBindings).toEqual({ "8080/tcp": [{ HostIp: "127.0.0.1", HostPort: "" }], "80/tcp": [{ HostIp: "127.0.0.1", HostPort: "8081" }] });

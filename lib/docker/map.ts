@@ -103,6 +103,7 @@ export function createBody(spec: ContainerSpec): Docker.ContainerCreateOptions {
       ...(spec.pidsLimit ? { PidsLimit: spec.pidsLimit } : {}),
     },
     NetworkingConfig: { EndpointsConfig: { [spec.network]: { Aliases: spec.networkAliases ?? [] } } },
+    ...(spec.user ? { User: spec.user } : {}),
     ...(spec.cmd ? { Cmd: spec.cmd } : {}),
     ...(spec.entrypoint ? { Entrypoint: spec.entrypoint } : {}),
   };

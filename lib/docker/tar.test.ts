@@ -24,6 +24,15 @@ describe("tarFiles", () => {
     expect(readFileSync(path.join(dir, "out/sub/big.txt"), "utf8")).toBe(big);
   });
 
+  it("carries directories and each entry's owner and mode", () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "wharf-tar-"));
+    dirs.push(dir);
+    writeFileSync(path.join(dir, "a.tar"), tarFiles([{ name: "data", dir: true, mode: 0o700, uid: 1234, gid: 1235 }, { name: "data/c.json", content: "{}", uid: 1234, gid: 1235 }]));
+    const listing = execFileSync("tar", ["--numeric-owner", "-tvf", path.join(dir, "a.tar")], { encoding: "utf8" }).trim().split("\n");
+    expect(listing[0]).toMatch(/^drwx------ 1234\/1235 +0 .* data\/?$/);
+    expect(listing[1]).toMatch(/^-rw-r--r-- 1234\/1235 +2 .* data\/c\.json$/);
+  });
+
   it("refuses absolute, escaping and over-long names", () => {
     expect(() => tarFiles([{ name: "/etc/passwd", content: "" }])).toThrow(/relative path/);
     expect(() => tarFiles([{ name: "../x", content: "" }])).toThrow(/relative path/);

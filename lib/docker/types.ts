@@ -1,3 +1,5 @@
+import type { TarEntry } from "./tar";
+
 /** What Wharf asks the engine to run for one deployment of an instance. */
 export interface ContainerSpec {
   name: string;
@@ -24,8 +26,14 @@ export interface ContainerSpec {
   entrypoint?: string[] | null;
   /** Fixed host ports (the managed proxy's 80/443/admin), besides `publishOn`'s engine-chosen one. */
   ports?: Array<{ containerPort: number; hostPort: number; hostIp: string }>;
-  /** Files copied into the container after it is created and before it starts (`name` relative to `/`). */
-  files?: Array<{ name: string; content: string }>;
+  /** Run as this user (`uid:gid`) instead of the image's. */
+  user?: string;
+  /**
+   * Files (and directories) copied into the container after it is created and
+   * before it starts (`name` relative to `/`), with their owner. A directory
+   * entry over a volume's mount point sets the owner and mode of the volume's root.
+   */
+  files?: TarEntry[];
 }
 
 export type ContainerMount = { type: "volume"; name: string; target: string } | { type: "bind"; source: string; target: string; readOnly: boolean };

@@ -1,3 +1,5 @@
+import { chmodSync, mkdirSync } from "node:fs";
+import path from "node:path";
 import { getRuntime, type ContainerInfo, type ContainerRuntime } from "../docker";
 import { AppError, errorMessage } from "../errors";
 import { operationLogger } from "../logger";
@@ -5,11 +7,15 @@ import { CaddyAdmin } from "../proxy/caddy-admin";
 import {
   LABEL_PROXY,
   LABEL_PROXY_CONFIG,
-  MANAGED_CADDY_ADMIN_PORT,
+  MANAGED_CADDY_ADMIN_DIR,
   MANAGED_CADDY_CONFIG_PATH,
+  MANAGED_CADDY_DATA_DIR,
+  managedAdminDir,
+  managedAdminDirOnHost,
+  managedAdminUrl,
+  managedCaddyUser,
   managedContainerName,
   managedVolumeName,
-  managedAdminUrl,
   managedCaddyJson,
   managedCaddyLabels,
   managedConfigHash,
@@ -62,6 +68,7 @@ async function ensure(opts: EnsureManagedProxyOptions): Promise<{ action: Manage
       await waitForAdmin(config, opts.readyTimeoutMs ?? 15_000);
       return { action: "unchanged", container: existing };
     }
+    prepareAdminDir();
     await startOrExplain(rt, existing.id, config, false);
     op.step("started", { state: existing.state });
     await waitForAdmin(config, opts.readyTimeoutMs ?? 15_000);
@@ -82,20 +89,30 @@ async function ensure(opts: EnsureManagedProxyOptions): Promise<{ action: Manage
     }
   }
   await rt.ensureVolume(managedVolumeName(), { [LABEL_PROXY]: "managed" });
+  prepareAdminDir();
+  const [uid, gid] = managedCaddyUser().split(":").map(Number);
   const created = await rt.createContainer({
     name: managedContainerName(),
     image: config.image,
-    // The official image sets these too; a plain binary in a scratch image needs them to keep its state on the volume.
-    env: { XDG_DATA_HOME: "/data", XDG_CONFIG_HOME: "/config" },
+    // Caddy runs as Wharf's uid:gid (the socket must be Wharf's); its config and data both live on the volume.
+    user: managedCaddyUser(),
+    env: { XDG_DATA_HOME: MANAGED_CADDY_DATA_DIR, XDG_CONFIG_HOME: `${MANAGED_CADDY_DATA_DIR}/config` },
     labels: managedCaddyLabels(config, network),
     network,
     networkAliases: [managedContainerName()],
-    port: MANAGED_CADDY_ADMIN_PORT,
+    port: config.httpPort,
     restartPolicy: "unless-stopped",
-    mounts: [{ type: "volume", name: managedVolumeName(), target: "/data" }],
+    mounts: [
+      { type: "volume", name: managedVolumeName(), target: MANAGED_CADDY_DATA_DIR },
+      { type: "bind", source: managedAdminDirOnHost(), target: MANAGED_CADDY_ADMIN_DIR, readOnly: false },
+    ],
     cmd: ["caddy", "run", "--config", MANAGED_CADDY_CONFIG_PATH],
     ports: managedPortBindings(config).map(({ containerPort, hostPort, hostIp }) => ({ containerPort, hostPort, hostIp })),
-    files: [{ name: MANAGED_CADDY_CONFIG_PATH.slice(1), content: JSON.stringify(managedCaddyJson(config)) }],
+    files: [
+      // A directory entry over the volume's mount point hands the volume's root to Caddy's user (a new volume is root's).
+      { name: MANAGED_CADDY_DATA_DIR.slice(1), dir: true, mode: 0o700, uid, gid },
+      { name: MANAGED_CADDY_CONFIG_PATH.slice(1), content: JSON.stringify(managedCaddyJson(config)), uid, gid },
+    ],
   });
   await startOrExplain(rt, created.id, config, true);
   op.step("created", { id: created.id });
@@ -127,9 +144,23 @@ async function startOrExplain(rt: ContainerRuntime, id: string, config: TManaged
   }
 }
 
+/**
+ * The admin socket's directory, Wharf's and 0700: only Wharf's user on the
+ * host gets to the socket. Made again before every create or start (a bind
+ * mount whose source is gone fails the start). A socket left behind by a
+ * killed Caddy needs no clean-up: Caddy 2.6 replaces it (checked after a
+ * SIGKILL), and the directory being Wharf's lets Caddy, as Wharf's user, do so.
+ */
+function prepareAdminDir(): void {
+  const dir = managedAdminDir();
+  mkdirSync(path.dirname(dir), { recursive: true, mode: 0o700 });
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  chmodSync(dir, 0o700);
+}
+
 /** Caddy reads its config at start; its admin API answering with Wharf's server in it means routes can be pushed. */
 async function waitForAdmin(config: TManagedProxyConfig, timeoutMs: number): Promise<void> {
-  const url = managedAdminUrl(config);
+  const url = managedAdminUrl();
   const admin = new CaddyAdmin(url, 2_000);
   const deadline = Date.now() + timeoutMs;
   let last = "no answer";

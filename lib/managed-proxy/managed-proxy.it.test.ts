@@ -1,5 +1,7 @@
 import { randomBytes } from "node:crypto";
+import { statSync } from "node:fs";
 import net from "node:net";
+import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SYSTEM_ACTOR } from "../audit/record-event";
 import { db } from "../db";
@@ -10,19 +12,19 @@ import { createInstance } from "../deployer/create-instance";
 import { getInstance } from "../deployer/get-instance";
 import { waitForJob } from "../deployer/jobs";
 import { removeInstance } from "../deployer/remove-instance";
-import { LABEL_PROXY, managedContainerName, managedVolumeName } from "../proxy/managed-caddy";
+import { LABEL_PROXY, managedAdminDir, managedContainerName, managedVolumeName } from "../proxy/managed-caddy";
 import { runSync } from "../reconcile/run-sync";
 import { updateSettingsAndReroute } from "../reconcile/settings-change";
 import { getSettings } from "../settings/get-settings";
 import { updateSettings } from "../settings/update-settings";
-import { docker } from "../../test/helpers/docker-exec";
+import { docker, execIn } from "../../test/helpers/docker-exec";
 import { eventually, httpGet, TEST_NETWORK } from "../../test/helpers/http";
 
 // Issue 24 on the real engine: Wharf runs Caddy itself, from the locally built
 // wharf-test/caddy:2 (test/images/build.sh), published on 127.0.0.1 high ports.
 const rand = randomBytes(3).toString("hex");
 const base = `mp-${rand}.wharf.test`;
-const PORTS = { httpPort: 24180, httpsPort: 24543, adminPort: 24119 };
+const PORTS = { httpPort: 24180, httpsPort: 24543 };
 const managed = { type: "managed", image: "wharf-test/caddy:2", bindAddress: "127.0.0.1", ...PORTS } as const;
 const rt = getRuntime();
 
@@ -106,7 +108,7 @@ describe("the managed proxy: Wharf runs Caddy itself", () => {
     expect(await rt.inspectContainer(managedContainerName())).toBeNull();
   });
 
-  it("choosing it starts Caddy (labelled, volume, unless-stopped, admin on loopback only) and re-routes the existing instance by name", async () => {
+  it("choosing it starts Caddy (labelled, volume, unless-stopped, as Wharf's user, admin on a socket only) and re-routes the existing instance by name", async () => {
     const t0 = Date.now();
     const settings = await updateSettingsAndReroute({ actor: SYSTEM_ACTOR, body: { proxy: { provider: managed } } });
     console.log(`choose managed + reroute: ${Date.now() - t0} ms`);
@@ -118,8 +120,15 @@ describe("the managed proxy: Wharf runs Caddy itself", () => {
     expect(raw.Mounts.find((m) => m.Destination === "/data")?.Name).toBe(managedVolumeName());
     expect(Object.keys(raw.NetworkSettings.Networks)).toEqual([TEST_NETWORK]);
     const bindings = raw.HostConfig.PortBindings as Record<string, Array<{ HostIp: string; HostPort: string }>>;
-    expect(bindings["2019/tcp"]).toEqual([{ HostIp: "127.0.0.1", HostPort: String(PORTS.adminPort) }]);
+    // Only 80/443 published: the admin API is a unix socket in Wharf's data dir, owned by Wharf's user.
+    expect(Object.keys(bindings).sort()).toEqual([`${PORTS.httpPort}/tcp`, `${PORTS.httpsPort}/tcp`]);
     expect(bindings[`${PORTS.httpPort}/tcp`]).toEqual([{ HostIp: "127.0.0.1", HostPort: String(PORTS.httpPort) }]);
+    expect(raw.Config.User).toBe(`${process.getuid!()}:${process.getgid!()}`);
+    expect(raw.Mounts.find((m) => m.Destination === "/run/wharf-admin")?.Source).toBe(managedAdminDir());
+    expect(statSync(managedAdminDir()).mode & 0o777).toBe(0o700);
+    const sock = statSync(path.join(managedAdminDir(), "admin.sock"));
+    expect(sock.isSocket()).toBe(true);
+    expect(sock.uid).toBe(process.getuid!());
     // Not an instance container: the orphan pass must not list it.
     expect(raw.Config.Labels["wharf.managed"]).toBeUndefined();
 
@@ -135,6 +144,40 @@ describe("the managed proxy: Wharf runs Caddy itself", () => {
     expect(inst.status).toBe("running");
     expect(inst.route.status).toBe("active");
     expect((await viaManaged(later)).body).toContain("wharf-test v2");
+  });
+
+  it("another container on Wharf's network cannot reach the admin API (nothing listens on 2019), while its proxy port answers it", async () => {
+    // An instance is hostile: from a container beside it on the network, the
+    // admin API is the one thing that must stay out of reach.
+    const attacker = await docker.createContainer({
+      name: `mp-attacker-${rand}`,
+      Image: "wharf-test/web:v1",
+      Cmd: ["sleep", "120"],
+      HostConfig: { NetworkMode: TEST_NETWORK },
+    });
+    try {
+      await attacker.start();
+      const caddy = managedContainerName();
+      // Plain HTTP/1.0 through busybox nc (this busybox's `nc -z` does not exist and `wget -T` crashes).
+      // The sleep keeps nc's side open: on stdin's end it half-closes, and Caddy cancels a proxied request whose client hung up.
+      const ask = (port: number, host: string, path: string) =>
+        execIn(attacker.id, ["sh", "-c", `(printf 'GET ${path} HTTP/1.0\\r\\nHost: ${host}\\r\\n\\r\\n'; sleep 2) | nc -w 3 ${caddy} ${port}`]);
+      // Reachable by name: the proxy port answers with the instance behind it.
+      const proxied = await ask(PORTS.httpPort, `${existing}.${base}`, "/");
+      expect(proxied.output).toContain("wharf-test v1");
+      // Caddy's former admin port: nothing listens (the connection is refused), so no config comes back.
+      const admin = await ask(2019, `${caddy}:2019`, "/config/");
+      expect(admin.output).not.toContain("HTTP/1");
+      expect(admin.output).not.toContain("apps");
+      expect(admin.exitCode).not.toBe(0);
+      const viaWget = await execIn(attacker.id, ["wget", "-q", "-O", "-", `http://${caddy}:2019/config/`]);
+      expect(viaWget.exitCode).not.toBe(0);
+    } finally {
+      await attacker.remove({ force: true });
+    }
+    // Wharf itself still manages routes (over the admin socket in its data dir).
+    const inst = await getInstance((await db.instance.findFirstOrThrow({ where: { name: later } })).id);
+    expect(inst.route.status).toBe("active");
   });
 
   it("after Caddy restarts (config from its start, no routes), the next sync pushes the routes again", async () => {

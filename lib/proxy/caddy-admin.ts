@@ -3,6 +3,18 @@ import { httpRequest, isConnectionReset, parseJson, type HttpResponse } from "./
 
 const LABEL = "Caddy admin API";
 
+/**
+ * The socket of an admin URL of the form `unix:///abs/path/admin.sock` (an
+ * admin API listening on a unix socket, like Wharf's own Caddy), or null for
+ * an http(s) URL.
+ */
+export function adminSocketPath(adminUrl: string): string | null {
+  if (!adminUrl.startsWith("unix://")) return null;
+  const socketPath = adminUrl.slice("unix://".length);
+  if (!socketPath.startsWith("/")) throw new AppError("VALIDATION", `${LABEL}: ${adminUrl} must name an absolute socket path (unix:///path/to/admin.sock)`);
+  return socketPath;
+}
+
 /** Result of a conditional write: Caddy answers 412 when the If-Match hash no longer matches. */
 export type WriteOutcome = "done" | "stale";
 
@@ -16,11 +28,23 @@ export type WriteOutcome = "done" | "stale";
  */
 export class CaddyAdmin {
   private readonly base: string;
-  private readonly origin: string;
+  private readonly socketPath: string | undefined;
+  private readonly identity: Record<string, string>;
 
   constructor(adminUrl: string, private readonly timeoutMs = 15_000) {
-    this.base = adminUrl.replace(/\/+$/, "");
-    this.origin = new URL(adminUrl).origin;
+    const socketPath = adminSocketPath(adminUrl);
+    if (socketPath) {
+      this.socketPath = socketPath;
+      this.base = "http://localhost";
+      // Caddy 2.6 allows only an empty Host on a unix-socket admin endpoint
+      // ("host not allowed" otherwise, RFC 2616 §14.26); later versions check
+      // no Host there. No Origin: a socket has none to enforce.
+      this.identity = { host: "" };
+    } else {
+      this.base = adminUrl.replace(/\/+$/, "");
+      // Caddy with `enforce_origin` checks Origin against the admin address; harmless otherwise.
+      this.identity = { origin: new URL(adminUrl).origin };
+    }
   }
 
   /** GET a config path; a path that does not exist reads as `null` (Caddy answers 200 "null"). */
@@ -51,10 +75,10 @@ export class CaddyAdmin {
       try {
         return await httpRequest({
           url: `${this.base}${path}`,
+          socketPath: this.socketPath,
           method: method as "GET",
           body,
-          // Caddy with `enforce_origin` checks Origin against the admin address; harmless otherwise.
-          headers: { origin: this.origin, ...headers },
+          headers: { ...this.identity, ...headers },
           timeoutMs: this.timeoutMs,
           label: LABEL,
         });

@@ -83,11 +83,13 @@ export function serverTlsProblem(serverName: string, server: Json, httpPort: num
 /**
  * Where Wharf shakes hands with Caddy to see a host's certificate: the
  * server's HTTPS listener, on its own address when it names one, otherwise
- * on the admin API's host (Caddy and its admin endpoint on one machine).
+ * on the admin API's host (Caddy and its admin endpoint on one machine;
+ * loopback for an admin socket).
  */
 export function httpsEndpoint(server: Json, httpPort: number, httpsPort: number, adminUrl: string): { address: string; port: number } {
   const listen = Array.isArray(server.listen) ? (server.listen as string[]) : [];
-  const admin = new URL(adminUrl).hostname.replace(/^\[|\]$/g, "");
+  // An admin API on a unix socket (Wharf's own Caddy) is on this machine, its ports published here.
+  const admin = new URL(adminUrl).hostname.replace(/^\[|\]$/g, "") || "127.0.0.1";
   const tlsListen = listen.find((l) => portOf(l) === httpsPort) ?? listen.find((l) => portOf(l) !== httpPort);
   if (!tlsListen) return { address: admin, port: httpsPort };
   const addr = tlsListen.replace(/^[a-z]+\//, "");

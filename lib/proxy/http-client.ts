@@ -16,8 +16,10 @@ export interface HttpResponse {
 }
 
 export interface HttpRequest {
-  /** Absolute URL. */
+  /** Absolute URL; with `socketPath`, only its path, query and (unless headers say otherwise) Host are used. */
   url: string;
+  /** Connect to this unix socket instead of the URL's host and port. */
+  socketPath?: string;
   method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
   headers?: Record<string, string>;
   /** Serialised as JSON when present. */
@@ -37,6 +39,8 @@ export function httpRequest(req: HttpRequest): Promise<HttpResponse> {
     headers["content-length"] = String(Buffer.byteLength(payload));
   }
   const lib = url.protocol === "https:" ? https : http;
+  // A Host header given explicitly (even empty) is sent as given: Node would otherwise replace an empty one with the URL's host.
+  const explicitHost = Object.keys(headers).some((k) => k.toLowerCase() === "host");
   return new Promise((resolve, reject) => {
     let settled = false;
     const finish = (fn: () => void) => {
@@ -47,7 +51,8 @@ export function httpRequest(req: HttpRequest): Promise<HttpResponse> {
     };
     // agent:false: a fresh connection per call, so no request ever lands on a
     // keep-alive socket the server has just closed (Caddy closes after writes).
-    const request = lib.request(url, { method: req.method, headers, agent: false }, (res) => {
+    const options: http.RequestOptions = { method: req.method, headers, agent: false, setHost: !explicitHost };
+    const onResponse = (res: http.IncomingMessage) => {
       const chunks: Buffer[] = [];
       res.on("data", (c: Buffer) => chunks.push(c));
       res.on("end", () =>
@@ -57,7 +62,10 @@ export function httpRequest(req: HttpRequest): Promise<HttpResponse> {
         }),
       );
       res.on("error", (err) => finish(() => reject(unreachable(req, url, err))));
-    });
+    };
+    const request = req.socketPath
+      ? http.request({ ...options, socketPath: req.socketPath, path: `${url.pathname}${url.search}` }, onResponse)
+      : lib.request(url, options, onResponse);
     const timer = setTimeout(() => {
       finish(() => reject(new AppError("TIMEOUT", `${req.label} did not answer ${req.method} ${url.pathname} within ${req.timeoutMs} ms`)));
       request.destroy();
@@ -69,7 +77,8 @@ export function httpRequest(req: HttpRequest): Promise<HttpResponse> {
 
 function unreachable(req: HttpRequest, url: URL, err: Error): AppError {
   const code = (err as NodeJS.ErrnoException).code;
-  return new AppError("PROVIDER_ERROR", `${req.label} at ${url.origin} is unreachable: ${err.message}`, { cause: err, details: { code } });
+  const where = req.socketPath ? `unix://${req.socketPath}` : url.origin;
+  return new AppError("PROVIDER_ERROR", `${req.label} at ${where} is unreachable: ${err.message}`, { cause: err, details: { code } });
 }
 
 /** Parses a JSON body, or null when empty or not JSON. */

@@ -16,7 +16,7 @@ export function createProxyProvider(config: TProxyProviderConfig, opts: { timeou
       return new NpmProvider(config, opts);
     // Wharf's own Caddy container (lib/managed-proxy keeps it running): the Caddy provider at its admin URL.
     case "managed":
-      return new CaddyProvider(managedCaddyConfig(config), opts);
+      return new CaddyProvider(managedCaddyConfig(), opts);
     default: {
       const never: never = config;
       throw new AppError("VALIDATION", `unknown proxy provider ${JSON.stringify(never)}`, { field: "proxy.provider.type" });

@@ -1,24 +1,62 @@
 import { describe, expect, it } from "vitest";
 import { parseInput } from "../validation";
 import { ZSettingsUpdateSchema, type TManagedProxyConfig } from "../settings/schemas";
-import { managedCaddyJson, managedConfigHash, managedPortBindings, takenPort } from "./managed-caddy";
+import { resetEnvCache } from "../env";
+import {
+  managedAdminDir,
+  managedAdminDirOnHost,
+  managedAdminUrl,
+  managedCaddyConfig,
+  managedCaddyJson,
+  managedCaddyUser,
+  managedConfigHash,
+  managedPortBindings,
+  takenPort,
+} from "./managed-caddy";
 
-const config: TManagedProxyConfig = { type: "managed", image: "caddy:2", httpPort: 80, httpsPort: 443, bindAddress: "0.0.0.0", adminPort: 2119 };
+const config: TManagedProxyConfig = { type: "managed", image: "caddy:2", httpPort: 80, httpsPort: 443, bindAddress: "0.0.0.0" };
 
 describe("managed Caddy plan", () => {
-  it("starts Caddy listening on the published port numbers, admin on the container's interfaces", () => {
+  it("starts Caddy listening on the published port numbers, admin on a unix socket only (no TCP listener)", () => {
     expect(managedCaddyJson({ httpPort: 8080, httpsPort: 8443 })).toEqual({
-      admin: { listen: "0.0.0.0:2019" },
-      apps: { http: { http_port: 8080, https_port: 8443, servers: { wharf: { listen: [":8080", ":8443"], routes: [] } } } },
+      admin: { listen: "unix//run/wharf-admin/admin.sock", config: { persist: false } },
+      apps: {
+        pki: { certificate_authorities: { local: { install_trust: false } } },
+        http: { http_port: 8080, https_port: 8443, servers: { wharf: { listen: [":8080", ":8443"], routes: [] } } },
+      },
     });
   });
 
-  it("publishes 80/443 on the bind address and the admin API on loopback only", () => {
+  it("publishes 80/443 on the bind address and nothing else", () => {
     expect(managedPortBindings(config)).toEqual([
       { containerPort: 80, hostPort: 80, hostIp: "0.0.0.0", field: "proxy.provider.httpPort" },
       { containerPort: 443, hostPort: 443, hostIp: "0.0.0.0", field: "proxy.provider.httpsPort" },
-      { containerPort: 2019, hostPort: 2119, hostIp: "127.0.0.1", field: "proxy.provider.adminPort" },
     ]);
+  });
+
+  it("reaches the admin API through the socket in Wharf's data dir, bind-mounted from the host path when Wharf runs in a container", () => {
+    const previous = process.env.WHARF_DATA_DIR;
+    process.env.WHARF_DATA_DIR = "/srv/wharf/data";
+    resetEnvCache();
+    try {
+      expect(managedAdminDir()).toBe("/srv/wharf/data/managed-caddy/wharf-caddy");
+      expect(managedAdminUrl()).toBe("unix:///srv/wharf/data/managed-caddy/wharf-caddy/admin.sock");
+      expect(managedCaddyConfig()).toEqual({ type: "caddy", adminUrl: "unix:///srv/wharf/data/managed-caddy/wharf-caddy/admin.sock", server: "wharf" });
+      expect(managedAdminDirOnHost()).toBe(managedAdminDir());
+      process.env.WHARF_HOST_DATA_DIR = "/home/me/wharf/data";
+      resetEnvCache();
+      expect(managedAdminDirOnHost()).toBe("/home/me/wharf/data/managed-caddy/wharf-caddy");
+      expect(managedAdminDir()).toBe("/srv/wharf/data/managed-caddy/wharf-caddy");
+    } finally {
+      delete process.env.WHARF_HOST_DATA_DIR;
+      if (previous === undefined) delete process.env.WHARF_DATA_DIR;
+      else process.env.WHARF_DATA_DIR = previous;
+      resetEnvCache();
+    }
+  });
+
+  it("runs Caddy as Wharf's own uid:gid", () => {
+    expect(managedCaddyUser()).toBe(`${process.getuid!()}:${process.getgid!()}`);
   });
 
   it("hashes everything the container is built from", () => {
@@ -38,8 +76,12 @@ describe("managed Caddy plan", () => {
 });
 
 describe("proxy.provider type managed (settings schema)", () => {
-  it("fills the defaults: caddy:2 on 80/443 of every interface, admin on 2119", () => {
+  it("fills the defaults: caddy:2 on 80/443 of every interface", () => {
     expect(parseInput(ZSettingsUpdateSchema, { proxy: { provider: { type: "managed" } } }).proxy?.provider).toEqual(config);
+  });
+
+  it("accepts and drops the adminPort older clients send (the admin API has no port any more)", () => {
+    expect(parseInput(ZSettingsUpdateSchema, { proxy: { provider: { type: "managed", adminPort: 2119 } } }).proxy?.provider).toEqual(config);
   });
 
   it("names the field of a bad port, image or address", () => {

@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import path from "node:path";
 import { env } from "../env";
 import { MANAGED_PROXY_DEFAULTS, type TCaddyConfig, type TManagedProxyConfig } from "../settings/schemas";
 
@@ -16,8 +17,16 @@ export function managedVolumeName(): string {
   return `${managedContainerName()}-data`;
 }
 export const MANAGED_CADDY_SERVER = "wharf";
-/** Caddy's admin port inside the container. */
-export const MANAGED_CADDY_ADMIN_PORT = 2019;
+/**
+ * Caddy's admin API listens on a unix socket in this directory of the
+ * container, bind-mounted from Wharf's data directory: no admin TCP listener
+ * exists, so nothing on Wharf's network (every instance sits there) can
+ * reach it, and on the host only Wharf's user can (directory mode 0700).
+ */
+export const MANAGED_CADDY_ADMIN_DIR = "/run/wharf-admin";
+export const MANAGED_CADDY_ADMIN_SOCKET = "admin.sock";
+/** Caddy's data (certificates, its local CA) and config, both on the volume. */
+export const MANAGED_CADDY_DATA_DIR = "/data";
 /** The config file Wharf copies into the container before its first start. */
 export const MANAGED_CADDY_CONFIG_PATH = "/wharf-caddy.json";
 /** Not `wharf.managed`: that label marks instance containers, and this one would be listed as an orphan. */
@@ -33,18 +42,37 @@ export function managedProxyDefaults(): TManagedProxyConfig {
     httpPort: e.WHARF_MANAGED_PROXY_HTTP_PORT ?? MANAGED_PROXY_DEFAULTS.httpPort,
     httpsPort: e.WHARF_MANAGED_PROXY_HTTPS_PORT ?? MANAGED_PROXY_DEFAULTS.httpsPort,
     bindAddress: e.WHARF_MANAGED_PROXY_BIND_ADDRESS ?? MANAGED_PROXY_DEFAULTS.bindAddress,
-    adminPort: e.WHARF_MANAGED_PROXY_ADMIN_PORT ?? MANAGED_PROXY_DEFAULTS.adminPort,
   };
 }
 
-/** Where Wharf talks to the managed Caddy's admin API: loopback on the host, or the container's name when Wharf runs beside it. */
-export function managedAdminUrl(config: Pick<TManagedProxyConfig, "adminPort">): string {
-  return env().WHARF_MANAGED_PROXY_ADMIN_URL?.replace(/\/+$/, "") ?? `http://127.0.0.1:${config.adminPort}`;
+/** The admin socket's directory as Wharf sees it: `<data dir>/managed-caddy/<container>` (one per container name). */
+export function managedAdminDir(): string {
+  return path.join(env().dataDir, "managed-caddy", managedContainerName());
+}
+
+/**
+ * The same directory as the engine sees it, the bind mount's source: Wharf's
+ * own path, unless Wharf runs in a container itself, where
+ * WHARF_HOST_DATA_DIR names its data directory on the host.
+ */
+export function managedAdminDirOnHost(): string {
+  const hostData = env().WHARF_HOST_DATA_DIR;
+  return hostData ? path.join(hostData, "managed-caddy", managedContainerName()) : managedAdminDir();
+}
+
+/** Where Wharf talks to the managed Caddy's admin API: its unix socket, never a TCP port. */
+export function managedAdminUrl(): string {
+  return `unix://${path.join(managedAdminDir(), MANAGED_CADDY_ADMIN_SOCKET)}`;
+}
+
+/** Who Caddy runs as: Wharf's own uid:gid, so the socket it creates is Wharf's and the 0700 directory lets it in. */
+export function managedCaddyUser(): string {
+  return `${process.getuid?.() ?? 0}:${process.getgid?.() ?? 0}`;
 }
 
 /** The managed proxy seen as the Caddy provider it is used through. */
-export function managedCaddyConfig(config: TManagedProxyConfig): TCaddyConfig {
-  return { type: "caddy", adminUrl: managedAdminUrl(config), server: MANAGED_CADDY_SERVER };
+export function managedCaddyConfig(): TCaddyConfig {
+  return { type: "caddy", adminUrl: managedAdminUrl(), server: MANAGED_CADDY_SERVER };
 }
 
 /**
@@ -52,14 +80,16 @@ export function managedCaddyConfig(config: TManagedProxyConfig): TCaddyConfig {
  * container on the same port numbers that are published, so what it reports
  * (http_port, https_port, listen) is what Wharf reaches from the host: the
  * CaddyProvider's certificate check dials the HTTPS port it reads there.
- * The admin API listens on every interface of the container (the published
- * loopback port and Wharf's network reach it; Caddy checks no Host header on
- * a wildcard address).
+ * The admin API is on the unix socket only; `persist: false` because Wharf
+ * starts Caddy from this file and pushes the routes again, never from an
+ * autosave.
  */
 export function managedCaddyJson(config: Pick<TManagedProxyConfig, "httpPort" | "httpsPort">): Record<string, unknown> {
   return {
-    admin: { listen: `0.0.0.0:${MANAGED_CADDY_ADMIN_PORT}` },
+    admin: { listen: `unix/${MANAGED_CADDY_ADMIN_DIR}/${MANAGED_CADDY_ADMIN_SOCKET}`, config: { persist: false } },
     apps: {
+      // Caddy would try to add its local CA to the container's own trust store: useless there, and refused to a non-root user.
+      pki: { certificate_authorities: { local: { install_trust: false } } },
       http: {
         http_port: config.httpPort,
         https_port: config.httpsPort,
@@ -71,20 +101,20 @@ export function managedCaddyJson(config: Pick<TManagedProxyConfig, "httpPort" | 
 
 /** Everything the container is created from: a container built from another version of it is re-created. */
 export function managedConfigHash(config: TManagedProxyConfig, network: string): string {
-  const { image, httpPort, httpsPort, bindAddress, adminPort } = config;
-  return createHash("sha256").update(JSON.stringify({ image, httpPort, httpsPort, bindAddress, adminPort, network, caddy: managedCaddyJson(config) })).digest("hex").slice(0, 16);
+  const { image, httpPort, httpsPort, bindAddress } = config;
+  const runAs = { user: managedCaddyUser(), adminDir: managedAdminDirOnHost() };
+  return createHash("sha256").update(JSON.stringify({ image, httpPort, httpsPort, bindAddress, network, ...runAs, caddy: managedCaddyJson(config) })).digest("hex").slice(0, 16);
 }
 
 export function managedCaddyLabels(config: TManagedProxyConfig, network: string): Record<string, string> {
   return { [LABEL_PROXY]: "managed", [LABEL_PROXY_CONFIG]: managedConfigHash(config, network) };
 }
 
-/** The host ports and where each is published: 80/443 on the bind address, the admin API on loopback only. */
+/** The host ports and where each is published: 80/443 on the bind address, nothing else (the admin API has no port). */
 export function managedPortBindings(config: TManagedProxyConfig): Array<{ containerPort: number; hostPort: number; hostIp: string; field: string }> {
   return [
     { containerPort: config.httpPort, hostPort: config.httpPort, hostIp: config.bindAddress, field: "proxy.provider.httpPort" },
     { containerPort: config.httpsPort, hostPort: config.httpsPort, hostIp: config.bindAddress, field: "proxy.provider.httpsPort" },
-    { containerPort: MANAGED_CADDY_ADMIN_PORT, hostPort: config.adminPort, hostIp: "127.0.0.1", field: "proxy.provider.adminPort" },
   ];
 }
 

@@ -5,7 +5,7 @@ import { proxyTargetChanged } from "./settings-change";
 describe("proxyTargetChanged", () => {
   const base = defaultSettings();
   it("is true for another provider, another upstream mode or network", () => {
-    expect(proxyTargetChanged(base, { ...base, proxy: { ...base.proxy, provider: { type: "managed", image: "caddy:2", httpPort: 80, httpsPort: 443, bindAddress: "0.0.0.0", adminPort: 2119 } } })).toBe(true);
+    expect(proxyTargetChanged(base, { ...base, proxy: { ...base.proxy, provider: { type: "managed", image: "caddy:2", httpPort: 80, httpsPort: 443, bindAddress: "0.0.0.0" } } })).toBe(true);
     expect(proxyTargetChanged(base, { ...base, proxy: { ...base.proxy, upstream: { mode: "network", network: "wharf" } } })).toBe(true);
     expect(proxyTargetChanged(base, { ...base, docker: { network: "other" } })).toBe(true);
   });

@@ -3,7 +3,7 @@ import { AppError } from "../errors";
 import { defaultSettings } from "./defaults";
 import { applySettingsUpdate } from "./update-settings";
 
-const managed = { type: "managed", image: "wharf-test/caddy:2", httpPort: 8080, httpsPort: 8443, bindAddress: "127.0.0.1", adminPort: 2119 };
+const managed = { type: "managed", image: "wharf-test/caddy:2", httpPort: 8080, httpsPort: 8443, bindAddress: "127.0.0.1" };
 
 describe("choosing the managed proxy (applySettingsUpdate)", () => {
   it("moves host-port upstreams onto Wharf's network, probed on loopback", () => {

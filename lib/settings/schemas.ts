@@ -4,7 +4,7 @@ import { ZLimitsSchema, type TLimits } from "../deployer/spec-schemas";
 // The settings shape of SPEC §10. Secret fields (`apiToken`, `apiKey`,
 // `password`) are write-only: stored encrypted, returned as `<field>Set`.
 
-export const MANAGED_PROXY_DEFAULTS = { image: "caddy:2", httpPort: 80, httpsPort: 443, bindAddress: "0.0.0.0", adminPort: 2119 } as const;
+export const MANAGED_PROXY_DEFAULTS = { image: "caddy:2", httpPort: 80, httpsPort: 443, bindAddress: "0.0.0.0" } as const;
 
 const label = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 export const ZDomainSchema = z
@@ -77,8 +77,9 @@ const ZImageRefSchema = z.string().trim().min(1, "is required").max(512).regex(/
 /**
  * Wharf runs Caddy itself (issue 24). Defaults filled in on input so that the
  * stored form is complete. `bindAddress` is where 80/443 are published (all
- * interfaces by default; tests use 127.0.0.1); `adminPort` is the loopback
- * port Caddy's admin API is published on for Wharf alone.
+ * interfaces by default; tests use 127.0.0.1). Caddy's admin API has no port
+ * (a unix socket in Wharf's data directory): an `adminPort` that older
+ * clients or stored settings still carry is accepted and dropped.
  */
 export const ZManagedProxyInputSchema = z
   .object({
@@ -87,9 +88,8 @@ export const ZManagedProxyInputSchema = z
     httpPort: ZPortSchema.default(MANAGED_PROXY_DEFAULTS.httpPort),
     httpsPort: ZPortSchema.default(MANAGED_PROXY_DEFAULTS.httpsPort),
     bindAddress: ZBindAddressSchema.default(MANAGED_PROXY_DEFAULTS.bindAddress),
-    adminPort: ZPortSchema.default(MANAGED_PROXY_DEFAULTS.adminPort),
   })
-  .refine((v) => new Set([v.httpPort, v.httpsPort, v.adminPort]).size === 3, { message: "httpPort, httpsPort and adminPort must differ", path: ["httpsPort"] });
+  .refine((v) => v.httpPort !== v.httpsPort, { message: "httpPort and httpsPort must differ", path: ["httpsPort"] });
 export const ZProxyProviderInputSchema = z.discriminatedUnion("type", [ZCaddyInputSchema, ZNpmInputSchema, ZManagedProxyInputSchema]);
 
 export const ZUpstreamSchema = z.discriminatedUnion("mode", [
@@ -200,7 +200,7 @@ export type TAdguardConfig = { type: "adguard"; url: string; username: string; p
 export type TDnsProviderConfig = TCloudflareConfig | TPowerDnsConfig | TAdguardConfig;
 export type TCaddyConfig = { type: "caddy"; adminUrl: string; server: string };
 export type TNpmConfig = { type: "npm"; url: string; email: string; password: string };
-export type TManagedProxyConfig = { type: "managed"; image: string; httpPort: number; httpsPort: number; bindAddress: string; adminPort: number };
+export type TManagedProxyConfig = { type: "managed"; image: string; httpPort: number; httpsPort: number; bindAddress: string };
 export type TProxyProviderConfig = TCaddyConfig | TNpmConfig | TManagedProxyConfig;
 export type TUpstream = z.infer<typeof ZUpstreamSchema>;
 

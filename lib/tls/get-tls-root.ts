@@ -12,7 +12,7 @@ export async function getTlsRoot(): Promise<{ pem: string; name: string }> {
   const settings = await getSettings();
   if (settings.tls.mode !== "internal") throw new AppError("NOT_FOUND", `TLS mode is ${settings.tls.mode}: there is no Wharf-managed root to trust (only internal mode has one)`);
   const configured = settings.proxy.provider;
-  const proxy = configured?.type === "managed" ? managedCaddyConfig(configured) : configured;
+  const proxy = configured?.type === "managed" ? managedCaddyConfig() : configured;
   if (proxy?.type !== "caddy") throw new AppError("NOT_FOUND", "internal TLS needs Caddy as the proxy provider; none is configured");
   const { value } = await new CaddyAdmin(proxy.adminUrl).get("/pki/ca/local");
   const ca = value as { name?: string; root_certificate?: string } | null;

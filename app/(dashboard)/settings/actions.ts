@@ -43,7 +43,7 @@ function dnsBody(form: FormData) {
 }
 
 function proxyBody(form: FormData) {
-  const body = nestedFromForm(form, { numbers: ["proxy.provider.httpPort", "proxy.provider.httpsPort", "proxy.provider.adminPort"] }) as { proxy: Record<string, unknown> };
+  const body = nestedFromForm(form, { numbers: ["proxy.provider.httpPort", "proxy.provider.httpsPort"] }) as { proxy: Record<string, unknown> };
   body.proxy ??= {};
   if (!form.get("proxy.provider.type")) body.proxy.provider = null;
   return body;

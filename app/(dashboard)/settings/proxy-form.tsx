@@ -34,13 +34,12 @@ export function ProxyForm({ settings, readOnly, managedDefaults }: { settings: T
             <>
               <p className="text-sm text-slate-500 sm:col-span-2">
                 Wharf starts a Caddy container of its own (with a volume for its certificates), keeps it running, and reaches instances on its Docker network.
-                Its admin API is published on 127.0.0.1 only.
+                Its admin API is a unix socket in Wharf&apos;s data directory: no port, so neither instances nor the network can reach it.
               </p>
               <TextField label="Image" name="proxy.provider.image" defaultValue={managedVal("image")} error={fe?.["proxy.provider.image"]} />
               <TextField label="Publish on address" name="proxy.provider.bindAddress" defaultValue={managedVal("bindAddress")} hint="0.0.0.0: every interface" error={fe?.["proxy.provider.bindAddress"]} />
               <TextField label="HTTP port" name="proxy.provider.httpPort" type="number" defaultValue={managedVal("httpPort")} error={fe?.["proxy.provider.httpPort"]} />
               <TextField label="HTTPS port" name="proxy.provider.httpsPort" type="number" defaultValue={managedVal("httpsPort")} error={fe?.["proxy.provider.httpsPort"]} />
-              <TextField label="Admin API port (127.0.0.1)" name="proxy.provider.adminPort" type="number" defaultValue={managedVal("adminPort")} error={fe?.["proxy.provider.adminPort"]} />
             </>
           )}
           {current?.type === "managed" && type !== "managed" && (
