@@ -14,8 +14,10 @@ let admin = "";
 let viewer = "";
 beforeAll(async () => {
   sink = await startHttpSink();
-  admin = (await createApiToken({ actor: SYSTEM_ACTOR, body: { name: "a", role: "admin" } })).token;
-  viewer = (await createApiToken({ actor: SYSTEM_ACTOR, body: { name: "v", role: "viewer" } })).token;
+  // Tokens belong to a live user (issue 21): an admin of this test owns them.
+  const userId = (await db.user.create({ data: { email: "notify-admin@example.com", passwordHash: "x", role: "admin" } })).id;
+  admin = (await createApiToken({ actor: SYSTEM_ACTOR, userId, body: { name: "a", role: "admin" } })).token;
+  viewer = (await createApiToken({ actor: SYSTEM_ACTOR, userId, body: { name: "v", role: "viewer" } })).token;
 });
 afterAll(() => sink.close());
 

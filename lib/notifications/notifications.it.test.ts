@@ -63,17 +63,23 @@ function sample(body: string, name: string, labels: Record<string, string> = {})
 }
 
 describe("metrics follow a deploy, a failed deploy and a sync", () => {
+  // Tokens belong to a live user (issue 21).
+  let userId = "";
+  beforeAll(async () => {
+    userId = (await db.user.create({ data: { email: `metrics-owner-${rand}@example.com`, passwordHash: "x", role: "admin" } })).id;
+  });
+
   it("refuses a request without a token or with a bad one; a metrics token reads it and nothing else", async () => {
     expect((await scrape()).status).toBe(401);
     expect((await scrape("wharf_nope")).status).toBe(401);
-    const { token } = await createApiToken({ actor: SYSTEM_ACTOR, body: { name: "prom", role: "metrics" } });
+    const { token } = await createApiToken({ actor: SYSTEM_ACTOR, userId, body: { name: "prom", role: "metrics" } });
     expect((await scrape(token)).status).toBe(200);
     const { actorFromToken } = await import("../auth/tokens");
     expect(await actorFromToken(token)).toBeNull();
   });
 
   it("counts the deploys and the sync, with their durations; promtool accepts the text", async () => {
-    const { token } = await createApiToken({ actor: SYSTEM_ACTOR, body: { name: "viewer", role: "viewer" } });
+    const { token } = await createApiToken({ actor: SYSTEM_ACTOR, userId, body: { name: "viewer", role: "viewer" } });
     const before = (await scrape(token)).body;
     const ok = await deploy(`m-ok-${rand}`, "wharf-test/web:v1");
     expect(ok.status).toBe("running");
