@@ -199,8 +199,11 @@ export class DockerodeRuntime implements ContainerRuntime {
 
   async startContainer(id: string): Promise<void> {
     // The engine resolves a bind source again at every start: one swapped for a symlink since the create must not be followed.
+    // Only an instance's mounts are the operator's to choose and live under WHARF_BIND_ROOT; Wharf's own
+    // containers (the managed Caddy's admin-socket directory) bind paths Wharf made itself.
     const c = await this.call(`inspect container ${id}`, (d, s) => d.getContainer(id).inspect({ abortSignal: s } as object).then((x) => x, unless([404], null)));
-    for (const m of c?.HostConfig?.Mounts ?? []) {
+    const instanceMounts = c?.Config?.Labels?.[LABEL_INSTANCE] ? (c.HostConfig?.Mounts ?? []) : [];
+    for (const m of instanceMounts) {
       if (m.Type !== "bind" || !m.Source) continue;
       const real = await resolveBindSource(m.Source, `bind mount ${m.Source}:${m.Target}`);
       if (real !== m.Source) {
