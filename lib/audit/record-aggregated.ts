@@ -19,7 +19,7 @@ export async function recordAggregated(opts: { actor: Actor; action: string; sou
     await db.$executeRaw`
       INSERT INTO "AuditEvent" ("id", "actorType", "actorId", "actorLabel", "action", "target", "result", "message", "count", "createdAt")
       VALUES (${id}, ${opts.actor.kind}, ${opts.actor.id ?? null}, ${opts.actor.label.slice(0, 254)}, ${opts.action.slice(0, 100)}, ${source}, 'denied', ${opts.message.slice(0, 2000)}, 1, ${now})
-      ON CONFLICT ("id") DO UPDATE SET "count" = "count" + 1`;
+      ON CONFLICT ("id") DO UPDATE SET "count" = "AuditEvent"."count" + 1`;
   } catch (err) {
     logger.error({ op: "audit", action: opts.action, err: (err as Error).message }, "aggregated audit event not recorded");
   }

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { db } from "../db";
+import { db, isPostgres } from "../db";
 import { SYSTEM_ACTOR } from "../audit/record-event";
 import { actorFromToken, createApiToken, hashToken, TOKEN_PREFIX } from "./tokens";
 import { createDeployToken } from "./deploy-tokens";
@@ -37,7 +37,9 @@ describe("ownerless tokens", () => {
     const b = await ownerless("legacy-b");
     const owner = await db.user.create({ data: { email: "mig-owner@example.com", passwordHash: "x", role: "admin" } });
     const owned = await db.apiToken.create({ data: { name: "owned", role: "admin", tokenHash: hashToken("owned-token"), prefix: "wharf_owned", userId: owner.id } });
-    const sql = readFileSync(path.resolve("prisma/migrations/20261207152100_security_round_2/migration.sql"), "utf8");
+    // The migration of the backend under test (SQLite's, or its PostgreSQL twin).
+    const dir = isPostgres() ? "prisma/postgresql/migrations" : "prisma/migrations";
+    const sql = readFileSync(path.resolve(dir, "20261207152100_security_round_2/migration.sql"), "utf8");
     // Its data statements again (the test database already has its schema change); comments are lines starting with "--".
     const statements = sql.split(/;\s*$/m).map((s) => s.replace(/^--.*$/gm, "").trim()).filter((s) => s && !s.startsWith("ALTER TABLE"));
     expect(statements).toHaveLength(2);
