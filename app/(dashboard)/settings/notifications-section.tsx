@@ -1,11 +1,12 @@
 "use client";
 import { useActionState, useState, useTransition } from "react";
 import { Field, FormStatus, SubmitButton, TextField, buttonClass, inputClass } from "@/components/ui/form";
+import type { ActionResult } from "@/lib/action";
 import { EVENT_NAMES } from "@/lib/notifications/events";
 import { createChannelAction, deleteChannelAction, savePublicUrlAction, setChannelEnabledAction, testChannelAction, updateChannelAction } from "./notification-actions";
 
 type Delivery = { id: string; event: string; consumer: string | null; count: number; status: string; attempts: number; error: string | null; createdAt: string };
-export type ChannelView = { id: string; name: string; type: string; config: Record<string, unknown>; events: "all" | string[]; enabled: boolean; lastDeliveries: Delivery[] };
+export type ChannelView = { id: string; name: string; type: string; config: Record<string, unknown>; events: "all" | string[]; enabled: boolean; updatedAt: string; lastDeliveries: Delivery[] };
 
 function ChannelRow({ ch }: { ch: ChannelView }) {
   const [pending, start] = useTransition();
@@ -132,19 +133,40 @@ function EventsField({ initial, error }: { initial: "all" | string[]; error?: st
   );
 }
 
+type ChannelAction = (prev: ActionResult | null, form: FormData) => Promise<ActionResult>;
+
+/**
+ * Submits a channel form without React's automatic form reset: a reset puts
+ * each field back to its first render (the "all events" box checked again
+ * while the list below it says otherwise), and a refused form would lose what
+ * was typed. The callers key their fields on the saved data instead (a
+ * channel's updatedAt, the list of channels), so a save remounts them with
+ * the saved values and blank secret fields once the refreshed page arrives;
+ * a counter bumped by the action would remount them with the props from
+ * before the save.
+ */
+function useChannelForm(action: ChannelAction) {
+  const [state, dispatch, pending] = useActionState(action, null);
+  const [, start] = useTransition();
+  const onSubmit = (e: React.FormEvent<HTMLFormElement>) => {
+    e.preventDefault();
+    const form = new FormData(e.currentTarget);
+    start(() => dispatch(form));
+  };
+  return { state, pending, onSubmit, fe: state && !state.ok ? state.fieldErrors : undefined };
+}
+
 function EditChannelForm({ ch }: { ch: ChannelView }) {
-  const [state, action] = useActionState(updateChannelAction.bind(null, ch.id), null);
-  const fe = state && !state.ok ? state.fieldErrors : undefined;
-  // A refused save shows what was typed (secrets excepted); React resets the fields otherwise.
-  const typed = state && !state.ok ? state.typed : undefined;
-  const values = typed ? { ...ch.config, ...Object.fromEntries(Object.entries(typed).filter(([k]) => k.startsWith("config.")).map(([k, x]) => [k.slice(7), x])) } : ch.config;
+  const { state, pending, onSubmit, fe } = useChannelForm((prev, form) => updateChannelAction(ch.id, prev, form));
   return (
-    <form action={action} className="mt-3 grid gap-3 border-t border-slate-200 pt-3 sm:grid-cols-2" aria-label={`Edit channel ${ch.name}`}>
-      <TextField label="Channel name" name="channelName" defaultValue={typed?.channelName ?? ch.name} error={fe?.name} />
-      <TypeFields type={ch.type} fe={fe} values={values} editing />
-      <EventsField initial={ch.events} error={fe?.events} />
+    <form onSubmit={onSubmit} className="mt-3 grid gap-3 border-t border-slate-200 pt-3 sm:grid-cols-2" aria-label={`Edit channel ${ch.name}`}>
+      <div key={ch.updatedAt} className="contents">
+        <TextField label="Channel name" name="channelName" defaultValue={ch.name} error={fe?.name} />
+        <TypeFields type={ch.type} fe={fe} values={ch.config} editing />
+        <EventsField initial={ch.events} error={fe?.events} />
+      </div>
       <div className="flex items-center gap-3 sm:col-span-2">
-        <SubmitButton pendingText="Saving…">Save channel</SubmitButton>
+        <button type="submit" className={buttonClass("primary")} disabled={pending} aria-busy={pending}>{pending ? "Saving…" : "Save channel"}</button>
         <FormStatus state={state} />
       </div>
     </form>
@@ -152,10 +174,9 @@ function EditChannelForm({ ch }: { ch: ChannelView }) {
 }
 
 export function NotificationsSection({ channels, publicUrl }: { channels: ChannelView[]; publicUrl: string | null }) {
-  const [state, action] = useActionState(createChannelAction, null);
+  const { state, pending, onSubmit, fe } = useChannelForm(createChannelAction);
   const [urlState, urlAction] = useActionState(savePublicUrlAction, null);
   const [type, setType] = useState("webhook");
-  const fe = state && !state.ok ? state.fieldErrors : undefined;
   return (
     <div className="space-y-4">
       <form action={urlAction} className="flex flex-wrap items-end gap-3" aria-label="Public URL">
@@ -164,21 +185,23 @@ export function NotificationsSection({ channels, publicUrl }: { channels: Channe
         <FormStatus state={urlState} />
       </form>
       {channels.length === 0 ? <p className="text-sm text-slate-600">No channels yet.</p> : <ul className="space-y-2">{channels.map((c) => <ChannelRow key={c.id} ch={c} />)}</ul>}
-      <form action={action} className="grid gap-3 sm:grid-cols-2" aria-label="Add notification channel">
-        <TextField label="Channel name" name="channelName" error={fe?.name} placeholder="ops-webhook" />
-        <Field label="Type" name="type" error={fe?.type}>
-          <select id="type" name="type" className={inputClass} value={type} onChange={(e) => setType(e.target.value)}>
-            <option value="webhook">Webhook</option>
-            <option value="email">E-mail (SMTP)</option>
-            <option value="ntfy">ntfy</option>
-            <option value="slack">Slack</option>
-            <option value="discord">Discord</option>
-          </select>
-        </Field>
-        <TypeFields type={type} fe={fe} />
-        <EventsField initial="all" error={fe?.events} />
+      <form onSubmit={onSubmit} className="grid gap-3 sm:grid-cols-2" aria-label="Add notification channel">
+        <div key={channels.map((c) => c.id).join(",")} className="contents">
+          <TextField label="Channel name" name="channelName" error={fe?.name} placeholder="ops-webhook" />
+          <Field label="Type" name="type" error={fe?.type}>
+            <select id="type" name="type" className={inputClass} value={type} onChange={(e) => setType(e.target.value)}>
+              <option value="webhook">Webhook</option>
+              <option value="email">E-mail (SMTP)</option>
+              <option value="ntfy">ntfy</option>
+              <option value="slack">Slack</option>
+              <option value="discord">Discord</option>
+            </select>
+          </Field>
+          <TypeFields type={type} fe={fe} />
+          <EventsField initial="all" error={fe?.events} />
+        </div>
         <div className="flex items-center gap-3 sm:col-span-2">
-          <SubmitButton pendingText="Adding…">Add channel</SubmitButton>
+          <button type="submit" className={buttonClass("primary")} disabled={pending} aria-busy={pending}>{pending ? "Adding…" : "Add channel"}</button>
           <FormStatus state={state} />
         </div>
       </form>
