@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { db } from "../db";
-import { SYSTEM_ACTOR } from "../audit/record-event";
+import { SYSTEM_ACTOR, type Actor } from "../audit/record-event";
 import { createApiToken } from "../auth/tokens";
 import { startHttpSink, type HttpSink } from "../../test/helpers/sinks";
 import * as list from "../../app/api/notifications/channels/route";
@@ -14,8 +14,11 @@ let admin = "";
 let viewer = "";
 beforeAll(async () => {
   sink = await startHttpSink();
-  admin = (await createApiToken({ actor: SYSTEM_ACTOR, body: { name: "a", role: "admin" } })).token;
-  viewer = (await createApiToken({ actor: SYSTEM_ACTOR, body: { name: "v", role: "viewer" } })).token;
+  // Tokens belong to a live user since issue 21.
+  const owner: Actor = { kind: "user", label: "notify-admin@example.com", role: "admin" };
+  owner.id = (await db.user.create({ data: { email: "notify-admin@example.com", passwordHash: "x", role: "admin" } })).id;
+  admin = (await createApiToken({ actor: owner, body: { name: "a", role: "admin" } })).token;
+  viewer = (await createApiToken({ actor: owner, body: { name: "v", role: "viewer" } })).token;
 });
 afterAll(() => sink.close());
 
