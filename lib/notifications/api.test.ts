@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { db } from "../db";
-import { SYSTEM_ACTOR, type Actor } from "../audit/record-event";
+import type { Actor } from "../audit/record-event";
 import { createApiToken } from "../auth/tokens";
 import { startHttpSink, type HttpSink } from "../../test/helpers/sinks";
 import * as list from "../../app/api/notifications/channels/route";
