@@ -108,6 +108,29 @@ describe("delivery to real receivers", () => {
     expect(m.raw).toContain("X-Wharf-Event: deploy.failed");
   });
 
+  it("e-mail: over implicit TLS (security tls) to a server speaking TLS from the first byte, trusting the channel's own root", async () => {
+    const implicit = await startSmtpSink({ user: "wharf", pass: SMTP_PASS, ...tls, secure: true });
+    try {
+      const config = { host: "127.0.0.1", port: implicit.port, security: "tls", username: "wharf", password: SMTP_PASS, from: "wharf@example.com", to: ["ops@example.com"] };
+      // Without the private root the self-signed certificate is refused: the channel's trustedRootPem is what is trusted, not everything.
+      const untrusted = await createChannel({ actor: SYSTEM_ACTOR, body: { name: "mail-tls-untrusted", type: "email", config } });
+      expect(await testChannel({ actor: SYSTEM_ACTOR, id: untrusted.id })).toMatchObject({ ok: false, error: expect.stringMatching(/self[- ]signed certificate/i) });
+      expect(implicit.mails).toHaveLength(0);
+      await deleteChannel({ actor: SYSTEM_ACTOR, id: untrusted.id });
+
+      await createChannel({ actor: SYSTEM_ACTOR, body: { name: "mail-tls", type: "email", config: { ...config, trustedRootPem: tls.cert } } });
+      await emitEvent(null, deployFailed);
+      await drain();
+      expect(implicit.mails).toHaveLength(1);
+      expect(implicit.mails[0]).toMatchObject({ from: "wharf@example.com", to: ["ops@example.com"], secure: true, user: "wharf" });
+      expect(implicit.mails[0].raw).toContain("Subject: [Wharf] deploy.failed: web");
+      const delivery = await db.notificationDelivery.findFirstOrThrow({ where: { channel: { name: "mail-tls" } } });
+      expect(delivery).toMatchObject({ status: "sent", attempts: 1, lastError: null });
+    } finally {
+      await implicit.close();
+    }
+  });
+
   it("e-mail: a wrong password is the server's exact answer in Send test, and the channel lists it", async () => {
     const ch = await createChannel({
       actor: SYSTEM_ACTOR,

@@ -60,10 +60,11 @@ export function selfSignedCert(): { key: string; cert: string } {
   return { key: readFileSync(path.join(dir, "key.pem"), "utf8"), cert: readFileSync(path.join(dir, "cert.pem"), "utf8") };
 }
 
-export async function startSmtpSink(opts: { user: string; pass: string; key: string; cert: string }) {
+/** `secure`: implicit TLS (TLS from the first byte, port 465 style) instead of STARTTLS. */
+export async function startSmtpSink(opts: { user: string; pass: string; key: string; cert: string; secure?: boolean }) {
   const mails: ReceivedMail[] = [];
   const server = new SMTPServer({
-    secure: false,
+    secure: opts.secure ?? false,
     key: opts.key,
     cert: opts.cert,
     authOptional: false,
@@ -83,6 +84,8 @@ export async function startSmtpSink(opts: { user: string; pass: string; key: str
       });
     },
   });
+  // A client that refuses the certificate hangs up mid-handshake; smtp-server reports that as an 'error' event, which unheard would crash the run.
+  server.on("error", () => undefined);
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const port = (server.server.address() as AddressInfo).port;
   return { port, mails, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };

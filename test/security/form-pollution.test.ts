@@ -20,6 +20,7 @@ const { SYSTEM_ACTOR } = await import("@/lib/audit/record-event");
 const modules = {
   root: await import("@/app/(dashboard)/actions"),
   settings: await import("@/app/(dashboard)/settings/actions"),
+  notifications: await import("@/app/(dashboard)/settings/notification-actions"),
   instances: await import("@/app/(dashboard)/instances/actions"),
   updates: await import("@/app/(dashboard)/instances/update-actions"),
   proxies: await import("@/app/(dashboard)/proxies/actions"),
@@ -64,6 +65,10 @@ const CALLS: Record<string, (fn: AnyAction) => Promise<unknown>> = {
   deleteDnsRecordAction: (fn) => fn("constructor.prototype.pwn"),
   syncAction: (fn) => fn({ dryRun: true, "__proto__": { pwn: "yes" } }),
   setAutoUpdateAction: (fn) => fn(null, poisoned({ autoUpdate: "on" })),
+  setChannelEnabledAction: (fn) => fn("x", true),
+  deleteChannelAction: (fn) => fn("x"),
+  testChannelAction: (fn) => fn("x"),
+  updateChannelAction: (fn) => fn("x", null, poisoned()),
 };
 
 async function submitAll(): Promise<Record<string, unknown>> {
@@ -125,7 +130,7 @@ describe("every UI form with prototype-reaching field names", () => {
   it("as an admin: the forms that nest dotted names answer 400 naming the field; the server still answers", async () => {
     session.current = { user: { id: adminId, sv: 0 } };
     const results = await submitAll();
-    for (const name of ["settings.saveGeneralAction", "settings.saveDnsAction", "settings.saveProxyAction", "settings.testConnectionAction", "settings.listZonesAction"]) {
+    for (const name of ["settings.saveGeneralAction", "settings.saveDnsAction", "settings.saveProxyAction", "settings.testConnectionAction", "settings.listZonesAction", "notifications.createChannelAction", "notifications.updateChannelAction"]) {
       expect(results[name], name).toMatchObject({ ok: false, code: "VALIDATION", error: expect.stringMatching(/(constructor\.prototype\.pwn|__proto__\.pwn|prototype).*field names may not contain/) });
     }
     for (const [name, r] of Object.entries(results)) expect(r, name).not.toHaveProperty("thrown");

@@ -4,45 +4,36 @@ import { runAction, withValues, type ActionResult } from "@/lib/action";
 import { createChannel, deleteChannel, updateChannel } from "@/lib/notifications/channels";
 import { setPublicUrl } from "@/lib/notifications/public-url";
 import { testChannel } from "@/lib/notifications/test-channel";
+import { channelBodyFromForm } from "@/lib/notifications/channel-form";
 
 const text = (form: FormData, k: string) => {
   const v = form.get(k);
   return typeof v === "string" && v.trim() !== "" ? v.trim() : undefined;
 };
 
-/** The config fields of the chosen type, from the form (blank secrets mean "keep the stored one"). */
-function configFrom(form: FormData, type: string): Record<string, unknown> {
-  switch (type) {
-    case "webhook":
-      return { url: text(form, "config.url"), secret: text(form, "config.secret") };
-    case "slack":
-    case "discord":
-      return { url: text(form, "config.url") };
-    case "ntfy":
-      return { serverUrl: text(form, "config.serverUrl"), topic: text(form, "config.topic"), token: text(form, "config.token"), priority: Number(text(form, "config.priority") ?? 3) };
-    case "email": {
-      const to = (text(form, "config.to") ?? "").split(/[,\s]+/).filter(Boolean);
-      return {
-        host: text(form, "config.host"), port: Number(text(form, "config.port") ?? 587), security: text(form, "config.security") ?? "starttls",
-        username: text(form, "config.username"), password: text(form, "config.password"), from: text(form, "config.from"), to, trustedRootPem: text(form, "config.trustedRootPem"),
-      };
-    }
-    default:
-      return {};
-  }
-}
-
-function eventsFrom(form: FormData): "all" | string[] {
-  return form.get("events.all") === "on" ? "all" : form.getAll("events").map(String);
-}
+// Secrets are never echoed back into a refused form (a Slack/Discord URL is one).
+const SECRET_FIELDS = ["secret", "password", "token", "config.url"];
 
 export async function createChannelAction(_prev: ActionResult | null, form: FormData): Promise<ActionResult> {
-  const type = String(form.get("type") ?? "");
+  // The session and role are checked before the form is parsed (issue 21).
   const res = await runAction({ role: "admin", action: "notifications.channel.create", message: "Channel added." }, async (actor) => {
-    await createChannel({ actor, body: { name: form.get("channelName") ?? "", type, config: configFrom(form, type), events: eventsFrom(form), enabled: true } });
+    await createChannel({ actor, body: { ...channelBodyFromForm(form), type: form.get("type") ?? "", enabled: true } });
   });
   if (res.ok) revalidatePath("/settings");
-  return withValues(res, form, ["secret", "password", "token", "config.url"]);
+  return withValues(res, form, SECRET_FIELDS);
+}
+
+/**
+ * Edit form of one channel (bound to its id): name, events and the whole
+ * config. A blank secret keeps the stored one only while its address is
+ * unchanged, the API's PATCH rule (lib/notifications/channel-config.ts).
+ */
+export async function updateChannelAction(id: string, _prev: ActionResult | null, form: FormData): Promise<ActionResult> {
+  const res = await runAction({ role: "admin", action: "notifications.channel.update", message: "Channel saved." }, async (actor) => {
+    await updateChannel({ actor, id, body: channelBodyFromForm(form) });
+  });
+  if (res.ok) revalidatePath("/settings");
+  return withValues(res, form, SECRET_FIELDS);
 }
 
 export async function setChannelEnabledAction(id: string, enabled: boolean): Promise<ActionResult> {

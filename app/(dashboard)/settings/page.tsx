@@ -59,7 +59,7 @@ export default async function SettingsPage() {
             </Card>
             <Card title="Notifications">
               <NotificationsSection
-                channels={(await listChannels()).map((c) => ({ ...c, lastDeliveries: c.lastDeliveries.map((d) => ({ ...d, createdAt: d.createdAt.toISOString() })) }))}
+                channels={(await listChannels()).map((c) => ({ ...c, updatedAt: c.updatedAt.toISOString(), lastDeliveries: c.lastDeliveries.map((d) => ({ ...d, createdAt: d.createdAt.toISOString() })) }))}
                 publicUrl={await getPublicUrl()}
               />
             </Card>
