@@ -33,7 +33,9 @@ export default defineConfig({
     },
   },
   webServer: {
-    command: `npx next start -H 127.0.0.1 -p ${port}`,
+    // Idle keep-alive sockets stay open 65 s instead of Node's 5 s: an API context reused
+    // after ~5 s of browser steps otherwise races the server closing it (read ECONNRESET).
+    command: `npx next start -H 127.0.0.1 -p ${port} --keepAliveTimeout 65000`,
     url: `http://127.0.0.1:${port}/api/health`,
     timeout: 120_000,
     reuseExistingServer: false,
