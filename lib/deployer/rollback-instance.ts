@@ -17,10 +17,9 @@ import { deployTimeouts } from "./timeouts";
 import { transitionInstance } from "./transition-instance";
 import { parseInput } from "../validation";
 import { ZRollbackSchema } from "./schemas";
-import { rollbackTarget } from "./rollback-target";
+import { rollbackTarget, type Events } from "./rollback-target";
 import { recreateRollback } from "./rollback-recreate";
 
-export type Events = { begin: InstanceEvent; ok: InstanceEvent; failed: InstanceEvent };
 const BLUE_GREEN: Events = { begin: "rollback", ok: "rolled_back", failed: "rollback_failed" };
 // Nothing serves (stopped/failed): bringing the old container back is a deploy in the state table.
 const REVIVE: Events = { begin: "deploy", ok: "deployed", failed: "deploy_failed" };

@@ -10,8 +10,7 @@ import { upstreamFor } from "./container-plan";
 import { cutover, mayRetire, retire } from "./cutover";
 import { closeDeployment, failureMessage, promotion, pruneContainers } from "./finish";
 import type { DeploymentRecorder } from "./recorder";
-import type { Events } from "./rollback-instance";
-import type { RollbackTarget } from "./rollback-target";
+import type { Events, RollbackTarget } from "./rollback-target";
 import { restoreServing, stopServing } from "./stop-first";
 import { transitionInstance } from "./transition-instance";
 

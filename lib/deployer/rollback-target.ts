@@ -2,6 +2,7 @@ import { db } from "../db";
 import { getRuntime } from "../docker";
 import { AppError, errorMessage } from "../errors";
 import type { Deployment, Instance } from "../generated/prisma/client";
+import type { InstanceEvent } from "../lifecycle/states";
 import { registryCredentialsFor } from "../registry/credentials-for";
 import { parseImageRef } from "../registry/image-ref";
 import { headManifestDigest } from "../registry/registry-client";
@@ -9,6 +10,9 @@ import type { TSettings } from "../settings/schemas";
 import { previousSpecOf } from "./finish";
 import { specOf } from "./runtime-spec";
 import type { TRuntimeSpec } from "./spec-schemas";
+
+/** The instance events a rollback reports: a blue-green rollback, or a revival of a first deploy. */
+export type Events = { begin: InstanceEvent; ok: InstanceEvent; failed: InstanceEvent };
 
 // What a rollback goes back to (SPEC §5, issue 22): the kept container when it
 // still exists (started again, as always), else a recorded deployment's exact
