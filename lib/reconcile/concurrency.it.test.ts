@@ -157,11 +157,14 @@ describe("syncs every 200 ms during lifecycle operations", () => {
 
   it("a cancel written by another process (the flag in the database) reaches the job within a couple of heartbeats", async () => {
     await redeployInstance({ actor: SYSTEM_ACTOR, id, body: { image: "wharf-test/slow:v1" } });
-    await eventually(() => db.deploymentStep.findFirst({ where: { name: "health", status: "running", deployment: { instanceId: id, status: "running" } } }), { what: "health step" });
+    const step = await eventually(() => db.deploymentStep.findFirst({ where: { name: "health", status: "running", deployment: { instanceId: id, status: "running" } } }), { what: "health step" });
     const t0 = Date.now();
     await db.deployment.updateMany({ where: { instanceId: id, status: "running" }, data: { cancelRequested: true } });
-    await waitForJob(id);
+    // The cancel has reached the job when its health wait ends. Measured to there, not to the end of
+    // the job: the compensation after it (removing the new container) runs at the engine's pace.
+    await eventually(async () => (await db.deploymentStep.findUniqueOrThrow({ where: { id: step.id } })).status !== "running", { intervalMs: 25, what: "health step ended" });
     expect(Date.now() - t0).toBeLessThan(2_500);
+    await waitForJob(id);
     const dep = await db.deployment.findFirstOrThrow({ where: { instanceId: id }, orderBy: { startedAt: "desc" } });
     expect(dep.status).toBe("cancelled");
     await expectSettled(id, "wharf-test v1");
