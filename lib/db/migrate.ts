@@ -42,6 +42,25 @@ export function listMigrations(dir: string): { name: string; sql: string; checks
     });
 }
 
+/**
+ * The migrations still to apply, given the bookkeeping rows of either backend. Refuses while an
+ * earlier migration is marked started but neither finished nor rolled back.
+ */
+function pendingMigrations(
+  rows: { migration_name: string; checksum: string; finished_at: unknown; rolled_back_at: unknown }[],
+  migrationsDir: string,
+): { pending: ReturnType<typeof listMigrations>; alreadyApplied: number } {
+  const failed = rows.find((r) => r.finished_at === null && r.rolled_back_at === null);
+  if (failed) throw new Error(`Migration ${failed.migration_name} failed earlier and was not resolved; fix the database, then mark it rolled back`);
+  const done = new Map(rows.filter((r) => r.finished_at !== null).map((r) => [r.migration_name, r.checksum]));
+  const pending = listMigrations(migrationsDir).filter((m) => {
+    const prior = done.get(m.name);
+    if (prior !== undefined && prior !== m.checksum) logger.warn({ migration: m.name }, "migration file changed after it was applied");
+    return prior === undefined;
+  });
+  return { pending, alreadyApplied: done.size };
+}
+
 /** Brings the database at `databaseUrl` up to date with `migrationsDir`. Safe to call on every start. */
 export function migrateDatabase(opts: { databaseUrl: string; migrationsDir: string }): MigrationResult {
   const file = sqliteFilePath(opts.databaseUrl);
@@ -54,18 +73,9 @@ export function migrateDatabase(opts: { databaseUrl: string; migrationsDir: stri
     const rows = db
       .prepare(`SELECT migration_name, checksum, finished_at, rolled_back_at FROM "_prisma_migrations"`)
       .all() as { migration_name: string; checksum: string; finished_at: string | null; rolled_back_at: string | null }[];
-    const failed = rows.find((r) => r.finished_at === null && r.rolled_back_at === null);
-    if (failed) {
-      throw new Error(`Migration ${failed.migration_name} failed earlier and was not resolved; fix the database, then mark it rolled back`);
-    }
-    const done = new Map(rows.filter((r) => r.finished_at !== null).map((r) => [r.migration_name, r.checksum]));
+    const { pending, alreadyApplied } = pendingMigrations(rows, opts.migrationsDir);
     const applied: string[] = [];
-    for (const m of listMigrations(opts.migrationsDir)) {
-      const prior = done.get(m.name);
-      if (prior !== undefined) {
-        if (prior !== m.checksum) logger.warn({ migration: m.name }, "migration file changed after it was applied");
-        continue;
-      }
+    for (const m of pending) {
       const id = randomUUID();
       // SQLite DDL is transactional: a failing migration leaves no half-applied schema.
       // Foreign keys are off during the migration because table rebuilds drop and re-create.
@@ -87,7 +97,7 @@ export function migrateDatabase(opts: { databaseUrl: string; migrationsDir: stri
       applied.push(m.name);
       logger.info({ op: "migrate", migration: m.name }, "migration applied");
     }
-    return { applied, alreadyApplied: done.size };
+    return { applied, alreadyApplied };
   } finally {
     db.close();
   }
@@ -134,16 +144,9 @@ export async function migratePostgres(opts: { databaseUrl: string; migrationsDir
     const { rows } = await client.query<{ migration_name: string; checksum: string; finished_at: Date | null; rolled_back_at: Date | null }>(
       `SELECT migration_name, checksum, finished_at, rolled_back_at FROM "_prisma_migrations"`,
     );
-    const failed = rows.find((r) => r.finished_at === null && r.rolled_back_at === null);
-    if (failed) throw new Error(`Migration ${failed.migration_name} failed earlier and was not resolved; fix the database, then mark it rolled back`);
-    const done = new Map(rows.filter((r) => r.finished_at !== null).map((r) => [r.migration_name, r.checksum]));
+    const { pending, alreadyApplied } = pendingMigrations(rows, opts.migrationsDir);
     const applied: string[] = [];
-    for (const m of listMigrations(opts.migrationsDir)) {
-      const prior = done.get(m.name);
-      if (prior !== undefined) {
-        if (prior !== m.checksum) logger.warn({ migration: m.name }, "migration file changed after it was applied");
-        continue;
-      }
+    for (const m of pending) {
       const id = randomUUID();
       await client.query("BEGIN");
       try {
@@ -158,7 +161,7 @@ export async function migratePostgres(opts: { databaseUrl: string; migrationsDir
       applied.push(m.name);
       logger.info({ op: "migrate", migration: m.name }, "migration applied");
     }
-    return { applied, alreadyApplied: done.size };
+    return { applied, alreadyApplied };
   } finally {
     await client.query("SELECT pg_advisory_unlock($1)", [PG_MIGRATION_LOCK]).catch(() => {});
     await client.end();
