@@ -29,8 +29,12 @@ export interface ChaosOptions {
   kill: boolean;
   instances?: number;
   proxies?: number;
-  /** Two loopback ports for the two processes (issue 11 owns 3211–3219). */
-  ports?: [number, number];
+  /** Wharf processes on the one database: 2 (default) or 3. */
+  workers?: 2 | 3;
+  /** With three processes: SIGSTOP the third past its consumer lease, then SIGCONT it (issue 26). */
+  pause?: boolean;
+  /** One loopback port per process (issue 11 owns 3211–3219). */
+  ports?: number[];
   log?: (line: string) => void;
 }
 
@@ -40,6 +44,7 @@ export interface ChaosResult {
   ops: number;
   outcomes: Record<string, number>;
   kills: number;
+  pauses: number;
   violations: Violations;
   durationMs: number;
 }
@@ -110,6 +115,18 @@ class Worker {
     });
   }
 
+  /**
+   * Freezes the process (SIGSTOP) for `ms`, as a long GC pause or a lost network would: its
+   * leases expire meanwhile and another process may take its work over. Then SIGCONT.
+   */
+  async pause(ms: number): Promise<void> {
+    const child = this.child;
+    if (!child) return;
+    child.kill("SIGSTOP");
+    await new Promise((r) => setTimeout(r, ms));
+    child.kill("SIGCONT");
+  }
+
   async kill(): Promise<void> {
     const child = this.child;
     if (!child) return;
@@ -175,13 +192,16 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
   const dataDir = process.env.WHARF_DATA_DIR!;
   appSecrets(); // written before the workers start, so all three processes share the same keys
   await managedPowerDnsWithCaddy(zone, TARGET);
-  const [pa, pb] = opts.ports ?? [3211, 3212];
-  const workers = [new Worker(pa, path.join(dataDir, `worker-${pa}.log`)), new Worker(pb, path.join(dataDir, `worker-${pb}.log`))];
+  const ports = opts.ports ?? [3211, 3212, 3215].slice(0, opts.workers ?? 2);
+  const workers = ports.map((p) => new Worker(p, path.join(dataDir, `worker-${p}.log`)));
   await Promise.all(workers.map((w) => w.start()));
+  const paused = workers.at(-1)!;
+  let pausing = false;
 
   const outcomes: Record<string, number> = {};
   const pending: Promise<void>[] = [];
   let kills = 0;
+  let pauses = 0;
   const instanceNames = Array.from({ length: nInstances }, (_, i) => `${tag}-i${i}`);
   const proxyGen = Array.from({ length: nProxies }, () => 0);
   const proxyIds: (string | null)[] = Array.from({ length: nProxies }, () => null);
@@ -208,6 +228,14 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
         await workers[1].kill();
         outcomes["kill"] = (outcomes["kill"] ?? 0) + 1;
         pending.push(new Promise<void>((r) => setTimeout(r, downMs)).then(() => workers[1].start()).catch((err: unknown) => log(`restart failed: ${String(err)}`)));
+      } else if (opts.pause && roll < 0.11 && !pausing && paused.alive && paused !== workers[1]) {
+        // Freeze the last process past the consumer lease (3 s) while its calls are in flight, then let it go on.
+        pauses++;
+        pausing = true;
+        const pauseMs = 3500 + rnd.int(2500);
+        log(`#${n} SIGSTOP ${paused.port} for ${pauseMs} ms`);
+        outcomes["pause"] = (outcomes["pause"] ?? 0) + 1;
+        pending.push(paused.pause(pauseMs).finally(() => (pausing = false)));
       } else if (roll < 0.63) {
         const name = rnd.pick(instanceNames);
         const row = await db.instance.findUnique({ where: { name } });
@@ -258,7 +286,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
       await new Promise((res) => setTimeout(res, 1000));
     }
     const violations = await checkInvariants({ tag, zone, target: TARGET, opsOutcomes: outcomes });
-    return { seed: opts.seed, kill: opts.kill, ops: opts.ops, outcomes, kills, violations, durationMs: Date.now() - t0 };
+    return { seed: opts.seed, kill: opts.kill, ops: opts.ops, outcomes, kills, pauses, violations, durationMs: Date.now() - t0 };
   } finally {
     // Clean up what this run made (through a live process, under the leases), then stop the processes.
     const w = workers[0].alive ? workers[0] : workers[1];
@@ -275,7 +303,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
 export function formatResult(r: ChaosResult): string {
   const total = Object.values(r.violations).reduce((n, v) => n + v.length, 0);
   const lines = [
-    `seed ${r.seed} · ${r.ops} operations · SIGKILL ${r.kill ? `on (${r.kills} kills)` : "off"} · ${Math.round(r.durationMs / 1000)} s · ${total} violations`,
+    `seed ${r.seed} · ${r.ops} operations · SIGKILL ${r.kill ? `on (${r.kills} kills)` : "off"}${r.pauses ? ` · SIGSTOP ${r.pauses}×` : ""} · ${Math.round(r.durationMs / 1000)} s · ${total} violations`,
     ...Object.entries(r.violations).map(([k, v]) => `  ${k}: ${v.length}${v.length ? `\n${v.slice(0, 10).map((x) => `    - ${x}`).join("\n")}` : ""}`),
     `  outcomes: ${Object.entries(r.outcomes).sort().map(([k, v]) => `${k} ×${v}`).join(", ")}`,
   ];
