@@ -1,8 +1,9 @@
 "use client";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect } from "react";
-import type { TInstanceView, TListedDomain } from "@/lib/deployer/list-instances";
-import type { TUsageSample } from "@/lib/usage/get-usage";
+import type { TInstanceView } from "@/lib/instances/present-instance";
+import type { TListedDomain } from "@/lib/instances/list-instances";
+import type { TUsageSample } from "@/lib/instances/get-usage";
 import { instanceRow, type TInstanceRow } from "./instance-row";
 
 /** A list row: the instance plus its newest usage sample while it runs. */
