@@ -2,12 +2,7 @@
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect } from "react";
 import type { TInstanceView } from "@/lib/instances/present-instance";
-import type { TListedDomain } from "@/lib/instances/list-instances";
-import type { TUsageSample } from "@/lib/instances/get-usage";
-import { instanceRow, type TInstanceRow } from "./instance-row";
-
-/** A list row: the instance plus its newest usage sample while it runs. */
-export type TInstanceListed = TInstanceView & { usage?: TUsageSample | null; domains?: TListedDomain[] };
+import { instanceRow, type TInstanceListed, type TInstanceRow } from "./instance-row";
 
 const BUSY = new Set(["deploying", "redeploying", "rolling_back", "stopping", "starting", "removing"]);
 export const isBusyStatus = (s: string) => BUSY.has(s);
