@@ -15,7 +15,7 @@ import { redeployInstance } from "../deployer/redeploy-instance";
 import { removeInstance } from "../deployer/remove-instance";
 import { rollbackInstance } from "../deployer/rollback-instance";
 import { setAutoUpdate } from "../deployer/set-auto-update";
-import { checkInstanceUpdateNow, checkUpdates } from "./check-updates";
+import { checkInstanceUpdateNow, checkUpdates } from "../updates/check-updates";
 import { headManifestDigest, testRegistryLogin } from "./registry-client";
 
 // Real dockerd, Caddy and the two loopback docker-registry services of
