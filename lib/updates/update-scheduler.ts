@@ -1,7 +1,7 @@
 import { env } from "../env";
 import { errorMessage } from "../errors";
 import { logger } from "../logger";
-import { checkUpdates } from "../updates/check-updates";
+import { checkUpdates } from "./check-updates";
 
 // Update detection in-process: a look every minute for instances whose last
 // check is older than updates.intervalMinutes (Settings; off with
