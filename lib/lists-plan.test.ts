@@ -30,7 +30,7 @@ const client = pgMode
 
 const { db } = await import("./db");
 const { listProxies } = await import("./proxies/list-proxies");
-const { listInstances } = await import("./deployer/list-instances");
+const { listInstances } = await import("./instances/list-instances");
 const { listDnsRecords } = await import("./dns/list-records");
 const { listEvents } = await import("./audit/list-events");
 const { listSyncRuns } = await import("./reconcile/list-runs");

@@ -4,7 +4,7 @@ import { SYSTEM_ACTOR } from "./audit/record-event";
 import { createApiToken } from "./auth/tokens";
 import { db } from "./db";
 import { listEvents } from "./audit/list-events";
-import { listInstances } from "./deployer/list-instances";
+import { listInstances } from "./instances/list-instances";
 import { listDnsRecords } from "./dns/list-records";
 import { listProxies } from "./proxies/list-proxies";
 import { GET as getProxiesRoute } from "../app/api/proxies/route";

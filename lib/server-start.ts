@@ -4,7 +4,7 @@
 import "./deployer/register";
 import "./reconcile/register";
 import "./retention/register";
-import "./registry/register";
+import "./updates/register";
 import "./usage/register";
 import "./notifications/register";
 

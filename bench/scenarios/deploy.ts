@@ -8,7 +8,7 @@ import Docker from "dockerode";
 import { SYSTEM_ACTOR } from "../../lib/audit/record-event";
 import { db } from "../../lib/db";
 import { createInstance } from "../../lib/deployer/create-instance";
-import { getInstance } from "../../lib/deployer/get-instance";
+import { getInstance } from "../../lib/instances/get-instance";
 import { waitForJob } from "../../lib/deployer/jobs";
 import { removeInstance } from "../../lib/deployer/remove-instance";
 import { updateSettings } from "../../lib/settings/update-settings";

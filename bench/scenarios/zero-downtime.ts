@@ -12,7 +12,7 @@ import { SYSTEM_ACTOR } from "../../lib/audit/record-event";
 import { db } from "../../lib/db";
 import { env } from "../../lib/env";
 import { createInstance } from "../../lib/deployer/create-instance";
-import { getInstance } from "../../lib/deployer/get-instance";
+import { getInstance } from "../../lib/instances/get-instance";
 import { waitForJob } from "../../lib/deployer/jobs";
 import { redeployInstance } from "../../lib/deployer/redeploy-instance";
 import { removeInstance } from "../../lib/deployer/remove-instance";

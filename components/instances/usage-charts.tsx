@@ -1,7 +1,7 @@
 "use client";
 import { useQuery } from "@tanstack/react-query";
 import { Area, AreaChart, CartesianGrid, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
-import type { TUsageSample } from "@/lib/usage/get-usage";
+import type { TUsageSample } from "@/lib/instances/get-usage";
 import { formatBytes } from "./format";
 
 const MB = 1024 * 1024;

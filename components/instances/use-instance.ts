@@ -1,12 +1,8 @@
 "use client";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect } from "react";
-import type { TInstanceView, TListedDomain } from "@/lib/deployer/list-instances";
-import type { TUsageSample } from "@/lib/usage/get-usage";
-import { instanceRow, type TInstanceRow } from "./instance-row";
-
-/** A list row: the instance plus its newest usage sample while it runs. */
-export type TInstanceListed = TInstanceView & { usage?: TUsageSample | null; domains?: TListedDomain[] };
+import type { TInstanceView } from "@/lib/instances/present-instance";
+import { instanceRow, type TInstanceListed, type TInstanceRow } from "./instance-row";
 
 const BUSY = new Set(["deploying", "redeploying", "rolling_back", "stopping", "starting", "removing"]);
 export const isBusyStatus = (s: string) => BUSY.has(s);

@@ -3,7 +3,7 @@ import { z } from "zod";
 import { db } from "../db";
 import { AppError } from "../errors";
 import { recordEvent, type Actor } from "../audit/record-event";
-import { findInstanceOrThrow } from "../deployer/get-instance";
+import { findInstanceOrThrow } from "../db/find-instance";
 import { parseInput } from "../validation";
 import { hashToken, TOKEN_PREFIX } from "./tokens";
 

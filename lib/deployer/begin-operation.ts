@@ -2,7 +2,7 @@ import type { Actor } from "../audit/record-event";
 import type { ConsumerLease } from "../consumers/consumer-lease";
 import type { Instance } from "../generated/prisma/client";
 import type { InstanceEvent } from "../lifecycle/states";
-import { findInstanceOrThrow } from "./get-instance";
+import { findInstanceOrThrow } from "../db/find-instance";
 import { acquireInstanceLease } from "./instance-lease";
 import { runJob } from "./jobs";
 import { DeploymentRecorder, type DeploymentKind } from "./recorder";

@@ -1,7 +1,8 @@
 import { db } from "../db";
 import { recordEvent, type Actor } from "../audit/record-event";
 import { parseInstanceState, transition } from "../lifecycle/transition";
-import { findInstanceOrThrow, getInstance } from "./get-instance";
+import { findInstanceOrThrow } from "../db/find-instance";
+import { getInstance } from "../instances/get-instance";
 import { abortJob } from "./jobs";
 import { recoverInstance } from "./recover-instances";
 

@@ -8,9 +8,10 @@ import { SYSTEM_ACTOR } from "../audit/record-event";
 import { updateSettings } from "../settings/update-settings";
 import { TEST_NETWORK } from "../../test/helpers/http";
 import { createInstance } from "./create-instance";
-import { getInstance, listDeployments } from "./get-instance";
+import { getInstance } from "../instances/get-instance";
+import { listDeployments } from "../instances/list-deployments";
 import { waitForJob } from "./jobs";
-import { listInstances } from "./list-instances";
+import { listInstances } from "../instances/list-instances";
 import { removeInstance } from "./remove-instance";
 
 // Container output is untrusted and may hold secrets (apps print them at

@@ -11,7 +11,7 @@ import { beginOperation, type OperationPlan } from "./begin-operation";
 import { acquireInstanceLease } from "./instance-lease";
 import { runDeploy } from "./run-deploy";
 import { ZCreateInstanceSchema } from "./schemas";
-import { getInstance } from "./get-instance";
+import { getInstance } from "../instances/get-instance";
 import { resolveSpec, specColumns } from "./runtime-spec";
 import type { TRuntimeSpec } from "./spec-schemas";
 

@@ -7,7 +7,7 @@ import { updateSettings } from "../settings/update-settings";
 import { TEST_NETWORK } from "../../test/helpers/http";
 import { startCloudflareDouble, type CloudflareDouble } from "../../test/doubles/cloudflare-double";
 import { createInstance } from "./create-instance";
-import { getInstance } from "./get-instance";
+import { getInstance } from "../instances/get-instance";
 import { waitForJob } from "./jobs";
 import { redeployInstance } from "./redeploy-instance";
 import { removeInstance } from "./remove-instance";

@@ -6,7 +6,7 @@ import { updateSettings } from "../settings/update-settings";
 import { TEST_NETWORK } from "../../test/helpers/http";
 import { startNpmDouble, type NpmDouble } from "../../test/doubles/npm-double";
 import { createInstance } from "./create-instance";
-import { getInstance } from "./get-instance";
+import { getInstance } from "../instances/get-instance";
 import { waitForJob } from "./jobs";
 import { redeployInstance } from "./redeploy-instance";
 import { removeInstance } from "./remove-instance";

@@ -9,7 +9,7 @@ import { updateSettings } from "../settings/update-settings";
 import { routeId, LABEL_INSTANCE, LABEL_MANAGED } from "../naming";
 import { CADDY, eventually, httpGet, TEST_NETWORK } from "../../test/helpers/http";
 import { createInstance } from "./create-instance";
-import { getInstance } from "./get-instance";
+import { getInstance } from "../instances/get-instance";
 import { waitForJob } from "./jobs";
 import { redeployInstance } from "./redeploy-instance";
 import { removeInstance } from "./remove-instance";

@@ -1,7 +1,7 @@
 import { ConsumerLease, withConsumer, type ConsumerOperation } from "../consumers/consumer-lease";
 import { db } from "../db";
 import type { Instance } from "../generated/prisma/client";
-import { findInstanceOrThrow } from "./get-instance";
+import { findInstanceOrThrow } from "../db/find-instance";
 
 // The deployer's side of the consumer lease: the instance is read only once
 // the lease is held, and the busy answer names the instance.

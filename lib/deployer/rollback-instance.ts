@@ -10,7 +10,7 @@ import { cutover, mayRetire, retire } from "./cutover";
 import type { ContainerInfo } from "../docker/types";
 import { closeDeployment, failureMessage, previousSpecOf, promotion } from "./finish";
 import { restoreServing, stopServing } from "./stop-first";
-import { getInstance } from "./get-instance";
+import { getInstance } from "../instances/get-instance";
 import { beginOperation } from "./begin-operation";
 import type { DeploymentRecorder } from "./recorder";
 import { deployTimeouts } from "./timeouts";

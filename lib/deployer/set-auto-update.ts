@@ -1,6 +1,7 @@
 import { db } from "../db";
 import { recordEvent, type Actor } from "../audit/record-event";
-import { findInstanceOrThrow, getInstance } from "./get-instance";
+import { findInstanceOrThrow } from "../db/find-instance";
+import { getInstance } from "../instances/get-instance";
 
 /** Opts an instance in or out of automatic updates (no deploy by itself; the next check decides). */
 export async function setAutoUpdate(opts: { actor: Actor; id: string; autoUpdate: boolean }) {

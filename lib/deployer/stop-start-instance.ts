@@ -8,7 +8,7 @@ import { instanceFqdn } from "../naming";
 import { getSettings } from "../settings/get-settings";
 import { probeFor, upstreamFor } from "./container-plan";
 import { closeDeployment, failureMessage } from "./finish";
-import { getInstance } from "./get-instance";
+import { getInstance } from "../instances/get-instance";
 import { withInstance } from "./instance-lease";
 import { ensureInstanceRoute } from "./instance-route";
 import { beginOperation } from "./begin-operation";

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { recordEvent, type Actor } from "../audit/record-event";
 import { db } from "../db";
-import { findInstanceOrThrow } from "../deployer/get-instance";
+import { findInstanceOrThrow } from "../db/find-instance";
 import { AppError } from "../errors";
 import { Prisma } from "../generated/prisma/client";
 import { getSettings } from "../settings/get-settings";

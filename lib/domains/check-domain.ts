@@ -1,6 +1,6 @@
 import { recordEvent, type Actor } from "../audit/record-event";
 import { db } from "../db";
-import { findInstanceOrThrow } from "../deployer/get-instance";
+import { findInstanceOrThrow } from "../db/find-instance";
 import { AppError } from "../errors";
 import { DOMAIN_BUSY, isDomainState } from "../lifecycle/domain-states";
 import { normalizeFqdn } from "../naming";

@@ -1,5 +1,5 @@
 import { db } from "../db";
-import { findInstanceOrThrow } from "../deployer/get-instance";
+import { findInstanceOrThrow } from "../db/find-instance";
 import { getSettings } from "../settings/get-settings";
 import { presentDomain } from "./present-domain";
 

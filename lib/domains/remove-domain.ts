@@ -1,5 +1,5 @@
 import { recordEvent, type Actor } from "../audit/record-event";
-import { findInstanceOrThrow } from "../deployer/get-instance";
+import { findInstanceOrThrow } from "../db/find-instance";
 import { AppError, isAppError } from "../errors";
 import { getSettings } from "../settings/get-settings";
 import { findDomainOrThrow } from "./check-domain";

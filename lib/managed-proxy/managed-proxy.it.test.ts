@@ -9,7 +9,7 @@ import { getRuntime } from "../docker";
 import { resetEnvCache } from "../env";
 import { AppError } from "../errors";
 import { createInstance } from "../deployer/create-instance";
-import { getInstance } from "../deployer/get-instance";
+import { getInstance } from "../instances/get-instance";
 import { waitForJob } from "../deployer/jobs";
 import { removeInstance } from "../deployer/remove-instance";
 import { LABEL_PROXY, managedAdminDir, managedContainerName, managedVolumeName } from "../proxy/managed-caddy";

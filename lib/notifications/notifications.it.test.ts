@@ -7,7 +7,7 @@ import { SYSTEM_ACTOR } from "../audit/record-event";
 import { createApiToken } from "../auth/tokens";
 import { updateSettings } from "../settings/update-settings";
 import { createInstance } from "../deployer/create-instance";
-import { getInstance } from "../deployer/get-instance";
+import { getInstance } from "../instances/get-instance";
 import { waitForJob } from "../deployer/jobs";
 import { removeInstance } from "../deployer/remove-instance";
 import { runSync } from "../reconcile/run-sync";

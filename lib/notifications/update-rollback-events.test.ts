@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, beforeEach, expect, it } from "vitest";
 import { db } from "../db";
 import { DeploymentRecorder } from "../deployer/recorder";
-import { checkInstanceUpdate } from "../registry/check-updates";
+import { checkInstanceUpdate } from "../updates/check-updates";
 import { getSettings } from "../settings/get-settings";
 
 // update.available and deploy.rolled_back through the code that emits them:

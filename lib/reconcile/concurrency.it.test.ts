@@ -12,7 +12,7 @@ import { getSettings } from "../settings/get-settings";
 import { updateSettings } from "../settings/update-settings";
 import { upstreamFor } from "../deployer/container-plan";
 import { createInstance } from "../deployer/create-instance";
-import { getInstance } from "../deployer/get-instance";
+import { getInstance } from "../instances/get-instance";
 import { waitForJob } from "../deployer/jobs";
 import { redeployInstance } from "../deployer/redeploy-instance";
 import { removeInstance } from "../deployer/remove-instance";

@@ -8,7 +8,7 @@ import { db } from "../db";
 import { getRuntime } from "../docker";
 import { SYSTEM_ACTOR } from "../audit/record-event";
 import { createInstance } from "../deployer/create-instance";
-import { getInstance } from "../deployer/get-instance";
+import { getInstance } from "../instances/get-instance";
 import { waitForJob } from "../deployer/jobs";
 import { removeInstance } from "../deployer/remove-instance";
 import { LABEL_INSTALLATION, routeId } from "../naming";

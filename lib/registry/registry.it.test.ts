@@ -9,13 +9,13 @@ import { toPublicSettings } from "../settings/public-settings";
 import { CADDY, httpGet, TEST_NETWORK } from "../../test/helpers/http";
 import { AUTH_REGISTRY, PUBLIC_REGISTRY, pushTestImage } from "../../test/helpers/registry";
 import { createInstance } from "../deployer/create-instance";
-import { getInstance } from "../deployer/get-instance";
+import { getInstance } from "../instances/get-instance";
 import { waitForJob } from "../deployer/jobs";
 import { redeployInstance } from "../deployer/redeploy-instance";
 import { removeInstance } from "../deployer/remove-instance";
 import { rollbackInstance } from "../deployer/rollback-instance";
 import { setAutoUpdate } from "../deployer/set-auto-update";
-import { checkInstanceUpdateNow, checkUpdates } from "./check-updates";
+import { checkInstanceUpdateNow, checkUpdates } from "../updates/check-updates";
 import { headManifestDigest, testRegistryLogin } from "./registry-client";
 
 // Real dockerd, Caddy and the two loopback docker-registry services of

@@ -4,7 +4,7 @@ import type { ContainerRuntime, ContainerStats } from "../docker/types";
 import { fakeRuntime } from "../../test/doubles/fake-runtime";
 import { collectUsageOnce, compactUsage, newCollectorState } from "./collect-usage";
 import { BUCKET_S, downsample, type TSampleRow } from "./downsample";
-import { getUsage, latestUsage } from "./get-usage";
+import { getUsage, latestUsage } from "../instances/get-usage";
 
 const row = (instanceId: string, at: number, cpu: number | null, mem: number, rx: number): TSampleRow => ({
   instanceId, at: new Date(at), resolution: 15, cpuPercent: cpu, memoryBytes: mem, memoryLimitBytes: 100, netRx: rx, netTx: 0, blockRead: 0, blockWrite: 0,

@@ -42,7 +42,7 @@ await updateSettings({
 if (input.mode === "deploy") {
   const { createInstance } = await import("../../lib/deployer/create-instance");
   const { waitForJob } = await import("../../lib/deployer/jobs");
-  const { getInstance } = await import("../../lib/deployer/get-instance");
+  const { getInstance } = await import("../../lib/instances/get-instance");
   const created = await createInstance({ actor: SYSTEM_ACTOR, body: { name: input.name, image: "wharf-test/web:v1", port: 8080 } });
   await waitForJob(created.id);
   const inst = await getInstance(created.id);

@@ -7,7 +7,7 @@ import { updateSettings } from "@/lib/settings/update-settings";
 import { getSettings } from "@/lib/settings/get-settings";
 import { encodeCursor } from "@/lib/pagination";
 import { listApiTokens } from "@/lib/auth/tokens";
-import { parseTail } from "@/lib/deployer/instance-logs";
+import { parseTail } from "@/lib/instances/instance-logs";
 import { loginErrorMessage } from "@/lib/auth/login-errors";
 import { PowerDnsApi } from "@/lib/dns/powerdns-api";
 import { AdguardApi } from "@/lib/dns/adguard-api";

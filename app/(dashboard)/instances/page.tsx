@@ -1,7 +1,7 @@
 import Link from "next/link";
 import { requirePageUser } from "@/app/(dashboard)/page-user";
 import { INSTANCE_STATES } from "@/lib/lifecycle/states";
-import { listInstances } from "@/lib/deployer/list-instances";
+import { listInstances } from "@/lib/instances/list-instances";
 import { errorMessage } from "@/lib/errors";
 import { listVolumes } from "@/lib/deployer/instance-volumes";
 import { VolumesSection } from "@/components/instances/volumes-section";

@@ -3,7 +3,7 @@ import { runAction, type ActionResult } from "@/lib/action";
 import { createDeployToken } from "@/lib/auth/deploy-tokens";
 import { revokeApiToken } from "@/lib/auth/tokens";
 import { setAutoUpdate } from "@/lib/deployer/set-auto-update";
-import { checkInstanceUpdateNow, type UpdateCheck } from "@/lib/registry/check-updates";
+import { checkInstanceUpdateNow, type UpdateCheck } from "@/lib/updates/check-updates";
 
 // Update detection and deploy tokens of one instance (its page's client islands).
 

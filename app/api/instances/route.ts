@@ -1,7 +1,7 @@
 import { apiRoute, readJson } from "@/lib/http";
 import { API_DEFAULT_LIMIT } from "@/lib/pagination";
 import { createInstance } from "@/lib/deployer/create-instance";
-import { listInstances } from "@/lib/deployer/list-instances";
+import { listInstances } from "@/lib/instances/list-instances";
 
 export const dynamic = "force-dynamic";
 

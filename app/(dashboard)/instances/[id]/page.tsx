@@ -1,7 +1,7 @@
 import { notFound } from "next/navigation";
 import { requirePageUser } from "@/app/(dashboard)/page-user";
 import { isAppError } from "@/lib/errors";
-import { getInstance } from "@/lib/deployer/get-instance";
+import { getInstance } from "@/lib/instances/get-instance";
 import { InstanceDetail } from "@/components/instances/instance-detail";
 import { NoProxyNotice } from "@/components/shell/no-proxy-notice";
 import { getSettings } from "@/lib/settings/get-settings";

@@ -1,5 +1,5 @@
 import { apiRoute, parseFlag } from "@/lib/http";
-import { getInstance } from "@/lib/deployer/get-instance";
+import { getInstance } from "@/lib/instances/get-instance";
 import { removeInstance } from "@/lib/deployer/remove-instance";
 
 export const dynamic = "force-dynamic";

@@ -1,5 +1,5 @@
 import { apiRoute } from "@/lib/http";
-import { checkInstanceUpdateNow } from "@/lib/registry/check-updates";
+import { checkInstanceUpdateNow } from "@/lib/updates/check-updates";
 
 export const dynamic = "force-dynamic";
 

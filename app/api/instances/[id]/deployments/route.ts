@@ -1,5 +1,5 @@
 import { apiRoute } from "@/lib/http";
-import { listDeployments } from "@/lib/deployer/get-instance";
+import { listDeployments } from "@/lib/instances/list-deployments";
 
 export const dynamic = "force-dynamic";
 

@@ -1,5 +1,5 @@
 import { apiRoute } from "@/lib/http";
-import { parseTail, streamInstanceLogs } from "@/lib/deployer/instance-logs";
+import { parseTail, streamInstanceLogs } from "@/lib/instances/instance-logs";
 
 export const dynamic = "force-dynamic";
 

@@ -1,5 +1,5 @@
 import { apiRoute } from "@/lib/http";
-import { getUsage } from "@/lib/usage/get-usage";
+import { getUsage } from "@/lib/instances/get-usage";
 
 export const dynamic = "force-dynamic";
 

@@ -1,16 +1,9 @@
 import { db } from "../db";
 import { getRuntime } from "../docker";
-import { AppError } from "../errors";
 import { getSettings } from "../settings/get-settings";
-import { presentEnv } from "./env-vars";
-import { presentInstance } from "./list-instances";
-import { canRollBackTo } from "./rollback-target";
-
-export async function findInstanceOrThrow(id: string) {
-  const row = await db.instance.findUnique({ where: { id } });
-  if (!row || row.status === "removed") throw new AppError("NOT_FOUND", `instance ${id} not found`);
-  return row;
-}
+import { presentEnv } from "../deployer/env-vars";
+import { findInstanceOrThrow } from "../db/find-instance";
+import { presentInstance } from "./present-instance";
 
 /** One instance in the API shape, plus its environment (secret values withheld) and rollback target. */
 export async function getInstance(id: string) {
@@ -30,17 +23,4 @@ async function containerState(id: string | null) {
   if (!id) return null;
   const c = await getRuntime().inspectContainer(id).catch(() => null);
   return c ? { state: c.state, exitCode: c.exitCode, oomKilled: c.oomKilled === true, startedAt: c.startedAt } : null;
-}
-
-/** Deploy history, newest first, each with its steps. */
-export async function listDeployments(opts: { instanceId: string; limit?: number }) {
-  const instance = await findInstanceOrThrow(opts.instanceId);
-  const rows = await db.deployment.findMany({
-    where: { instanceId: opts.instanceId },
-    orderBy: { startedAt: "desc" },
-    take: Math.min(opts.limit ?? 20, 100),
-    include: { steps: { orderBy: { position: "asc" } } },
-  });
-  // `canRollBackTo`: the history's "Roll back to this" (POST …/rollback {deploymentId}).
-  return rows.map(({ spec: _spec, ...d }) => ({ ...d, canRollBackTo: canRollBackTo(instance, d) }));
 }

@@ -1,42 +1,10 @@
 import { containsText, db } from "../db";
-import { instanceFqdn } from "../naming";
 import { getSettings } from "../settings/get-settings";
-import type { Instance } from "../generated/prisma/client";
-import { presentTls, tlsOptions } from "../tls/consumer-tls";
-import { specOf } from "./runtime-spec";
-import { latestUsage, type TUsageSample } from "../usage/get-usage";
+import { latestUsage, type TUsageSample } from "./get-usage";
+import { presentInstance, type TInstanceView } from "./present-instance";
 import { INSTANCE_STATES } from "../lifecycle/states";
 import { enumParam, mapPage, paginate, param, parseListQuery, textParam, type TPage, type TSortSpec } from "../pagination";
 
-/** The API shape of an instance (SPEC §10). */
-export function presentInstance(i: Instance, baseDomain: string, dns: { status: string; lastError?: string | null } | null, dnsMode: string) {
-  return {
-    id: i.id,
-    name: i.name,
-    image: i.image,
-    subdomain: i.subdomain,
-    fqdn: instanceFqdn(i.subdomain, baseDomain),
-    port: i.port,
-    healthPath: i.healthPath,
-    restartPolicy: i.restartPolicy,
-    ...specOf(i),
-    status: i.status,
-    ...(i.error ? { error: i.error } : {}),
-    route: { status: i.routeStatus, ...(i.routeError ? { error: i.routeError } : {}) },
-    dns: dns ? { status: dns.status, ...(dns.lastError ? { error: dns.lastError } : {}) } : { status: dnsMode === "wildcard" ? "wildcard" : "none" },
-    digest: i.digest,
-    updateAvailable: i.updateAvailable,
-    autoUpdate: i.autoUpdate,
-    update: { latestDigest: i.latestDigest, checkedAt: i.updateCheckedAt, ...(i.updateCheckError ? { warning: i.updateCheckError } : {}) },
-    tls: presentTls(i),
-    tlsOptions: tlsOptions(i),
-    /** The address to open: https:// once Wharf has seen the certificate. */
-    url: `${i.certStatus === "issued" ? "https" : "http"}://${instanceFqdn(i.subdomain, baseDomain)}`,
-    createdAt: i.createdAt,
-    updatedAt: i.updatedAt,
-  };
-}
-export type TInstanceView = ReturnType<typeof presentInstance>;
 export type TListedDomain = { domain: string; state: string };
 
 export const INSTANCE_SORTS = {

@@ -1,8 +1,7 @@
 import { getRuntime } from "../docker";
 import { AppError } from "../errors";
-import { findInstanceOrThrow } from "./get-instance";
+import { findInstanceOrThrow } from "../db/find-instance";
 
-/** The serving container's log as a byte stream of lines (stderr lines prefixed), optionally following. */
 export const DEFAULT_TAIL = 200;
 export const MAX_TAIL = 10_000;
 
@@ -13,6 +12,7 @@ export function parseTail(raw: string | null): number {
   return Number(raw);
 }
 
+/** The serving container's log as a byte stream of lines (stderr lines prefixed), optionally following. */
 export async function streamInstanceLogs(opts: { id: string; follow: boolean; tail: number; signal?: AbortSignal }): Promise<ReadableStream<Uint8Array>> {
   const instance = await findInstanceOrThrow(opts.id);
   if (!instance.containerId) throw new AppError("NOT_FOUND", `instance ${instance.name} has no container yet`);

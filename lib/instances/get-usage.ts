@@ -1,7 +1,7 @@
 import { db } from "../db";
 import { AppError } from "../errors";
-import { findInstanceOrThrow } from "../deployer/get-instance";
-import { RETENTION_MS } from "./downsample";
+import { findInstanceOrThrow } from "../db/find-instance";
+import { RETENTION_MS } from "../usage/downsample";
 
 function sample(r: { at: Date; cpuPercent: number | null; memoryBytes: number; memoryLimitBytes: number; netRx: number; netTx: number; blockRead: number; blockWrite: number; resolution: number }) {
   return {

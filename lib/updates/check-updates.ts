@@ -1,15 +1,20 @@
 import { db } from "../db";
-import { AppError, errorMessage, isAppError } from "../errors";
+import { errorMessage, isAppError } from "../errors";
 import { logger } from "../logger";
 import type { Actor } from "../audit/record-event";
+import { findInstanceOrThrow } from "../db/find-instance";
 import { redeployInstance } from "../deployer/redeploy-instance";
 import type { Instance } from "../generated/prisma/client";
 import { getSettings } from "../settings/get-settings";
 import type { TSettings } from "../settings/schemas";
-import { registryCredentialsFor } from "./credentials-for";
-import { parseImageRef } from "./image-ref";
+import { registryCredentialsFor } from "../registry/credentials-for";
+import { parseImageRef } from "../registry/image-ref";
 import { emitEvent } from "../notifications/emit-event";
-import { headManifestDigest } from "./registry-client";
+import { headManifestDigest } from "../registry/registry-client";
+
+// Update checks: the registry client answers which digest a tag
+// names now; this decides what that means for an instance and, with
+// autoUpdate, starts the deployer's redeploy.
 
 /** Who an automatic update acts as in the history and the audit log. */
 export const UPDATE_ACTOR: Actor = { kind: "system", label: "auto-update", role: "admin" };
@@ -45,25 +50,38 @@ export async function checkInstanceUpdate(opts: { instance: Instance; settings: 
   const now = opts.now ?? Date.now();
   const skip = checkable(i);
   if (skip) return { instanceId: i.id, outcome: "skipped", reason: skip };
+  const head = await headLatestDigest(i, settings, now);
+  if ("warning" in head) return { instanceId: i.id, outcome: "warning", warning: head.warning };
+  const latest = head.digest;
+  const available = latest !== i.digest;
+  await recordLatestDigest(i, latest, available, now);
+  if (!available) return { instanceId: i.id, outcome: "current", latestDigest: latest };
+  if (!i.autoUpdate || latest === i.previousDigest) return { instanceId: i.id, outcome: "available", latestDigest: latest };
+  return autoUpdate(i, latest);
+}
+
+/** The digest the instance's tag names now; or, when its registry is backing off or the HEAD failed, the warning written on the instance. */
+async function headLatestDigest(i: Instance, settings: TSettings, now: number): Promise<{ digest: string } | { warning: string }> {
   const ref = parseImageRef(i.image);
   const blockedUntil = backoff.get(ref.registry) ?? 0;
   if (blockedUntil > now) {
     const warning = `update check deferred: registry ${ref.registry} is rate limiting until ${new Date(blockedUntil).toISOString()}`;
     await db.instance.updateMany({ where: { id: i.id }, data: { updateCheckError: warning } });
-    return { instanceId: i.id, outcome: "warning", warning };
+    return { warning };
   }
-  let latest: string;
   try {
-    latest = await headManifestDigest({ registry: ref.registry, repository: ref.repository, reference: ref.tag ?? "latest", creds: registryCredentialsFor(settings, i.image) });
+    return { digest: await headManifestDigest({ registry: ref.registry, repository: ref.repository, reference: ref.tag ?? "latest", creds: registryCredentialsFor(settings, i.image) }) };
   } catch (err) {
     if (isAppError(err) && err.code === "RATE_LIMITED") backoff.set(ref.registry, now + ((err.details?.retryAfterMs as number | null) ?? DEFAULT_BACKOFF_MS));
     const warning = `update check failed: ${errorMessage(err)}`;
     await db.instance.updateMany({ where: { id: i.id }, data: { updateCheckedAt: new Date(now), updateCheckError: warning } });
     logger.warn({ op: "instance.update-check", consumer: `instance:${i.id}`, err: errorMessage(err) }, "update check failed");
-    return { instanceId: i.id, outcome: "warning", warning };
+    return { warning };
   }
-  const available = latest !== i.digest;
-  // Only when the digest did not change meanwhile (a deploy running beside this check).
+}
+
+/** The check's answer on the instance, only when the digest did not change meanwhile (a deploy running beside this check). */
+async function recordLatestDigest(i: Instance, latest: string, available: boolean, now: number): Promise<void> {
   await db.$transaction(async (tx) => {
     const res = await tx.instance.updateMany({
       where: { id: i.id, digest: i.digest },
@@ -74,8 +92,10 @@ export async function checkInstanceUpdate(opts: { instance: Instance; settings: 
       await emitEvent(tx, { event: "update.available", consumer: { type: "instance", id: i.id, name: i.name }, path: `/instances/${i.id}`, message: `${i.name}: a newer ${i.image} is available (${latest.slice(0, 19)})`, foldKey: `update.available:${i.id}:${latest}`, once: true });
     }
   });
-  if (!available) return { instanceId: i.id, outcome: "current", latestDigest: latest };
-  if (!i.autoUpdate || latest === i.previousDigest) return { instanceId: i.id, outcome: "available", latestDigest: latest };
+}
+
+/** The new digest deployed through the deployer's blue-green redeploy (trigger `update`). */
+async function autoUpdate(i: Instance, latest: string): Promise<UpdateCheck> {
   try {
     await redeployInstance({ actor: UPDATE_ACTOR, id: i.id, body: {}, kind: "update" });
     return { instanceId: i.id, outcome: "deployed", latestDigest: latest };
@@ -106,7 +126,6 @@ export async function checkUpdates(opts: { force?: boolean; now?: number } = {})
 
 /** "Check now" for one instance (ignores the interval, not a rate limit). */
 export async function checkInstanceUpdateNow(opts: { id: string }): Promise<UpdateCheck> {
-  const instance = await db.instance.findUnique({ where: { id: opts.id } });
-  if (!instance || instance.status === "removed") throw new AppError("NOT_FOUND", `instance ${opts.id} not found`);
+  const instance = await findInstanceOrThrow(opts.id);
   return checkInstanceUpdate({ instance, settings: await getSettings() });
 }
