@@ -1,11 +1,9 @@
 import { db } from "../db";
 import { getRuntime } from "../docker";
-import { waitHealthy } from "../docker/wait-healthy";
 import { AppError } from "../errors";
 import type { Actor } from "../audit/record-event";
 import type { InstanceEvent } from "../lifecycle/states";
 import { getSettings } from "../settings/get-settings";
-import { probeFor } from "./container-plan";
 import { cutover, mayRetire, retire } from "./cutover";
 import type { ContainerInfo } from "../docker/types";
 import { closeDeployment, failureMessage, previousSpecOf, promotion } from "./finish";
@@ -13,7 +11,7 @@ import { restoreServing, stopServing } from "./stop-first";
 import { getInstance } from "./get-instance";
 import { beginOperation } from "./begin-operation";
 import type { DeploymentRecorder } from "./recorder";
-import { deployTimeouts } from "./timeouts";
+import { startHealthy } from "./start-healthy";
 import { transitionInstance } from "./transition-instance";
 import { parseInput } from "../validation";
 import { ZRollbackSchema } from "./schemas";
@@ -73,17 +71,16 @@ async function runRollback(opts: { instanceId: string; rec: DeploymentRecorder; 
       stopped = true;
       await stopServing({ rec, containerId: instance.containerId });
     }
-    await rec.step("start", () => rt.startContainer(prevId), () => `started ${instance.previousContainerName}`);
-    const info = await rt.inspectContainer(prevId);
-    if (!info) throw new AppError("CONFLICT", `the rollback target ${instance.previousContainerName} disappeared`);
-    started = info;
-    const healthy = await rec.step(
-      "health",
-      (progress) => waitHealthy({ runtime: rt, containerId: prevId, probe: probeFor(settings, info, instance), timeoutMs: deployTimeouts().healthMs, signal, onWaiting: progress }),
-      (r) => `healthy via ${r.via} after ${r.elapsedMs} ms`,
-    );
+    const healthy = await startHealthy({
+      containerId: prevId, instance, settings, signal,
+      recording: { rec, startMessage: `started ${instance.previousContainerName}` },
+      whenGone: () => {
+        throw new AppError("CONFLICT", `the rollback target ${instance.previousContainerName} disappeared`);
+      },
+      onStarted: (info) => (started = info),
+    });
     signal.throwIfAborted();
-    routeStatus = await cutover({ rec, instance, target: healthy.container, settings });
+    routeStatus = await cutover({ rec, instance, target: healthy, settings });
   } catch (err) {
     const failure = failureMessage(err, signal);
     const prev = started ? ((await rt.inspectContainer(prevId)) ?? started) : null;

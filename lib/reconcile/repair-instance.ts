@@ -1,5 +1,4 @@
 import { getRuntime } from "../docker";
-import { waitHealthy } from "../docker/wait-healthy";
 import { db } from "../db";
 import { errorMessage } from "../errors";
 import { isBusy } from "../lifecycle/states";
@@ -7,7 +6,8 @@ import { parseInstanceState } from "../lifecycle/transition";
 import { routeId } from "../naming";
 import type { RouteSpec } from "../proxy/types";
 import type { TSettings } from "../settings/schemas";
-import { probeFor, upstreamFor } from "../deployer/container-plan";
+import { upstreamFor } from "../deployer/container-plan";
+import { startHealthy } from "../deployer/start-healthy";
 import { deployTimeouts } from "../deployer/timeouts";
 import { ensureInstanceRoute, instanceRouteHosts } from "../deployer/instance-route";
 import { recoverHeldInstance } from "../deployer/recover-instances";
@@ -66,9 +66,8 @@ export async function repairInstance(opts: { id: string; settings: TSettings; dr
     if (dryRun) return line("container", "restart", "planned", `container is ${info.state}${info.oomKilled ? " (OOMKilled)" : ""}`);
     const oom = info.oomKilled === true;
     try {
-      await rt.startContainer(info.id);
-      const started = (await rt.inspectContainer(info.id)) ?? info;
-      info = (await waitHealthy({ runtime: rt, containerId: info.id, probe: probeFor(settings, started, inst), timeoutMs: Math.min(30_000, deployTimeouts().healthMs) })).container;
+      const known = info;
+      info = await startHealthy({ containerId: info.id, instance: inst, settings, timeoutMs: Math.min(30_000, deployTimeouts().healthMs), whenGone: () => known });
       res.containers.restarted++;
       line("container", "restart", "ok", oom ? "container was killed by the OOM killer (OOMKilled): started again" : "container was stopped: started again");
     } catch (err) {
