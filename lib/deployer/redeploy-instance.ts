@@ -8,7 +8,7 @@ import { getSettings } from "../settings/get-settings";
 import { parseInput } from "../validation";
 import { bringUp } from "./bring-up";
 import { deployPlan } from "./create-instance";
-import { promotion } from "./finish";
+import { promotion } from "./promotion";
 import { findInstanceOrThrow, getInstance } from "./get-instance";
 import { beginOperation } from "./begin-operation";
 import type { DeploymentRecorder } from "./recorder";

@@ -2,7 +2,7 @@ import { db } from "../db";
 import type { Actor } from "../audit/record-event";
 import { getSettings } from "../settings/get-settings";
 import { bringUp } from "./bring-up";
-import { promotion } from "./finish";
+import { promotion } from "./promotion";
 import type { DeploymentRecorder } from "./recorder";
 import type { Events, RollbackTarget } from "./rollback-target";
 import { switchToCandidate } from "./switch-protocol";

@@ -31,6 +31,16 @@ export function specOf(row: SpecRow): TRuntimeSpec {
   };
 }
 
+/** The spec the rollback target was created with (rows from before issue 14 have none: the current one). */
+export function previousSpecOf(instance: Instance): TRuntimeSpec {
+  if (!instance.previousSpec) return specOf(instance);
+  try {
+    return JSON.parse(instance.previousSpec) as TRuntimeSpec;
+  } catch {
+    return specOf(instance);
+  }
+}
+
 /** The columns a spec is written to. */
 export function specColumns(spec: TRuntimeSpec) {
   return {

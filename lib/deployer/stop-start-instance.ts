@@ -6,7 +6,7 @@ import { recordEvent, type Actor } from "../audit/record-event";
 import { instanceFqdn } from "../naming";
 import { getSettings } from "../settings/get-settings";
 import { upstreamFor } from "./container-plan";
-import { closeDeployment, failureMessage } from "./finish";
+import { closeDeployment, failureMessage } from "./close-deployment";
 import { getInstance } from "./get-instance";
 import { withInstance } from "./instance-lease";
 import { ensureInstanceRoute } from "./instance-route";
