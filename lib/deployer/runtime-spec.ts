@@ -6,7 +6,8 @@ import { volumeName } from "../naming";
 import type { TSettings } from "../settings/schemas";
 import type { Instance } from "../generated/prisma/client";
 import { checkVolume, isUnder, resolveBindSource } from "./check-mounts";
-import type { TDeployStrategy, TLimits, TMount, TMountInput, TRuntimeSpec } from "./spec-schemas";
+import type { TLimits } from "../container-limits";
+import type { TDeployStrategy, TMount, TMountInput, TRuntimeSpec } from "./spec-schemas";
 
 type SpecInput = { mounts?: TMountInput[]; limits?: Partial<TLimits>; command?: string[] | null; entrypoint?: string[] | null; deployStrategy?: TDeployStrategy };
 type SpecRow = Pick<Instance, "mounts" | "memoryMb" | "cpus" | "pidsLimit" | "command" | "entrypoint" | "deployStrategy">;
