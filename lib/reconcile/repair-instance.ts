@@ -3,13 +3,12 @@ import { db } from "../db";
 import { errorMessage } from "../errors";
 import { isBusy } from "../lifecycle/states";
 import { parseInstanceState } from "../lifecycle/transition";
-import { routeId } from "../naming";
 import type { RouteSpec } from "../proxy/types";
 import type { TSettings } from "../settings/schemas";
 import { upstreamFor } from "../deployer/container-plan";
 import { startHealthy } from "../deployer/start-healthy";
 import { deployTimeouts } from "../deployer/timeouts";
-import { ensureInstanceRoute, instanceRouteHosts } from "../deployer/instance-route";
+import { ensureInstanceRoute, instanceRouteHosts, instanceRouteSpec } from "../deployer/instance-route";
 import { recoverHeldInstance } from "../deployer/recover-instances";
 import { readRouteUpstream, targets } from "../deployer/route-target";
 import { transitionInstance } from "../deployer/transition-instance";
@@ -79,7 +78,7 @@ export async function repairInstance(opts: { id: string; settings: TSettings; dr
     let spec: RouteSpec;
     const hosts = await instanceRouteHosts(inst, settings);
     try {
-      spec = { id: routeId("instance", inst.id), consumer: { type: "instance", id: inst.id }, hosts, upstream: upstreamFor(settings, info, inst.port), websockets: true };
+      spec = instanceRouteSpec({ instanceId: inst.id, hosts, upstream: upstreamFor(settings, info, inst.port) });
     } catch {
       return; // No published port yet (container restarting): the route is checked next run.
     }
