@@ -14,9 +14,9 @@ import type { DeploymentRecorder } from "./recorder";
 import { startHealthy } from "./start-healthy";
 
 /**
- * Image present → container created → started → healthy: the part every
- * deploy, redeploy and start shares. On failure it removes the container it
- * created (compensation, SPEC §4.2) and rethrows.
+ * Image present → container created → started → healthy (start-healthy.ts):
+ * the part every deploy, redeploy and recreated rollback shares. On failure
+ * it removes the container it created (compensation, SPEC §4.2) and rethrows.
  */
 export async function bringUp(opts: { rec: DeploymentRecorder; instance: Instance; image: string; settings: TSettings; signal: AbortSignal; spec?: TRuntimeSpec }): Promise<ContainerInfo & { digest: string | null }> {
   const { rec, instance, image, settings, signal } = opts;

@@ -25,7 +25,7 @@ const REVIVE: Events = { begin: "deploy", ok: "deployed", failed: "deploy_failed
  * SPEC §5): the kept container, started again if needed, when it is that
  * deployment's and still exists; otherwise a container recreated from the
  * deployment's digest and runtime spec (rollback-recreate.ts). Both switch
- * the same blue-green way. A digest neither present nor in the registry is
+ * the same blue-green way (switch-protocol.ts). A digest neither present nor in the registry is
  * refused before anything changes.
  */
 export async function rollbackInstance(opts: { actor: Actor; id: string; body?: unknown }) {
