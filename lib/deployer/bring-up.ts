@@ -4,20 +4,19 @@ import { AppError } from "../errors";
 import { pullAuthFor } from "../registry/credentials-for";
 import { parseImageRef, pickRepoDigest } from "../registry/image-ref";
 import type { ContainerInfo } from "../docker/types";
-import { waitHealthy } from "../docker/wait-healthy";
 import type { TSettings } from "../settings/schemas";
 import type { Instance } from "../generated/prisma/client";
 import { mountsForCreate } from "./check-mounts";
-import { containerSpecFor, instanceNetwork, probeFor } from "./container-plan";
+import { containerSpecFor, instanceNetwork } from "./container-plan";
 import { specOf } from "./runtime-spec";
 import type { TRuntimeSpec } from "./spec-schemas";
 import type { DeploymentRecorder } from "./recorder";
-import { deployTimeouts } from "./timeouts";
+import { startHealthy } from "./start-healthy";
 
 /**
- * Image present → container created → started → healthy: the part every
- * deploy, redeploy and start shares. On failure it removes the container it
- * created (compensation, SPEC §4.2) and rethrows.
+ * Image present → container created → started → healthy (start-healthy.ts):
+ * the part every deploy, redeploy and recreated rollback shares. On failure
+ * it removes the container it created (compensation, SPEC §4.2) and rethrows.
  */
 export async function bringUp(opts: { rec: DeploymentRecorder; instance: Instance; image: string; settings: TSettings; signal: AbortSignal; spec?: TRuntimeSpec }): Promise<ContainerInfo & { digest: string | null }> {
   const { rec, instance, image, settings, signal } = opts;
@@ -38,16 +37,13 @@ export async function bringUp(opts: { rec: DeploymentRecorder; instance: Instanc
   await rec.setSpec(opts.spec ?? specOf(instance));
   try {
     signal.throwIfAborted();
-    await rec.step("start", () => rt.startContainer(created.id));
-    const info = await rt.inspectContainer(created.id);
-    if (!info) throw new Error(`container ${created.name} disappeared after start`);
-    const healthy = await rec.step(
-      "health",
-      (progress) =>
-        waitHealthy({ runtime: rt, containerId: created.id, probe: probeFor(settings, info, instance), timeoutMs: deployTimeouts().healthMs, signal, onWaiting: progress }),
-      (r) => `healthy via ${r.via} after ${r.elapsedMs} ms`,
-    );
-    return { ...healthy.container, digest: exact.digest };
+    const healthy = await startHealthy({
+      containerId: created.id, instance, settings, signal, recording: { rec },
+      whenGone: () => {
+        throw new Error(`container ${created.name} disappeared after start`);
+      },
+    });
+    return { ...healthy, digest: exact.digest };
   } catch (err) {
     await rec.attempt("compensate", () => rt.removeContainer(created.id), `removed ${created.name}`);
     throw err;

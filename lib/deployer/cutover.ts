@@ -1,5 +1,4 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { ensureConsumerDns } from "../dns/hooks";
 import { getRuntime } from "../docker";
 import type { ContainerInfo } from "../docker/types";
 import { errorMessage } from "../errors";
@@ -7,6 +6,7 @@ import { instanceFqdn } from "../naming";
 import type { TSettings } from "../settings/schemas";
 import type { Instance } from "../generated/prisma/client";
 import { upstreamFor } from "./container-plan";
+import { dnsStep } from "./dns-step";
 import { ensureInstanceRoute, type RouteStatus } from "./instance-route";
 import type { DeploymentRecorder } from "./recorder";
 import { readRouteUpstream, targets } from "./route-target";
@@ -46,8 +46,7 @@ export async function cutover(opts: { rec: DeploymentRecorder; instance: Instanc
     await rec.note("switch", "succeeded", `the switch's answer was lost (${errorMessage(err)}); read back: ${fqdn} → ${target.name}`);
     status = "active";
   }
-  const dns = await ensureConsumerDns({ consumer: { type: "instance", id: instance.id }, fqdn, settings });
-  await rec.note("dns", dns.status === "failed" ? "failed" : dns.status === "skipped" ? "skipped" : "succeeded", dns.error ?? (dns.status === "skipped" ? "wildcard DNS: nothing to do" : `${fqdn} synced`));
+  await dnsStep({ rec, instanceId: instance.id, fqdn, settings });
   return status;
 }
 

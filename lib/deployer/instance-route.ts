@@ -1,7 +1,7 @@
 import { db } from "../db";
 import { instanceFqdn, routeId } from "../naming";
 import { getProxyProvider } from "../proxy";
-import type { Upstream } from "../proxy/types";
+import type { RouteSpec, Upstream } from "../proxy/types";
 import type { TSettings } from "../settings/schemas";
 import { readTlsColumns, routeTls } from "../tls/consumer-tls";
 
@@ -24,15 +24,14 @@ export async function ensureInstanceRoute(opts: { instance: { id: string; subdom
   if (!provider) return "not_configured";
   // Re-read: whether the redirect applies depends on the certificate as recorded now.
   const tlsRow = await readTlsColumns({ type: "instance", id: opts.instance.id });
-  await provider.ensureRoute({
-    id: routeId("instance", opts.instance.id),
-    consumer: { type: "instance", id: opts.instance.id },
-    hosts: await instanceRouteHosts(opts.instance, opts.settings),
-    upstream: opts.upstream,
-    websockets: true,
-    tls: tlsRow ? routeTls(opts.settings, tlsRow) : undefined,
-  });
+  const hosts = await instanceRouteHosts(opts.instance, opts.settings);
+  await provider.ensureRoute(instanceRouteSpec({ instanceId: opts.instance.id, hosts, upstream: opts.upstream, tls: tlsRow ? routeTls(opts.settings, tlsRow) : undefined }));
   return "active";
+}
+
+/** The route an instance has: `hosts` (instanceRouteHosts) to `upstream`, websockets on; the one shape every route write and drift check compares. */
+export function instanceRouteSpec(opts: { instanceId: string; hosts: string[]; upstream: Upstream; tls?: RouteSpec["tls"] }): RouteSpec {
+  return { id: routeId("instance", opts.instanceId), consumer: { type: "instance", id: opts.instanceId }, hosts: opts.hosts, upstream: opts.upstream, websockets: true, tls: opts.tls };
 }
 
 /** Idempotent; a no-op without a provider. */

@@ -6,8 +6,7 @@ import { recordEvent, type Actor } from "../audit/record-event";
 import { LABEL_INSTALLATION, LABEL_INSTANCE, LABEL_MANAGED, labelOwner } from "../naming";
 import { installationId } from "../secrets";
 import type { Instance } from "../generated/prisma/client";
-import { previousSpecOf } from "./finish";
-import { specOf } from "./runtime-spec";
+import { specOf, previousSpecOf } from "./runtime-spec";
 
 // Named volumes outlive their containers (SPEC §5): a removed instance leaves
 // them "kept", to be attached to a new instance or deleted by the operator.

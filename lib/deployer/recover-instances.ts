@@ -9,7 +9,7 @@ import { parseInstanceState, transition } from "../lifecycle/transition";
 import type { InstanceEvent } from "../lifecycle/states";
 import { getSettings } from "../settings/get-settings";
 import { upstreamFor } from "./container-plan";
-import { containersOfDeployment } from "./finish";
+import { containersOfDeployment } from "./instance-containers";
 import { ensureInstanceRoute, removeInstanceRoute } from "./instance-route";
 import { runningJobs } from "./jobs";
 import { ConsumerLease } from "../consumers/consumer-lease";

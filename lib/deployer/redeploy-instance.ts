@@ -1,20 +1,14 @@
 import { db } from "../db";
 import { AppError } from "../errors";
-import { getRuntime } from "../docker";
-import type { ContainerInfo } from "../docker/types";
 import { recordEvent, type Actor } from "../audit/record-event";
 import { parseImageRef } from "../registry/image-ref";
 import { canAccept } from "../lifecycle/transition";
 import { parseInstanceState } from "../lifecycle/transition";
 import { getSettings } from "../settings/get-settings";
 import { parseInput } from "../validation";
-import { instanceFqdn } from "../naming";
 import { bringUp } from "./bring-up";
-import { certificateStep } from "./certificate-step";
-import { upstreamFor } from "./container-plan";
 import { deployPlan } from "./create-instance";
-import { cutover, mayRetire, retire } from "./cutover";
-import { closeDeployment, failureMessage, promotion, pruneContainers } from "./finish";
+import { promotion } from "./promotion";
 import { findInstanceOrThrow } from "../db/find-instance";
 import { getInstance } from "../instances/get-instance";
 import { beginOperation } from "./begin-operation";
@@ -25,7 +19,7 @@ type TRedeployInput = z.infer<typeof ZRedeploySchema>;
 import { transitionInstance } from "./transition-instance";
 import { resolveSpec, specOf } from "./runtime-spec";
 import type { TRuntimeSpec } from "./spec-schemas";
-import { restoreServing, stopServing } from "./stop-first";
+import { switchToCandidate } from "./switch-protocol";
 
 /**
  * Blue-green redeploy (SPEC §5); an instance that serves nothing (stopped,
@@ -99,56 +93,23 @@ async function runRedeploy(opts: {
   const { rec, signal } = opts;
   const settings = await getSettings();
   const instance = await db.instance.findUniqueOrThrow({ where: { id: opts.instanceId } });
-  const target = `${instance.name} (${instance.image} → ${opts.image})`;
-  let fresh: (ContainerInfo & { digest: string | null }) | null = null;
-  let routeStatus;
-  const stopFirst = opts.spec.deployStrategy === "stop-first";
-  let stopped = false;
   // Before green comes up: a failed write is on the deployment and the redeploy goes on with the options the row has.
   const tlsWritten = opts.tlsChange ? await writeTls(rec, instance.id, opts.tlsChange.tls) : false;
-  try {
-    if (stopFirst) {
-      stopped = true;
-      await stopServing({ rec, containerId: instance.containerId });
-    }
-    // Blue-green: green comes up beside blue; blue keeps serving until the switch.
-    fresh = await bringUp({ rec, instance, image: opts.image, settings, signal, spec: opts.spec });
-    signal.throwIfAborted();
-    routeStatus = await cutover({ rec, instance, target: fresh, settings });
-  } catch (err) {
-    const failure = failureMessage(err, signal);
+  const previousTls = opts.tlsChange?.previousTls;
+  await switchToCandidate({
+    rec, instance, settings, signal, actor: opts.actor,
+    audit: { action: "instance.redeploy", target: `${instance.name} (${instance.image} → ${opts.image})` },
+    stopFirst: opts.spec.deployStrategy === "stop-first",
+    candidate: "fresh",
+    bringUp: () => bringUp({ rec, instance, image: opts.image, settings, signal, spec: opts.spec }),
     // First, so a route put back on blue below carries blue's TLS options.
-    const previousTls = opts.tlsChange?.previousTls;
-    if (tlsWritten && previousTls) await rec.attempt("compensate", () => db.instance.update({ where: { id: instance.id }, data: previousTls }), "previous TLS options kept");
-    // Green goes only once the route is known not to target it (a lost switch answer may have moved it).
-    const green = fresh;
-    if (green && (await mayRetire({ rec, instance, settings, failure: err, serving: instance.containerId, candidate: green }))) {
-      await rec.attempt("compensate", () => getRuntime().removeContainer(green.id), `removed ${green.name}`);
-    }
-    // stop-first: then blue comes back (started, the route pointed at it again).
-    if (stopped) {
-      await restoreServing({ rec, instance, settings, signal }).catch(async (e: unknown) => {
-        await rec.note("compensate", "failed", `could not bring ${instance.containerName} back: ${(e as Error).message}`);
-      });
-    }
-    // Blue still serves: the instance stays `running`, the failure is on the deployment and the instance.
-    await transitionInstance(instance.id, "redeploy_failed", { error: `redeploy to ${opts.image} failed: ${failure.message}` });
-    await closeDeployment({ rec, actor: opts.actor, action: "instance.redeploy", target, error: failure });
-    return;
-  }
-  // Past the switch green serves; nothing below undoes it.
-  if (!stopFirst) await retire({ rec, instance, settings, containerId: instance.containerId });
-  await transitionInstance(instance.id, "redeployed", {
-    ...promotion(instance, { id: fresh.id, name: fresh.name, image: opts.image, digest: fresh.digest }, opts.spec),
-    routeStatus,
-    routeError: null,
-    error: null,
+    undoFirst: async () => {
+      if (tlsWritten && previousTls) await rec.attempt("compensate", () => db.instance.update({ where: { id: instance.id }, data: previousTls }), "previous TLS options kept");
+    },
+    // Blue still serves: the instance stays `running`.
+    failed: { event: "redeploy_failed", error: (message) => `redeploy to ${opts.image} failed: ${message}` },
+    promoted: { event: "redeployed", columns: (fresh) => promotion(instance, { id: fresh.id, name: fresh.name, image: opts.image, digest: fresh.digest }, opts.spec) },
   });
-  await rec.attempt("cleanup", () => pruneContainers({ instanceId: instance.id, keep: [fresh.id, instance.containerId], rec }));
-  if (routeStatus === "active") {
-    await certificateStep({ rec, instance, fqdn: instanceFqdn(instance.subdomain, settings.baseDomain), upstream: upstreamFor(settings, fresh, instance.port), settings, signal });
-  }
-  await closeDeployment({ rec, actor: opts.actor, action: "instance.redeploy", target });
 }
 
 type TlsCols = { tlsHttps: boolean; tlsRedirect: boolean; tlsHsts: boolean };

@@ -1,20 +1,16 @@
 import { db } from "../db";
 import { getRuntime } from "../docker";
-import { waitHealthy } from "../docker/wait-healthy";
 import { AppError } from "../errors";
 import type { Actor } from "../audit/record-event";
 import type { InstanceEvent } from "../lifecycle/states";
 import { getSettings } from "../settings/get-settings";
-import { probeFor } from "./container-plan";
-import { cutover, mayRetire, retire } from "./cutover";
-import type { ContainerInfo } from "../docker/types";
-import { closeDeployment, failureMessage, previousSpecOf, promotion } from "./finish";
-import { restoreServing, stopServing } from "./stop-first";
+import { previousSpecOf } from "./runtime-spec";
+import { promotion } from "./promotion";
 import { getInstance } from "../instances/get-instance";
 import { beginOperation } from "./begin-operation";
 import type { DeploymentRecorder } from "./recorder";
-import { deployTimeouts } from "./timeouts";
-import { transitionInstance } from "./transition-instance";
+import { startHealthy } from "./start-healthy";
+import { switchToCandidate } from "./switch-protocol";
 import { parseInput } from "../validation";
 import { ZRollbackSchema } from "./schemas";
 import { rollbackTarget, type Events } from "./rollback-target";
@@ -29,7 +25,7 @@ const REVIVE: Events = { begin: "deploy", ok: "deployed", failed: "deploy_failed
  * SPEC §5): the kept container, started again if needed, when it is that
  * deployment's and still exists; otherwise a container recreated from the
  * deployment's digest and runtime spec (rollback-recreate.ts). Both switch
- * the same blue-green way. A digest neither present nor in the registry is
+ * the same blue-green way (switch-protocol.ts). A digest neither present nor in the registry is
  * refused before anything changes.
  */
 export async function rollbackInstance(opts: { actor: Actor; id: string; body?: unknown }) {
@@ -54,53 +50,33 @@ export async function rollbackInstance(opts: { actor: Actor; id: string; body?: 
 
 async function runRollback(opts: { instanceId: string; rec: DeploymentRecorder; events: Events; actor: Actor; signal: AbortSignal }) {
   const { rec, signal } = opts;
-  const rt = getRuntime();
   const settings = await getSettings();
   const instance = await db.instance.findUniqueOrThrow({ where: { id: opts.instanceId } });
   const prevId = instance.previousContainerId!;
-  const target = `${instance.name} (${instance.image} → ${instance.previousImage})`;
-  let started: ContainerInfo | null = null;
-  let routeStatus;
-  // stop-first (issue 14): the serving container stops before the kept one starts, so the two never share their volumes.
-  const stopFirst = instance.deployStrategy === "stop-first" && instance.status === "rolling_back" && instance.containerId !== prevId;
-  let stopped = false;
-  try {
-    // The kept container runs the image it was created from: exactly the digest recorded then, wherever the tag points now.
-    await rec.setImage(instance.previousDigest, null);
-    await rec.setContainer(prevId, instance.previousContainerName ?? prevId);
-    await rec.setSpec(previousSpecOf(instance));
-    if (stopFirst) {
-      stopped = true;
-      await stopServing({ rec, containerId: instance.containerId });
-    }
-    await rec.step("start", () => rt.startContainer(prevId), () => `started ${instance.previousContainerName}`);
-    const info = await rt.inspectContainer(prevId);
-    if (!info) throw new AppError("CONFLICT", `the rollback target ${instance.previousContainerName} disappeared`);
-    started = info;
-    const healthy = await rec.step(
-      "health",
-      (progress) => waitHealthy({ runtime: rt, containerId: prevId, probe: probeFor(settings, info, instance), timeoutMs: deployTimeouts().healthMs, signal, onWaiting: progress }),
-      (r) => `healthy via ${r.via} after ${r.elapsedMs} ms`,
-    );
-    signal.throwIfAborted();
-    routeStatus = await cutover({ rec, instance, target: healthy.container, settings });
-  } catch (err) {
-    const failure = failureMessage(err, signal);
-    const prev = started ? ((await rt.inspectContainer(prevId)) ?? started) : null;
-    if (prev && (await mayRetire({ rec, instance, settings, failure: err, serving: instance.containerId, candidate: prev }))) {
-      await rec.attempt("compensate", () => rt.stopContainer(prevId), `stopped ${prev.name} again`);
-    }
-    if (stopped) await restoreServing({ rec, instance, settings, signal }).catch(async (e: unknown) => rec.note("compensate", "failed", `could not bring ${instance.containerName} back: ${(e as Error).message}`));
-    await transitionInstance(instance.id, opts.events.failed, { error: `rollback failed: ${failure.message}` });
-    await closeDeployment({ rec, actor: opts.actor, action: "instance.rollback", target, error: failure });
-    return;
-  }
-  if (!stopFirst && instance.containerId !== prevId) await retire({ rec, instance, settings, containerId: instance.containerId });
-  await transitionInstance(instance.id, opts.events.ok, {
-    ...promotion(instance, { id: prevId, name: instance.previousContainerName, image: instance.previousImage ?? instance.image, digest: instance.previousDigest }, previousSpecOf(instance)),
-    routeStatus,
-    routeError: null,
-    error: null,
+  await switchToCandidate({
+    rec, instance, settings, signal, actor: opts.actor,
+    audit: { action: "instance.rollback", target: `${instance.name} (${instance.image} → ${instance.previousImage})` },
+    // stop-first (issue 14): the serving container stops before the kept one starts, so the two never share their volumes.
+    stopFirst: instance.deployStrategy === "stop-first" && instance.status === "rolling_back" && instance.containerId !== prevId,
+    candidate: "kept",
+    prepare: async () => {
+      // The kept container runs the image it was created from: exactly the digest recorded then, wherever the tag points now.
+      await rec.setImage(instance.previousDigest, null);
+      await rec.setContainer(prevId, instance.previousContainerName ?? prevId);
+      await rec.setSpec(previousSpecOf(instance));
+    },
+    bringUp: (track) =>
+      startHealthy({
+        containerId: prevId, instance, settings, signal, onStarted: track,
+        recording: { rec, startMessage: `started ${instance.previousContainerName}` },
+        whenGone: () => {
+          throw new AppError("CONFLICT", `the rollback target ${instance.previousContainerName} disappeared`);
+        },
+      }),
+    failed: { event: opts.events.failed, error: (message) => `rollback failed: ${message}` },
+    promoted: {
+      event: opts.events.ok,
+      columns: () => promotion(instance, { id: prevId, name: instance.previousContainerName, image: instance.previousImage ?? instance.image, digest: instance.previousDigest }, previousSpecOf(instance)),
+    },
   });
-  await closeDeployment({ rec, actor: opts.actor, action: "instance.rollback", target });
 }

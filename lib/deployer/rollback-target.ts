@@ -7,8 +7,7 @@ import { registryCredentialsFor } from "../registry/credentials-for";
 import { parseImageRef } from "../registry/image-ref";
 import { headManifestDigest } from "../registry/registry-client";
 import type { TSettings } from "../settings/schemas";
-import { previousSpecOf } from "./finish";
-import { specOf } from "./runtime-spec";
+import { specOf, previousSpecOf } from "./runtime-spec";
 import type { TRuntimeSpec } from "./spec-schemas";
 
 /** The instance events a rollback reports: a blue-green rollback, or a revival of a first deploy. */

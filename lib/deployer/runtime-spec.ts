@@ -6,7 +6,8 @@ import { volumeName } from "../naming";
 import type { TSettings } from "../settings/schemas";
 import type { Instance } from "../generated/prisma/client";
 import { checkVolume, isUnder, resolveBindSource } from "./check-mounts";
-import type { TDeployStrategy, TLimits, TMount, TMountInput, TRuntimeSpec } from "./spec-schemas";
+import type { TLimits } from "../container-limits";
+import type { TDeployStrategy, TMount, TMountInput, TRuntimeSpec } from "./spec-schemas";
 
 type SpecInput = { mounts?: TMountInput[]; limits?: Partial<TLimits>; command?: string[] | null; entrypoint?: string[] | null; deployStrategy?: TDeployStrategy };
 type SpecRow = Pick<Instance, "mounts" | "memoryMb" | "cpus" | "pidsLimit" | "command" | "entrypoint" | "deployStrategy">;
@@ -29,6 +30,16 @@ export function specOf(row: SpecRow): TRuntimeSpec {
     entrypoint: json<string[] | null>(row.entrypoint, null),
     deployStrategy: row.deployStrategy === "stop-first" ? "stop-first" : "blue-green",
   };
+}
+
+/** The spec the rollback target was created with (rows from before issue 14 have none: the current one). */
+export function previousSpecOf(instance: Instance): TRuntimeSpec {
+  if (!instance.previousSpec) return specOf(instance);
+  try {
+    return JSON.parse(instance.previousSpec) as TRuntimeSpec;
+  } catch {
+    return specOf(instance);
+  }
 }
 
 /** The columns a spec is written to. */

@@ -1,5 +1,6 @@
 import path from "node:path";
 import { z } from "zod";
+import { ZLimitsSchema, type TLimits } from "../container-limits";
 
 // Issue 14 / SPEC §5 and §10: mounts, limits, command/entrypoint, deploy strategy.
 // Pure: the bind-mount root and volume ownership are checked in resolve-spec.ts.
@@ -56,22 +57,6 @@ export const ZMountsSchema = z
       }
     });
   });
-
-// Docker refuses a memory limit under 6 MiB; NanoCPUs are bounded by the host's cores at create time.
-export const ZLimitsSchema = z
-  .object({
-    memoryMb: z.number({ message: "must be a number" }).int("must be a whole number of MB").min(6, "must be at least 6 (Docker's minimum)").max(4_194_304).nullable().optional(),
-    cpus: z
-      .number({ message: "must be a number" })
-      .positive("must be more than 0")
-      .max(1024, "must be at most 1024")
-      .refine((v) => Math.abs(Math.round(v * 100) - v * 100) < 1e-6, { message: "must have at most two decimals" })
-      .nullable()
-      .optional(),
-    pidsLimit: z.number({ message: "must be a number" }).int("must be a whole number").min(1, "must be at least 1").max(4_194_304).nullable().optional(),
-  })
-  .strict();
-export type TLimits = { memoryMb: number | null; cpus: number | null; pidsLimit: number | null };
 
 export const ZArgvSchema = z
   .array(z.string().max(4096, "must be at most 4096 characters").refine((v) => !v.includes("\0"), { message: "must not contain NUL" }))

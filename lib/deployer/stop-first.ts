@@ -1,10 +1,9 @@
 import { getRuntime } from "../docker";
-import { waitHealthy } from "../docker/wait-healthy";
 import type { TSettings } from "../settings/schemas";
 import type { Instance } from "../generated/prisma/client";
-import { probeFor } from "./container-plan";
 import { cutover } from "./cutover";
 import type { DeploymentRecorder } from "./recorder";
+import { startHealthy } from "./start-healthy";
 import { deployTimeouts } from "./timeouts";
 
 // deployStrategy "stop-first" (issue 14): for apps that cannot share their data
@@ -27,11 +26,11 @@ export async function restoreServing(opts: { rec: DeploymentRecorder; instance: 
   const { rec, instance, settings } = opts;
   const id = instance.containerId;
   if (!id) return;
-  const rt = getRuntime();
-  await rec.step("compensate", () => rt.startContainer(id), () => `started ${instance.containerName} again`);
-  const info = await rt.inspectContainer(id);
-  if (!info) return;
   // Not the deploy's signal: a cancelled deploy must still bring the old container back.
-  const healthy = await waitHealthy({ runtime: rt, containerId: id, probe: probeFor(settings, info, instance), timeoutMs: deployTimeouts().healthMs });
-  await cutover({ rec, instance, target: healthy.container, settings });
+  const healthy = await startHealthy({
+    containerId: id, instance, settings, whenGone: () => null,
+    recording: { rec, startStep: "compensate", startMessage: `started ${instance.containerName} again`, healthStep: false },
+  });
+  if (!healthy) return;
+  await cutover({ rec, instance, target: healthy, settings });
 }

@@ -1,18 +1,18 @@
 import { db } from "../db";
 import { ensureConsumerDns } from "../dns/hooks";
 import { getRuntime } from "../docker";
-import { waitHealthy } from "../docker/wait-healthy";
 import { AppError, errorMessage } from "../errors";
 import { recordEvent, type Actor } from "../audit/record-event";
 import { instanceFqdn } from "../naming";
 import { getSettings } from "../settings/get-settings";
-import { probeFor, upstreamFor } from "./container-plan";
-import { closeDeployment, failureMessage } from "./finish";
+import { upstreamFor } from "./container-plan";
+import { closeDeployment, failureMessage } from "./close-deployment";
 import { getInstance } from "../instances/get-instance";
 import { withInstance } from "./instance-lease";
 import { ensureInstanceRoute } from "./instance-route";
 import { beginOperation } from "./begin-operation";
 import type { DeploymentRecorder } from "./recorder";
+import { startHealthy } from "./start-healthy";
 import { deployTimeouts } from "./timeouts";
 import { transitionInstance } from "./transition-instance";
 
@@ -57,15 +57,13 @@ export async function runStart(opts: { instanceId: string; rec: DeploymentRecord
   const instance = await db.instance.findUniqueOrThrow({ where: { id: opts.instanceId } });
   const id = instance.containerId!;
   try {
-    await rec.step("start", () => rt.startContainer(id));
-    const info = await rt.inspectContainer(id);
-    if (!info) throw new AppError("CONFLICT", `container ${instance.containerName} disappeared`);
-    const healthy = await rec.step(
-      "health",
-      (progress) => waitHealthy({ runtime: rt, containerId: id, probe: probeFor(settings, info, instance), timeoutMs: deployTimeouts().healthMs, signal, onWaiting: progress }),
-      (r) => `healthy via ${r.via} after ${r.elapsedMs} ms`,
-    );
-    const upstream = upstreamFor(settings, healthy.container, instance.port);
+    const healthy = await startHealthy({
+      containerId: id, instance, settings, signal, recording: { rec },
+      whenGone: () => {
+        throw new AppError("CONFLICT", `container ${instance.containerName} disappeared`);
+      },
+    });
+    const upstream = upstreamFor(settings, healthy, instance.port);
     const routeStatus = await rec.step("route", () => ensureInstanceRoute({ instance, upstream, settings }));
     const fqdn = instanceFqdn(instance.subdomain, settings.baseDomain);
     const dns = await ensureConsumerDns({ consumer: { type: "instance", id: instance.id }, fqdn, settings });

@@ -1,15 +1,14 @@
 import { getRuntime } from "../docker";
-import { waitHealthy } from "../docker/wait-healthy";
 import { db } from "../db";
 import { errorMessage } from "../errors";
 import { isBusy } from "../lifecycle/states";
 import { parseInstanceState } from "../lifecycle/transition";
-import { routeId } from "../naming";
 import type { RouteSpec } from "../proxy/types";
 import type { TSettings } from "../settings/schemas";
-import { probeFor, upstreamFor } from "../deployer/container-plan";
+import { upstreamFor } from "../deployer/container-plan";
+import { startHealthy } from "../deployer/start-healthy";
 import { deployTimeouts } from "../deployer/timeouts";
-import { ensureInstanceRoute, instanceRouteHosts } from "../deployer/instance-route";
+import { ensureInstanceRoute, instanceRouteHosts, instanceRouteSpec } from "../deployer/instance-route";
 import { recoverHeldInstance } from "../deployer/recover-instances";
 import { readRouteUpstream, targets } from "../deployer/route-target";
 import { transitionInstance } from "../deployer/transition-instance";
@@ -66,9 +65,8 @@ export async function repairInstance(opts: { id: string; settings: TSettings; dr
     if (dryRun) return line("container", "restart", "planned", `container is ${info.state}${info.oomKilled ? " (OOMKilled)" : ""}`);
     const oom = info.oomKilled === true;
     try {
-      await rt.startContainer(info.id);
-      const started = (await rt.inspectContainer(info.id)) ?? info;
-      info = (await waitHealthy({ runtime: rt, containerId: info.id, probe: probeFor(settings, started, inst), timeoutMs: Math.min(30_000, deployTimeouts().healthMs) })).container;
+      const known = info;
+      info = await startHealthy({ containerId: info.id, instance: inst, settings, timeoutMs: Math.min(30_000, deployTimeouts().healthMs), whenGone: () => known });
       res.containers.restarted++;
       line("container", "restart", "ok", oom ? "container was killed by the OOM killer (OOMKilled): started again" : "container was stopped: started again");
     } catch (err) {
@@ -80,7 +78,7 @@ export async function repairInstance(opts: { id: string; settings: TSettings; dr
     let spec: RouteSpec;
     const hosts = await instanceRouteHosts(inst, settings);
     try {
-      spec = { id: routeId("instance", inst.id), consumer: { type: "instance", id: inst.id }, hosts, upstream: upstreamFor(settings, info, inst.port), websockets: true };
+      spec = instanceRouteSpec({ instanceId: inst.id, hosts, upstream: upstreamFor(settings, info, inst.port) });
     } catch {
       return; // No published port yet (container restarting): the route is checked next run.
     }

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { ZLimitsSchema, type TLimits } from "../deployer/spec-schemas";
+import { ZLimitsSchema, type TLimits } from "../container-limits";
 
 // The settings shape of SPEC §10. Secret fields (`apiToken`, `apiKey`,
 // `password`) are write-only: stored encrypted, returned as `<field>Set`.

@@ -1,0 +1,114 @@
+import type { Actor } from "../audit/record-event";
+import { getRuntime } from "../docker";
+import type { ContainerInfo } from "../docker/types";
+import type { Instance, Prisma } from "../generated/prisma/client";
+import type { InstanceEvent } from "../lifecycle/states";
+import { instanceFqdn } from "../naming";
+import type { TSettings } from "../settings/schemas";
+import { certificateStep } from "./certificate-step";
+import { upstreamFor } from "./container-plan";
+import { cutover, mayRetire, retire } from "./cutover";
+import { closeDeployment, failureMessage } from "./close-deployment";
+import { pruneContainers } from "./instance-containers";
+import type { RouteStatus } from "./instance-route";
+import type { DeploymentRecorder } from "./recorder";
+import { restoreServing, stopServing } from "./stop-first";
+import { transitionInstance } from "./transition-instance";
+
+/** One blue-green switch, as redeploy and both rollbacks describe it; `switchToCandidate` runs it. */
+export type SwitchPlan<C extends ContainerInfo> = {
+  rec: DeploymentRecorder;
+  instance: Instance;
+  settings: TSettings;
+  signal: AbortSignal;
+  actor?: Actor;
+  audit: { action: "instance.redeploy" | "instance.rollback"; target: string };
+  /** stop-first (issue 14): the serving container stops before the candidate starts. */
+  stopFirst: boolean;
+  /**
+   * "fresh": created for this switch: removed when it must go; once it serves,
+   * older generations are pruned and its certificate is checked.
+   * "kept": the rollback target: re-read and stopped again when it must go.
+   */
+  candidate: "fresh" | "kept";
+  /** The first step of the switch (a failure there fails it like any other). */
+  prepare?: () => Promise<void>;
+  /** Brings the candidate up healthy; `track` names it as soon as it runs (else the result is tracked). */
+  bringUp: (track: (c: ContainerInfo) => void) => Promise<C>;
+  /** The first compensation on failure, before the candidate is retired and blue restored. */
+  undoFirst?: () => Promise<void>;
+  failed: { event: InstanceEvent; error: (message: string) => string };
+  promoted: { event: InstanceEvent; columns: (c: C) => Omit<Prisma.InstanceUpdateInput, "status"> };
+};
+
+type Attempt<C> = { candidate: ContainerInfo | null; stopped: boolean; switched?: { container: C; routeStatus: RouteStatus } };
+
+/**
+ * The switch protocol every blue-green path shares (redeploy, rollback to the
+ * kept container, rollback recreated): the candidate comes up healthy, the
+ * route is written and read back (cutover.ts), then the outcome is decided.
+ * Past the switch the candidate serves and nothing undoes it (a write that
+ * landed but whose answer was lost counts as done). Before it, the failure is
+ * compensated and blue keeps serving: the candidate goes only once the route
+ * is known not to target it, and a blue stopped first is brought back.
+ */
+export async function switchToCandidate<C extends ContainerInfo>(plan: SwitchPlan<C>): Promise<void> {
+  const attempt: Attempt<C> = { candidate: null, stopped: false };
+  try {
+    await attemptSwitch(plan, attempt);
+  } catch (err) {
+    await compensateSwitch(plan, attempt, err);
+    return;
+  }
+  await promoteCandidate(plan, attempt.switched!.container, attempt.switched!.routeStatus);
+}
+
+async function attemptSwitch<C extends ContainerInfo>(plan: SwitchPlan<C>, attempt: Attempt<C>): Promise<void> {
+  const { rec, instance, settings, signal } = plan;
+  await plan.prepare?.();
+  if (plan.stopFirst) {
+    attempt.stopped = true;
+    await stopServing({ rec, containerId: instance.containerId });
+  }
+  // Blue-green: the candidate comes up beside blue; blue keeps serving until the switch.
+  const container = await plan.bringUp((c) => (attempt.candidate = c));
+  attempt.candidate ??= container;
+  signal.throwIfAborted();
+  attempt.switched = { container, routeStatus: await cutover({ rec, instance, target: container, settings }) };
+}
+
+async function compensateSwitch<C extends ContainerInfo>(plan: SwitchPlan<C>, attempt: Attempt<C>, err: unknown): Promise<void> {
+  const { rec, instance, settings, signal } = plan;
+  const failure = failureMessage(err, signal);
+  await plan.undoFirst?.();
+  const rt = getRuntime();
+  const tracked = attempt.candidate;
+  const candidate = tracked && plan.candidate === "kept" ? ((await rt.inspectContainer(tracked.id)) ?? tracked) : tracked;
+  // The candidate goes only once the route is known not to target it (a lost switch answer may have moved it).
+  if (candidate && (await mayRetire({ rec, instance, settings, failure: err, serving: instance.containerId, candidate }))) {
+    if (plan.candidate === "kept") await rec.attempt("compensate", () => rt.stopContainer(candidate.id), `stopped ${candidate.name} again`);
+    else await rec.attempt("compensate", () => rt.removeContainer(candidate.id), `removed ${candidate.name}`);
+  }
+  // stop-first: then blue comes back (started, the route pointed at it again).
+  if (attempt.stopped) {
+    await restoreServing({ rec, instance, settings, signal }).catch(async (e: unknown) => {
+      await rec.note("compensate", "failed", `could not bring ${instance.containerName} back: ${(e as Error).message}`);
+    });
+  }
+  // Blue still serves: the failure is on the deployment and the instance.
+  await transitionInstance(instance.id, plan.failed.event, { error: plan.failed.error(failure.message) });
+  await closeDeployment({ rec, actor: plan.actor, ...plan.audit, error: failure });
+}
+
+async function promoteCandidate<C extends ContainerInfo>(plan: SwitchPlan<C>, container: C, routeStatus: RouteStatus): Promise<void> {
+  const { rec, instance, settings, signal } = plan;
+  if (!plan.stopFirst && instance.containerId !== container.id) await retire({ rec, instance, settings, containerId: instance.containerId });
+  await transitionInstance(instance.id, plan.promoted.event, { ...plan.promoted.columns(container), routeStatus, routeError: null, error: null });
+  if (plan.candidate === "fresh") {
+    await rec.attempt("cleanup", () => pruneContainers({ instanceId: instance.id, keep: [container.id, instance.containerId], rec }));
+    if (routeStatus === "active") {
+      await certificateStep({ rec, instance, fqdn: instanceFqdn(instance.subdomain, settings.baseDomain), upstream: upstreamFor(settings, container, instance.port), settings, signal });
+    }
+  }
+  await closeDeployment({ rec, actor: plan.actor, ...plan.audit });
+}
