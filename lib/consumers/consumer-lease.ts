@@ -3,7 +3,7 @@ import { dateParam, db, dbDate, jsonChunks, jsonTextRows, jsonValues, rawSql, wr
 import { AppError, errorMessage } from "../errors";
 import { logger } from "../logger";
 import type { ConsumerType } from "../naming";
-import { acquireLease, releaseLease, renewLease } from "../reconcile/lease";
+import { acquireLease, releaseLease, renewLease } from "../db/lease";
 
 // The consumer lease (SPEC §13): one row in Lease per consumer that some
 // operation is changing, named `consumer:<type>:<id>`, held by

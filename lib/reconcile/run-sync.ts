@@ -8,7 +8,7 @@ import { getSettings } from "../settings/get-settings";
 import { reconcileInfrastructure } from "./infrastructure";
 import { checkCertificates } from "../tls/check-certificates";
 import { checkDomains } from "../domains/check-domains";
-import { acquireLease, releaseLease, renewLease } from "./lease";
+import { acquireLease, releaseLease, renewLease } from "../db/lease";
 import { reconcileDns } from "./reconcile-dns";
 import { emitEvent, emitEventQuietly } from "../notifications/emit-event";
 import { syncEvents, syncThrewEvent } from "../notifications/sync-events";

@@ -2,7 +2,7 @@ import { hostname } from "node:os";
 import { env } from "../env";
 import { errorMessage } from "../errors";
 import { logger } from "../logger";
-import { acquireLease, renewLease } from "../reconcile/lease";
+import { acquireLease, renewLease } from "../db/lease";
 import { collectUsageOnce, newCollectorState } from "./collect-usage";
 
 // The in-process usage collector: every WHARF_USAGE_INTERVAL_S (default 15 s;
