@@ -149,6 +149,23 @@ export async function withConsumer<T>(opts: { consumer: ConsumerRef; operation: 
   }
 }
 
+/**
+ * Try-the-lease-or-skip, for passes that must never wait (the reconciler,
+ * recovery): runs `fn` under the consumer's lease if it is free right now,
+ * renewed while `fn` runs and released afterwards. A consumer another
+ * operation holds is left to it: `{ busy }` names the holder and `fn` never runs.
+ */
+export async function tryWithConsumer<T>(opts: { consumer: ConsumerRef; operation: ConsumerOperation }, fn: (lease: ConsumerLease) => Promise<T>): Promise<{ done: T } | { busy: string }> {
+  const lease = await ConsumerLease.tryAcquire(opts.consumer, opts.operation);
+  if (!(lease instanceof ConsumerLease)) return { busy: lease.busy };
+  lease.heartbeat();
+  try {
+    return { done: await fn(lease) };
+  } finally {
+    await lease.release();
+  }
+}
+
 /** Who holds which consumer lease right now (unexpired rows), keyed by `type:id`. */
 export async function heldConsumerLeases(): Promise<Map<string, string>> {
   const rows = await db.lease.findMany({ where: { name: { startsWith: "consumer:" }, expiresAt: { gte: new Date() } } });

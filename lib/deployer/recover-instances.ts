@@ -12,7 +12,7 @@ import { upstreamFor } from "./container-plan";
 import { containersOfDeployment } from "./finish";
 import { ensureInstanceRoute, removeInstanceRoute } from "./instance-route";
 import { runningJobs } from "./jobs";
-import { ConsumerLease } from "../consumers/consumer-lease";
+import { tryWithConsumer } from "../consumers/consumer-lease";
 import { DeploymentRecorder } from "./recorder";
 import { transitionInstance } from "./transition-instance";
 
@@ -42,30 +42,20 @@ export async function recoverInstances(): Promise<number> {
   // when the instance shows no operation running.
   const open = await db.deployment.findMany({ where: { status: "running", instanceId: { notIn: [...active] } }, select: { instanceId: true }, distinct: ["instanceId"] });
   for (const { instanceId } of open) {
-    const lease = await ConsumerLease.tryAcquire({ type: "instance", id: instanceId }, "recover");
-    if (!(lease instanceof ConsumerLease)) continue;
-    try {
+    await tryWithConsumer({ consumer: { type: "instance", id: instanceId }, operation: "recover" }, async () => {
       const inst = await db.instance.findUnique({ where: { id: instanceId }, select: { status: true } });
       if (inst && !isBusy(parseInstanceState(inst.status))) {
         await db.deployment.updateMany({ where: { instanceId, status: "running" }, data: { status: "failed", error: INTERRUPTED, finishedAt: new Date() } });
       }
-    } finally {
-      await lease.release();
-    }
+    });
   }
   return recovered;
 }
 
 /** Recovers one instance if no live job holds it; "busy" when one does (it is left alone). */
 export async function recoverInstance(id: string): Promise<"recovered" | "busy" | "idle"> {
-  const lease = await ConsumerLease.tryAcquire({ type: "instance", id }, "recover");
-  if (!(lease instanceof ConsumerLease)) return "busy";
-  lease.heartbeat();
-  try {
-    return await recoverHeldInstance(id);
-  } finally {
-    await lease.release();
-  }
+  const got = await tryWithConsumer({ consumer: { type: "instance", id }, operation: "recover" }, () => recoverHeldInstance(id));
+  return "busy" in got ? "busy" : got.done;
 }
 
 /** The recovery itself; the caller holds the instance's lease (the reconciler's repair pass does). */
