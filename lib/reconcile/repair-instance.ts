@@ -13,8 +13,15 @@ import { ensureInstanceRoute, instanceRouteHosts } from "../deployer/instance-ro
 import { recoverHeldInstance } from "../deployer/recover-instances";
 import { readRouteUpstream, targets } from "../deployer/route-target";
 import { transitionInstance } from "../deployer/transition-instance";
-import type { InfraResult } from "./infrastructure";
+import type { ReportLine } from "./report";
 import type { RouteView } from "./route-view";
+
+/** What one instance's repair did: the counts it adds to the pass's totals, and its report lines. */
+export interface InstanceRepair {
+  containers: { restarted: number; failed: number };
+  routes: { repaired: number; failed: number };
+  lines: ReportLine[];
+}
 
 /**
  * One instance's repair. The caller holds the instance's consumer lease; the
@@ -27,7 +34,14 @@ import type { RouteView } from "./route-view";
  * - `stopped`/`failed`: containers left running are stopped (a stopped
  *   instance serves nothing).
  */
-export async function repairInstance(opts: { id: string; settings: TSettings; dryRun: boolean; routes: RouteView | null; res: InfraResult }): Promise<void> {
+export async function repairInstance(opts: { id: string; settings: TSettings; dryRun: boolean; routes: RouteView | null }): Promise<InstanceRepair> {
+  const res: InstanceRepair = { containers: { restarted: 0, failed: 0 }, routes: { repaired: 0, failed: 0 }, lines: [] };
+  await repair({ ...opts, res });
+  return res;
+}
+
+/** The repair's steps, each recording into the repair's own outcome as it goes. */
+async function repair(opts: { id: string; settings: TSettings; dryRun: boolean; routes: RouteView | null; res: InstanceRepair }): Promise<void> {
   const { id, settings, dryRun, routes, res } = opts;
   const rt = getRuntime();
   const inst = await db.instance.findUnique({ where: { id } });
