@@ -6,7 +6,7 @@ import { recordEvent, SYSTEM_ACTOR, type Actor } from "../audit/record-event";
 import { getDnsProvider } from "../dns/provider-for-settings";
 import { getSettings } from "../settings/get-settings";
 import { reconcileInfrastructure } from "./infrastructure";
-import { checkCertificates } from "../tls/check-certificates";
+import { checkCertificates } from "./certificates";
 import { checkDomains } from "../domains/check-domains";
 import { acquireLease, releaseLease, renewLease } from "../db/lease";
 import { reconcileDns } from "./reconcile-dns";

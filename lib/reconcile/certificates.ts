@@ -8,13 +8,13 @@ import { instanceFqdn } from "../naming";
 import { pushProxyRoute } from "../proxies/proxy-certificate";
 import { getProxyProvider } from "../proxy";
 import type { ProxyProvider } from "../proxy/types";
-import type { ReportLine } from "../reconcile/report";
+import type { ReportLine } from "./report";
 import type { TSettings } from "../settings/schemas";
-import { readTlsColumns, routeTls, wantsTls, writeCertState, type ConsumerRef, type TlsColumns } from "./consumer-tls";
-import { ensureCertificate } from "./ensure-certificate";
+import { readTlsColumns, routeTls, wantsTls, writeCertState, type ConsumerRef, type TlsColumns } from "../tls/consumer-tls";
+import { ensureCertificate } from "../tls/ensure-certificate";
 import { emitEventQuietly } from "../notifications/emit-event";
 import { expiringEvent } from "../notifications/certificate-event";
-import { nextRetryAt, tlsTimeouts } from "./timeouts";
+import { nextRetryAt, tlsTimeouts } from "../tls/timeouts";
 
 export interface CertificateReport {
   checked: number;
