@@ -13,6 +13,8 @@ import { ensureInstanceRoute, instanceRouteHosts } from "../deployer/instance-ro
 import { recoverHeldInstance } from "../deployer/recover-instances";
 import { readRouteUpstream, targets } from "../deployer/route-target";
 import { transitionInstance } from "../deployer/transition-instance";
+import type { ContainerRuntime } from "../docker/types";
+import type { InstanceState } from "../lifecycle/states";
 import type { ReportLine } from "./report";
 import type { RouteView } from "./route-view";
 
@@ -47,21 +49,13 @@ async function repair(opts: { id: string; settings: TSettings; dryRun: boolean; 
   const inst = await db.instance.findUnique({ where: { id } });
   if (!inst) return;
   const state = parseInstanceState(inst.status);
-  const line = (kind: "container" | "route", action: "restart" | "route" | "recover" | "stop", status: "ok" | "failed" | "planned", message: string, name = inst.name): void => {
+  const line: Line = (kind, action, status, message, name = inst.name) => {
     res.lines.push({ kind, name, action, status, message });
   };
+  const r: Repair = { id, port: inst.port, state, settings, dryRun, res, rt, line };
+  const stopLeftovers = (keep: string | null) => stopOthers(r, keep);
 
-  if (isBusy(state)) {
-    if (dryRun) return line("container", "recover", "planned", `${state} with no live job: would be recovered`);
-    try {
-      await recoverHeldInstance(id);
-      line("container", "recover", "ok", `${state} with no live job (its process died): recovered`);
-    } catch (err) {
-      res.containers.failed++;
-      line("container", "recover", "failed", `${state} with no live job; recovery failed: ${errorMessage(err)}`);
-    }
-    return;
-  }
+  if (isBusy(state)) return recoverDeadJob(r);
   if (state === "stopped" || state === "failed") return stopLeftovers(null);
   if (state !== "running") return;
 
@@ -116,26 +110,52 @@ async function repair(opts: { id: string; settings: TSettings; dryRun: boolean; 
     }
   }
   await stopLeftovers(info.id);
+}
 
-  /** Stops running containers of the instance other than `keep`, never one the route targets. */
-  async function stopLeftovers(keep: string | null): Promise<void> {
-    const extra = (await rt.listManagedContainers({ instanceId: id })).filter((c) => c.state === "running" && c.id !== keep);
-    if (!extra.length) return;
-    if (dryRun) return line("container", "stop", "planned", `${extra.map((c) => c.name).join(", ")} running beside what the instance says serves`);
-    const routed = await readRouteUpstream(id, settings).catch((err: unknown) => err as Error);
-    for (const c of extra) {
-      if (routed instanceof Error || targets(routed, settings, c, inst!.port)) {
-        res.containers.failed++;
-        line("container", "stop", "failed", `${c.name} left running: ${routed instanceof Error ? routed.message : "the route targets it"}`);
-        continue;
-      }
-      try {
-        await rt.stopContainer(c.id, deployTimeouts().stopSeconds);
-        line("container", "stop", "ok", `${c.name} was running beside what the instance (${state}) says serves: stopped`);
-      } catch (err) {
-        res.containers.failed++;
-        line("container", "stop", "failed", `${c.name}: ${errorMessage(err)}`);
-      }
+type Line = (kind: "container" | "route", action: "restart" | "route" | "recover" | "stop", status: "ok" | "failed" | "planned", message: string, name?: string) => void;
+
+/** One repair's context: the instance as read under its lease, and where its outcome is recorded. */
+interface Repair {
+  id: string;
+  port: number;
+  state: InstanceState;
+  settings: TSettings;
+  dryRun: boolean;
+  res: InstanceRepair;
+  rt: ContainerRuntime;
+  line: Line;
+}
+
+/** A busy state whose lease was free: its job died, and the recovery finishes or compensates it. */
+async function recoverDeadJob({ id, state, dryRun, res, line }: Repair): Promise<void> {
+  if (dryRun) return line("container", "recover", "planned", `${state} with no live job: would be recovered`);
+  try {
+    await recoverHeldInstance(id);
+    line("container", "recover", "ok", `${state} with no live job (its process died): recovered`);
+  } catch (err) {
+    res.containers.failed++;
+    line("container", "recover", "failed", `${state} with no live job; recovery failed: ${errorMessage(err)}`);
+  }
+}
+
+/** Stops running containers of the instance other than `keep`, never one the route targets. */
+async function stopOthers({ id, port, state, settings, dryRun, res, rt, line }: Repair, keep: string | null): Promise<void> {
+  const extra = (await rt.listManagedContainers({ instanceId: id })).filter((c) => c.state === "running" && c.id !== keep);
+  if (!extra.length) return;
+  if (dryRun) return line("container", "stop", "planned", `${extra.map((c) => c.name).join(", ")} running beside what the instance says serves`);
+  const routed = await readRouteUpstream(id, settings).catch((err: unknown) => err as Error);
+  for (const c of extra) {
+    if (routed instanceof Error || targets(routed, settings, c, port)) {
+      res.containers.failed++;
+      line("container", "stop", "failed", `${c.name} left running: ${routed instanceof Error ? routed.message : "the route targets it"}`);
+      continue;
+    }
+    try {
+      await rt.stopContainer(c.id, deployTimeouts().stopSeconds);
+      line("container", "stop", "ok", `${c.name} was running beside what the instance (${state}) says serves: stopped`);
+    } catch (err) {
+      res.containers.failed++;
+      line("container", "stop", "failed", `${c.name}: ${errorMessage(err)}`);
     }
   }
 }
