@@ -140,13 +140,7 @@ export class ConsumerLease {
  * before the lease may decide anything.
  */
 export async function withConsumer<T>(opts: { consumer: ConsumerRef; operation: ConsumerOperation; label?: string | (() => Promise<string>) }, fn: (lease: ConsumerLease) => Promise<T>): Promise<T> {
-  const lease = await ConsumerLease.acquire(opts);
-  lease.heartbeat();
-  try {
-    return await fn(lease);
-  } finally {
-    await lease.release();
-  }
+  return whileHeld(await ConsumerLease.acquire(opts), fn);
 }
 
 /**
@@ -157,10 +151,14 @@ export async function withConsumer<T>(opts: { consumer: ConsumerRef; operation: 
  */
 export async function tryWithConsumer<T>(opts: { consumer: ConsumerRef; operation: ConsumerOperation }, fn: (lease: ConsumerLease) => Promise<T>): Promise<{ done: T } | { busy: string }> {
   const lease = await ConsumerLease.tryAcquire(opts.consumer, opts.operation);
-  if (!(lease instanceof ConsumerLease)) return { busy: lease.busy };
+  return lease instanceof ConsumerLease ? { done: await whileHeld(lease, fn) } : { busy: lease.busy };
+}
+
+/** Runs `fn` with the lease renewed, and releases it afterwards however `fn` ends. */
+async function whileHeld<T>(lease: ConsumerLease, fn: (lease: ConsumerLease) => Promise<T>): Promise<T> {
   lease.heartbeat();
   try {
-    return { done: await fn(lease) };
+    return await fn(lease);
   } finally {
     await lease.release();
   }
