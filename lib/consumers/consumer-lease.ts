@@ -3,7 +3,7 @@ import { dateParam, db, dbDate, jsonChunks, jsonTextRows, jsonValues, rawSql, wr
 import { AppError, errorMessage } from "../errors";
 import { logger } from "../logger";
 import type { ConsumerType } from "../naming";
-import { acquireLease, releaseLease, renewLease } from "../reconcile/lease";
+import { acquireLease, releaseLease, renewLease } from "../db/lease";
 
 // The consumer lease (SPEC §13): one row in Lease per consumer that some
 // operation is changing, named `consumer:<type>:<id>`, held by
@@ -140,7 +140,22 @@ export class ConsumerLease {
  * before the lease may decide anything.
  */
 export async function withConsumer<T>(opts: { consumer: ConsumerRef; operation: ConsumerOperation; label?: string | (() => Promise<string>) }, fn: (lease: ConsumerLease) => Promise<T>): Promise<T> {
-  const lease = await ConsumerLease.acquire(opts);
+  return whileHeld(await ConsumerLease.acquire(opts), fn);
+}
+
+/**
+ * Try-the-lease-or-skip, for passes that must never wait (the reconciler,
+ * recovery): runs `fn` under the consumer's lease if it is free right now,
+ * renewed while `fn` runs and released afterwards. A consumer another
+ * operation holds is left to it: `{ busy }` names the holder and `fn` never runs.
+ */
+export async function tryWithConsumer<T>(opts: { consumer: ConsumerRef; operation: ConsumerOperation }, fn: (lease: ConsumerLease) => Promise<T>): Promise<{ done: T } | { busy: string }> {
+  const lease = await ConsumerLease.tryAcquire(opts.consumer, opts.operation);
+  return lease instanceof ConsumerLease ? { done: await whileHeld(lease, fn) } : { busy: lease.busy };
+}
+
+/** Runs `fn` with the lease renewed, and releases it afterwards however `fn` ends. */
+async function whileHeld<T>(lease: ConsumerLease, fn: (lease: ConsumerLease) => Promise<T>): Promise<T> {
   lease.heartbeat();
   try {
     return await fn(lease);

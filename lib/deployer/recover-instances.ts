@@ -1,18 +1,20 @@
 import { db } from "../db";
 import { removeConsumerDns } from "../dns/hooks";
-import { getRuntime } from "../docker";
+import { getRuntime, type ContainerRuntime } from "../docker";
 import { errorMessage } from "../errors";
 import { logger } from "../logger";
 import { recordEvent, SYSTEM_ACTOR } from "../audit/record-event";
 import { isBusy } from "../lifecycle/states";
 import { parseInstanceState, transition } from "../lifecycle/transition";
-import type { InstanceEvent } from "../lifecycle/states";
+import type { InstanceEvent, InstanceState } from "../lifecycle/states";
+import type { Instance } from "../generated/prisma/client";
+import type { TSettings } from "../settings/schemas";
 import { getSettings } from "../settings/get-settings";
 import { upstreamFor } from "./container-plan";
 import { containersOfDeployment } from "./instance-containers";
 import { ensureInstanceRoute, removeInstanceRoute } from "./instance-route";
 import { runningJobs } from "./jobs";
-import { ConsumerLease } from "../consumers/consumer-lease";
+import { tryWithConsumer } from "../consumers/consumer-lease";
 import { DeploymentRecorder } from "./recorder";
 import { transitionInstance } from "./transition-instance";
 
@@ -42,30 +44,20 @@ export async function recoverInstances(): Promise<number> {
   // when the instance shows no operation running.
   const open = await db.deployment.findMany({ where: { status: "running", instanceId: { notIn: [...active] } }, select: { instanceId: true }, distinct: ["instanceId"] });
   for (const { instanceId } of open) {
-    const lease = await ConsumerLease.tryAcquire({ type: "instance", id: instanceId }, "recover");
-    if (!(lease instanceof ConsumerLease)) continue;
-    try {
+    await tryWithConsumer({ consumer: { type: "instance", id: instanceId }, operation: "recover" }, async () => {
       const inst = await db.instance.findUnique({ where: { id: instanceId }, select: { status: true } });
       if (inst && !isBusy(parseInstanceState(inst.status))) {
         await db.deployment.updateMany({ where: { instanceId, status: "running" }, data: { status: "failed", error: INTERRUPTED, finishedAt: new Date() } });
       }
-    } finally {
-      await lease.release();
-    }
+    });
   }
   return recovered;
 }
 
 /** Recovers one instance if no live job holds it; "busy" when one does (it is left alone). */
 export async function recoverInstance(id: string): Promise<"recovered" | "busy" | "idle"> {
-  const lease = await ConsumerLease.tryAcquire({ type: "instance", id }, "recover");
-  if (!(lease instanceof ConsumerLease)) return "busy";
-  lease.heartbeat();
-  try {
-    return await recoverHeldInstance(id);
-  } finally {
-    await lease.release();
-  }
+  const got = await tryWithConsumer({ consumer: { type: "instance", id }, operation: "recover" }, () => recoverHeldInstance(id));
+  return "busy" in got ? "busy" : got.done;
 }
 
 /** The recovery itself; the caller holds the instance's lease (the reconciler's repair pass does). */
@@ -79,70 +71,87 @@ export async function recoverHeldInstance(id: string): Promise<"recovered" | "id
   const settings = await getSettings();
   const dep = await db.deployment.findFirst({ where: { instanceId: id, status: "running" }, orderBy: { startedAt: "desc" } });
   const rec = dep ? await DeploymentRecorder.resume(dep.id) : null;
-  const removeDeploymentContainers = async () => {
-    if (!dep) return;
-    for (const c of await containersOfDeployment(id, dep.id)) if (c.id !== instance.containerId && c.id !== instance.previousContainerId) await rt.removeContainer(c.id);
-  };
-  // Put the route back on the container the database says serves (before anything else is removed: the route may already point at green).
-  const repointToCurrent = async () => {
-    if (!instance.containerId) return;
-    await rt.startContainer(instance.containerId);
-    const info = await rt.inspectContainer(instance.containerId);
-    if (info) await ensureInstanceRoute({ instance, upstream: upstreamFor(settings, info, instance.port), settings });
-  };
-
-  const compensate = async (): Promise<void> => {
-    let outcome: InstanceEvent;
-    switch (state) {
-      case "deploying":
-        await removeDeploymentContainers();
-        if (!instance.containerId) {
-          await removeInstanceRoute({ instanceId: id, settings });
-          await removeConsumerDns({ consumer: { type: "instance", id }, settings });
-        }
-        outcome = "deploy_failed";
-        break;
-      case "redeploying":
-        await repointToCurrent();
-        await removeDeploymentContainers();
-        outcome = "redeploy_failed";
-        break;
-      case "rolling_back":
-        await repointToCurrent();
-        if (instance.previousContainerId) await rt.stopContainer(instance.previousContainerId);
-        outcome = "rollback_failed";
-        break;
-      case "starting":
-        if (instance.containerId) await rt.stopContainer(instance.containerId);
-        outcome = "start_failed";
-        break;
-      case "stopping":
-        for (const c of await rt.listManagedContainers({ instanceId: id })) if (c.state === "running") await rt.stopContainer(c.id);
-        outcome = "stopped";
-        break;
-      case "removing":
-        await removeInstanceRoute({ instanceId: id, settings });
-        await removeConsumerDns({ consumer: { type: "instance", id }, settings });
-        for (const c of await rt.listManagedContainers({ instanceId: id })) await rt.removeContainer(c.id);
-        outcome = "removed";
-        break;
-      default:
-        return;
-    }
-    await transitionInstance(id, outcome, outcome.endsWith("_failed") ? { error: INTERRUPTED } : {});
-    if (outcome === "removed") await db.instance.delete({ where: { id } });
-    else if (rec) {
-      await rec.note("compensate", "succeeded", "cleaned up after a restart");
-      await rec.finish("failed", INTERRUPTED);
-    }
-    await recordEvent({ actor: SYSTEM_ACTOR, action: "instance.recover", target: `${instance.name}: ${state} → ${outcome}`, result: "ok" });
-  };
+  const r: Recovery = { instance, state, rt, settings, deploymentId: dep?.id ?? null };
   try {
-    await compensate();
+    const outcome = await compensate(r);
+    if (outcome) await closeRecovery(r, outcome, rec);
   } catch (err) {
     // Left in its busy state for the next recovery; the failure is on the deployment, where the operator looks.
     await rec?.note("compensate", "failed", `recovery after a crash failed: ${errorMessage(err)}`);
     throw err;
   }
   return "recovered";
+}
+
+interface Recovery {
+  instance: Instance;
+  state: InstanceState;
+  rt: ContainerRuntime;
+  settings: TSettings;
+  /** The deployment that was running when the job died, if any. */
+  deploymentId: string | null;
+}
+
+/** Undoes or finishes what the dead job was doing, by the state it left; the event that ends that state (null: nothing to do). */
+async function compensate(r: Recovery): Promise<InstanceEvent | null> {
+  const { instance, rt, settings } = r;
+  const id = instance.id;
+  switch (r.state) {
+    case "deploying":
+      await removeDeploymentContainers(r);
+      if (!instance.containerId) {
+        await removeInstanceRoute({ instanceId: id, settings });
+        await removeConsumerDns({ consumer: { type: "instance", id }, settings });
+      }
+      return "deploy_failed";
+    case "redeploying":
+      await repointToCurrent(r);
+      await removeDeploymentContainers(r);
+      return "redeploy_failed";
+    case "rolling_back":
+      await repointToCurrent(r);
+      if (instance.previousContainerId) await rt.stopContainer(instance.previousContainerId);
+      return "rollback_failed";
+    case "starting":
+      if (instance.containerId) await rt.stopContainer(instance.containerId);
+      return "start_failed";
+    case "stopping":
+      for (const c of await rt.listManagedContainers({ instanceId: id })) if (c.state === "running") await rt.stopContainer(c.id);
+      return "stopped";
+    case "removing":
+      await removeInstanceRoute({ instanceId: id, settings });
+      await removeConsumerDns({ consumer: { type: "instance", id }, settings });
+      for (const c of await rt.listManagedContainers({ instanceId: id })) await rt.removeContainer(c.id);
+      return "removed";
+    default:
+      return null;
+  }
+}
+
+/** The containers the dead deployment created, except the ones the instance says serve or served. */
+async function removeDeploymentContainers(r: Recovery): Promise<void> {
+  if (!r.deploymentId) return;
+  const { instance, rt } = r;
+  for (const c of await containersOfDeployment(instance.id, r.deploymentId)) if (c.id !== instance.containerId && c.id !== instance.previousContainerId) await rt.removeContainer(c.id);
+}
+
+/** Puts the route back on the container the database says serves (before anything else is removed: the route may already point at green). */
+async function repointToCurrent(r: Recovery): Promise<void> {
+  const { instance, rt, settings } = r;
+  if (!instance.containerId) return;
+  await rt.startContainer(instance.containerId);
+  const info = await rt.inspectContainer(instance.containerId);
+  if (info) await ensureInstanceRoute({ instance, upstream: upstreamFor(settings, info, instance.port), settings });
+}
+
+/** The state the compensation reached, written; the dead deployment closed; the recovery audited. */
+async function closeRecovery(r: Recovery, outcome: InstanceEvent, rec: DeploymentRecorder | null): Promise<void> {
+  const id = r.instance.id;
+  await transitionInstance(id, outcome, outcome.endsWith("_failed") ? { error: INTERRUPTED } : {});
+  if (outcome === "removed") await db.instance.delete({ where: { id } });
+  else if (rec) {
+    await rec.note("compensate", "succeeded", "cleaned up after a restart");
+    await rec.finish("failed", INTERRUPTED);
+  }
+  await recordEvent({ actor: SYSTEM_ACTOR, action: "instance.recover", target: `${r.instance.name}: ${r.state} → ${outcome}`, result: "ok" });
 }

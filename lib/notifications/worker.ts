@@ -3,7 +3,7 @@ import { randomBytes } from "node:crypto";
 import { env } from "../env";
 import { errorMessage } from "../errors";
 import { logger } from "../logger";
-import { acquireLease, releaseLease, renewLease } from "../reconcile/lease";
+import { acquireLease, releaseLease, renewLease } from "../db/lease";
 import { runOutbox } from "./deliver-outbox";
 import { startContainerWatch, stopContainerWatch } from "./watch-containers";
 

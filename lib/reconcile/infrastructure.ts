@@ -1,110 +1,121 @@
 import { db } from "../db";
-import { getRuntime } from "../docker";
+import { getRuntime, type ContainerRuntime } from "../docker";
 import { errorMessage } from "../errors";
 import { parseRouteId } from "../naming";
-import { ConsumerLease, heldConsumerLeases, holderOperation, type ConsumerRef } from "../consumers/consumer-lease";
+import { heldConsumerLeases } from "../consumers/consumer-lease";
 import { existingOwners, findOrphanContainers, findOrphanRoutes } from "./find-orphans";
 import { getProxyProvider } from "../proxy";
+import type { ProxyProvider } from "../proxy/types";
 import type { TSettings } from "../settings/schemas";
 import { proxyRouteSpec, rowShape } from "../proxies/route-spec";
 import { routeTls } from "../tls/consumer-tls";
-import { repairInstance } from "./repair-instance";
+import { pushRoute } from "./push-route";
+import { repairInstance, type InstanceRepair } from "./repair-instance";
 import { RouteView } from "./route-view";
-import type { OrphanContainer, OrphanRoute, OrphanVolume, ReportLine, SkippedConsumer } from "./report";
+import type { OrphanContainer, OrphanRoute, OrphanVolume, SkippedConsumer } from "./report";
+import { underLease } from "./under-lease";
 import { listUnattachedVolumes } from "../deployer/instance-volumes";
 import { ensureManagedProxy } from "../managed-proxy/ensure-managed-proxy";
 import { managedContainerName } from "../proxy/managed-caddy";
 
-export interface InfraResult {
-  containers: { restarted: number; failed: number };
-  routes: { repaired: number; failed: number };
+export interface InfraResult extends InstanceRepair {
   orphans: { containers: OrphanContainer[]; routes: OrphanRoute[]; volumes: OrphanVolume[] };
   skipped: SkippedConsumer[];
-  lines: ReportLine[];
 }
 
 /**
  * Containers and routes against the database (SPEC §9, §13). Each consumer
  * is repaired on its own, under its consumer lease, from a fresh read
- * (repairInstance); a consumer another operation holds is skipped and
- * reported, never waited for. Labelled containers and `wharf-` routes
- * without a row are reported as orphans (unless an operation holds their
- * consumer: a create writes the route before the row), never removed here.
+ * (repairInstance, repairProxyRoute); a consumer another operation holds is
+ * skipped and reported, never waited for. Labelled containers and `wharf-`
+ * routes without a row are reported as orphans (unless an operation holds
+ * their consumer: a create writes the route before the row), never removed here.
  */
 export async function reconcileInfrastructure(opts: { settings: TSettings; dryRun: boolean }): Promise<InfraResult> {
   const { settings, dryRun } = opts;
   const res: InfraResult = { containers: { restarted: 0, failed: 0 }, routes: { repaired: 0, failed: 0 }, orphans: { containers: [], routes: [], volumes: [] }, skipped: [], lines: [] };
-  const rt = getRuntime();
   await keepManagedProxy(settings, dryRun, res);
   const provider = getProxyProvider(settings);
-  let routes: RouteView | null = null;
-  if (provider) {
-    try {
-      routes = await RouteView.list(provider);
-    } catch (err) {
-      res.routes.failed++;
-      res.lines.push({ kind: "route", name: provider.type, action: "route", status: "failed", message: errorMessage(err) });
-    }
-  }
-
-  /** Runs `fn` under the consumer's lease, or records the consumer as skipped. */
-  const underLease = async (consumer: ConsumerRef, name: string, kind: ReportLine["kind"], fn: () => Promise<void>) => {
-    const lease = await ConsumerLease.tryAcquire(consumer, "sync");
-    if (!(lease instanceof ConsumerLease)) {
-      const reason = `busy: ${holderOperation(lease.busy)}`;
-      res.skipped.push({ consumer: `${consumer.type}:${consumer.id}`, name, reason });
-      res.lines.push({ kind, name, action: "skip", status: "skipped", message: `${reason}: left to the running operation` });
-      return;
-    }
-    lease.heartbeat();
-    try {
-      await fn();
-    } finally {
-      await lease.release();
-    }
-  };
-
+  const routes = provider ? await listRouteView(provider, res) : null;
+  const rt = getRuntime();
   const ping = await rt.ping();
   if (!ping.ok) {
     res.lines.push({ kind: "container", name: "docker", action: "restart", status: "failed", message: `Docker unreachable: ${ping.message ?? "no answer"}` });
   } else {
-    for (const inst of await db.instance.findMany({ select: { id: true, name: true } })) {
-      await underLease({ type: "instance", id: inst.id }, inst.name, "container", () => repairInstance({ id: inst.id, settings, dryRun, routes, res }));
-    }
+    await repairInstances({ settings, dryRun, routes, res });
   }
+  if (provider && routes) await repairProxyRoutes({ settings, dryRun, provider, routes, res });
+  await reportOrphans({ runtime: ping.ok ? rt : null, provider: provider && routes ? provider : null, res });
+  return res;
+}
 
-  if (provider && routes) {
-    for (const p of await db.standaloneProxy.findMany({ select: { id: true, domain: true } })) {
-      await underLease({ type: "standalone", id: p.id }, p.domain, "route", async () => {
-        const row = await db.standaloneProxy.findUnique({ where: { id: p.id } });
-        if (!row) return;
-        const spec = proxyRouteSpec({ ...rowShape(row), tls: routeTls(settings, row) });
-        const drift = await routes.drift(spec, row.updatedAt);
-        if (!drift) return;
-        if (dryRun) return void res.lines.push({ kind: "route", name: row.domain, action: "route", status: "planned", message: drift });
-        try {
-          await provider.ensureRoute(spec);
-          await db.standaloneProxy.update({ where: { id: row.id }, data: { routeStatus: "active", routeError: null } });
-          res.routes.repaired++;
-          res.lines.push({ kind: "route", name: row.domain, action: "route", status: "ok", message: drift });
-        } catch (err) {
-          res.routes.failed++;
-          res.lines.push({ kind: "route", name: row.domain, action: "route", status: "failed", message: errorMessage(err) });
-        }
-      });
-    }
+/** The proxy's routes as the repairs compare them; null (and a failed line) when the proxy cannot list them. */
+async function listRouteView(provider: ProxyProvider, res: InfraResult): Promise<RouteView | null> {
+  try {
+    return await RouteView.list(provider);
+  } catch (err) {
+    res.routes.failed++;
+    res.lines.push({ kind: "route", name: provider.type, action: "route", status: "failed", message: errorMessage(err) });
+    return null;
   }
+}
 
-  // Orphans last. Order matters: what exists is listed first, then who holds leases, then the rows, so
-  // a consumer being created (route before row) or removed is held or has its row by the time it is looked up.
-  const containers = ping.ok
-    ? await rt.listManagedContainers().catch((err: unknown) => {
+/** Every instance repaired under its lease (repairInstance), its outcome added to the pass's. */
+async function repairInstances(o: { settings: TSettings; dryRun: boolean; routes: RouteView | null; res: InfraResult }): Promise<void> {
+  for (const inst of await db.instance.findMany({ select: { id: true, name: true } })) {
+    await underLease({ consumer: { type: "instance", id: inst.id }, name: inst.name, kind: "container", report: o.res }, async () => {
+      const repair = await repairInstance({ id: inst.id, settings: o.settings, dryRun: o.dryRun, routes: o.routes });
+      o.res.containers.restarted += repair.containers.restarted;
+      o.res.containers.failed += repair.containers.failed;
+      o.res.routes.repaired += repair.routes.repaired;
+      o.res.routes.failed += repair.routes.failed;
+      o.res.lines.push(...repair.lines);
+    });
+  }
+}
+
+type RouteRepair = { settings: TSettings; dryRun: boolean; provider: ProxyProvider; routes: RouteView; res: InfraResult };
+
+async function repairProxyRoutes(o: RouteRepair): Promise<void> {
+  for (const p of await db.standaloneProxy.findMany({ select: { id: true, domain: true } })) {
+    await underLease({ consumer: { type: "standalone", id: p.id }, name: p.domain, kind: "route", report: o.res }, () => repairProxyRoute(p.id, o));
+  }
+}
+
+/** A standalone proxy's route, missing or drifted from its row (read under its lease), pushed again. */
+async function repairProxyRoute(id: string, o: RouteRepair): Promise<void> {
+  const { res } = o;
+  const row = await db.standaloneProxy.findUnique({ where: { id } });
+  if (!row) return;
+  const drift = await o.routes.drift(proxyRouteSpec({ ...rowShape(row), tls: routeTls(o.settings, row) }), row.updatedAt);
+  if (!drift) return;
+  if (o.dryRun) return void res.lines.push({ kind: "route", name: row.domain, action: "route", status: "planned", message: drift });
+  try {
+    await pushRoute({ type: "standalone", id: row.id }, o.settings, o.provider);
+    await db.standaloneProxy.update({ where: { id: row.id }, data: { routeStatus: "active", routeError: null } });
+    res.routes.repaired++;
+    res.lines.push({ kind: "route", name: row.domain, action: "route", status: "ok", message: drift });
+  } catch (err) {
+    res.routes.failed++;
+    res.lines.push({ kind: "route", name: row.domain, action: "route", status: "failed", message: errorMessage(err) });
+  }
+}
+
+/**
+ * Orphans, last. Order matters: what exists is listed first, then who holds
+ * leases, then the rows, so a consumer being created (route before row) or
+ * removed is held or has its row by the time it is looked up.
+ */
+async function reportOrphans(o: { runtime: ContainerRuntime | null; provider: ProxyProvider | null; res: InfraResult }): Promise<void> {
+  const { provider, res } = o;
+  const containers = o.runtime
+    ? await o.runtime.listManagedContainers().catch((err: unknown) => {
         res.containers.failed++;
         res.lines.push({ kind: "container", name: "docker", action: "orphan", status: "failed", message: errorMessage(err) });
         return null;
       })
     : null;
-  const fresh = provider && routes
+  const fresh = provider
     ? await provider.listRoutes().catch((err: unknown) => {
         res.routes.failed++;
         res.lines.push({ kind: "route", name: provider.type, action: "orphan", status: "failed", message: errorMessage(err) });
@@ -118,24 +129,25 @@ export async function reconcileInfrastructure(opts: { settings: TSettings; dryRu
     res.orphans.containers.push(c);
     res.lines.push({ kind: "container", name: c.name, action: "orphan", status: "skipped", message: "labelled wharf.managed but no instance row" });
   }
-  for (const o of fresh ? findOrphanRoutes(fresh, instanceIds, proxyIds) : []) {
-    const owner = parseRouteId(o.id);
+  for (const r of fresh ? findOrphanRoutes(fresh, instanceIds, proxyIds) : []) {
+    const owner = parseRouteId(r.id);
     if (owner && held.has(`${owner.type}:${owner.id}`)) continue;
-    res.orphans.routes.push(o);
-    res.lines.push({ kind: "route", name: o.id, action: "orphan", status: "skipped", message: `Wharf route for ${o.hosts.join(", ")} without a row` });
+    res.orphans.routes.push(r);
+    res.lines.push({ kind: "route", name: r.id, action: "orphan", status: "skipped", message: `Wharf route for ${r.hosts.join(", ")} without a row` });
   }
-  // Kept volumes hold data: reported, never deleted by a sync (the operator deletes them under Instances → Volumes).
-  if (containers) {
-    try {
-      for (const v of await listUnattachedVolumes()) {
-        res.orphans.volumes.push({ name: v.name, instanceId: v.createdFor });
-        res.lines.push({ kind: "volume", name: v.name, action: "orphan", status: "skipped", message: "Wharf volume no instance mounts (kept after a removal)" });
-      }
-    } catch (err) {
-      res.lines.push({ kind: "volume", name: "volumes", action: "orphan", status: "failed", message: errorMessage(err) });
+  if (containers) await reportKeptVolumes(res);
+}
+
+/** Kept volumes hold data: reported, never deleted by a sync (the operator deletes them under Instances → Volumes). */
+async function reportKeptVolumes(res: InfraResult): Promise<void> {
+  try {
+    for (const v of await listUnattachedVolumes()) {
+      res.orphans.volumes.push({ name: v.name, instanceId: v.createdFor });
+      res.lines.push({ kind: "volume", name: v.name, action: "orphan", status: "skipped", message: "Wharf volume no instance mounts (kept after a removal)" });
     }
+  } catch (err) {
+    res.lines.push({ kind: "volume", name: "volumes", action: "orphan", status: "failed", message: errorMessage(err) });
   }
-  return res;
 }
 
 /**

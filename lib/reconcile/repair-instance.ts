@@ -12,8 +12,17 @@ import { ensureInstanceRoute, instanceRouteHosts, instanceRouteSpec } from "../d
 import { recoverHeldInstance } from "../deployer/recover-instances";
 import { readRouteUpstream, targets } from "../deployer/route-target";
 import { transitionInstance } from "../deployer/transition-instance";
-import type { InfraResult } from "./infrastructure";
+import type { ContainerRuntime } from "../docker/types";
+import type { InstanceState } from "../lifecycle/states";
+import type { ReportLine } from "./report";
 import type { RouteView } from "./route-view";
+
+/** What one instance's repair did: the counts it adds to the pass's totals, and its report lines. */
+export interface InstanceRepair {
+  containers: { restarted: number; failed: number };
+  routes: { repaired: number; failed: number };
+  lines: ReportLine[];
+}
 
 /**
  * One instance's repair. The caller holds the instance's consumer lease; the
@@ -26,27 +35,26 @@ import type { RouteView } from "./route-view";
  * - `stopped`/`failed`: containers left running are stopped (a stopped
  *   instance serves nothing).
  */
-export async function repairInstance(opts: { id: string; settings: TSettings; dryRun: boolean; routes: RouteView | null; res: InfraResult }): Promise<void> {
+export async function repairInstance(opts: { id: string; settings: TSettings; dryRun: boolean; routes: RouteView | null }): Promise<InstanceRepair> {
+  const res: InstanceRepair = { containers: { restarted: 0, failed: 0 }, routes: { repaired: 0, failed: 0 }, lines: [] };
+  await repair({ ...opts, res });
+  return res;
+}
+
+/** The repair's steps, each recording into the repair's own outcome as it goes. */
+async function repair(opts: { id: string; settings: TSettings; dryRun: boolean; routes: RouteView | null; res: InstanceRepair }): Promise<void> {
   const { id, settings, dryRun, routes, res } = opts;
   const rt = getRuntime();
   const inst = await db.instance.findUnique({ where: { id } });
   if (!inst) return;
   const state = parseInstanceState(inst.status);
-  const line = (kind: "container" | "route", action: "restart" | "route" | "recover" | "stop", status: "ok" | "failed" | "planned", message: string, name = inst.name): void => {
+  const line: Line = (kind, action, status, message, name = inst.name) => {
     res.lines.push({ kind, name, action, status, message });
   };
+  const r: Repair = { id, port: inst.port, state, settings, dryRun, res, rt, line };
+  const stopLeftovers = (keep: string | null) => stopOthers(r, keep);
 
-  if (isBusy(state)) {
-    if (dryRun) return line("container", "recover", "planned", `${state} with no live job: would be recovered`);
-    try {
-      await recoverHeldInstance(id);
-      line("container", "recover", "ok", `${state} with no live job (its process died): recovered`);
-    } catch (err) {
-      res.containers.failed++;
-      line("container", "recover", "failed", `${state} with no live job; recovery failed: ${errorMessage(err)}`);
-    }
-    return;
-  }
+  if (isBusy(state)) return recoverDeadJob(r);
   if (state === "stopped" || state === "failed") return stopLeftovers(null);
   if (state !== "running") return;
 
@@ -100,26 +108,52 @@ export async function repairInstance(opts: { id: string; settings: TSettings; dr
     }
   }
   await stopLeftovers(info.id);
+}
 
-  /** Stops running containers of the instance other than `keep`, never one the route targets. */
-  async function stopLeftovers(keep: string | null): Promise<void> {
-    const extra = (await rt.listManagedContainers({ instanceId: id })).filter((c) => c.state === "running" && c.id !== keep);
-    if (!extra.length) return;
-    if (dryRun) return line("container", "stop", "planned", `${extra.map((c) => c.name).join(", ")} running beside what the instance says serves`);
-    const routed = await readRouteUpstream(id, settings).catch((err: unknown) => err as Error);
-    for (const c of extra) {
-      if (routed instanceof Error || targets(routed, settings, c, inst!.port)) {
-        res.containers.failed++;
-        line("container", "stop", "failed", `${c.name} left running: ${routed instanceof Error ? routed.message : "the route targets it"}`);
-        continue;
-      }
-      try {
-        await rt.stopContainer(c.id, deployTimeouts().stopSeconds);
-        line("container", "stop", "ok", `${c.name} was running beside what the instance (${state}) says serves: stopped`);
-      } catch (err) {
-        res.containers.failed++;
-        line("container", "stop", "failed", `${c.name}: ${errorMessage(err)}`);
-      }
+type Line = (kind: "container" | "route", action: "restart" | "route" | "recover" | "stop", status: "ok" | "failed" | "planned", message: string, name?: string) => void;
+
+/** One repair's context: the instance as read under its lease, and where its outcome is recorded. */
+interface Repair {
+  id: string;
+  port: number;
+  state: InstanceState;
+  settings: TSettings;
+  dryRun: boolean;
+  res: InstanceRepair;
+  rt: ContainerRuntime;
+  line: Line;
+}
+
+/** A busy state whose lease was free: its job died, and the recovery finishes or compensates it. */
+async function recoverDeadJob({ id, state, dryRun, res, line }: Repair): Promise<void> {
+  if (dryRun) return line("container", "recover", "planned", `${state} with no live job: would be recovered`);
+  try {
+    await recoverHeldInstance(id);
+    line("container", "recover", "ok", `${state} with no live job (its process died): recovered`);
+  } catch (err) {
+    res.containers.failed++;
+    line("container", "recover", "failed", `${state} with no live job; recovery failed: ${errorMessage(err)}`);
+  }
+}
+
+/** Stops running containers of the instance other than `keep`, never one the route targets. */
+async function stopOthers({ id, port, state, settings, dryRun, res, rt, line }: Repair, keep: string | null): Promise<void> {
+  const extra = (await rt.listManagedContainers({ instanceId: id })).filter((c) => c.state === "running" && c.id !== keep);
+  if (!extra.length) return;
+  if (dryRun) return line("container", "stop", "planned", `${extra.map((c) => c.name).join(", ")} running beside what the instance says serves`);
+  const routed = await readRouteUpstream(id, settings).catch((err: unknown) => err as Error);
+  for (const c of extra) {
+    if (routed instanceof Error || targets(routed, settings, c, port)) {
+      res.containers.failed++;
+      line("container", "stop", "failed", `${c.name} left running: ${routed instanceof Error ? routed.message : "the route targets it"}`);
+      continue;
+    }
+    try {
+      await rt.stopContainer(c.id, deployTimeouts().stopSeconds);
+      line("container", "stop", "ok", `${c.name} was running beside what the instance (${state}) says serves: stopped`);
+    } catch (err) {
+      res.containers.failed++;
+      line("container", "stop", "failed", `${c.name}: ${errorMessage(err)}`);
     }
   }
 }

@@ -17,7 +17,7 @@ import { getSettings } from "../settings/get-settings";
 import { updateSettings } from "../settings/update-settings";
 import { httpGet, TEST_NETWORK } from "../../test/helpers/http";
 import { CADDY_TLS, PEBBLE, POWERDNS, createZone, deleteZone, httpsGet, listenerCaPem, pebbleRoot, setARecord } from "../../test/helpers/tls";
-import { checkCertificates } from "./check-certificates";
+import { checkCertificates } from "../reconcile/certificates";
 import { getTlsRoot } from "./get-tls-root";
 
 // Real Pebble (ACME), the TLS-enabled test Caddy and the real PowerDNS

@@ -1,0 +1,22 @@
+import type { ConsumerRef } from "../consumers/consumer-lease";
+import { db } from "../db";
+import { upstreamFor } from "../deployer/container-plan";
+import { ensureInstanceRoute } from "../deployer/instance-route";
+import { getRuntime } from "../docker";
+import { pushProxyRoute } from "../proxies/proxy-certificate";
+import type { ProxyProvider } from "../proxy/types";
+import type { TSettings } from "../settings/schemas";
+
+/**
+ * A consumer's route pushed again from its row as it stands now, TLS policy
+ * included: the infrastructure pass's repair of a standalone proxy's route,
+ * and the certificate pass's after a TLS wish or certificate changed. The
+ * caller holds the consumer's lease.
+ */
+export async function pushRoute(consumer: ConsumerRef, settings: TSettings, provider: ProxyProvider): Promise<void> {
+  if (consumer.type === "standalone") return pushProxyRoute({ id: consumer.id, settings, provider });
+  const inst = await db.instance.findUnique({ where: { id: consumer.id } });
+  const info = inst?.containerId ? await getRuntime().inspectContainer(inst.containerId) : null;
+  if (!inst || !info) throw new Error(`instance ${consumer.id} has no container to route to`);
+  await ensureInstanceRoute({ instance: inst, upstream: upstreamFor(settings, info, inst.port), settings });
+}
