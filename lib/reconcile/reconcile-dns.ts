@@ -6,9 +6,9 @@ import { installationId } from "../secrets";
 import type { DnsProvider } from "../dns/types";
 import type { operationLogger } from "../logger";
 import type { TSettings } from "../settings/schemas";
-import { applyPlan } from "./apply";
-import { expectedRecords, TRANSITIONAL_STATES, type ExpectedRecord } from "./expected-records";
-import { planReconcile, type Plan } from "./plan";
+import { applyPlan } from "../dns/apply-plan";
+import { expectedRecords, TRANSITIONAL_STATES, type ExpectedRecord } from "../dns/expected-records";
+import { planReconcile, type Plan } from "../dns/reconcile-plan";
 import type { ReportLine, SyncReport } from "./report";
 
 /**

@@ -3,7 +3,7 @@ import { AppError } from "../errors";
 import { recordEvent, type Actor } from "../audit/record-event";
 import { parseInput } from "../validation";
 import { cloudflareTtlProblem } from "../dns/cloudflare-client";
-import { ensureExpectedRecords } from "../dns/ensure-expected-records";
+import { ensureExpectedRecords } from "../reconcile/ensure-expected-records";
 import { cleanupRequiredError, dnsTargetIsNew, planProviderSwitch } from "../dns/plan-provider-switch";
 import { cleanupFailedError, removeRecordsAtOldProvider } from "../dns/switch-provider";
 import { getSettings, sealSettings, SETTINGS_KEY } from "./get-settings";

@@ -1,15 +1,23 @@
 import { errorMessage } from "../errors";
-import type { ChangeResult, DnsProvider, RecordChange } from "../dns/types";
-import type { Plan } from "./plan";
+import type { ChangeResult, DnsProvider, RecordChange } from "./types";
+import type { Plan } from "./reconcile-plan";
 import { deleteRows, existingRows, markFailed, markPending, markSynced, touchVerified } from "./ledger-bulk";
-import type { ReportLine } from "./report";
+
+/** What happened to one record, as a line of the sync report. */
+export interface AppliedLine {
+  kind: "dns";
+  name: string;
+  action: "create" | "update" | "delete" | "forget";
+  status: "ok" | "failed";
+  message?: string;
+}
 
 export interface ApplyResult {
   created: number;
   updated: number;
   deleted: number;
   failed: number;
-  lines: ReportLine[];
+  lines: AppliedLine[];
 }
 
 /**
@@ -21,7 +29,7 @@ export interface ApplyResult {
 export async function applyPlan(opts: { plan: Plan; provider: DnsProvider }): Promise<ApplyResult> {
   const { plan, provider } = opts;
   const out: ApplyResult = { created: 0, updated: 0, deleted: 0, failed: 0, lines: [] };
-  const line = (name: string, action: ReportLine["action"], ok: boolean, message?: string) =>
+  const line = (name: string, action: AppliedLine["action"], ok: boolean, message?: string) =>
     out.lines.push({ kind: "dns", name, action, status: ok ? "ok" : "failed", ...(message ? { message } : {}) });
 
   // Phase 1: the intent on the ledger (`pending`), in bulk; a row inserted

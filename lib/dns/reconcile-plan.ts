@@ -1,6 +1,6 @@
 import { markerOwner, normalizeFqdn } from "../naming";
-import { normalizeContent } from "../dns/content";
-import type { DesiredRecord, ProviderRecord } from "../dns/types";
+import { normalizeContent } from "./content";
+import type { DesiredRecord, ProviderRecord } from "./types";
 import type { ExpectedRecord } from "./expected-records";
 
 // The reconciliation plan (SPEC §9): a pure function from what should exist

@@ -1,6 +1,6 @@
 import { db, isPostgres, rawSql } from "../db";
 import { normalizeFqdn } from "../naming";
-import { targetRecord } from "../dns/target-record";
+import { targetRecord } from "./target-record";
 import { encodeCursor, enumParam, parseListQuery, textParam, type TCursor, type TPage, type TSortDir } from "../pagination";
 import { getSettings } from "../settings/get-settings";
 import { EXPECTED_INSTANCE_STATES } from "./expected-records";
