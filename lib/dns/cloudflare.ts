@@ -20,6 +20,7 @@ import {
   cfMatches,
   cfPatch,
   type CloudflareOptions,
+  cloudflareTtlProblem,
   hasCode,
   slimRecord,
   toProviderRecord,
@@ -83,6 +84,13 @@ export class CloudflareProvider implements DnsProvider, CfBatchZone {
 
   get apiCalls(): number {
     return this.api.calls;
+  }
+
+  /** Cloudflare's TTL rule, checked before settings are saved. */
+  static readonly ttlProblem = cloudflareTtlProblem;
+
+  recordOptions(dns: { ttl: number; proxied: boolean }): { ttl: number; proxied?: boolean } {
+    return { ttl: dns.ttl, proxied: dns.proxied };
   }
 
   private requireZoneId(): string {

@@ -97,7 +97,7 @@ async function readAndPlan(o: { settings: TSettings; provider: DnsProvider; held
     records.filter((r) => !outside.has(normalizeFqdn(r.fqdn))),
     ledger.filter(mine),
     {
-      ttl: settings.dns.ttl, proxied: provider.type === "cloudflare" ? settings.dns.proxied : undefined, hasMarkers: provider.hasMarkers, installation: installationId(), consumersListed, force: o.force,
+      ...provider.recordOptions(settings.dns), hasMarkers: provider.hasMarkers, installation: installationId(), consumersListed, force: o.force,
       keepConsumers: new Set(transitional.map((i) => consumerKey({ type: "instance", id: i.id }))),
     },
   );
