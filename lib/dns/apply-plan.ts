@@ -1,7 +1,7 @@
 import { errorMessage } from "../errors";
 import type { ChangeResult, DnsProvider, RecordChange } from "./types";
 import type { Plan } from "./reconcile-plan";
-import { deleteRows, existingRows, markFailed, markPending, markSynced, touchVerified } from "./ledger-bulk";
+import { deleteRows, existingRows, markFailed, markPending, markSynced, type PendingRow, touchVerified } from "./ledger-bulk";
 
 /** What happened to one record, as a line of the sync report. */
 export interface AppliedLine {
@@ -20,6 +20,8 @@ export interface ApplyResult {
   lines: AppliedLine[];
 }
 
+type Pending = { fqdn: string; record: { type: string; content: string }; consumerType: string; consumerId: string };
+
 /**
  * Executes a plan: ledger rows go `pending` first, then the provider applies
  * every change in bulk (batch endpoint where it has one, each change's
@@ -29,27 +31,45 @@ export interface ApplyResult {
 export async function applyPlan(opts: { plan: Plan; provider: DnsProvider }): Promise<ApplyResult> {
   const { plan, provider } = opts;
   const out: ApplyResult = { created: 0, updated: 0, deleted: 0, failed: 0, lines: [] };
-  const line = (name: string, action: AppliedLine["action"], ok: boolean, message?: string) =>
-    out.lines.push({ kind: "dns", name, action, status: ok ? "ok" : "failed", ...(message ? { message } : {}) });
+  const pending = (c: Pending) =>
+    ({ fqdn: c.fqdn, type: c.record.type, content: c.record.content, provider: provider.type, zone: provider.zone, consumerType: c.consumerType, consumerId: c.consumerId });
 
   // Phase 1: the intent on the ledger (`pending`), in bulk; a row inserted
   // meanwhile (a hook of a consumer created after the plan) is rewritten, not a failure.
-  const writes = [...plan.creates, ...plan.updates];
-  const pending = (c: { fqdn: string; record: { type: string; content: string }; consumerType: string; consumerId: string }) =>
-    ({ fqdn: c.fqdn, type: c.record.type, content: c.record.content, provider: provider.type, zone: provider.zone, consumerType: c.consumerType, consumerId: c.consumerId });
-  await markPending(writes.map(pending));
+  await markPending([...plan.creates, ...plan.updates].map(pending));
+  const rows = countResults(await sendChanges(plan, provider), plan, out);
+  await markSynced(rows.synced, provider.zone);
+  await markFailed(rows.failed);
+  await deleteRows(rows.removed);
+  await confirmAlreadySynced(plan, pending, provider.zone);
+  await deleteRows(plan.forget.map((f) => f.fqdn));
+  for (const f of plan.forget) addLine(out, f.fqdn, "forget", true, f.reason);
+  // A foreign record holds a name a consumer needs: say so on the consumer's existing row.
+  await markFailed(plan.foreign.filter((x) => x.reason !== "unmarked-ledger").map((f) => ({ fqdn: f.fqdn, error: `a ${f.type} record not created by Wharf (${f.content}) holds this name` })));
+  return out;
+}
+
+function addLine(out: ApplyResult, name: string, action: AppliedLine["action"], ok: boolean, message?: string) {
+  out.lines.push({ kind: "dns", name, action, status: ok ? "ok" : "failed", ...(message ? { message } : {}) });
+}
+
+/** Every change of the plan in one bulk call; a call that throws fails each change with its error. */
+async function sendChanges(plan: Plan, provider: DnsProvider): Promise<ChangeResult[]> {
   const changes: RecordChange[] = [
     // Deletes first: a CNAME cannot be created while a record of another type holds the name.
     ...plan.deletes.map((d): RecordChange => ({ op: "delete", id: d.id, fqdn: d.fqdn, type: d.type, content: d.content })),
     ...plan.updates.map((u): RecordChange => ({ op: "update", id: u.id, record: u.record })),
     ...plan.creates.map((c): RecordChange => ({ op: "create", record: c.record })),
   ];
-  let results: ChangeResult[];
   try {
-    results = changes.length ? await provider.applyChanges(changes) : [];
+    return changes.length ? await provider.applyChanges(changes) : [];
   } catch (err) {
-    results = changes.map((change) => ({ change, ok: false, error: errorMessage(err) }));
+    return changes.map((change) => ({ change, ok: false, error: errorMessage(err) }));
   }
+}
+
+/** Counts and reports each result, and sorts the ledger rows into synced, removed (their consumer is gone) and failed. */
+function countResults(results: ChangeResult[], plan: Plan, out: ApplyResult) {
   const gone = new Set(plan.deletes.filter((d) => d.reason === "consumer-gone").map((d) => d.id));
   const synced: { fqdn: string; providerRecordId: string }[] = [];
   const removed: string[] = [];
@@ -64,7 +84,7 @@ export async function applyPlan(opts: { plan: Plan; provider: DnsProvider }): Pr
         out.failed++;
         if (gone.has(r.change.id)) failed.push({ fqdn, error: r.error ?? "delete failed" });
       }
-      line(fqdn, "delete", r.ok, r.error);
+      addLine(out, fqdn, "delete", r.ok, r.error);
       continue;
     }
     if (r.ok && r.record) {
@@ -75,15 +95,16 @@ export async function applyPlan(opts: { plan: Plan; provider: DnsProvider }): Pr
       out.failed++;
       failed.push({ fqdn, error: r.error ?? "not confirmed by the provider" });
     }
-    line(fqdn, r.change.op, r.ok && !!r.record, r.error);
+    addLine(out, fqdn, r.change.op, r.ok && !!r.record, r.error);
   }
+  return { synced, removed, failed };
+}
 
-  await markSynced(synced, provider.zone);
-  await markFailed(failed);
-  await deleteRows(removed);
-
-  // Already right at the provider: rows that agree only get verified-at; the
-  // few that do not (pending, failed, adopted, another record id) are rewritten.
+/**
+ * Already right at the provider: rows that agree only get verified-at; the
+ * few that do not (pending, failed, adopted, another record id) are rewritten.
+ */
+async function confirmAlreadySynced(plan: Plan, pending: (c: Pending) => PendingRow, zone: string): Promise<void> {
   const current = await existingRows(plan.alreadySynced.map((s) => s.fqdn));
   const agree = (s: (typeof plan.alreadySynced)[number]) => {
     const row = current.get(s.fqdn);
@@ -92,10 +113,5 @@ export async function applyPlan(opts: { plan: Plan; provider: DnsProvider }): Pr
   await touchVerified(plan.alreadySynced.filter(agree).map((s) => s.fqdn));
   const rewrite = plan.alreadySynced.filter((x) => !agree(x));
   await markPending(rewrite.map(pending));
-  await markSynced(rewrite.map((s) => ({ fqdn: s.fqdn, providerRecordId: s.record.id })), provider.zone);
-  await deleteRows(plan.forget.map((f) => f.fqdn));
-  for (const f of plan.forget) line(f.fqdn, "forget", true, f.reason);
-  // A foreign record holds a name a consumer needs: say so on the consumer's existing row.
-  await markFailed(plan.foreign.filter((x) => x.reason !== "unmarked-ledger").map((f) => ({ fqdn: f.fqdn, error: `a ${f.type} record not created by Wharf (${f.content}) holds this name` })));
-  return out;
+  await markSynced(rewrite.map((s) => ({ fqdn: s.fqdn, providerRecordId: s.record.id })), zone);
 }
