@@ -1,7 +1,7 @@
 import { AppError } from "../errors";
 import { recordEvent, type Actor } from "../audit/record-event";
 import { normalizeFqdn } from "../naming";
-import { expectedRecords } from "../reconcile/expected-records";
+import { expectedRecords } from "./expected-records";
 import { getSettings } from "../settings/get-settings";
 import { ensureConsumerDns, type DnsHookResult } from "./hooks";
 

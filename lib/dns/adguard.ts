@@ -47,6 +47,10 @@ export class AdguardProvider implements DnsProvider {
     return this.api.calls;
   }
 
+  recordOptions(dns: { ttl: number; proxied: boolean }): { ttl: number; proxied?: boolean } {
+    return { ttl: dns.ttl };
+  }
+
   private async converge(what: string, step: (list: Rewrite[], round: number) => Action[]): Promise<Rewrite[]> {
     const rounds = this.api.policy.attempts;
     let lastError: unknown;

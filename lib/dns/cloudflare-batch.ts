@@ -1,15 +1,36 @@
-import type Cloudflare from "cloudflare";
 import { AppError, errorMessage } from "../errors";
 import { logger } from "../logger";
 import { normalizeFqdn } from "../naming";
-import type { CloudflareProvider } from "./cloudflare";
 import { CF_BATCH_LIMIT, CF_CODES, CF_COMMENT_MAX, type CfRecord, cfBody, cfMatches, cfPatch, hasCode, isBatchWide, toProviderRecord } from "./cloudflare-client";
 import { carries, deletionTargets, foreignError, resolveName } from "./cloudflare-ownership";
-import { discardBody } from "./cloudflare-stream";
 import { inZone, sameContent, validateDesired } from "./content";
-import type { ChangeResult, DesiredRecord, RecordChange } from "./types";
+import type { ChangeResult, DesiredRecord, ProviderRecord, RecordChange } from "./types";
 
-type BatchParams = Parameters<Cloudflare["dns"]["records"]["batch"]>[0];
+/** The body of one POST /zones/{id}/dns_records/batch. */
+export interface CfBatchBody {
+  deletes: { id: string }[];
+  patches: ({ id: string } & ReturnType<typeof cfPatch>)[];
+  posts: ReturnType<typeof cfBody>[];
+}
+
+/**
+ * What the batch needs of the zone it writes to, handed over by the provider:
+ * the batch plans and splits, the zone sends and reads.
+ */
+export interface CfBatchZone {
+  /** This installation's id: records another installation marked are foreign. */
+  readonly installation: string;
+  /** Changes per batch request, as known now. */
+  readonly batchSize: number;
+  /** Every record in the zone, all types. */
+  listAll(): Promise<CfRecord[]>;
+  /** One batch request, all or nothing. */
+  sendBatch(body: CfBatchBody): Promise<void>;
+  removeById(id: string): Promise<void>;
+  editById(id: string, rec: DesiredRecord): Promise<void>;
+  ensureRecord(rec: DesiredRecord): Promise<ProviderRecord>;
+  deleteRecord(ref: { fqdn: string; type: string; id: string }): Promise<void>;
+}
 
 /** One request-level operation; a change may need several (a type change is a delete and a post). */
 type Op =
@@ -56,7 +77,7 @@ class Listing {
  * A deleted and a CNAME created at the same name is a delete and a post,
  * never an edit of the A the batch has just removed).
  */
-function planAll(p: CloudflareProvider, changes: RecordChange[], zone: string, all: Listing, errors: Map<number, string>): Op[] {
+function planAll(p: CfBatchZone, changes: RecordChange[], zone: string, all: Listing, errors: Map<number, string>): Op[] {
   const ops: Op[] = [];
   const remove = (idx: number, r: CfRecord) => {
     ops.push({ kind: "delete", idx, id: r.id });
@@ -99,8 +120,7 @@ function planAll(p: CloudflareProvider, changes: RecordChange[], zone: string, a
  * not replayed: each change gets that error. Everything is read back with one
  * listing at the end.
  */
-export async function applyCloudflareChanges(p: CloudflareProvider, changes: RecordChange[]): Promise<ChangeResult[]> {
-  const zone = await p.resolveZone();
+export async function applyCloudflareChanges(p: CfBatchZone, zone: string, changes: RecordChange[]): Promise<ChangeResult[]> {
   const errors = new Map<number, string>();
   const ops = planAll(p, changes, zone, new Listing(await p.listAll()), errors);
   const fail = (list: Op[], err: unknown) => list.forEach((o) => errors.set(o.idx, errorMessage(err)));
@@ -148,7 +168,7 @@ export async function applyCloudflareChanges(p: CloudflareProvider, changes: Rec
 }
 
 /** One request per operation; stops sending what cannot succeed (a full zone refuses every create, a bad token everything). Returns the quota error if hit. */
-async function replay(p: CloudflareProvider, chunk: Op[], errors: Map<number, string>): Promise<unknown> {
+async function replay(p: CfBatchZone, chunk: Op[], errors: Map<number, string>): Promise<unknown> {
   let stop: unknown = null;
   let quota: unknown = null;
   for (const op of chunk) {
@@ -167,27 +187,22 @@ async function replay(p: CloudflareProvider, chunk: Op[], errors: Map<number, st
   return quota;
 }
 
-async function sendBatch(p: CloudflareProvider, chunk: Op[]): Promise<void> {
-  const body = {
+async function sendBatch(p: CfBatchZone, chunk: Op[]): Promise<void> {
+  await p.sendBatch({
     deletes: chunk.flatMap((o) => (o.kind === "delete" ? [{ id: o.id }] : [])),
     patches: chunk.flatMap((o) => (o.kind === "patch" ? [{ id: o.id, ...cfPatch(o.rec) }] : [])),
     posts: chunk.flatMap((o) => (o.kind === "post" ? [cfBody(o.rec)] : [])),
-  };
-  const params = { zone_id: p.zoneId, ...body } as BatchParams;
-  // Not idempotent (posts create records): a 5xx is not retried here but
-  // handled by the one-by-one replay, whose creates look before they write.
-  // The answer's records are not read: the listing at the end confirms every change.
-  await p.api.call("records.batch", async () => discardBody(await p.api.sdk.dns.records.batch(params).asResponse()), false);
+  });
 }
 
-async function runSingle(p: CloudflareProvider, op: Op): Promise<void> {
+async function runSingle(p: CfBatchZone, op: Op): Promise<void> {
   if (op.kind === "delete") return p.removeById(op.id);
   if (op.kind === "patch") return p.editById(op.id, op.rec);
   await p.ensureRecord(op.rec);
 }
 
 /** Confirms every change against a fresh listing; a change the listing contradicts gets one individual repair. */
-async function readBack(p: CloudflareProvider, changes: RecordChange[], errors: Map<number, string>, ops: Op[]): Promise<ChangeResult[]> {
+async function readBack(p: CfBatchZone, changes: RecordChange[], errors: Map<number, string>, ops: Op[]): Promise<ChangeResult[]> {
   const after = new Listing(await p.listAll());
   const deletedIds = new Map<number, string[]>();
   for (const o of ops) if (o.kind === "delete") deletedIds.set(o.idx, [...(deletedIds.get(o.idx) ?? []), o.id]);

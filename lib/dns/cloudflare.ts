@@ -5,7 +5,7 @@ import { normalizeFqdn } from "../naming";
 import { installationId } from "../secrets";
 import type { ConnectionResult } from "../proxy/types";
 import type { TCloudflareConfig } from "../settings/schemas";
-import { applyCloudflareChanges } from "./cloudflare-batch";
+import { applyCloudflareChanges, type CfBatchBody, type CfBatchZone } from "./cloudflare-batch";
 import {
   CF_BATCH_LIMIT,
   cfBatchLimit,
@@ -20,12 +20,13 @@ import {
   cfMatches,
   cfPatch,
   type CloudflareOptions,
+  cloudflareTtlProblem,
   hasCode,
   slimRecord,
   toProviderRecord,
 } from "./cloudflare-client";
 import { tokenKey } from "./cloudflare-budget";
-import { streamPage } from "./cloudflare-stream";
+import { discardBody, streamPage } from "./cloudflare-stream";
 import { deletionTargets, foreignError, mayDelete, resolveName } from "./cloudflare-ownership";
 import { inZone, isManagedType, sameContent, validateDesired } from "./content";
 import { type RetryPolicy, backoffDelay, retryPolicy, sleep } from "./retry";
@@ -33,6 +34,7 @@ import type { ChangeResult, DesiredRecord, DnsProvider, DnsZone, ProviderRecord,
 
 type CreateParams = Parameters<Cloudflare["dns"]["records"]["create"]>[0];
 type EditParams = Parameters<Cloudflare["dns"]["records"]["edit"]>[1];
+type BatchParams = Parameters<Cloudflare["dns"]["records"]["batch"]>[0];
 
 const log = logger.child({ provider: "cloudflare" });
 /**
@@ -47,7 +49,7 @@ const remember = (key: string, zone: CfZoneAnswer) => {
   return info;
 };
 
-export class CloudflareProvider implements DnsProvider {
+export class CloudflareProvider implements DnsProvider, CfBatchZone {
   readonly type = "cloudflare" as const;
   readonly hasMarkers = true;
   readonly api: CloudflareApi;
@@ -82,6 +84,13 @@ export class CloudflareProvider implements DnsProvider {
 
   get apiCalls(): number {
     return this.api.calls;
+  }
+
+  /** Cloudflare's TTL rule, checked before settings are saved. */
+  static readonly ttlProblem = cloudflareTtlProblem;
+
+  recordOptions(dns: { ttl: number; proxied: boolean }): { ttl: number; proxied?: boolean } {
+    return { ttl: dns.ttl, proxied: dns.proxied };
   }
 
   private requireZoneId(): string {
@@ -265,7 +274,18 @@ export class CloudflareProvider implements DnsProvider {
 
   async applyChanges(changes: RecordChange[]): Promise<ChangeResult[]> {
     if (!changes.length) return [];
-    await this.resolveZone();
-    return applyCloudflareChanges(this, changes);
+    const zone = await this.resolveZone();
+    return applyCloudflareChanges(this, zone, changes);
+  }
+
+  /**
+   * Not idempotent (posts create records): a 5xx is not retried here but
+   * handled by the batch's one-by-one replay, whose creates look before they
+   * write. The answer's records are not read: the batch's closing listing
+   * confirms every change.
+   */
+  async sendBatch(body: CfBatchBody): Promise<void> {
+    const params = { zone_id: this.zoneId, ...body } as BatchParams;
+    await this.api.call("records.batch", async () => discardBody(await this.api.sdk.dns.records.batch(params).asResponse()), false);
   }
 }

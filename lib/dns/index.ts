@@ -18,6 +18,18 @@ export interface DnsProviderOptions {
   adguard?: AdguardOptions;
 }
 
+/** Each provider's own TTL rule, checked before settings are saved (no provider is constructed); null where any TTL goes. */
+const TTL_RULES: Record<DnsProvider["type"], ((ttl: number) => string | null) | null> = {
+  cloudflare: CloudflareProvider.ttlProblem,
+  powerdns: null,
+  adguard: null,
+};
+
+/** Why this provider refuses `ttl` (Cloudflare: 1 or 60 to 86400 seconds), or null when it takes it. */
+export function dnsTtlProblem(type: DnsProvider["type"], ttl: number): string | null {
+  return TTL_RULES[type]?.(ttl) ?? null;
+}
+
 /** The provider for a configuration. Construction makes no request and never throws. */
 export function createDnsProvider(config: TDnsProviderConfig, opts: DnsProviderOptions = {}): DnsProvider {
   switch (config.type) {

@@ -1,4 +1,4 @@
-import { dnsOverview } from "../reconcile/dns-overview";
+import { dnsOverview } from "./overview";
 import type { TPage } from "../pagination";
 
 export interface TDnsRecordView {

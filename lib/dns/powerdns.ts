@@ -76,6 +76,10 @@ export class PowerDnsProvider implements DnsProvider {
     return this.api.calls;
   }
 
+  recordOptions(dns: { ttl: number; proxied: boolean }): { ttl: number; proxied?: boolean } {
+    return { ttl: dns.ttl };
+  }
+
   private get zonePath(): string {
     if (!this.zone) throw new AppError("VALIDATION", "no PowerDNS zone selected", { field: "dns.provider.zone" });
     return `/zones/${encodeURIComponent(canonical(this.zone))}`;

@@ -56,6 +56,12 @@ export interface DnsProvider {
   readonly zone: string;
   /** Whether records carry a provider-side marker (false for AdGuard: the ledger alone decides). */
   readonly hasMarkers: boolean;
+  /**
+   * The TTL and proxying a record gets from the DNS settings, as this
+   * provider takes them: only Cloudflare proxies, so the others leave
+   * `proxied` out (and a plan never counts proxying as drift there).
+   */
+  recordOptions(dns: { ttl: number; proxied: boolean }): { ttl: number; proxied?: boolean };
   /** Create or update so that exactly one record of `type` exists for `fqdn` with `content`; returns it as read back. */
   ensureRecord(record: DesiredRecord): Promise<ProviderRecord>;
   /** Delete Wharf's record; deleting what is already gone succeeds. Confirmed by reading back. */

@@ -6,9 +6,9 @@ import { installationId } from "../secrets";
 import type { DnsProvider } from "../dns/types";
 import type { operationLogger } from "../logger";
 import type { TSettings } from "../settings/schemas";
-import { applyPlan } from "./apply";
-import { expectedRecords, TRANSITIONAL_STATES, type ExpectedRecord } from "./expected-records";
-import { planReconcile, type Plan } from "./plan";
+import { applyPlan } from "../dns/apply-plan";
+import { expectedRecords, TRANSITIONAL_STATES, type ExpectedRecord } from "../dns/expected-records";
+import { planReconcile, type Plan } from "../dns/reconcile-plan";
 import type { ReportLine, SyncReport } from "./report";
 
 /**
@@ -97,7 +97,7 @@ async function readAndPlan(o: { settings: TSettings; provider: DnsProvider; held
     records.filter((r) => !outside.has(normalizeFqdn(r.fqdn))),
     ledger.filter(mine),
     {
-      ttl: settings.dns.ttl, proxied: provider.type === "cloudflare" ? settings.dns.proxied : undefined, hasMarkers: provider.hasMarkers, installation: installationId(), consumersListed, force: o.force,
+      ...provider.recordOptions(settings.dns), hasMarkers: provider.hasMarkers, installation: installationId(), consumersListed, force: o.force,
       keepConsumers: new Set(transitional.map((i) => consumerKey({ type: "instance", id: i.id }))),
     },
   );

@@ -2,8 +2,8 @@ import { db } from "../db";
 import { AppError } from "../errors";
 import { recordEvent, type Actor } from "../audit/record-event";
 import { parseInput } from "../validation";
-import { cloudflareTtlProblem } from "../dns/cloudflare-client";
-import { ensureExpectedRecords } from "../dns/ensure-expected-records";
+import { dnsTtlProblem } from "../dns/index";
+import { ensureExpectedRecords } from "../reconcile/ensure-expected-records";
 import { cleanupRequiredError, dnsTargetIsNew, planProviderSwitch } from "../dns/plan-provider-switch";
 import { cleanupFailedError, removeRecordsAtOldProvider } from "../dns/switch-provider";
 import { getSettings, sealSettings, SETTINGS_KEY } from "./get-settings";
@@ -124,7 +124,7 @@ export function applySettingsUpdate(current: TSettings, body: unknown): TSetting
       { field: "proxy.upstream" },
     );
   }
-  const ttlProblem = next.dns.provider?.type === "cloudflare" ? cloudflareTtlProblem(next.dns.ttl) : null;
+  const ttlProblem = next.dns.provider ? dnsTtlProblem(next.dns.provider.type, next.dns.ttl) : null;
   if (ttlProblem) throw new AppError("VALIDATION", `dns.ttl: ${ttlProblem}`, { field: "dns.ttl" });
   if (next.dns.mode === "managed" && !next.dns.provider) {
     throw new AppError("VALIDATION", "dns.provider: managed DNS mode needs a DNS provider", { field: "dns.provider" });

@@ -1,8 +1,8 @@
 "use client";
 import Link from "next/link";
 import { Badge, type Tone } from "@/components/ui/badge";
-import { DNS_STATUS_LABEL } from "@/lib/reconcile/dns-labels";
-import type { DnsRow } from "@/lib/reconcile/dns-overview";
+import { DNS_STATUS_LABEL } from "@/lib/dns/status-labels";
+import type { DnsRow } from "@/lib/dns/overview";
 import { DeleteRecordButton } from "./delete-record-button";
 
 /** One row of the DNS list as the page sends it: only what the table shows (it repeats 200 times). */

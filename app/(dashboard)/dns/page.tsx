@@ -1,6 +1,6 @@
 import { requirePageUser } from "@/app/(dashboard)/page-user";
-import { DNS_STATUSES, dnsOverview } from "@/lib/reconcile/dns-overview";
-import { DNS_STATUS_LABEL } from "@/lib/reconcile/dns-labels";
+import { DNS_STATUSES, dnsOverview } from "@/lib/dns/overview";
+import { DNS_STATUS_LABEL } from "@/lib/dns/status-labels";
 import { badQueryOrThrow, DEFAULT_PAGE_SIZE, toSearchParams } from "@/lib/pagination";
 import { Pager, SortHeader } from "@/components/ui/pager";
 import { BadQuery } from "@/components/ui/bad-query";

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import type { ProviderRecord } from "../dns/types";
+import type { ProviderRecord } from "./types";
 import type { ExpectedRecord } from "./expected-records";
-import { planReconcile, type LedgerEntry, type PlanOptions } from "./plan";
+import { planReconcile, type LedgerEntry, type PlanOptions } from "./reconcile-plan";
 
 const T = "203.0.113.10";
 const exp = (name: string, over: Partial<ExpectedRecord> = {}): ExpectedRecord => ({

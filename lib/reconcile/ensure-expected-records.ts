@@ -1,7 +1,7 @@
 import { isAppError, errorMessage } from "../errors";
 import { operationLogger } from "../logger";
 import type { Actor } from "../audit/record-event";
-import { runSync } from "../reconcile/run-sync";
+import { runSync } from "./run-sync";
 
 /**
  * Right after DNS becomes managed somewhere new (managed mode switched on,

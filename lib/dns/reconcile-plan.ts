@@ -1,6 +1,6 @@
 import { markerOwner, normalizeFqdn } from "../naming";
-import { normalizeContent } from "../dns/content";
-import type { DesiredRecord, ProviderRecord } from "../dns/types";
+import { normalizeContent } from "./content";
+import type { DesiredRecord, ProviderRecord } from "./types";
 import type { ExpectedRecord } from "./expected-records";
 
 // The reconciliation plan (SPEC §9): a pure function from what should exist
@@ -57,6 +57,13 @@ export interface Plan {
 
 const key = (fqdn: string, type: string) => `${normalizeFqdn(fqdn)}|${type.toUpperCase()}`;
 
+type Ownership = {
+  /** A marker of this installation's, or a legacy one. */
+  ownMarker: (m: string | null) => boolean;
+  owned: (r: ProviderRecord) => boolean;
+  foreignReason: (m: string | null) => PlanForeign["reason"];
+};
+
 export function planReconcile(expected: ExpectedRecord[], provider: ProviderRecord[], ledger: LedgerEntry[], opts: PlanOptions): Plan {
   const plan: Plan = { creates: [], updates: [], deletes: [], alreadySynced: [], foreign: [], forget: [], blocked: null };
   const ledgerByName = new Map(ledger.map((l) => [normalizeFqdn(l.fqdn), l]));
@@ -65,59 +72,73 @@ export function planReconcile(expected: ExpectedRecord[], provider: ProviderReco
     const name = normalizeFqdn(r.fqdn);
     atName.set(name, [...(atName.get(name) ?? []), { ...r, fqdn: name }]);
   }
-  // Ours = in the ledger (by name) and, where markers exist, carrying this
-  // installation's marker or a legacy one (written before installation ids;
-  // the ledger vouches for it, and the update below rewrites it).
+  const own = ownership(ledgerByName, opts);
+  const expectedByName = new Map<string, ExpectedRecord>();
+  for (const e of expected) expectedByName.set(normalizeFqdn(e.fqdn), e);
+  for (const [name, e] of expectedByName) planExpected(plan, { name, e, records: atName.get(name) ?? [], inLedger: ledgerByName.has(name), own, opts });
+  planGoneConsumers(plan, { ledger, expectedByName, atName, own, opts });
+  applySafety(plan, provider.filter(own.owned).length, opts);
+  return plan;
+}
+
+/**
+ * Ours = in the ledger (by name) and, where markers exist, carrying this
+ * installation's marker or a legacy one (written before installation ids;
+ * the ledger vouches for it, and the update rewrites it).
+ */
+function ownership(ledgerByName: Map<string, LedgerEntry>, opts: PlanOptions): Ownership {
   const ownMarker = (m: string | null) => ["mine", "legacy"].includes(markerOwner(m, opts.installation));
   const owned = (r: ProviderRecord) => ledgerByName.has(r.fqdn) && (!opts.hasMarkers || ownMarker(r.marker));
   const foreignReason = (m: string | null): PlanForeign["reason"] => {
     const who = markerOwner(m, opts.installation);
     return who === "other" ? "other-installation" : who === "none" ? "conflict" : "unowned-marker";
   };
-  const expectedByName = new Map<string, ExpectedRecord>();
-  for (const e of expected) expectedByName.set(normalizeFqdn(e.fqdn), e);
+  return { ownMarker, owned, foreignReason };
+}
 
-  for (const [name, e] of expectedByName) {
-    const want: DesiredRecord = { fqdn: name, type: e.type, content: e.content, ttl: opts.ttl, proxied: opts.proxied, marker: e.marker };
-    const consumer = { consumerType: e.consumerType, consumerId: e.consumerId };
-    const records = atName.get(name) ?? [];
-    // With markers, a record carrying exactly this consumer's marker is ours even if its ledger row was lost (it is adopted).
-    const mine = records.filter((r) => (opts.hasMarkers ? r.marker === e.marker || (ownMarker(r.marker) && ledgerByName.has(name)) : ledgerByName.has(name)));
-    const others = records.filter((r) => !mine.includes(r));
-    // A foreign record at the name blocks us when it would collide (same type, or any CNAME involvement).
-    // (A record marked by another Wharf consumer is foreign too: not ours to change.)
-    const blocking = others.filter((r) => r.type.toUpperCase() === e.type || r.type.toUpperCase() === "CNAME" || e.type === "CNAME");
-    if (blocking.length) {
-      for (const r of blocking) plan.foreign.push({ fqdn: name, type: r.type, content: r.content, id: r.id, reason: foreignReason(r.marker) });
-      continue;
-    }
-    const sameType = mine.filter((r) => r.type.toUpperCase() === e.type);
-    for (const r of mine.filter((r) => r.type.toUpperCase() !== e.type)) plan.deletes.push({ fqdn: name, id: r.id, type: r.type, content: r.content, reason: "wrong-type" });
-    if (!sameType.length) {
-      plan.creates.push({ fqdn: name, record: want, ...consumer });
-      continue;
-    }
-    // Keep the best match, delete duplicates.
-    const keep = sameType.find((r) => normalizeContent(e.type, r.content) === normalizeContent(e.type, e.content)) ?? sameType[0];
-    for (const r of sameType) if (r !== keep) plan.deletes.push({ fqdn: name, id: r.id, type: r.type, content: r.content, reason: "duplicate" });
-    if (differs(keep, want, opts.hasMarkers)) plan.updates.push({ fqdn: name, id: keep.id, from: keep.content, record: want, ...consumer });
-    else plan.alreadySynced.push({ fqdn: name, id: keep.id, record: keep, ...consumer });
+/** One expected record against the records at its name: blocked by a foreign one, created, updated, already synced; duplicates and wrong types deleted. */
+function planExpected(plan: Plan, o: { name: string; e: ExpectedRecord; records: ProviderRecord[]; inLedger: boolean; own: Ownership; opts: PlanOptions }): void {
+  const { name, e, records, inLedger, own, opts } = o;
+  const want: DesiredRecord = { fqdn: name, type: e.type, content: e.content, ttl: opts.ttl, proxied: opts.proxied, marker: e.marker };
+  const consumer = { consumerType: e.consumerType, consumerId: e.consumerId };
+  // With markers, a record carrying exactly this consumer's marker is ours even if its ledger row was lost (it is adopted).
+  const mine = records.filter((r) => (opts.hasMarkers ? r.marker === e.marker || (own.ownMarker(r.marker) && inLedger) : inLedger));
+  const others = records.filter((r) => !mine.includes(r));
+  // A foreign record at the name blocks us when it would collide (same type, or any CNAME involvement).
+  // (A record marked by another Wharf consumer is foreign too: not ours to change.)
+  const blocking = others.filter((r) => r.type.toUpperCase() === e.type || r.type.toUpperCase() === "CNAME" || e.type === "CNAME");
+  if (blocking.length) {
+    for (const r of blocking) plan.foreign.push({ fqdn: name, type: r.type, content: r.content, id: r.id, reason: own.foreignReason(r.marker) });
+    return;
   }
+  const sameType = mine.filter((r) => r.type.toUpperCase() === e.type);
+  for (const r of mine.filter((r) => r.type.toUpperCase() !== e.type)) plan.deletes.push({ fqdn: name, id: r.id, type: r.type, content: r.content, reason: "wrong-type" });
+  if (!sameType.length) {
+    plan.creates.push({ fqdn: name, record: want, ...consumer });
+    return;
+  }
+  // Keep the best match, delete duplicates.
+  const keep = sameType.find((r) => normalizeContent(e.type, r.content) === normalizeContent(e.type, e.content)) ?? sameType[0];
+  for (const r of sameType) if (r !== keep) plan.deletes.push({ fqdn: name, id: r.id, type: r.type, content: r.content, reason: "duplicate" });
+  if (differs(keep, want, opts.hasMarkers)) plan.updates.push({ fqdn: name, id: keep.id, from: keep.content, record: want, ...consumer });
+  else plan.alreadySynced.push({ fqdn: name, id: keep.id, record: keep, ...consumer });
+}
 
-  // Ledger records whose consumer is gone.
-  for (const l of ledger) {
+/** Ledger records whose consumer is gone: ours deleted (or forgotten when already gone), others at the name reported foreign. */
+function planGoneConsumers(
+  plan: Plan,
+  o: { ledger: LedgerEntry[]; expectedByName: Map<string, ExpectedRecord>; atName: Map<string, ProviderRecord[]>; own: Ownership; opts: PlanOptions },
+): void {
+  for (const l of o.ledger) {
     const name = normalizeFqdn(l.fqdn);
-    if (expectedByName.has(name)) continue;
-    if (opts.keepConsumers?.has(`${l.consumerType}:${l.consumerId}`)) continue;
-    const records = atName.get(name) ?? [];
-    const ours = records.filter(owned);
-    for (const r of records.filter((r) => !owned(r))) plan.foreign.push({ fqdn: name, type: r.type, content: r.content, id: r.id, reason: "unmarked-ledger" });
+    if (o.expectedByName.has(name)) continue;
+    if (o.opts.keepConsumers?.has(`${l.consumerType}:${l.consumerId}`)) continue;
+    const records = o.atName.get(name) ?? [];
+    const ours = records.filter(o.own.owned);
+    for (const r of records.filter((r) => !o.own.owned(r))) plan.foreign.push({ fqdn: name, type: r.type, content: r.content, id: r.id, reason: "unmarked-ledger" });
     if (!ours.length) plan.forget.push({ fqdn: name, reason: "record already gone" });
     for (const r of ours) plan.deletes.push({ fqdn: name, id: r.id, type: r.type, content: r.content, reason: "consumer-gone" });
   }
-
-  applySafety(plan, provider.filter(owned).length, opts);
-  return plan;
 }
 
 /** TTL 1 means "automatic" (Cloudflare echoes it for proxied records): not drift. */

@@ -1,6 +1,6 @@
 import { db, isPostgres, rawSql } from "../db";
 import { normalizeFqdn } from "../naming";
-import { targetRecord } from "../dns/target-record";
+import { targetRecord } from "./target-record";
 import { encodeCursor, enumParam, parseListQuery, textParam, type TCursor, type TPage, type TSortDir } from "../pagination";
 import { getSettings } from "../settings/get-settings";
 import { EXPECTED_INSTANCE_STATES } from "./expected-records";
@@ -60,54 +60,13 @@ function likePattern(q: string): string {
  */
 function arms(opts: { mode: string; baseDomain: string; targetAddress: string; status?: string; consumerType?: string; q?: string }): Arm[] {
   const expectedStatus = opts.mode === "wildcard" ? "wildcard" : "missing";
-  const { type, content } = targetRecord(opts.targetAddress);
+  const target = targetRecord(opts.targetAddress);
   const like = opts.q ? likePattern(opts.q) : null;
   const out: Arm[] = [];
   const wantLedger = !opts.status || LEDGER_STATUSES.has(opts.status);
   const wantExpected = !opts.status || opts.status === expectedStatus;
-  if (wantLedger) {
-    const where: string[] = [];
-    const whereParams: unknown[] = [];
-    if (opts.status) (where.push("r.status = ?"), whereParams.push(opts.status));
-    if (opts.consumerType) (where.push(`r."consumerType" = ?`), whereParams.push(opts.consumerType));
-    if (like) {
-      // LIKE is case-insensitive (ASCII) in SQLite, ILIKE on PostgreSQL. A proxy's name is its domain, the record's own
-      // name: only an instance's name needs a lookup (by primary key, for the rows the name and
-      // content did not match). No join in the filter, so the count reads dns_records alone.
-      where.push(`(r.fqdn ${LIKE()} ? ESCAPE '\\' OR r.content ${LIKE()} ? ESCAPE '\\'
-        OR (r."consumerType" = 'instance' AND EXISTS (SELECT 1 FROM "Instance" qi WHERE qi.id = r."consumerId" AND qi.name ${LIKE()} ? ESCAPE '\\')))`);
-      whereParams.push(like, like, like);
-    }
-    out.push({
-      select: `r.fqdn AS fqdn, r.type AS type, r.content AS content, r."consumerType" AS "consumerType", r."consumerId" AS "consumerId",
-        COALESCE(ci.name, cp.domain) AS "consumerName", r.status AS status, r."providerRecordId" AS "providerRecordId",
-        r."verifiedAt" AS "verifiedAt", r."lastError" AS "lastError", 1 AS "inLedger", r.provider AS provider, r.zone AS zone`,
-      selectParams: [],
-      from: `dns_records r
-        LEFT JOIN "Instance" ci ON r."consumerType" = 'instance' AND ci.id = r."consumerId"
-        LEFT JOIN "StandaloneProxy" cp ON r."consumerType" = 'standalone' AND cp.id = r."consumerId"`,
-      countFrom: "dns_records r",
-      where, whereParams, fqdn: "r.fqdn", fqdnParams: [], status: "r.status",
-    });
-  }
-  const expected = (e: { fqdn: string; fqdnParams: unknown[]; consumerType: string; id: string; name: string; from: string; where: string[]; whereParams: unknown[] }): Arm => {
-    const where = [...e.where];
-    const whereParams = [...e.whereParams];
-    // Every expected row has the target as its content: when that matches, the text filter keeps them all.
-    if (like && !content.toLowerCase().includes(opts.q!.toLowerCase())) {
-      // The cheap text test before the ledger probe below.
-      where.push(e.name === e.fqdn ? `${e.fqdn} ${LIKE()} ? ESCAPE '\\'` : `(${e.fqdn} ${LIKE()} ? ESCAPE '\\' OR ${e.name} ${LIKE()} ? ESCAPE '\\')`);
-      whereParams.push(...e.fqdnParams, like, ...(e.name === e.fqdn ? [] : [like]));
-    }
-    where.push(`NOT EXISTS (SELECT 1 FROM dns_records x WHERE x.fqdn = rtrim(${e.fqdn}, '.'))`);
-    whereParams.push(...e.fqdnParams);
-    return {
-      select: `${e.fqdn} AS fqdn, CAST(? AS TEXT) AS type, CAST(? AS TEXT) AS content, '${e.consumerType}' AS "consumerType", ${e.id} AS "consumerId", ${e.name} AS "consumerName",
-        CAST(? AS TEXT) AS status, NULL AS "providerRecordId", NULL AS "verifiedAt", NULL AS "lastError", 0 AS "inLedger", NULL AS provider, NULL AS zone`,
-      selectParams: [...e.fqdnParams, type, content, expectedStatus],
-      from: e.from, where, whereParams, fqdn: e.fqdn, fqdnParams: e.fqdnParams, status: null, constStatus: expectedStatus,
-    };
-  };
+  if (wantLedger) out.push(ledgerArm({ status: opts.status, consumerType: opts.consumerType, like }));
+  const expected = (e: ExpectedSource) => expectedArm(e, { target, expectedStatus, like, q: opts.q });
   if (wantExpected && opts.consumerType !== "instance") {
     // rtrim in the ledger probe: a domain may be stored with its trailing dot; the ledger's FQDN never has one.
     out.push(expected({ fqdn: "p.domain", fqdnParams: [], consumerType: "standalone", id: "p.id", name: "p.domain", from: `"StandaloneProxy" p`, where: [], whereParams: [] }));
@@ -119,6 +78,59 @@ function arms(opts: { mode: string; baseDomain: string; targetAddress: string; s
     }));
   }
   return out;
+}
+
+/** Ledger rows, with their consumer's name by primary key. */
+function ledgerArm(opts: { status?: string; consumerType?: string; like: string | null }): Arm {
+  const { like } = opts;
+  const where: string[] = [];
+  const whereParams: unknown[] = [];
+  if (opts.status) (where.push("r.status = ?"), whereParams.push(opts.status));
+  if (opts.consumerType) (where.push(`r."consumerType" = ?`), whereParams.push(opts.consumerType));
+  if (like) {
+    // LIKE is case-insensitive (ASCII) in SQLite, ILIKE on PostgreSQL. A proxy's name is its domain, the record's own
+    // name: only an instance's name needs a lookup (by primary key, for the rows the name and
+    // content did not match). No join in the filter, so the count reads dns_records alone.
+    where.push(`(r.fqdn ${LIKE()} ? ESCAPE '\\' OR r.content ${LIKE()} ? ESCAPE '\\'
+      OR (r."consumerType" = 'instance' AND EXISTS (SELECT 1 FROM "Instance" qi WHERE qi.id = r."consumerId" AND qi.name ${LIKE()} ? ESCAPE '\\')))`);
+    whereParams.push(like, like, like);
+  }
+  return {
+    select: `r.fqdn AS fqdn, r.type AS type, r.content AS content, r."consumerType" AS "consumerType", r."consumerId" AS "consumerId",
+      COALESCE(ci.name, cp.domain) AS "consumerName", r.status AS status, r."providerRecordId" AS "providerRecordId",
+      r."verifiedAt" AS "verifiedAt", r."lastError" AS "lastError", 1 AS "inLedger", r.provider AS provider, r.zone AS zone`,
+    selectParams: [],
+    from: `dns_records r
+      LEFT JOIN "Instance" ci ON r."consumerType" = 'instance' AND ci.id = r."consumerId"
+      LEFT JOIN "StandaloneProxy" cp ON r."consumerType" = 'standalone' AND cp.id = r."consumerId"`,
+    countFrom: "dns_records r",
+    where, whereParams, fqdn: "r.fqdn", fqdnParams: [], status: "r.status",
+  };
+}
+
+/** A source of expected rows (standalone proxies, running instances) as SQL expressions. */
+type ExpectedSource = { fqdn: string; fqdnParams: unknown[]; consumerType: string; id: string; name: string; from: string; where: string[]; whereParams: unknown[] };
+
+/** Expected FQDNs of one source that have no ledger row yet, each with the target as its content. */
+function expectedArm(e: ExpectedSource, opts: { target: ReturnType<typeof targetRecord>; expectedStatus: string; like: string | null; q?: string }): Arm {
+  const { like, expectedStatus } = opts;
+  const { type, content } = opts.target;
+  const where = [...e.where];
+  const whereParams = [...e.whereParams];
+  // Every expected row has the target as its content: when that matches, the text filter keeps them all.
+  if (like && !content.toLowerCase().includes(opts.q!.toLowerCase())) {
+    // The cheap text test before the ledger probe below.
+    where.push(e.name === e.fqdn ? `${e.fqdn} ${LIKE()} ? ESCAPE '\\'` : `(${e.fqdn} ${LIKE()} ? ESCAPE '\\' OR ${e.name} ${LIKE()} ? ESCAPE '\\')`);
+    whereParams.push(...e.fqdnParams, like, ...(e.name === e.fqdn ? [] : [like]));
+  }
+  where.push(`NOT EXISTS (SELECT 1 FROM dns_records x WHERE x.fqdn = rtrim(${e.fqdn}, '.'))`);
+  whereParams.push(...e.fqdnParams);
+  return {
+    select: `${e.fqdn} AS fqdn, CAST(? AS TEXT) AS type, CAST(? AS TEXT) AS content, '${e.consumerType}' AS "consumerType", ${e.id} AS "consumerId", ${e.name} AS "consumerName",
+      CAST(? AS TEXT) AS status, NULL AS "providerRecordId", NULL AS "verifiedAt", NULL AS "lastError", 0 AS "inLedger", NULL AS provider, NULL AS zone`,
+    selectParams: [...e.fqdnParams, type, content, expectedStatus],
+    from: e.from, where, whereParams, fqdn: e.fqdn, fqdnParams: e.fqdnParams, status: null, constStatus: expectedStatus,
+  };
 }
 
 /** The arm's keyset condition: (sort key, fqdn) strictly after the cursor in `dir` order. */
@@ -167,41 +179,7 @@ export async function dnsOverview(opts: { params?: URLSearchParams; defaultLimit
   const back = cursor?.back ?? false;
   const readDir: TSortDir = back ? (dir === "asc" ? "desc" : "asc") : dir;
 
-  let rows: DnsRow[] = [];
-  let total = 0;
-  if (parts.length > 0) {
-    // Each source is read on its own, in its own index order, `limit + 1` rows from the cursor; the page is
-    // the first `limit + 1` of their merge. (A single UNION ALL ... ORDER BY made SQLite sort a whole
-    // source whenever its sort key was a constant, as the expected rows' status is.)
-    const reads = parts.map((arm) => {
-      const where = [...arm.where];
-      const p = [...arm.selectParams, ...arm.whereParams];
-      if (cursor) {
-        const k = keyset(arm, sort, readDir, cursor);
-        where.push(k.sql);
-        p.push(...k.params);
-      }
-      const order = sort === "status" && arm.status !== null ? `${arm.status} ${readDir}, ${arm.fqdn} ${readDir}` : `${arm.fqdn} ${readDir}`;
-      const sql = `SELECT ${arm.select} FROM ${arm.from}${where.length ? ` WHERE ${where.join(" AND ")}` : ""} ORDER BY ${order} LIMIT ?`;
-      return db.$queryRawUnsafe<Record<string, unknown>[]>(rawSql(sql), ...p, ...arm.fqdnParams, limit + 1);
-    });
-    const counts = parts.map((arm) => `(SELECT count(*) FROM ${arm.countFrom ?? arm.from}${arm.where.length ? ` WHERE ${arm.where.join(" AND ")}` : ""})`);
-    const countParams = parts.flatMap((arm) => arm.whereParams);
-    const [counted, ...raws] = await Promise.all([db.$queryRawUnsafe<{ n: number | bigint }[]>(rawSql(`SELECT ${counts.join(" + ")} AS n`), ...countParams), ...reads]);
-    total = Number(counted[0]?.n ?? 0);
-    const sign = readDir === "asc" ? 1 : -1;
-    const cmp = (x: DnsRow, y: DnsRow) => {
-      const kx = sort === "status" ? `${x.status}\u0000${x.fqdn}` : x.fqdn;
-      const ky = sort === "status" ? `${y.status}\u0000${y.fqdn}` : y.fqdn;
-      return kx === ky ? 0 : kx < ky ? -sign : sign;
-    };
-    rows = raws.flat().map((r) => ({
-      fqdn: String(r.fqdn), type: String(r.type), content: String(r.content), consumerType: String(r.consumerType), consumerId: String(r.consumerId),
-      consumerName: (r.consumerName as string | null) ?? null, status: String(r.status), providerRecordId: (r.providerRecordId as string | null) ?? null,
-      verifiedAt: toDate(r.verifiedAt), lastError: (r.lastError as string | null) ?? null, inLedger: Number(r.inLedger) === 1,
-      provider: (r.provider as string | null) ?? null, zone: (r.zone as string | null) || null,
-    })).sort(cmp).slice(0, limit + 1);
-  }
+  const { rows, total } = parts.length > 0 ? await readPage(parts, { sort, readDir, cursor, limit }) : { rows: [] as DnsRow[], total: 0 };
   const more = rows.length > limit;
   const items = rows.slice(0, limit);
   if (back) items.reverse();
@@ -209,4 +187,42 @@ export async function dnsOverview(opts: { params?: URLSearchParams; defaultLimit
   const nextCursor = back ? at(items.at(-1), false) : more ? at(items.at(-1), false) : null;
   const prevCursor = back ? (more ? at(items[0], true) : null) : cursor ? at(items[0], true) : null;
   return { mode: settings.dns.mode, provider: settings.dns.provider?.type ?? null, baseDomain: settings.baseDomain, page: { items, nextCursor, prevCursor, total, limit, sort, dir } };
+}
+
+/**
+ * Each source is read on its own, in its own index order, `limit + 1` rows from the cursor; the page is
+ * the first `limit + 1` of their merge. (A single UNION ALL ... ORDER BY made SQLite sort a whole
+ * source whenever its sort key was a constant, as the expected rows' status is.)
+ */
+async function readPage(parts: Arm[], o: { sort: TDnsSort; readDir: TSortDir; cursor: TCursor | null | undefined; limit: number }): Promise<{ rows: DnsRow[]; total: number }> {
+  const { sort, readDir, cursor, limit } = o;
+  const reads = parts.map((arm) => {
+    const where = [...arm.where];
+    const p = [...arm.selectParams, ...arm.whereParams];
+    if (cursor) {
+      const k = keyset(arm, sort, readDir, cursor);
+      where.push(k.sql);
+      p.push(...k.params);
+    }
+    const order = sort === "status" && arm.status !== null ? `${arm.status} ${readDir}, ${arm.fqdn} ${readDir}` : `${arm.fqdn} ${readDir}`;
+    const sql = `SELECT ${arm.select} FROM ${arm.from}${where.length ? ` WHERE ${where.join(" AND ")}` : ""} ORDER BY ${order} LIMIT ?`;
+    return db.$queryRawUnsafe<Record<string, unknown>[]>(rawSql(sql), ...p, ...arm.fqdnParams, limit + 1);
+  });
+  const counts = parts.map((arm) => `(SELECT count(*) FROM ${arm.countFrom ?? arm.from}${arm.where.length ? ` WHERE ${arm.where.join(" AND ")}` : ""})`);
+  const countParams = parts.flatMap((arm) => arm.whereParams);
+  const [counted, ...raws] = await Promise.all([db.$queryRawUnsafe<{ n: number | bigint }[]>(rawSql(`SELECT ${counts.join(" + ")} AS n`), ...countParams), ...reads]);
+  const total = Number(counted[0]?.n ?? 0);
+  const sign = readDir === "asc" ? 1 : -1;
+  const cmp = (x: DnsRow, y: DnsRow) => {
+    const kx = sort === "status" ? `${x.status}\u0000${x.fqdn}` : x.fqdn;
+    const ky = sort === "status" ? `${y.status}\u0000${y.fqdn}` : y.fqdn;
+    return kx === ky ? 0 : kx < ky ? -sign : sign;
+  };
+  const rows = raws.flat().map((r) => ({
+    fqdn: String(r.fqdn), type: String(r.type), content: String(r.content), consumerType: String(r.consumerType), consumerId: String(r.consumerId),
+    consumerName: (r.consumerName as string | null) ?? null, status: String(r.status), providerRecordId: (r.providerRecordId as string | null) ?? null,
+    verifiedAt: toDate(r.verifiedAt), lastError: (r.lastError as string | null) ?? null, inLedger: Number(r.inLedger) === 1,
+    provider: (r.provider as string | null) ?? null, zone: (r.zone as string | null) || null,
+  })).sort(cmp).slice(0, limit + 1);
+  return { rows, total };
 }

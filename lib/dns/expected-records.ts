@@ -1,8 +1,8 @@
 import { db } from "../db";
 import { installationId } from "../secrets";
 import { instanceFqdn, normalizeFqdn, recordMarker, type ConsumerType } from "../naming";
-import { targetRecord } from "../dns/target-record";
-import type { RecordType } from "../dns/types";
+import { targetRecord } from "./target-record";
+import type { RecordType } from "./types";
 import type { TSettings } from "../settings/schemas";
 
 export interface ExpectedRecord {
