@@ -119,7 +119,7 @@ async function migrateToPostgresCommand(from: string | undefined, to: string | u
   if (!source.startsWith("file:")) throw new UsageError("--from must be a file: URL (the SQLite database)");
   if (!target || !isPostgresUrl(target)) throw new UsageError("db migrate-to-postgres needs --to postgres://... (or DATABASE_URL set to one)");
   console.log(`copying ${source} (read-only) into ${redactUrl(target)}`);
-  const r = await migrateToPostgres({ from: source, to: target, sqliteMigrationsDir: e.dbProvider === "sqlite" ? e.migrationsDir : undefined, log: (l) => console.log(l) });
+  const r = await migrateToPostgres({ from: source, to: target, log: (l) => console.log(l) });
   for (const l of formatReport(r)) console.log(l);
   const secrets = path.join(path.dirname(source.slice("file:".length).split("?")[0]), "secrets.json");
   console.log(

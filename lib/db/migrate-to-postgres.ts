@@ -131,8 +131,9 @@ function keyText(value: unknown): string {
 export async function migrateToPostgres(opts: MigrateToPostgresOptions): Promise<MigrateToPostgresResult> {
   const started = Date.now();
   const log = opts.log ?? (() => {});
-  const sqliteDir = path.resolve(opts.sqliteMigrationsDir ?? path.join(process.cwd(), "prisma", "migrations"));
-  const pgDir = path.resolve(opts.pgMigrationsDir ?? path.join(process.cwd(), "prisma", "postgresql", "migrations"));
+  // The folders the server applies (lib/env.ts): the image sets both variables.
+  const sqliteDir = path.resolve(opts.sqliteMigrationsDir ?? process.env.WHARF_MIGRATIONS_DIR ?? path.join(process.cwd(), "prisma", "migrations"));
+  const pgDir = path.resolve(opts.pgMigrationsDir ?? process.env.WHARF_PG_MIGRATIONS_DIR ?? path.join(process.cwd(), "prisma", "postgresql", "migrations"));
   const batchRows = opts.batchRows ?? 1000;
   if (!isPostgresUrl(opts.to)) throw new MigrateToPostgresError(`the target must be a postgres:// or postgresql:// URL, got ${redactUrl(opts.to)}`);
   const target = redactUrl(opts.to);
