@@ -27,7 +27,8 @@ export default defineConfig({
             "lib/usage/**/*.test.ts", "lib/lists*.test.ts", "lib/pagination.test.ts", "lib/installation-id.test.ts", "lib/dns/switch-provider.test.ts", "lib/dns/ledger-bulk.test.ts", "lib/dns/reconcile-plan.test.ts",
             "lib/deployer/**/*.test.ts", "lib/proxies/**/*.test.ts", "lib/settings/**/*.test.ts", "lib/audit/**/*.test.ts",
           ],
-          exclude: ["**/*.it.test.ts", "node_modules/**"],
+          // migrate-to-postgres.test.ts copies the app's SQLite database into scratch PostgreSQL ones: it runs in `unit`.
+          exclude: ["**/*.it.test.ts", "node_modules/**", "lib/db/migrate-to-postgres.test.ts"],
           env: { WHARF_TEST_DB: "postgres" },
           testTimeout: 30_000,
         },

@@ -1,6 +1,7 @@
 // Wharf's command line, over the same library code as the web app:
 //   npm run wharf -- <command> [options]
 // Exit codes: 0 ok, 1 failed, 2 usage, 3 conflict (e.g. a sync is running), 4 not found.
+import path from "node:path";
 import { parseArgs } from "node:util";
 import { ensureStarted } from "../lib/startup";
 import { isAppError, errorMessage } from "../lib/errors";
@@ -15,7 +16,10 @@ const USAGE = `usage: npm run wharf -- <command>
   token create --name <name> [--role admin|viewer] [--owner <email>]
                                     (a token belongs to a user: --owner, or the first admin)
   user create --email <email> [--password <pw>] [--role admin|viewer]
-                                    (the password can also come from WHARF_PASSWORD)`;
+                                    (the password can also come from WHARF_PASSWORD)
+  db migrate-to-postgres [--from file:<path>] [--to postgres://...]
+                                    copy the SQLite database (default: the configured one) into an
+                                    empty PostgreSQL database (default: DATABASE_URL), then verify it`;
 
 const actor: Actor = { kind: "cli", label: `cli:${process.env.USER ?? "local"}`, role: "admin" };
 
@@ -28,12 +32,15 @@ async function main(argv: string[]): Promise<number> {
     options: {
       json: { type: "boolean" }, "dry-run": { type: "boolean" }, force: { type: "boolean" },
       name: { type: "string" }, role: { type: "string" }, email: { type: "string" }, owner: { type: "string" }, password: { type: "string" }, help: { type: "boolean", short: "h" },
+      from: { type: "string" }, to: { type: "string" },
     },
   });
   const [group, cmd, arg] = positionals;
   if (values.help || !group) throw new UsageError("");
-  await ensureStarted();
   const key = `${group} ${cmd ?? ""}`.trim();
+  // Before ensureStarted(): with DATABASE_URL on PostgreSQL, starting would write the target (the installation id).
+  if (key === "db migrate-to-postgres") return migrateToPostgresCommand(values.from, values.to);
+  await ensureStarted();
   switch (key) {
     case "dns list": {
       const { listDnsRecords } = await import("../lib/dns/list-records");
@@ -100,6 +107,26 @@ async function main(argv: string[]): Promise<number> {
     default:
       throw new UsageError(`unknown command: ${key}`);
   }
+}
+
+async function migrateToPostgresCommand(from: string | undefined, to: string | undefined): Promise<number> {
+  const { env } = await import("../lib/env");
+  const { isPostgresUrl } = await import("../lib/db/migrate");
+  const { migrateToPostgres, formatReport, redactUrl } = await import("../lib/db/migrate-to-postgres");
+  const e = env();
+  const source = from ?? (e.dbProvider === "sqlite" ? e.databaseUrl : `file:${path.join(e.dataDir, "wharf.db")}`);
+  const target = to ?? (e.dbProvider === "postgresql" ? e.databaseUrl : undefined);
+  if (!source.startsWith("file:")) throw new UsageError("--from must be a file: URL (the SQLite database)");
+  if (!target || !isPostgresUrl(target)) throw new UsageError("db migrate-to-postgres needs --to postgres://... (or DATABASE_URL set to one)");
+  console.log(`copying ${source} (read-only) into ${redactUrl(target)}`);
+  const r = await migrateToPostgres({ from: source, to: target, log: (l) => console.log(l) });
+  for (const l of formatReport(r)) console.log(l);
+  const secrets = path.join(path.dirname(source.slice("file:".length).split("?")[0]), "secrets.json");
+  console.log(
+    `next: start every replica with DATABASE_URL=${redactUrl(target)} and the same NEXTAUTH_SECRET, WHARF_ENCRYPTION_KEY and CRON_SECRET; ` +
+      `to keep sessions and encrypted settings, take them from ${secrets} (authSecret, encryptionSecret, cronSecret) unless they were set in the environment`,
+  );
+  return 0;
 }
 
 function print(v: unknown): number {

@@ -39,7 +39,13 @@ export async function bootstrapAdminFromEnv(email: string | undefined, password:
   if (!email || !password) return false;
   const normalized = email.trim().toLowerCase();
   if (await db.user.findUnique({ where: { email: normalized } })) return false;
-  await db.user.create({ data: { email: normalized, role: "admin", passwordHash: await hashPassword(password) } });
+  try {
+    await db.user.create({ data: { email: normalized, role: "admin", passwordHash: await hashPassword(password) } });
+  } catch (err) {
+    // Replicas starting together with the same WHARF_ADMIN_EMAIL: another one created the admin first.
+    if ((err as { code?: string }).code === "P2002") return false;
+    throw err;
+  }
   await recordEvent({ actor: { kind: "system", label: "startup", role: "admin" }, action: "user.bootstrap", target: normalized, result: "ok" });
   return true;
 }
