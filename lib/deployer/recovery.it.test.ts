@@ -2,6 +2,7 @@ import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { db } from "../db";
+import { leaseName } from "../consumers/consumer-lease";
 import { getRuntime } from "../docker";
 import { SYSTEM_ACTOR } from "../audit/record-event";
 import { getProxyProvider } from "../proxy";
@@ -29,7 +30,9 @@ afterAll(async () => {
 function deployAndKill(name: string, image: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ["--import", "tsx", "test/helpers/deploy-child.ts", name, image], {
-      env: { ...process.env, WHARF_SCHEDULER: "off", LOG_LEVEL: "silent", WHARF_CONSUMER_LEASE_MS: "3000" },
+      // 10 s: long enough that the dead child's last renewal is surely unexpired when the first sweep runs,
+      // even when the machine is loaded and its heartbeats run late (3 s was not, under CI's load).
+      env: { ...process.env, WHARF_SCHEDULER: "off", LOG_LEVEL: "silent", WHARF_CONSUMER_LEASE_MS: "10000" },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let out = "";
@@ -57,7 +60,9 @@ it("a server killed in the middle of a deploy leaves no half-made instance after
   // The dead job's lease has not expired yet: no process may take it over (it could be alive elsewhere).
   expect(await recoverInstances()).toBe(0);
   expect((await db.instance.findUniqueOrThrow({ where: { id } })).status).toBe("deploying");
-  await new Promise((r) => setTimeout(r, 3500));
+  // Once the lease the child last renewed has expired (by its row), the next sweep takes the job over.
+  const lease = await db.lease.findUniqueOrThrow({ where: { name: leaseName({ type: "instance", id }) } });
+  await new Promise((r) => setTimeout(r, Math.max(0, lease.expiresAt.getTime() - Date.now()) + 200));
   expect(await recoverInstances()).toBe(1);
 
   const inst = await db.instance.findUniqueOrThrow({ where: { id } });

@@ -12,7 +12,8 @@ import { ensureInstanceRoute, instanceRouteHosts, instanceRouteSpec } from "../d
 import { recoverHeldInstance } from "../deployer/recover-instances";
 import { readRouteUpstream, targets } from "../deployer/route-target";
 import { transitionInstance } from "../deployer/transition-instance";
-import type { ContainerRuntime } from "../docker/types";
+import type { ContainerInfo, ContainerRuntime } from "../docker/types";
+import type { Instance } from "../generated/prisma/client";
 import type { InstanceState } from "../lifecycle/states";
 import type { ReportLine } from "./report";
 import type { RouteView } from "./route-view";
@@ -44,21 +45,26 @@ export async function repairInstance(opts: { id: string; settings: TSettings; dr
 /** The repair's steps, each recording into the repair's own outcome as it goes. */
 async function repair(opts: { id: string; settings: TSettings; dryRun: boolean; routes: RouteView | null; res: InstanceRepair }): Promise<void> {
   const { id, settings, dryRun, routes, res } = opts;
-  const rt = getRuntime();
   const inst = await db.instance.findUnique({ where: { id } });
   if (!inst) return;
   const state = parseInstanceState(inst.status);
   const line: Line = (kind, action, status, message, name = inst.name) => {
     res.lines.push({ kind, name, action, status, message });
   };
-  const r: Repair = { id, port: inst.port, state, settings, dryRun, res, rt, line };
-  const stopLeftovers = (keep: string | null) => stopOthers(r, keep);
+  const r: Repair = { id, port: inst.port, state, settings, dryRun, res, rt: getRuntime(), line };
 
   if (isBusy(state)) return recoverDeadJob(r);
-  if (state === "stopped" || state === "failed") return stopLeftovers(null);
+  if (state === "stopped" || state === "failed") return stopOthers(r, null);
   if (state !== "running") return;
+  const info = await restartIfStopped(r, inst);
+  if (!info) return;
+  if (routes && !(await repairRoute(r, inst, info, routes))) return;
+  await stopOthers(r, info.id);
+}
 
-  let info = inst.containerId ? await rt.inspectContainer(inst.containerId) : null;
+/** A running instance's container, started again if it stopped; null when the repair ends here. */
+async function restartIfStopped({ settings, dryRun, res, rt, line }: Repair, inst: Instance): Promise<ContainerInfo | null> {
+  const info = inst.containerId ? await rt.inspectContainer(inst.containerId) : null;
   if (!info) {
     res.containers.failed++;
     line("container", "restart", dryRun ? "planned" : "failed", "its container is gone: redeploy it");
@@ -67,47 +73,51 @@ async function repair(opts: { id: string; settings: TSettings; dryRun: boolean; 
         line("container", "restart", "failed", `could not mark the instance failed: ${errorMessage(err)}`),
       );
     }
-    return;
+    return null;
   }
-  if (info.state !== "running") {
-    if (dryRun) return line("container", "restart", "planned", `container is ${info.state}${info.oomKilled ? " (OOMKilled)" : ""}`);
-    const oom = info.oomKilled === true;
-    try {
-      const known = info;
-      info = await startHealthy({ containerId: info.id, instance: inst, settings, timeoutMs: Math.min(30_000, deployTimeouts().healthMs), whenGone: () => known });
-      res.containers.restarted++;
-      line("container", "restart", "ok", oom ? "container was killed by the OOM killer (OOMKilled): started again" : "container was stopped: started again");
-    } catch (err) {
-      res.containers.failed++;
-      return line("container", "restart", "failed", errorMessage(err));
-    }
+  if (info.state === "running") return info;
+  if (dryRun) {
+    line("container", "restart", "planned", `container is ${info.state}${info.oomKilled ? " (OOMKilled)" : ""}`);
+    return null;
   }
-  if (routes) {
-    let spec: RouteSpec;
-    const hosts = await instanceRouteHosts(inst, settings);
-    try {
-      spec = instanceRouteSpec({ instanceId: inst.id, hosts, upstream: upstreamFor(settings, info, inst.port) });
-    } catch {
-      return; // No published port yet (container restarting): the route is checked next run.
-    }
-    const drift = await routes.drift(spec, inst.updatedAt);
-    if (drift) {
-      if (dryRun) {
-        line("route", "route", "planned", drift, spec.hosts[0]);
-      } else {
-        try {
-          await ensureInstanceRoute({ instance: inst, upstream: spec.upstream, settings });
-          await db.instance.update({ where: { id: inst.id }, data: { routeStatus: "active", routeError: null } });
-          res.routes.repaired++;
-          line("route", "route", "ok", drift, spec.hosts[0]);
-        } catch (err) {
-          res.routes.failed++;
-          return line("route", "route", "failed", errorMessage(err), spec.hosts[0]);
-        }
-      }
-    }
+  try {
+    const started = await startHealthy({ containerId: info.id, instance: inst, settings, timeoutMs: Math.min(30_000, deployTimeouts().healthMs), whenGone: () => info });
+    res.containers.restarted++;
+    line("container", "restart", "ok", info.oomKilled === true ? "container was killed by the OOM killer (OOMKilled): started again" : "container was stopped: started again");
+    return started;
+  } catch (err) {
+    res.containers.failed++;
+    line("container", "restart", "failed", errorMessage(err));
+    return null;
   }
-  await stopLeftovers(info.id);
+}
+
+/** Puts the route back on the container when it is missing or drifted; false when the repair ends here. */
+async function repairRoute({ settings, dryRun, res, line }: Repair, inst: Instance, info: ContainerInfo, routes: RouteView): Promise<boolean> {
+  let spec: RouteSpec;
+  const hosts = await instanceRouteHosts(inst, settings);
+  try {
+    spec = instanceRouteSpec({ instanceId: inst.id, hosts, upstream: upstreamFor(settings, info, inst.port) });
+  } catch {
+    return false; // No published port yet (container restarting): the route is checked next run.
+  }
+  const drift = await routes.drift(spec, inst.updatedAt);
+  if (!drift) return true;
+  if (dryRun) {
+    line("route", "route", "planned", drift, spec.hosts[0]);
+    return true;
+  }
+  try {
+    await ensureInstanceRoute({ instance: inst, upstream: spec.upstream, settings });
+    await db.instance.update({ where: { id: inst.id }, data: { routeStatus: "active", routeError: null } });
+    res.routes.repaired++;
+    line("route", "route", "ok", drift, spec.hosts[0]);
+    return true;
+  } catch (err) {
+    res.routes.failed++;
+    line("route", "route", "failed", errorMessage(err), spec.hosts[0]);
+    return false;
+  }
 }
 
 type Line = (kind: "container" | "route", action: "restart" | "route" | "recover" | "stop", status: "ok" | "failed" | "planned", message: string, name?: string) => void;
