@@ -1,5 +1,6 @@
 import { Resolver } from "node:dns/promises";
 import { isIP } from "node:net";
+import { liveEnv } from "../env";
 import { challengeName, type DnsFindings } from "./expectation";
 
 // Asks the configured resolver (`WHARF_DNS_RESOLVER`, host:port[,…], else the
@@ -12,12 +13,12 @@ const MAX_CHAIN = 8;
 
 export function domainResolver(): Resolver {
   const r = new Resolver({ timeout: 2000, tries: 2 });
-  const servers = process.env.WHARF_DNS_RESOLVER?.split(",").map((s) => s.trim()).filter(Boolean);
+  const servers = liveEnv().dnsResolverServers;
   if (servers?.length) r.setServers(servers);
   return r;
 }
 
-export const resolverLabel = () => process.env.WHARF_DNS_RESOLVER || "the system resolver";
+export const resolverLabel = () => liveEnv().dnsResolverLabel;
 
 async function ask<T>(q: () => Promise<T[]>): Promise<T[]> {
   try {

@@ -1,10 +1,11 @@
 import { Resolver } from "node:dns/promises";
 import { isIP } from "node:net";
+import { liveEnv } from "../env";
 
 /** `WHARF_DNS_RESOLVER` (host:port, comma-separated) or the system's resolvers. */
 function resolver(): Resolver {
   const r = new Resolver({ timeout: 2000, tries: 1 });
-  const servers = process.env.WHARF_DNS_RESOLVER?.split(",").map((s) => s.trim()).filter(Boolean);
+  const servers = liveEnv().dnsResolverServers;
   if (servers?.length) r.setServers(servers);
   return r;
 }
@@ -32,7 +33,7 @@ export async function waitResolves(opts: { fqdn: string; target: string; timeout
     if (Date.now() >= deadline || opts.signal?.aborted) break;
     await new Promise((res) => setTimeout(res, 500));
   }
-  const via = process.env.WHARF_DNS_RESOLVER || "the system resolver";
+  const via = liveEnv().dnsResolverLabel;
   return {
     ok: false,
     error: `${opts.fqdn} does not resolve to ${opts.target} via ${via} after ${Math.round(opts.timeoutMs / 1000)} s (it resolves to ${seen.join(", ") || "nothing"}); the CA would refuse the order`,
