@@ -3,7 +3,7 @@ import { dateParam, db, dbDate, jsonChunks, jsonTextRows, jsonValues, rawSql, wr
 import { envNumber } from "../env";
 import { AppError, errorMessage } from "../errors";
 import { logger } from "../logger";
-import type { ConsumerType } from "../naming";
+import type { ConsumerRef } from "../naming";
 import { acquireLease, releaseLease, renewLease } from "../reconcile/lease";
 
 // The consumer lease (SPEC §13): one row in Lease per consumer that some
@@ -13,11 +13,6 @@ import { acquireLease, releaseLease, renewLease } from "../reconcile/lease";
 // hooks they call and every per-consumer repair of the reconciler take it
 // before reading the consumer, and renew it while they run. A process that
 // dies stops renewing; once the lease expires any process may take over.
-
-export interface ConsumerRef {
-  type: ConsumerType;
-  id: string;
-}
 
 /** The operation names a holder reports ("busy: redeploy"). */
 export type ConsumerOperation =

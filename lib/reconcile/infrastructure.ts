@@ -1,8 +1,8 @@
 import { db } from "../db";
 import { getRuntime } from "../docker";
 import { errorMessage } from "../errors";
-import { parseRouteId } from "../naming";
-import { ConsumerLease, heldConsumerLeases, holderOperation, type ConsumerRef } from "../consumers/consumer-lease";
+import { parseRouteId, type ConsumerRef } from "../naming";
+import { ConsumerLease, heldConsumerLeases, holderOperation } from "../consumers/consumer-lease";
 import { existingOwners, findOrphanContainers, findOrphanRoutes } from "./find-orphans";
 import { getProxyProvider } from "../proxy";
 import type { TSettings } from "../settings/schemas";

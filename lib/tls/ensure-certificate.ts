@@ -1,10 +1,10 @@
 import { errorMessage } from "../errors";
 import { operationLogger } from "../logger";
-import { routeId } from "../naming";
+import { routeId, type ConsumerRef } from "../naming";
 import { getProxyProvider } from "../proxy";
 import type { CertificateCheck } from "../proxy/types";
 import type { TSettings } from "../settings/schemas";
-import { readTlsColumns, routeTls, wantsTls, writeCertState, type CertStatus, type ConsumerRef, type TlsColumns } from "./consumer-tls";
+import { readTlsColumns, routeTls, wantsTls, writeCertState, type CertStatus, type TlsColumns } from "./consumer-tls";
 import { nextRetryAt, tlsTimeouts } from "./timeouts";
 import { waitResolves } from "./wait-resolves";
 
