@@ -6,7 +6,7 @@ import { ConsumerLease, heldConsumerLeases, holderOperation } from "../consumers
 import { existingOwners, findOrphanContainers, findOrphanRoutes } from "./find-orphans";
 import { getProxyProvider } from "../proxy";
 import type { TSettings } from "../settings/schemas";
-import { proxyRouteSpec, rowShape } from "../proxies/route-spec";
+import { proxyRouteSpec, rowShape } from "../standalone-proxies/route-spec";
 import { routeTls } from "../tls/consumer-tls";
 import { repairInstance } from "./repair-instance";
 import { RouteView } from "./route-view";

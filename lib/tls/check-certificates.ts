@@ -5,7 +5,7 @@ import { ensureInstanceRoute } from "../deployer/instance-route";
 import { getRuntime } from "../docker";
 import { errorMessage } from "../errors";
 import { instanceFqdn, type ConsumerRef } from "../naming";
-import { pushProxyRoute } from "../proxies/proxy-certificate";
+import { pushProxyRoute } from "../standalone-proxies/proxy-certificate";
 import { getProxyProvider } from "../proxy";
 import type { ProxyProvider } from "../proxy/types";
 import type { ReportLine } from "../reconcile/report";
