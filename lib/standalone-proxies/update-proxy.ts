@@ -2,7 +2,6 @@ import { recordEvent, type Actor } from "../audit/record-event";
 import { assertFqdnAvailable } from "../consumers/assert-fqdn-available";
 import { db } from "../db";
 import type { StandaloneProxy } from "../generated/prisma/client";
-import { ensureConsumerDns } from "../dns/hooks";
 import { AppError, errorMessage } from "../errors";
 import { operationLogger } from "../logger";
 import { getProxyProvider } from "../proxy";
@@ -15,7 +14,7 @@ import type { TProxyView } from "./present-proxy";
 import { isUniqueViolation, onDomainField, proxyRouteSpec, rowShape, upstreamText, type ProxyShape } from "./route-spec";
 import { ZUpdateProxySchema, type TUpdateProxy } from "./schemas";
 import { routeTls } from "../tls/consumer-tls";
-import { proxyCertificate } from "./proxy-certificate";
+import { proxyDnsAndCertificate } from "./dns-and-certificate";
 import { withConsumer } from "../consumers/consumer-lease";
 
 function changeSummary(before: ProxyShape, after: ProxyShape): string {
@@ -61,7 +60,8 @@ export async function updateProxy(opts: { actor: Actor; id: string; body: unknow
       const provider = getProxyProvider(update.settings);
       await writeRoute(update, provider, op);
       await writeRow(update, provider, op);
-      const note = await dnsAndCertificate(update, provider, op);
+      const { after, settings, domainChanged, tlsChanged } = update;
+      const note = await proxyDnsAndCertificate({ id: row.id, domain: after.domain, settings, provider, dns: domainChanged, certificate: tlsChanged, op });
       target = update.after.domain;
       await recordEvent({ actor: opts.actor, action: "proxy.update", target, result: "ok", message: changeSummary(update.before, update.after) + note });
       return getProxy({ id: row.id });
@@ -134,21 +134,4 @@ async function writeRow(u: ProxyUpdate, provider: ProxyProvider | null, op: Op):
     throw err;
   }
   op.step("row");
-}
-
-/** DNS for a new domain, then the certificate when the names or TLS changed; returns the audit note of a DNS failure. */
-async function dnsAndCertificate(u: ProxyUpdate, provider: ProxyProvider | null, op: Op): Promise<string> {
-  const { row, after, settings } = u;
-  let note = "";
-  if (u.domainChanged) {
-    const dns = await ensureConsumerDns({ consumer: { type: "standalone", id: row.id }, fqdn: after.domain, settings });
-    op.step("dns", { status: dns.status });
-    if (dns.status === "failed") note = `; DNS failed (the reconciler retries): ${dns.error}`;
-  }
-  if (provider && u.tlsChanged) {
-    // Recorded on the row (tls.status/error in the API and UI) and retried by the reconciler.
-    const cert = await proxyCertificate({ id: row.id, domain: after.domain, settings, provider });
-    op.step("certificate", { status: cert.status });
-  }
-  return note;
 }
