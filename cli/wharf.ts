@@ -3,6 +3,7 @@
 // Exit codes: 0 ok, 1 failed, 2 usage, 3 conflict (e.g. a sync is running), 4 not found.
 import { parseArgs } from "node:util";
 import { ensureStarted } from "../lib/startup";
+import { liveEnv } from "../lib/env";
 import { isAppError, errorMessage } from "../lib/errors";
 import type { Actor } from "../lib/audit/record-event";
 
@@ -17,7 +18,7 @@ const USAGE = `usage: npm run wharf -- <command>
   user create --email <email> [--password <pw>] [--role admin|viewer]
                                     (the password can also come from WHARF_PASSWORD)`;
 
-const actor: Actor = { kind: "cli", label: `cli:${process.env.USER ?? "local"}`, role: "admin" };
+const actor: Actor = { kind: "cli", label: `cli:${liveEnv().cliUser ?? "local"}`, role: "admin" };
 
 class UsageError extends Error {}
 
@@ -92,7 +93,7 @@ async function main(argv: string[]): Promise<number> {
     }
     case "user create": {
       const { createUser } = await import("../lib/auth/users");
-      const password = values.password ?? process.env.WHARF_PASSWORD ?? "";
+      const password = values.password ?? liveEnv().cliPassword ?? "";
       const u = await createUser({ actor, body: { email: values.email ?? "", password, role: values.role ?? "viewer" } });
       console.log(`user ${u.email} (${u.role}) created`);
       return 0;

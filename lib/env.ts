@@ -123,6 +123,9 @@ export function liveEnv() {
     logLevel: e.LOG_LEVEL ?? (e.NODE_ENV === "test" ? "silent" : "info"),
     /** The PostgreSQL the offline migration writer hands the schema engine (a developer tool, not the app's database). */
     pgToolsUrl: e.WHARF_PG_TOOLS_URL,
+    /** The command line's: who runs it (its audit label), and `user create`'s password when --password is not given. */
+    cliUser: e.USER,
+    cliPassword: e.WHARF_PASSWORD,
   };
 }
 
