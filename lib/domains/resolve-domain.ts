@@ -1,6 +1,6 @@
 import { Resolver } from "node:dns/promises";
-import { isIP } from "node:net";
 import { liveEnv } from "../env";
+import { resolvedAddresses } from "../tls/wait-resolves";
 import { challengeName, type DnsFindings } from "./expectation";
 
 // Asks the configured resolver (`WHARF_DNS_RESOLVER`, host:port[,…], else the
@@ -54,7 +54,5 @@ export async function resolveDomain(domain: string, r: Resolver = domainResolver
 
 /** The target's addresses: itself when it is an IP, else what the resolver answers for it. */
 export async function targetAddresses(target: string, r: Resolver = domainResolver()): Promise<string[]> {
-  if (isIP(target)) return [target];
-  const [v4, v6] = await Promise.all([r.resolve4(target).catch(() => [] as string[]), r.resolve6(target).catch(() => [] as string[])]);
-  return [...v4, ...v6];
+  return resolvedAddresses(r, target);
 }

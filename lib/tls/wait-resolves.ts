@@ -10,7 +10,8 @@ function resolver(): Resolver {
   return r;
 }
 
-async function addresses(r: Resolver, name: string): Promise<string[]> {
+/** A name's addresses through `r`: itself when it is an IP, else its A and AAAA records (none when it does not resolve). */
+export async function resolvedAddresses(r: Resolver, name: string): Promise<string[]> {
   if (isIP(name)) return [name];
   const [v4, v6] = await Promise.all([r.resolve4(name).catch(() => [] as string[]), r.resolve6(name).catch(() => [] as string[])]);
   return [...v4, ...v6];
@@ -27,7 +28,7 @@ export async function waitResolves(opts: { fqdn: string; target: string; timeout
   const deadline = Date.now() + opts.timeoutMs;
   let seen: string[] = [];
   for (;;) {
-    const [have, want] = await Promise.all([addresses(r, opts.fqdn), addresses(r, opts.target)]);
+    const [have, want] = await Promise.all([resolvedAddresses(r, opts.fqdn), resolvedAddresses(r, opts.target)]);
     seen = have;
     if (have.some((a) => want.includes(a))) return { ok: true };
     if (Date.now() >= deadline || opts.signal?.aborted) break;
