@@ -4,6 +4,7 @@
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { ensureStarted } from "../lib/startup";
+import { liveEnv } from "../lib/env";
 import { isAppError, errorMessage } from "../lib/errors";
 import type { Actor } from "../lib/audit/record-event";
 
@@ -21,7 +22,7 @@ const USAGE = `usage: npm run wharf -- <command>
                                     copy the SQLite database (default: the configured one) into an
                                     empty PostgreSQL database (default: DATABASE_URL), then verify it`;
 
-const actor: Actor = { kind: "cli", label: `cli:${process.env.USER ?? "local"}`, role: "admin" };
+const actor: Actor = { kind: "cli", label: `cli:${liveEnv().cliUser ?? "local"}`, role: "admin" };
 
 class UsageError extends Error {}
 
@@ -99,7 +100,7 @@ async function main(argv: string[]): Promise<number> {
     }
     case "user create": {
       const { createUser } = await import("../lib/auth/users");
-      const password = values.password ?? process.env.WHARF_PASSWORD ?? "";
+      const password = values.password ?? liveEnv().cliPassword ?? "";
       const u = await createUser({ actor, body: { email: values.email ?? "", password, role: values.role ?? "viewer" } });
       console.log(`user ${u.email} (${u.role}) created`);
       return 0;

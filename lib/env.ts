@@ -53,7 +53,15 @@ const ZEnvSchema = z.object({
   WHARF_NOTIFY_BACKOFF_MS: z.coerce.number().int().min(10).max(3_600_000).default(5000),
 });
 
-export type TEnv = z.infer<typeof ZEnvSchema> & { dataDir: string; databaseUrl: string; dbProvider: "sqlite" | "postgresql"; migrationsDir: string };
+export type TEnv = z.infer<typeof ZEnvSchema> & {
+  dataDir: string;
+  databaseUrl: string;
+  dbProvider: "sqlite" | "postgresql";
+  /** The migrations the configured backend applies: one of `migrationFolders`. */
+  migrationsDir: string;
+  /** Both backends' migration folders (the image sets both variables; `wharf db migrate-to-postgres` reads both). */
+  migrationFolders: { sqlite: string; postgresql: string };
+};
 
 let cached: TEnv | undefined;
 
@@ -70,16 +78,17 @@ export function env(): TEnv {
   const dataDir = path.resolve(/*turbopackIgnore: true*/ parsed.data.WHARF_DATA_DIR);
   const databaseUrl = parsed.data.DATABASE_URL ?? `file:${path.join(dataDir, "wharf.db")}`;
   const dbProvider = databaseUrl.startsWith("file:") ? "sqlite" : "postgresql";
-  const migrations =
-    dbProvider === "sqlite"
-      ? (parsed.data.WHARF_MIGRATIONS_DIR ?? path.join(process.cwd(), "prisma", "migrations"))
-      : (parsed.data.WHARF_PG_MIGRATIONS_DIR ?? path.join(process.cwd(), "prisma", "postgresql", "migrations"));
+  const migrationFolders = {
+    sqlite: path.resolve(/*turbopackIgnore: true*/ parsed.data.WHARF_MIGRATIONS_DIR ?? path.join(process.cwd(), "prisma", "migrations")),
+    postgresql: path.resolve(/*turbopackIgnore: true*/ parsed.data.WHARF_PG_MIGRATIONS_DIR ?? path.join(process.cwd(), "prisma", "postgresql", "migrations")),
+  };
   cached = {
     ...parsed.data,
     dataDir,
     databaseUrl,
     dbProvider,
-    migrationsDir: path.resolve(/*turbopackIgnore: true*/ migrations),
+    migrationsDir: migrationFolders[dbProvider],
+    migrationFolders,
   };
   return cached;
 }
@@ -87,4 +96,52 @@ export function env(): TEnv {
 /** Tests change the environment between cases. */
 export function resetEnvCache(): void {
   cached = undefined;
+}
+
+// Knobs read live, on every call, rather than from the cached parse above:
+// tests and operators turn them while a process runs (a test sets
+// WHARF_DRAIN_MS between two cases and expects the next deploy to use it),
+// and a malformed timing falls back to its default instead of refusing to
+// start. The defaults and what each knob means live beside their users
+// (deployer/timeouts.ts, tls/timeouts.ts, domains/timeouts.ts, the leases).
+export type TEnvNumberKnob =
+  | "WHARF_HEALTH_TIMEOUT_MS" | "WHARF_DRAIN_MS" | "WHARF_STOP_TIMEOUT_S"
+  | "WHARF_TLS_RESOLVE_TIMEOUT_MS" | "WHARF_TLS_ISSUE_TIMEOUT_MS" | "WHARF_TLS_RETRY_BASE_MS"
+  | "WHARF_DOMAIN_RECHECK_MS" | "WHARF_DOMAIN_GRACE_MS" | "WHARF_DOMAIN_LEASE_WAIT_MS" | "WHARF_DOMAIN_RETRY_BASE_MS"
+  | "WHARF_CONSUMER_LEASE_MS" | "WHARF_HEARTBEAT_MS" | "WHARF_SYNC_LEASE_MS";
+
+/** The one env-number parser: a whole number, else (unset, empty, anything but digits) `fallback`. */
+export function envNumber(name: TEnvNumberKnob, fallback: number): number {
+  const v = process.env[name];
+  return v && /^\d+$/.test(v) ? Number(v) : fallback;
+}
+
+/** The other live settings, typed; read again on every call (see above). */
+export function liveEnv() {
+  const e = process.env;
+  const resolver = e.WHARF_DNS_RESOLVER;
+  return {
+    /** What next-auth is told Wharf's address is; pins the allowed origin and is the fallback public URL. */
+    nextAuthUrl: e.NEXTAUTH_URL,
+    /** WHARF_TRUST_PROXY=1|true: the operator vouches for the proxy's X-Forwarded-For. */
+    trustProxy: ["1", "true"].includes(e.WHARF_TRUST_PROXY ?? ""),
+    /** WHARF_DNS_RESOLVER (host:port, comma-separated); undefined → the system's resolvers. */
+    dnsResolverServers: resolver?.split(",").map((s) => s.trim()).filter(Boolean),
+    dnsResolverLabel: resolver || "the system resolver",
+    /** Read at the logger's creation, before (and whether or not) the rest of the environment parses. */
+    logLevel: e.LOG_LEVEL ?? (e.NODE_ENV === "test" ? "silent" : "info"),
+    /** The PostgreSQL the offline migration writer hands the schema engine (a developer tool, not the app's database). */
+    pgToolsUrl: e.WHARF_PG_TOOLS_URL,
+    /** The command line's: who runs it (its audit label), and `user create`'s password when --password is not given. */
+    cliUser: e.USER,
+    cliPassword: e.WHARF_PASSWORD,
+  };
+}
+
+/**
+ * next-auth v4 reads AUTH_TRUST_HOST from the process environment itself, so
+ * this is the one write: trust the Host header unless the operator set it.
+ */
+export function defaultAuthTrustHost(): void {
+  process.env.AUTH_TRUST_HOST ??= "true";
 }

@@ -29,7 +29,7 @@ const client = pgMode
 (globalThis as { wharfDb?: unknown }).wharfDb = client;
 
 const { db } = await import("./db");
-const { listProxies } = await import("./proxies/list-proxies");
+const { listProxies } = await import("./standalone-proxies/list-proxies");
 const { listInstances } = await import("./instances/list-instances");
 const { listDnsRecords } = await import("./dns/list-records");
 const { listEvents } = await import("./audit/list-events");

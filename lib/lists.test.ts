@@ -6,7 +6,7 @@ import { db } from "./db";
 import { listEvents } from "./audit/list-events";
 import { listInstances } from "./instances/list-instances";
 import { listDnsRecords } from "./dns/list-records";
-import { listProxies } from "./proxies/list-proxies";
+import { listProxies } from "./standalone-proxies/list-proxies";
 import { GET as getProxiesRoute } from "../app/api/proxies/route";
 import { GET as getDnsRoute } from "../app/api/dns/records/route";
 

@@ -1,9 +1,10 @@
 import pino from "pino";
+import { liveEnv } from "./env";
 
 // Structured logs (STYLE habit 9). Secret-bearing keys are redacted wherever
 // they appear so that a provider config or request passed by mistake cannot leak.
 export const logger = pino({
-  level: process.env.LOG_LEVEL ?? (process.env.NODE_ENV === "test" ? "silent" : "info"),
+  level: liveEnv().logLevel,
   base: { app: "wharf" },
   redact: {
     paths: [

@@ -3,6 +3,11 @@ import { createHash } from "node:crypto";
 // Every derived resource name comes from here (SPEC §4.9): containers,
 // network aliases, proxy route ids, DNS ownership markers and labels.
 export type ConsumerType = "instance" | "standalone";
+/** One consumer (an instance or a standalone proxy): what leases, DNS hooks and certificates are keyed by. */
+export interface ConsumerRef {
+  type: ConsumerType;
+  id: string;
+}
 
 export const LABEL_MANAGED = "wharf.managed";
 export const LABEL_INSTANCE = "wharf.instance";

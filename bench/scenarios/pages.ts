@@ -19,7 +19,7 @@ import { SYSTEM_ACTOR } from "../../lib/audit/record-event";
 import { createApiToken } from "../../lib/auth/tokens";
 import { db } from "../../lib/db";
 import { setRuntimeForTests } from "../../lib/docker";
-import { createProxy } from "../../lib/proxies/create-proxy";
+import { createProxy } from "../../lib/standalone-proxies/create-proxy";
 import { runSync } from "../../lib/reconcile/run-sync";
 import { updateSettings } from "../../lib/settings/update-settings";
 import { startCloudflareDouble } from "../../test/doubles/cloudflare-double";

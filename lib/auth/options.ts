@@ -1,5 +1,6 @@
 import type { NextAuthOptions } from "next-auth";
 import CredentialsProvider from "next-auth/providers/credentials";
+import { defaultAuthTrustHost, liveEnv } from "../env";
 import { appSecrets } from "../secrets";
 import { LoginError, verifyLogin } from "./verify-login";
 import { peerAddress } from "./peer-address";
@@ -8,7 +9,7 @@ import { peerAddress } from "./peer-address";
 // host when the host is trusted. A self-hosted install is reached under many
 // names (localhost, LAN IP, a proxy's domain), so trust the Host header unless
 // the operator pinned NEXTAUTH_URL.
-process.env.AUTH_TRUST_HOST ??= "true";
+defaultAuthTrustHost();
 
 /**
  * The client address for the per-address login throttle: the socket's peer
@@ -20,7 +21,7 @@ process.env.AUTH_TRUST_HOST ??= "true";
  * client claimed.
  */
 export function clientAddress(headers: Record<string, unknown> | undefined): string | null {
-  if (!["1", "true"].includes(process.env.WHARF_TRUST_PROXY ?? "")) return peerAddress(headers);
+  if (!liveEnv().trustProxy) return peerAddress(headers);
   const fwd = headers?.["x-forwarded-for"];
   const entries = typeof fwd === "string" ? fwd.split(",").map((e) => e.trim()).filter(Boolean) : [];
   const last = entries.at(-1);

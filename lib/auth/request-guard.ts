@@ -10,6 +10,8 @@
 // browser's and has no business using the session cookie (scripts use Bearer
 // tokens).
 
+import { liveEnv } from "../env";
+
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
 export function isStateChanging(method: string): boolean {
@@ -24,7 +26,7 @@ export function allowedOrigins(req: Request): Set<string> {
   const host = req.headers.get("host") ?? url.host;
   out.add(`${proto}://${host}`.toLowerCase());
   out.add(url.origin.toLowerCase());
-  const pinned = process.env.NEXTAUTH_URL;
+  const pinned = liveEnv().nextAuthUrl;
   if (pinned) {
     try {
       out.add(new URL(pinned).origin.toLowerCase());

@@ -1,8 +1,9 @@
 import { randomUUID } from "node:crypto";
 import { dateParam, db, dbDate, jsonChunks, jsonTextRows, jsonValues, rawSql, writeChunks } from "../db";
+import { envNumber } from "../env";
 import { AppError, errorMessage } from "../errors";
 import { logger } from "../logger";
-import type { ConsumerType } from "../naming";
+import type { ConsumerRef } from "../naming";
 import { acquireLease, releaseLease, renewLease } from "../db/lease";
 
 // The consumer lease (SPEC §13): one row in Lease per consumer that some
@@ -12,11 +13,6 @@ import { acquireLease, releaseLease, renewLease } from "../db/lease";
 // hooks they call and every per-consumer repair of the reconciler take it
 // before reading the consumer, and renew it while they run. A process that
 // dies stops renewing; once the lease expires any process may take over.
-
-export interface ConsumerRef {
-  type: ConsumerType;
-  id: string;
-}
 
 /** The operation names a holder reports ("busy: redeploy"). */
 export type ConsumerOperation =
@@ -30,12 +26,11 @@ export const leaseName = (c: ConsumerRef) => `consumer:${consumerKey(c)}`;
 export const holderOperation = (holder: string) => holder.slice(0, holder.lastIndexOf(":")) || holder;
 
 export function consumerLeaseTimings() {
-  const num = (v: string | undefined, d: number) => (v && /^\d+$/.test(v) ? Number(v) : d);
   return {
     /** A holder that stops renewing loses the lease after this long (a SIGKILLed process's jobs become recoverable). */
-    ttlMs: num(process.env.WHARF_CONSUMER_LEASE_MS, 15_000),
+    ttlMs: envNumber("WHARF_CONSUMER_LEASE_MS", 15_000),
     /** Renewal and cancel-flag polling period ("cancel reaches a job within a second"). */
-    heartbeatMs: num(process.env.WHARF_HEARTBEAT_MS, 1_000),
+    heartbeatMs: envNumber("WHARF_HEARTBEAT_MS", 1_000),
   };
 }
 

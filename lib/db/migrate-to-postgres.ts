@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
 import pg from "pg";
+import { env } from "../env";
 import { INSTALLATION_ID_RE } from "../naming";
 import { listMigrations, migratePostgres, sqliteFilePath, isPostgresUrl } from "./migrate";
 
@@ -132,8 +133,8 @@ export async function migrateToPostgres(opts: MigrateToPostgresOptions): Promise
   const started = Date.now();
   const log = opts.log ?? (() => {});
   // The folders the server applies (lib/env.ts): the image sets both variables.
-  const sqliteDir = path.resolve(opts.sqliteMigrationsDir ?? process.env.WHARF_MIGRATIONS_DIR ?? path.join(process.cwd(), "prisma", "migrations"));
-  const pgDir = path.resolve(opts.pgMigrationsDir ?? process.env.WHARF_PG_MIGRATIONS_DIR ?? path.join(process.cwd(), "prisma", "postgresql", "migrations"));
+  const sqliteDir = path.resolve(opts.sqliteMigrationsDir ?? env().migrationFolders.sqlite);
+  const pgDir = path.resolve(opts.pgMigrationsDir ?? env().migrationFolders.postgresql);
   const batchRows = opts.batchRows ?? 1000;
   if (!isPostgresUrl(opts.to)) throw new MigrateToPostgresError(`the target must be a postgres:// or postgresql:// URL, got ${redactUrl(opts.to)}`);
   const target = redactUrl(opts.to);
@@ -318,7 +319,7 @@ async function verifyTable(src: Database.Database, client: pg.Client, t: Table):
 }
 
 function readInstallationId(dataDir: string): string | null {
-  const fromEnv = process.env.WHARF_INSTALLATION_ID;
+  const fromEnv = env().WHARF_INSTALLATION_ID;
   if (fromEnv) return null; // the environment wins on every backend; nothing to carry
   const file = path.join(dataDir, "installation-id");
   if (!existsSync(file)) return null;

@@ -13,6 +13,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync 
 import { tmpdir } from "node:os";
 import path from "node:path";
 import Database from "better-sqlite3";
+import { liveEnv } from "../env";
 import { listMigrations } from "./migrate";
 import { postgresSchema } from "./pg-schema";
 import { schemaEngine } from "./schema-engine";
@@ -76,7 +77,7 @@ export async function catchUpPgMigrations(opts: { sqliteDir: string; pgDir: stri
   if (!missing.length) return { written: [], unpaired };
 
   const tmp = mkdtempSync(path.join(tmpdir(), "wharf-pg-migrations-"));
-  const pgUrl = opts.pgUrl ?? process.env.WHARF_PG_TOOLS_URL ?? "postgresql://wharf:wharf@127.0.0.1:5432/postgres";
+  const pgUrl = opts.pgUrl ?? liveEnv().pgToolsUrl ?? "postgresql://wharf:wharf@127.0.0.1:5432/postgres";
   const written: string[] = [];
   try {
     let before: string | null = null;

@@ -1,5 +1,6 @@
 import Cloudflare, { APIConnectionError, APIConnectionTimeoutError, APIError } from "cloudflare";
 import { fetchNoRedirect } from "../no-redirect-fetch";
+import { env } from "../env";
 import { AppError, isAppError } from "../errors";
 import { logger } from "../logger";
 import { normalizeFqdn } from "../naming";
@@ -107,7 +108,7 @@ export class CloudflareApi {
       apiKey: null,
       apiEmail: null,
       userServiceKey: null,
-      baseURL: baseUrl || process.env.CLOUDFLARE_BASE_URL || undefined,
+      baseURL: baseUrl || env().CLOUDFLARE_BASE_URL || undefined,
       maxRetries: 0,
       timeout: opts.timeoutMs ?? 30_000,
       logLevel: "off",

@@ -1,7 +1,7 @@
 import { db } from "../db";
 import { AppError, errorMessage } from "../errors";
 import { operationLogger } from "../logger";
-import { normalizeFqdn, recordMarker, type ConsumerType } from "../naming";
+import { normalizeFqdn, recordMarker, type ConsumerRef } from "../naming";
 import { installationId } from "../secrets";
 import { getSettings } from "../settings/get-settings";
 import type { TSettings } from "../settings/schemas";
@@ -15,11 +15,6 @@ import type { DnsProvider } from "./types";
 // with the provider's error, for the reconciler to repair.
 
 export type DnsHookResult = { status: "skipped" | "synced" | "failed" | "removed"; error?: string; code?: string };
-
-export interface ConsumerRef {
-  type: ConsumerType;
-  id: string;
-}
 
 const codeOf = (err: unknown) => (err instanceof AppError ? err.code : undefined);
 

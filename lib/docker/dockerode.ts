@@ -2,6 +2,7 @@ import { hostname } from "node:os";
 import { resolveBindSource } from "./bind-source";
 // ContainerRuntime over the Docker Engine API (dockerode). Never shells out to the CLI.
 import Docker from "dockerode";
+import { env } from "../env";
 import { AppError, errorMessage } from "../errors";
 import { LABEL_INSTANCE, LABEL_MANAGED } from "../naming";
 import { describeConnection, dockerodeOptions, parseDockerHost, type DockerConnection, type DockerEnv } from "./connection";
@@ -25,6 +26,12 @@ export interface DockerodeRuntimeOptions {
 type CallOpts = { timeoutMs?: number; signal?: AbortSignal };
 
 /** Swallows the engine answers that mean "already in the wanted state". */
+/** The engine address the process was started with (DOCKER_HOST and its TLS companions). */
+function processDockerEnv(): DockerEnv {
+  const { DOCKER_HOST, DOCKER_TLS_VERIFY, DOCKER_CERT_PATH } = env();
+  return { DOCKER_HOST, DOCKER_TLS_VERIFY, DOCKER_CERT_PATH };
+}
+
 function unless<T>(statuses: number[], value: T) {
   return (err: unknown): T => {
     const s = engineStatus(err);
@@ -47,7 +54,7 @@ export class DockerodeRuntime implements ContainerRuntime {
     let endpoint = opts.env?.DOCKER_HOST ?? "(unknown)";
     try {
       const conn = opts.connection ?? parseDockerHost(
-        opts.env ?? { DOCKER_HOST: process.env.DOCKER_HOST, DOCKER_TLS_VERIFY: process.env.DOCKER_TLS_VERIFY, DOCKER_CERT_PATH: process.env.DOCKER_CERT_PATH },
+        opts.env ?? processDockerEnv(),
       );
       endpoint = describeConnection(conn);
       this.docker = new Docker(dockerodeOptions(conn));

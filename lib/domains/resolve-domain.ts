@@ -1,5 +1,6 @@
 import { Resolver } from "node:dns/promises";
-import { isIP } from "node:net";
+import { liveEnv } from "../env";
+import { resolvedAddresses } from "../tls/wait-resolves";
 import { challengeName, type DnsFindings } from "./expectation";
 
 // Asks the configured resolver (`WHARF_DNS_RESOLVER`, host:port[,…], else the
@@ -12,12 +13,12 @@ const MAX_CHAIN = 8;
 
 export function domainResolver(): Resolver {
   const r = new Resolver({ timeout: 2000, tries: 2 });
-  const servers = process.env.WHARF_DNS_RESOLVER?.split(",").map((s) => s.trim()).filter(Boolean);
+  const servers = liveEnv().dnsResolverServers;
   if (servers?.length) r.setServers(servers);
   return r;
 }
 
-export const resolverLabel = () => process.env.WHARF_DNS_RESOLVER || "the system resolver";
+export const resolverLabel = () => liveEnv().dnsResolverLabel;
 
 async function ask<T>(q: () => Promise<T[]>): Promise<T[]> {
   try {
@@ -53,7 +54,5 @@ export async function resolveDomain(domain: string, r: Resolver = domainResolver
 
 /** The target's addresses: itself when it is an IP, else what the resolver answers for it. */
 export async function targetAddresses(target: string, r: Resolver = domainResolver()): Promise<string[]> {
-  if (isIP(target)) return [target];
-  const [v4, v6] = await Promise.all([r.resolve4(target).catch(() => [] as string[]), r.resolve6(target).catch(() => [] as string[])]);
-  return [...v4, ...v6];
+  return resolvedAddresses(r, target);
 }

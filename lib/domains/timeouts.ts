@@ -1,15 +1,16 @@
+import { envNumber } from "../env";
+
 // Custom-domain timing knobs (SPEC §14); environment overrides exist for tests and operators.
 export function domainTimeouts() {
-  const num = (v: string | undefined, d: number) => (v && /^\d+$/.test(v) ? Number(v) : d);
   return {
     /** How often the reconciler re-validates an active (or misconfigured) domain. */
-    recheckMs: num(process.env.WHARF_DOMAIN_RECHECK_MS, 3600_000),
+    recheckMs: envNumber("WHARF_DOMAIN_RECHECK_MS", 3600_000),
     /** How long a misconfigured domain is still served before its host is taken off the route (72 h). */
-    graceMs: num(process.env.WHARF_DOMAIN_GRACE_MS, 72 * 3600_000),
+    graceMs: envNumber("WHARF_DOMAIN_GRACE_MS", 72 * 3600_000),
     /** How long a job waits for the instance's lease (a deploy running) before leaving the domain to the scheduler. */
-    leaseWaitMs: num(process.env.WHARF_DOMAIN_LEASE_WAIT_MS, 120_000),
+    leaseWaitMs: envNumber("WHARF_DOMAIN_LEASE_WAIT_MS", 120_000),
     /** First retry of a failed domain; doubles per failure, at most 6 hours. */
-    retryBaseMs: num(process.env.WHARF_DOMAIN_RETRY_BASE_MS, 60_000),
+    retryBaseMs: envNumber("WHARF_DOMAIN_RETRY_BASE_MS", 60_000),
   };
 }
 

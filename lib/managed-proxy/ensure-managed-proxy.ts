@@ -80,18 +80,30 @@ async function ensure(opts: EnsureManagedProxyOptions): Promise<{ action: Manage
     op.step("removed-outdated", { id: existing.id });
   }
   await rt.ensureNetwork(network);
-  if (!(await rt.imageExists(config.image))) {
-    try {
-      await rt.pullImage(config.image);
-      op.step("pulled");
-    } catch (err) {
-      throw new AppError("VALIDATION", `proxy.provider.image: cannot pull ${config.image}: ${errorMessage(err)}`, { field: "proxy.provider.image" });
-    }
-  }
+  await pullIfMissing(rt, config, op);
   await rt.ensureVolume(managedVolumeName(), { [LABEL_PROXY]: "managed" });
   prepareAdminDir();
+  const created = await createManagedContainer(rt, config, network);
+  await startOrExplain(rt, created.id, config, true);
+  op.step("created", { id: created.id });
+  await waitForAdmin(config, opts.readyTimeoutMs ?? 15_000);
+  return { action: existing ? "recreated" : "created", container: (await rt.inspectContainer(created.id)) ?? created };
+}
+
+async function pullIfMissing(rt: ContainerRuntime, config: TManagedProxyConfig, op: ReturnType<typeof operationLogger>): Promise<void> {
+  if (await rt.imageExists(config.image)) return;
+  try {
+    await rt.pullImage(config.image);
+    op.step("pulled");
+  } catch (err) {
+    throw new AppError("VALIDATION", `proxy.provider.image: cannot pull ${config.image}: ${errorMessage(err)}`, { field: "proxy.provider.image" });
+  }
+}
+
+/** Wharf's Caddy as a container (created, not started), on its volume and with its admin-socket directory. */
+function createManagedContainer(rt: ContainerRuntime, config: TManagedProxyConfig, network: string): Promise<ContainerInfo> {
   const [uid, gid] = managedCaddyUser().split(":").map(Number);
-  const created = await rt.createContainer({
+  return rt.createContainer({
     name: managedContainerName(),
     image: config.image,
     // Caddy runs as Wharf's uid:gid (the socket must be Wharf's); its config and data both live on the volume.
@@ -114,10 +126,6 @@ async function ensure(opts: EnsureManagedProxyOptions): Promise<{ action: Manage
       { name: MANAGED_CADDY_CONFIG_PATH.slice(1), content: JSON.stringify(managedCaddyJson(config)), uid, gid },
     ],
   });
-  await startOrExplain(rt, created.id, config, true);
-  op.step("created", { id: created.id });
-  await waitForAdmin(config, opts.readyTimeoutMs ?? 15_000);
-  return { action: existing ? "recreated" : "created", container: (await rt.inspectContainer(created.id)) ?? created };
 }
 
 async function startOrExplain(rt: ContainerRuntime, id: string, config: TManagedProxyConfig, removeOnFailure: boolean): Promise<void> {

@@ -1,4 +1,5 @@
 import { db } from "../db";
+import { liveEnv } from "../env";
 import { recordEvent, type Actor } from "../audit/record-event";
 import { parseInput } from "../validation";
 import { ZPublicUrlSchema } from "./schemas";
@@ -11,7 +12,7 @@ const KEY = "notifications";
 export async function getPublicUrl(): Promise<string | null> {
   const row = await db.setting.findUnique({ where: { key: KEY } });
   const saved = row ? ((JSON.parse(row.value) as { publicUrl?: string | null }).publicUrl ?? null) : null;
-  return saved ?? process.env.NEXTAUTH_URL ?? null;
+  return saved ?? liveEnv().nextAuthUrl ?? null;
 }
 
 export async function setPublicUrl(opts: { actor: Actor; body: unknown }): Promise<{ publicUrl: string | null }> {

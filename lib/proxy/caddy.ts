@@ -1,7 +1,7 @@
 import { AppError, errorMessage } from "../errors";
 import { installationOfRouteGroup, isWharfRouteId, tlsPolicyId } from "../naming";
 import { installationId } from "../secrets";
-import { checkServedCertificate } from "../tls/handshake";
+import { checkServedCertificate } from "./tls-handshake";
 import { operationLogger } from "../logger";
 import type { TCaddyConfig } from "../settings/schemas";
 import { CaddyAdmin, type WriteOutcome } from "./caddy-admin";

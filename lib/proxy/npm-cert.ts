@@ -3,7 +3,7 @@ import { operationLogger } from "../logger";
 import { certificateFacts } from "./npm-cert-file";
 import { answersIntent, closeIntent, closeIntents, openIntents, recordIntent, type CertIntent } from "./npm-cert-intent";
 import type { NpmClient, NpmResponse } from "./npm-client";
-import type { NpmProxyHost } from "./npm-host";
+import { META_CERT_ERROR, META_CERT_ID, type CertChoice, type NpmProxyHost } from "./npm-types";
 import type { CertificateCheck } from "./types";
 
 // Certificates through NPM's /api/nginx/certificates (NPM 2.15 schema). NPM
@@ -16,9 +16,6 @@ import type { CertificateCheck } from "./types";
 // is done) and deletes it again when certbot fails.
 
 const CERTS = "/api/nginx/certificates";
-/** On a Wharf host's meta: the certificate Wharf requested (so Wharf's to delete), and the last request's error. */
-export const META_CERT_ID = "wharf_certificate_id";
-export const META_CERT_ERROR = "wharf_certificate_error";
 export const NO_INTERNAL_CA = "Nginx Proxy Manager has no internal CA; choose acme";
 
 export interface NpmCertificate {
@@ -28,13 +25,6 @@ export interface NpmCertificate {
   expires_on?: string | null;
   meta?: { letsencrypt_certificate?: { issuer?: string } } & Record<string, unknown>;
 }
-
-/**
- * What to attach to a host: a certificate (created by Wharf or adopted), the
- * error of the failed request, or nothing yet while NPM is still issuing
- * Wharf's certificate `pending` (recorded on the host, so removal deletes it).
- */
-export type CertChoice = { id: number; created: boolean } | { id: 0; error: string } | { id: 0; pending: number };
 
 /** NPM stores expires_on as "YYYY-MM-DD HH:MM:SS" in UTC. */
 export function certExpiry(c: NpmCertificate): Date | null {

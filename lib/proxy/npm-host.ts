@@ -1,27 +1,11 @@
 import { isIPv6 } from "node:net";
 import { AppError } from "../errors";
 import { isWharfRouteId } from "../naming";
-import { META_CERT_ERROR, META_CERT_ID, type CertChoice } from "./npm-cert";
+import { META_CERT_ERROR, META_CERT_ID, type CertChoice, type NpmProxyHost } from "./npm-types";
 import type { ProxyRoute, RouteSpec } from "./types";
 
 // Pure translation between RouteSpec and NPM proxy-host objects, and the
 // ownership marker. No I/O here: npm.ts is the shell.
-
-/** A proxy host as NPM's API returns it. Older NPM versions send 0/1 for booleans. */
-export interface NpmProxyHost {
-  id: number;
-  domain_names: string[];
-  forward_scheme: string;
-  forward_host: string;
-  forward_port: number;
-  allow_websocket_upgrade?: boolean | number;
-  ssl_forced?: boolean | number;
-  certificate_id?: number | string;
-  advanced_config?: string;
-  meta?: Record<string, unknown> | null;
-  enabled?: boolean | number;
-  [key: string]: unknown;
-}
 
 export type NpmHostPayload = Record<string, unknown>;
 

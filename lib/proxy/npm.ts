@@ -3,8 +3,9 @@ import { AppError, errorMessage } from "../errors";
 import { operationLogger } from "../logger";
 import type { TNpmConfig } from "../settings/schemas";
 import { NpmClient, type NpmResponse } from "./npm-client";
-import { META_CERT_ID, NO_INTERNAL_CA, NpmCertificates, type CertChoice } from "./npm-cert";
-import { certMeta, checkForceTls, hostDiff, hostPayload, restorePayload, toProxyRoute, wharfIdOf, type NpmProxyHost } from "./npm-host";
+import { NO_INTERNAL_CA, NpmCertificates } from "./npm-cert";
+import { certMeta, checkForceTls, hostDiff, hostPayload, restorePayload, toProxyRoute, wharfIdOf } from "./npm-host";
+import { META_CERT_ID, type CertChoice, type NpmProxyHost } from "./npm-types";
 import { checkRouteId, checkRouteSpec } from "./route-spec";
 import type { CertificateCheck, ConnectionResult, ProxyProvider, ProxyRoute, RouteSpec, RouteTls } from "./types";
 

@@ -1,10 +1,10 @@
 import { db } from "../db";
 import { errorMessage } from "../errors";
-import { instanceFqdn } from "../naming";
+import { instanceFqdn, type ConsumerRef } from "../naming";
 import { getProxyProvider } from "../proxy";
 import type { ProxyProvider } from "../proxy/types";
 import type { TSettings } from "../settings/schemas";
-import { readTlsColumns, routeTls, wantsTls, writeCertState, type ConsumerRef, type TlsColumns } from "../tls/consumer-tls";
+import { readTlsColumns, routeTls, wantsTls, writeCertState, type TlsColumns } from "../tls/consumer-tls";
 import { ensureCertificate } from "../tls/ensure-certificate";
 import { emitEventQuietly } from "../notifications/emit-event";
 import { expiringEvent } from "../notifications/certificate-event";

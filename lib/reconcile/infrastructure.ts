@@ -7,7 +7,7 @@ import { existingOwners, findOrphanContainers, findOrphanRoutes } from "./find-o
 import { getProxyProvider } from "../proxy";
 import type { ProxyProvider } from "../proxy/types";
 import type { TSettings } from "../settings/schemas";
-import { proxyRouteSpec, rowShape } from "../proxies/route-spec";
+import { proxyRouteSpec, rowShape } from "../standalone-proxies/route-spec";
 import { routeTls } from "../tls/consumer-tls";
 import { pushRoute } from "./push-route";
 import { repairInstance, type InstanceRepair } from "./repair-instance";

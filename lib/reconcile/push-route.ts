@@ -1,9 +1,9 @@
-import type { ConsumerRef } from "../consumers/consumer-lease";
+import type { ConsumerRef } from "../naming";
 import { db } from "../db";
 import { upstreamFor } from "../deployer/container-plan";
 import { ensureInstanceRoute } from "../deployer/instance-route";
 import { getRuntime } from "../docker";
-import { pushProxyRoute } from "../proxies/proxy-certificate";
+import { pushProxyRoute } from "../standalone-proxies/proxy-certificate";
 import type { ProxyProvider } from "../proxy/types";
 import type { TSettings } from "../settings/schemas";
 

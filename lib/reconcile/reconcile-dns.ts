@@ -1,7 +1,7 @@
 import { db } from "../db";
 import { errorMessage } from "../errors";
-import { acquireConsumerLeases, consumerKey, holderOperation, type ConsumerRef } from "../consumers/consumer-lease";
-import { normalizeFqdn } from "../naming";
+import { acquireConsumerLeases, consumerKey, holderOperation } from "../consumers/consumer-lease";
+import { normalizeFqdn, type ConsumerRef } from "../naming";
 import { installationId } from "../secrets";
 import type { DnsProvider } from "../dns/types";
 import type { operationLogger } from "../logger";

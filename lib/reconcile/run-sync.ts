@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { db } from "../db";
+import { envNumber } from "../env";
 import { AppError, errorMessage } from "../errors";
 import { operationLogger } from "../logger";
 import { recordEvent, SYSTEM_ACTOR, type Actor } from "../audit/record-event";
@@ -17,7 +18,7 @@ import type { SyncReport } from "./report";
 
 export type SyncTrigger = "cron" | "manual" | "scheduler" | "cli";
 const LEASE = "sync";
-const leaseMs = () => (/^\d+$/.test(process.env.WHARF_SYNC_LEASE_MS ?? "") ? Number(process.env.WHARF_SYNC_LEASE_MS) : 60_000);
+const leaseMs = () => envNumber("WHARF_SYNC_LEASE_MS", 60_000);
 const INTERRUPTED = "interrupted: the process running this sync stopped before it finished";
 
 /**

@@ -1,4 +1,5 @@
-import { consumerKey, holderOperation, tryWithConsumer, type ConsumerRef } from "../consumers/consumer-lease";
+import { consumerKey, holderOperation, tryWithConsumer } from "../consumers/consumer-lease";
+import type { ConsumerRef } from "../naming";
 import type { ReportLine, SkippedConsumer } from "./report";
 
 /** Where a pass reports the consumers it left to a running operation. */

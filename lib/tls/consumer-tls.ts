@@ -1,6 +1,6 @@
 import { db } from "../db";
 import { emitEvent } from "../notifications/emit-event";
-import type { ConsumerType } from "../naming";
+import type { ConsumerRef } from "../naming";
 import type { RouteTls } from "../proxy/types";
 import type { TSettings } from "../settings/schemas";
 
@@ -20,10 +20,6 @@ export interface TlsColumns {
 }
 
 export type CertStatus = "off" | "pending" | "issued" | "failed";
-export interface ConsumerRef {
-  type: ConsumerType;
-  id: string;
-}
 
 const EXPIRY_WARN_MS = 14 * 24 * 3600_000;
 

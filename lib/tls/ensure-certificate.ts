@@ -1,10 +1,10 @@
 import { errorMessage } from "../errors";
 import { operationLogger } from "../logger";
-import { routeId } from "../naming";
+import { routeId, type ConsumerRef } from "../naming";
 import { getProxyProvider } from "../proxy";
-import type { CertificateCheck } from "../proxy/types";
+import type { CertificateCheck, ProxyProvider, RouteTls } from "../proxy/types";
 import type { TSettings } from "../settings/schemas";
-import { readTlsColumns, routeTls, wantsTls, writeCertState, type CertStatus, type ConsumerRef, type TlsColumns } from "./consumer-tls";
+import { readTlsColumns, routeTls, wantsTls, writeCertState, type CertStatus, type TlsColumns } from "./consumer-tls";
 import { nextRetryAt, tlsTimeouts } from "./timeouts";
 import { waitResolves } from "./wait-resolves";
 
@@ -41,51 +41,92 @@ export async function ensureCertificate(opts: {
   if (!row) return { status: "off" };
   const provider = getProxyProvider(settings);
   const tls = routeTls(settings, row);
-  if (!provider || !tls || !wantsTls(settings, row)) {
-    if (row.certStatus !== "off") await writeCertState(consumer, { certStatus: "off", certIssuer: null, certNotAfter: null, certError: null, certRetryAt: null, certAttempts: 0 });
-    return { status: "off" };
-  }
+  if (!provider || !tls || !wantsTls(settings, row)) return switchedOff(consumer, row);
   const timeouts = tlsTimeouts();
-  const resolves = async () => {
-    if (settings.dns.mode !== "managed") return null;
-    const resolved = await waitResolves({ fqdn, target: settings.targetAddress, timeoutMs: timeouts.resolveMs, signal: opts.signal });
-    op.step("resolve", { fqdn, ok: resolved.ok });
-    return resolved.ok ? null : resolved.error;
-  };
+  const issueMs = opts.issueMs ?? timeouts.issueMs;
   try {
-    let check: CertificateCheck = await provider.inspectCertificate(fqdn, tls.issuer);
-    if (check.status === "pending" || (check.status === "failed" && !check.final)) {
-      if (row.certStatus !== "pending" && !opts.retry) await writeCertState(consumer, { certStatus: "pending", certError: null, certCheckedAt: new Date() });
-      const unresolved = await resolves();
-      if (unresolved) return failed(consumer, row, unresolved);
-      // The proxy started its order when the route was written, which in
-      // managed mode is before the DNS record existed: that order may have
-      // been refused already ("could not resolve"). So once the name
-      // resolves, and on every retry, the proxy starts a fresh order, and
-      // what is inspected below is that order's answer.
-      if (opts.retry || settings.dns.mode === "managed") {
-        await provider.retryCertificate(routeId(consumer.type, consumer.id));
-        check = await provider.inspectCertificate(fqdn, tls.issuer);
-      }
-      const deadline = Date.now() + (opts.issueMs ?? timeouts.issueMs);
-      while (check.status === "pending" && Date.now() < deadline && !opts.signal?.aborted) {
-        await new Promise((r) => setTimeout(r, 500));
-        check = await provider.inspectCertificate(fqdn, tls.issuer);
-      }
-    }
-    if (check.status === "issued") {
-      await writeCertState(consumer, { certStatus: "issued", certIssuer: check.issuer, certNotAfter: check.notAfter, certError: null, certAttempts: 0, certRetryAt: null, certCheckedAt: new Date() });
-      op.step("issued", { fqdn, issuer: check.issuer, notAfter: check.notAfter.toISOString() });
-      // Redirect and HSTS were held back until now.
-      if (row.certStatus !== "issued" && (row.tlsRedirect || row.forceTls || row.tlsHsts)) await opts.repushRoute();
-      return { status: "issued", issuer: check.issuer, notAfter: check.notAfter };
-    }
-    const waited = Math.round((opts.issueMs ?? timeouts.issueMs) / 1000);
+    const check = await awaitCertificate({ ...opts, row, provider, issuer: tls.issuer, op, resolveMs: timeouts.resolveMs, issueMs });
+    if ("unresolved" in check) return failed(consumer, row, check.unresolved);
+    if (check.status === "issued") return issued({ consumer, fqdn, row, check, op, repushRoute: opts.repushRoute });
+    const waited = Math.round(issueMs / 1000);
     return failed(consumer, row, check.status === "failed" ? check.error : `still no certificate after ${waited} s: ${check.error}`);
   } catch (err) {
     op.fail("certificate", err, { fqdn });
     return failed(consumer, row, `checking the certificate failed: ${errorMessage(err)}`);
   }
+}
+
+type Op = ReturnType<typeof operationLogger>;
+
+/** No certificate wanted (no proxy, HTTPS off): the row says off. */
+async function switchedOff(consumer: ConsumerRef, row: TlsColumns): Promise<CertOutcome> {
+  if (row.certStatus !== "off") await writeCertState(consumer, { certStatus: "off", certIssuer: null, certNotAfter: null, certError: null, certRetryAt: null, certAttempts: 0 });
+  return { status: "off" };
+}
+
+/**
+ * What the proxy serves for the name, waiting (bounded) while its order is
+ * pending; in managed mode a name that does not resolve to the target ends
+ * it early (`unresolved`: the CA would refuse the order).
+ */
+async function awaitCertificate(o: {
+  consumer: ConsumerRef;
+  fqdn: string;
+  settings: TSettings;
+  row: TlsColumns;
+  provider: ProxyProvider;
+  issuer: RouteTls["issuer"];
+  retry?: boolean;
+  signal?: AbortSignal;
+  op: Op;
+  resolveMs: number;
+  issueMs: number;
+}): Promise<CertificateCheck | { unresolved: string }> {
+  const { consumer, fqdn, settings, provider, issuer } = o;
+  let check: CertificateCheck = await provider.inspectCertificate(fqdn, issuer);
+  if (!(check.status === "pending" || (check.status === "failed" && !check.final))) return check;
+  if (o.row.certStatus !== "pending" && !o.retry) await writeCertState(consumer, { certStatus: "pending", certError: null, certCheckedAt: new Date() });
+  const unresolved = await unresolvedError(o);
+  if (unresolved) return { unresolved };
+  // The proxy started its order when the route was written, which in
+  // managed mode is before the DNS record existed: that order may have
+  // been refused already ("could not resolve"). So once the name
+  // resolves, and on every retry, the proxy starts a fresh order, and
+  // what is inspected below is that order's answer.
+  if (o.retry || settings.dns.mode === "managed") {
+    await provider.retryCertificate(routeId(consumer.type, consumer.id));
+    check = await provider.inspectCertificate(fqdn, issuer);
+  }
+  const deadline = Date.now() + o.issueMs;
+  while (check.status === "pending" && Date.now() < deadline && !o.signal?.aborted) {
+    await new Promise((r) => setTimeout(r, 500));
+    check = await provider.inspectCertificate(fqdn, issuer);
+  }
+  return check;
+}
+
+/** Managed DNS only: why the name does not resolve to the target yet, or null. */
+async function unresolvedError(o: { fqdn: string; settings: TSettings; resolveMs: number; signal?: AbortSignal; op: Op }): Promise<string | null> {
+  if (o.settings.dns.mode !== "managed") return null;
+  const resolved = await waitResolves({ fqdn: o.fqdn, target: o.settings.targetAddress, timeoutMs: o.resolveMs, signal: o.signal });
+  o.op.step("resolve", { fqdn: o.fqdn, ok: resolved.ok });
+  return resolved.ok ? null : resolved.error;
+}
+
+async function issued(o: {
+  consumer: ConsumerRef;
+  fqdn: string;
+  row: TlsColumns;
+  check: Extract<CertificateCheck, { status: "issued" }>;
+  op: Op;
+  repushRoute: () => Promise<void>;
+}): Promise<CertOutcome> {
+  const { check, row } = o;
+  await writeCertState(o.consumer, { certStatus: "issued", certIssuer: check.issuer, certNotAfter: check.notAfter, certError: null, certAttempts: 0, certRetryAt: null, certCheckedAt: new Date() });
+  o.op.step("issued", { fqdn: o.fqdn, issuer: check.issuer, notAfter: check.notAfter.toISOString() });
+  // Redirect and HSTS were held back until now.
+  if (row.certStatus !== "issued" && (row.tlsRedirect || row.forceTls || row.tlsHsts)) await o.repushRoute();
+  return { status: "issued", issuer: check.issuer, notAfter: check.notAfter };
 }
 
 async function failed(consumer: ConsumerRef, row: TlsColumns, error: string): Promise<CertOutcome> {

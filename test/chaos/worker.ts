@@ -15,9 +15,9 @@ const { rollbackInstance } = await import("../../lib/deployer/rollback-instance"
 const { stopInstance, startInstance } = await import("../../lib/deployer/stop-start-instance");
 const { removeInstance } = await import("../../lib/deployer/remove-instance");
 const { cancelDeployment } = await import("../../lib/deployer/cancel-deployment");
-const { createProxy } = await import("../../lib/proxies/create-proxy");
-const { updateProxy } = await import("../../lib/proxies/update-proxy");
-const { deleteProxy } = await import("../../lib/proxies/delete-proxy");
+const { createProxy } = await import("../../lib/standalone-proxies/create-proxy");
+const { updateProxy } = await import("../../lib/standalone-proxies/update-proxy");
+const { deleteProxy } = await import("../../lib/standalone-proxies/delete-proxy");
 const { runSync } = await import("../../lib/reconcile/run-sync");
 const { errorMessage } = await import("../../lib/errors");
 

@@ -1,9 +1,9 @@
 "use server";
 import { revalidatePath } from "next/cache";
 import { runAction, type ActionResult } from "@/lib/action";
-import { createProxy } from "@/lib/proxies/create-proxy";
-import { deleteProxy } from "@/lib/proxies/delete-proxy";
-import { updateProxy } from "@/lib/proxies/update-proxy";
+import { createProxy } from "@/lib/standalone-proxies/create-proxy";
+import { deleteProxy } from "@/lib/standalone-proxies/delete-proxy";
+import { updateProxy } from "@/lib/standalone-proxies/update-proxy";
 
 export interface ProxyFormValues {
   domain: string;

@@ -1,5 +1,5 @@
 import { requirePageUser } from "@/app/(dashboard)/page-user";
-import { listProxies, ROUTE_STATUSES } from "@/lib/proxies/list-proxies";
+import { listProxies, ROUTE_STATUSES } from "@/lib/standalone-proxies/list-proxies";
 import { badQueryOrThrow, DEFAULT_PAGE_SIZE, toSearchParams } from "@/lib/pagination";
 import { Card, PageHeader } from "@/components/ui/card";
 import { BadQuery } from "@/components/ui/bad-query";

@@ -1,7 +1,7 @@
 import { apiRoute, readJson } from "@/lib/http";
 import { API_DEFAULT_LIMIT } from "@/lib/pagination";
-import { createProxy } from "@/lib/proxies/create-proxy";
-import { listProxies } from "@/lib/proxies/list-proxies";
+import { createProxy } from "@/lib/standalone-proxies/create-proxy";
+import { listProxies } from "@/lib/standalone-proxies/list-proxies";
 
 export const dynamic = "force-dynamic";
 

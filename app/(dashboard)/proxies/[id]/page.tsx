@@ -2,7 +2,7 @@ import Link from "next/link";
 import { notFound } from "next/navigation";
 import { requirePageUser } from "@/app/(dashboard)/page-user";
 import { isAppError } from "@/lib/errors";
-import { getProxy } from "@/lib/proxies/get-proxy";
+import { getProxy } from "@/lib/standalone-proxies/get-proxy";
 import { Badge } from "@/components/ui/badge";
 import { Card, PageHeader } from "@/components/ui/card";
 import { EditProxyForm } from "../proxy-form";

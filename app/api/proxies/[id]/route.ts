@@ -1,7 +1,7 @@
 import { apiRoute, readJson } from "@/lib/http";
-import { deleteProxy } from "@/lib/proxies/delete-proxy";
-import { getProxy } from "@/lib/proxies/get-proxy";
-import { updateProxy } from "@/lib/proxies/update-proxy";
+import { deleteProxy } from "@/lib/standalone-proxies/delete-proxy";
+import { getProxy } from "@/lib/standalone-proxies/get-proxy";
+import { updateProxy } from "@/lib/standalone-proxies/update-proxy";
 
 export const dynamic = "force-dynamic";
 

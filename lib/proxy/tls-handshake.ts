@@ -1,5 +1,5 @@
 import tls from "node:tls";
-import type { CertificateCheck } from "../proxy/types";
+import type { CertificateCheck } from "./types";
 
 export interface PeerCertificate {
   issuer: string;

@@ -1,10 +1,11 @@
 import { recordEvent, type Actor } from "../audit/record-event";
 import { assertFqdnAvailable } from "../consumers/assert-fqdn-available";
 import { db } from "../db";
-import { ensureConsumerDns } from "../dns/hooks";
+import type { StandaloneProxy } from "../generated/prisma/client";
 import { AppError, errorMessage } from "../errors";
 import { operationLogger } from "../logger";
 import { getProxyProvider } from "../proxy";
+import type { ProxyProvider } from "../proxy/types";
 import { getSettings } from "../settings/get-settings";
 import { parseInput } from "../validation";
 import { getProxy } from "./get-proxy";
@@ -12,7 +13,7 @@ import type { TProxyView } from "./present-proxy";
 import { isUniqueViolation, newProxyId, onDomainField, proxyRouteSpec, upstreamText, type ProxyShape } from "./route-spec";
 import { ZCreateProxySchema } from "./schemas";
 import { routeTls } from "../tls/consumer-tls";
-import { proxyCertificate } from "./proxy-certificate";
+import { proxyDnsAndCertificate } from "./dns-and-certificate";
 import { withConsumer } from "../consumers/consumer-lease";
 
 /**
@@ -47,39 +48,8 @@ export async function createProxy(opts: { actor: Actor; body: unknown }): Promis
         op.step("route", { consumer, provider: provider.type, routeId: spec.id });
       }
 
-      try {
-        await db.standaloneProxy.create({
-          data: {
-            id: shape.id,
-            domain: shape.domain,
-            upstream: upstreamText(shape.upstream),
-            websockets: shape.websockets,
-            forceTls: shape.forceTls,
-            routeStatus: provider ? "active" : "not_configured",
-            ...tlsCols,
-          },
-        });
-      } catch (err) {
-        if (provider) {
-          // Compensate: the route must not outlive the row it was made for.
-          await provider.removeRoute(spec.id).then(
-            () => op.step("compensate", { consumer, routeId: spec.id }),
-            (e: unknown) => op.fail("compensate", e, { consumer, routeId: spec.id }),
-          );
-        }
-        if (isUniqueViolation(err)) throw new AppError("CONFLICT", `domain: ${shape.domain} is already used by a standalone proxy`, { field: "domain" });
-        throw err;
-      }
-      op.step("row", { consumer });
-
-      const dns = await ensureConsumerDns({ consumer: { type: "standalone", id: shape.id }, fqdn: shape.domain, settings });
-      op.step("dns", { consumer, status: dns.status });
-      const note = dns.status === "failed" ? `; DNS failed (the reconciler retries): ${dns.error}` : "";
-      if (provider) {
-        // Recorded on the row (tls.status/error in the API and UI) and retried by the reconciler.
-        const cert = await proxyCertificate({ id: shape.id, domain: shape.domain, settings, provider });
-        op.step("certificate", { consumer, status: cert.status });
-      }
+      await insertRow({ shape, tlsCols, provider, routeId: spec.id, op });
+      const note = await proxyDnsAndCertificate({ id: shape.id, domain: shape.domain, settings, provider, dns: true, certificate: true, op, fields: { consumer } });
       await recordEvent({ actor: opts.actor, action: "proxy.create", target: shape.domain, result: "ok", message: `→ ${upstreamText(shape.upstream)}${note}` });
       return getProxy({ id: shape.id });
     });
@@ -88,4 +58,40 @@ export async function createProxy(opts: { actor: Actor; body: unknown }): Promis
     await recordEvent({ actor: opts.actor, action: "proxy.create", target, result: "error", message: errorMessage(err) });
     throw err;
   }
+}
+
+/** The row, after the route; a failed insert removes the route again. */
+async function insertRow(opts: {
+  shape: ProxyShape;
+  tlsCols: Pick<StandaloneProxy, "tlsHttps" | "tlsRedirect" | "tlsHsts">;
+  provider: ProxyProvider | null;
+  routeId: string;
+  op: ReturnType<typeof operationLogger>;
+}): Promise<void> {
+  const { shape, tlsCols, provider, routeId, op } = opts;
+  const consumer = `standalone:${shape.id}`;
+  try {
+    await db.standaloneProxy.create({
+      data: {
+        id: shape.id,
+        domain: shape.domain,
+        upstream: upstreamText(shape.upstream),
+        websockets: shape.websockets,
+        forceTls: shape.forceTls,
+        routeStatus: provider ? "active" : "not_configured",
+        ...tlsCols,
+      },
+    });
+  } catch (err) {
+    if (provider) {
+      // Compensate: the route must not outlive the row it was made for.
+      await provider.removeRoute(routeId).then(
+        () => op.step("compensate", { consumer, routeId }),
+        (e: unknown) => op.fail("compensate", e, { consumer, routeId }),
+      );
+    }
+    if (isUniqueViolation(err)) throw new AppError("CONFLICT", `domain: ${shape.domain} is already used by a standalone proxy`, { field: "domain" });
+    throw err;
+  }
+  op.step("row", { consumer });
 }
