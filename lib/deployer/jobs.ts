@@ -28,6 +28,7 @@ export function runJob(instanceId: string, deploymentId: string, lease: Consumer
     } catch (err) {
       // Jobs record their own failures on the deployment; this is the last line of defence.
       logger.error({ op: "job", instanceId, deploymentId, err: (err as Error).message }, "deploy job failed unexpectedly");
+      await closeAbandoned(deploymentId, (err as Error).message);
     } finally {
       if (jobs.get(instanceId)?.deploymentId === deploymentId) jobs.delete(instanceId);
       await lease.release().catch((err: unknown) => logger.error({ op: "job", instanceId, deploymentId, err: (err as Error).message }, "could not release the consumer lease; it expires on its own"));
@@ -51,4 +52,21 @@ export async function waitForJob(instanceId: string): Promise<void> {
 
 export function runningJobs(): string[] {
   return [...jobs.keys()];
+}
+
+/**
+ * A job whose own failure path threw never closed its deployment: close it here, or it stays
+ * "running" for ever (nothing else closes the history row of an instance that is not busy). Seen
+ * in the PostgreSQL chaos run: a process paused past its lease resumed, its compensation's
+ * transition was refused because the process that took over had already failed the instance.
+ */
+async function closeAbandoned(deploymentId: string, message: string): Promise<void> {
+  const error = `the job ended unexpectedly: ${message}`.slice(0, 4000);
+  const now = new Date();
+  await db
+    .$transaction([
+      db.deploymentStep.updateMany({ where: { deploymentId, status: "running" }, data: { status: "failed", message: error, finishedAt: now } }),
+      db.deployment.updateMany({ where: { id: deploymentId, status: "running" }, data: { status: "failed", error, finishedAt: now } }),
+    ])
+    .catch((err: unknown) => logger.error({ op: "job", deploymentId, err: (err as Error).message }, "could not close the deployment of a job that ended unexpectedly"));
 }
