@@ -25,7 +25,7 @@ export default defineConfig({
           include: [
             "lib/db/**/*.test.ts", "lib/auth/**/*.test.ts", "lib/consumers/**/*.test.ts", "lib/reconcile/**/*.test.ts", "lib/retention/**/*.test.ts",
             "lib/usage/**/*.test.ts", "lib/lists*.test.ts", "lib/pagination.test.ts", "lib/installation-id.test.ts", "lib/dns/switch-provider.test.ts", "lib/dns/ledger-bulk.test.ts", "lib/dns/reconcile-plan.test.ts",
-            "lib/deployer/**/*.test.ts", "lib/standalone-proxies/**/*.test.ts", "lib/settings/**/*.test.ts", "lib/audit/**/*.test.ts",
+            "lib/deployer/**/*.test.ts", "lib/standalone-proxies/**/*.test.ts", "lib/settings/**/*.test.ts", "lib/configuration/**/*.test.ts", "lib/audit/**/*.test.ts",
           ],
           // migrate-to-postgres.test.ts copies the app's SQLite database into scratch PostgreSQL ones: it runs in `unit`.
           exclude: ["**/*.it.test.ts", "node_modules/**", "lib/db/migrate-to-postgres.test.ts"],

@@ -7,15 +7,8 @@ import { bootstrapAdminFromEnv } from "./auth/users";
 import { keepUpgradeOnHttp } from "./settings/keep-upgrade-on-http";
 
 // Runs once per server process (instrumentation.ts) and before every CLI
-// command: data folder, secrets, migrations, first admin. Later steps (deploy
-// recovery, scheduler) are registered by their own modules via onStarted().
-type Hook = { name: string; run: () => Promise<void> };
-const hooks: Hook[] = [];
-
-export function onStarted(name: string, run: () => Promise<void>): void {
-  hooks.push({ name, run });
-}
-
+// command: data folder, secrets, migrations, first admin. A server's later
+// steps (deploy recovery, the loops) are listed in server-start.ts.
 let started: Promise<void> | undefined;
 
 export function ensureStarted(): Promise<void> {
@@ -34,16 +27,4 @@ export function ensureStarted(): Promise<void> {
     }
   })();
   return started;
-}
-
-/** Server start: ensureStarted() plus the registered background hooks. */
-export async function startServer(): Promise<void> {
-  await ensureStarted();
-  for (const h of hooks) {
-    try {
-      await h.run();
-    } catch (err) {
-      logger.error({ op: "startup", step: h.name, err: (err as Error).message }, "start-up step failed");
-    }
-  }
 }

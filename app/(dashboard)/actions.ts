@@ -2,7 +2,7 @@
 import { revalidatePath } from "next/cache";
 import { runAction, type ActionResult } from "@/lib/action";
 import { removeOrphanContainer, removeOrphanRoute } from "@/lib/reconcile/remove-orphan";
-import { chooseManagedProxy } from "@/lib/reconcile/choose-managed-proxy";
+import { chooseManagedProxy } from "@/lib/configuration/choose-managed-proxy";
 
 export async function removeOrphanAction(_prev: ActionResult | null, form: FormData): Promise<ActionResult> {
   const res = await runAction({ role: "admin", action: "orphan.remove", message: "Orphan removed." }, (actor) => {

@@ -11,7 +11,7 @@ import { createInstance } from "../../lib/deployer/create-instance";
 import { getInstance } from "../../lib/instances/get-instance";
 import { waitForJob } from "../../lib/deployer/jobs";
 import { removeInstance } from "../../lib/deployer/remove-instance";
-import { updateSettings } from "../../lib/settings/update-settings";
+import { updateSettings } from "../../lib/configuration/update-settings";
 import { get, progress, waitHttp } from "../lib/http";
 import { check, ms, type ScenarioResult } from "../lib/result";
 import { median, ratio, summarize } from "../lib/stats";

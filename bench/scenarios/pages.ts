@@ -21,7 +21,7 @@ import { db } from "../../lib/db";
 import { setRuntimeForTests } from "../../lib/docker";
 import { createProxy } from "../../lib/standalone-proxies/create-proxy";
 import { runSync } from "../../lib/reconcile/run-sync";
-import { updateSettings } from "../../lib/settings/update-settings";
+import { updateSettings } from "../../lib/configuration/update-settings";
 import { startCloudflareDouble } from "../../test/doubles/cloudflare-double";
 import { fakeRuntime } from "../../test/doubles/fake-runtime";
 import { progress, waitHttp } from "../lib/http";

@@ -18,7 +18,7 @@ import { CF_BATCH_LIMIT, CF_BATCH_LIMIT_PAID, CF_RECORDS_PER_PAGE_MAX } from "..
 import { isWharfMarker } from "../../lib/naming";
 import { runSync } from "../../lib/reconcile/run-sync";
 import type { SyncReport } from "../../lib/reconcile/report";
-import { updateSettings } from "../../lib/settings/update-settings";
+import { updateSettings } from "../../lib/configuration/update-settings";
 import { type RemoteCloudflareDouble, startCloudflareDoubleProcess } from "../lib/cloudflare-double-process";
 import { fakeRuntime } from "../../test/doubles/fake-runtime";
 import { spawn } from "node:child_process";

@@ -16,7 +16,7 @@ import { getInstance } from "../../lib/instances/get-instance";
 import { waitForJob } from "../../lib/deployer/jobs";
 import { redeployInstance } from "../../lib/deployer/redeploy-instance";
 import { removeInstance } from "../../lib/deployer/remove-instance";
-import { updateSettings } from "../../lib/settings/update-settings";
+import { updateSettings } from "../../lib/configuration/update-settings";
 import { caddyAdmin, freePort, SHARED_CADDY, startPrivateCaddy, type CaddyTarget } from "../lib/caddy";
 import { get, progress } from "../lib/http";
 import { sampleListenOverflows } from "../lib/listen-drops";

@@ -3,7 +3,7 @@ import { logger } from "../logger";
 import { recordEvent } from "../audit/record-event";
 import { recordAggregated } from "../audit/record-aggregated";
 import { burnPasswordCheck, verifyPassword } from "./password";
-import { emitEventQuietly } from "../notifications/emit-event";
+import { emitEventQuietly } from "../outbox/emit-event";
 import { lockedFor, reserveAttempt, settleAttempt, throttleKeys } from "./throttle";
 
 export class LoginError extends Error {}

@@ -1,6 +1,6 @@
 import { AppError } from "../errors";
 import { createDnsProvider } from "../dns";
-import type { TSettings } from "./schemas";
+import type { TSettings } from "../settings/schemas";
 
 /** The provider's own zone list, for the zone selector. */
 export async function listProviderZones(settings: TSettings) {

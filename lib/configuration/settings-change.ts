@@ -3,8 +3,8 @@ import { AppError } from "../errors";
 import { operationLogger } from "../logger";
 import { getSettings } from "../settings/get-settings";
 import type { TSettings } from "../settings/schemas";
-import { updateSettings } from "../settings/update-settings";
-import { runSync } from "./run-sync";
+import { updateSettings } from "./update-settings";
+import { runSync } from "../reconcile/run-sync";
 
 /** Whether routes must be pushed again: another proxy, or upstreams addressed another way. */
 export function proxyTargetChanged(before: TSettings, after: TSettings): boolean {

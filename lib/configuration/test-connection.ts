@@ -2,8 +2,8 @@ import { recordEvent, type Actor } from "../audit/record-event";
 import { errorMessage } from "../errors";
 import { createDnsProvider } from "../dns";
 import { createProxyProvider } from "../proxy";
-import { getSettings } from "./get-settings";
-import type { TSettings } from "./schemas";
+import { getSettings } from "../settings/get-settings";
+import type { TSettings } from "../settings/schemas";
 
 /** "Test connection": success or the provider's exact error text (SPEC §3). */
 export async function testConnection(opts: { actor: Actor; target: "dns" | "proxy"; settings?: TSettings }): Promise<{ ok: boolean; message: string }> {

@@ -1,5 +1,5 @@
 import type { Actor } from "../audit/record-event";
-import { getSettings } from "./get-settings";
+import { getSettings } from "../settings/get-settings";
 import { testConnection } from "./test-connection";
 import { applySettingsUpdate } from "./update-settings";
 

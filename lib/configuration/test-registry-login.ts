@@ -1,9 +1,9 @@
 import { recordEvent, type Actor } from "../audit/record-event";
 import { AppError, errorMessage } from "../errors";
 import { getSettings } from "../settings/get-settings";
-import { applySettingsUpdate } from "../settings/update-settings";
-import { normaliseRegistryHost } from "./image-ref";
-import { testRegistryLogin } from "./registry-client";
+import { applySettingsUpdate } from "./update-settings";
+import { normaliseRegistryHost } from "../image-ref";
+import { testRegistryLogin } from "../registry/registry-client";
 
 /**
  * "Test login" for one registry entry, saved or typed: a blank password uses

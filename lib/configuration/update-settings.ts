@@ -6,9 +6,9 @@ import { dnsTtlProblem } from "../dns/index";
 import { ensureExpectedRecords } from "../reconcile/ensure-expected-records";
 import { cleanupRequiredError, dnsTargetIsNew, planProviderSwitch } from "../dns/plan-provider-switch";
 import { cleanupFailedError, removeRecordsAtOldProvider } from "../dns/switch-provider";
-import { getSettings, sealSettings, SETTINGS_KEY } from "./get-settings";
-import { normaliseRegistryHost } from "../registry/image-ref";
-import { SECRET_FIELDS, ZSettingsUpdateSchema, type TSettings } from "./schemas";
+import { getSettings, sealSettings, SETTINGS_KEY } from "../settings/get-settings";
+import { normaliseRegistryHost } from "../image-ref";
+import { SECRET_FIELDS, ZSettingsUpdateSchema, type TSettings } from "../settings/schemas";
 import { ensureManagedProxy } from "../managed-proxy/ensure-managed-proxy";
 import { removeManagedProxy } from "../managed-proxy/remove-managed-proxy";
 

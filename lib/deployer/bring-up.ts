@@ -2,7 +2,7 @@ import { getRuntime } from "../docker";
 import { PullTally } from "../docker/pull-tally";
 import { AppError } from "../errors";
 import { pullAuthFor } from "../registry/credentials-for";
-import { parseImageRef, pickRepoDigest } from "../registry/image-ref";
+import { parseImageRef, pickRepoDigest } from "../image-ref";
 import type { ContainerInfo } from "../docker/types";
 import type { TSettings } from "../settings/schemas";
 import type { Instance } from "../generated/prisma/client";

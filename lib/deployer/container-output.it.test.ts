@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { db } from "../db";
 import { logger } from "../logger";
 import { SYSTEM_ACTOR } from "../audit/record-event";
-import { updateSettings } from "../settings/update-settings";
+import { updateSettings } from "../configuration/update-settings";
 import { TEST_NETWORK } from "../../test/helpers/http";
 import { createInstance } from "./create-instance";
 import { getInstance } from "../instances/get-instance";

@@ -3,7 +3,7 @@ import { Resolver } from "node:dns/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { db } from "../db";
 import { SYSTEM_ACTOR } from "../audit/record-event";
-import { updateSettings } from "../settings/update-settings";
+import { updateSettings } from "../configuration/update-settings";
 import { TEST_NETWORK } from "../../test/helpers/http";
 import { startCloudflareDouble, type CloudflareDouble } from "../../test/doubles/cloudflare-double";
 import { createInstance } from "./create-instance";

@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { db } from "../db";
 import { SYSTEM_ACTOR } from "../audit/record-event";
-import { updateSettings } from "../settings/update-settings";
+import { updateSettings } from "../configuration/update-settings";
 import { TEST_NETWORK } from "../../test/helpers/http";
 import { startNpmDouble, type NpmDouble } from "../../test/doubles/npm-double";
 import { createInstance } from "./create-instance";

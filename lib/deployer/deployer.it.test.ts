@@ -5,7 +5,7 @@ import { getRuntime } from "../docker";
 import { SYSTEM_ACTOR } from "../audit/record-event";
 import { getProxyProvider } from "../proxy";
 import { getSettings } from "../settings/get-settings";
-import { updateSettings } from "../settings/update-settings";
+import { updateSettings } from "../configuration/update-settings";
 import { routeId, LABEL_INSTANCE, LABEL_MANAGED } from "../naming";
 import { CADDY, eventually, httpGet, TEST_NETWORK } from "../../test/helpers/http";
 import { createInstance } from "./create-instance";

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { db } from "../db";
 import { resetEnvCache } from "../env";
 import { SYSTEM_ACTOR, type Actor } from "../audit/record-event";
-import { updateSettings } from "../settings/update-settings";
+import { updateSettings } from "../configuration/update-settings";
 import { TEST_NETWORK } from "../../test/helpers/http";
 import { docker, execIn } from "../../test/helpers/docker-exec";
 import { getRuntime } from "../docker";

@@ -1,9 +1,9 @@
 import { db } from "../db";
 import { errorMessage } from "../errors";
 import { operationLogger } from "../logger";
-import { emitEvent } from "../notifications/emit-event";
+import { emitEvent } from "../outbox/emit-event";
 import { observeDeployment } from "../metrics/registry";
-import { deploymentEvent } from "../notifications/deployment-event";
+import { deploymentEvent } from "../outbox/deployment-event";
 
 export type DeploymentKind = "deploy" | "redeploy" | "rollback" | "start" | "stop" | "remove" | "update";
 /** A pull step's counters, stored on the step for the progress bar and the history. */

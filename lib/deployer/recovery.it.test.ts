@@ -8,7 +8,7 @@ import { SYSTEM_ACTOR } from "../audit/record-event";
 import { getProxyProvider } from "../proxy";
 import { routeId } from "../naming";
 import { getSettings } from "../settings/get-settings";
-import { updateSettings } from "../settings/update-settings";
+import { updateSettings } from "../configuration/update-settings";
 import { CADDY, TEST_NETWORK } from "../../test/helpers/http";
 import { recoverInstances } from "./recover-instances";
 import { removeInstance } from "./remove-instance";

@@ -1,7 +1,7 @@
 import { db } from "../db";
 import { AppError } from "../errors";
 import { recordEvent, type Actor } from "../audit/record-event";
-import { parseImageRef } from "../registry/image-ref";
+import { parseImageRef } from "../image-ref";
 import { canAccept } from "../lifecycle/transition";
 import { parseInstanceState } from "../lifecycle/transition";
 import { getSettings } from "../settings/get-settings";

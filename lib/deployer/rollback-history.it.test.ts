@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { db } from "../db";
 import { getRuntime } from "../docker";
 import { SYSTEM_ACTOR } from "../audit/record-event";
-import { updateSettings } from "../settings/update-settings";
+import { updateSettings } from "../configuration/update-settings";
 import { CADDY, httpGet, TEST_NETWORK } from "../../test/helpers/http";
 import { AUTH_REGISTRY, pushTestImage } from "../../test/helpers/registry";
 import { createInstance } from "./create-instance";

@@ -4,7 +4,7 @@ import { AppError, errorMessage } from "../errors";
 import type { Deployment, Instance } from "../generated/prisma/client";
 import type { InstanceEvent } from "../lifecycle/states";
 import { registryCredentialsFor } from "../registry/credentials-for";
-import { parseImageRef } from "../registry/image-ref";
+import { parseImageRef } from "../image-ref";
 import { headManifestDigest } from "../registry/registry-client";
 import type { TSettings } from "../settings/schemas";
 import { specOf, previousSpecOf } from "./runtime-spec";

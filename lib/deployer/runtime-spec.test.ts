@@ -3,7 +3,7 @@ import { SYSTEM_ACTOR } from "../audit/record-event";
 import { db } from "../db";
 import { resetEnvCache } from "../env";
 import { getSettings } from "../settings/get-settings";
-import { updateSettings } from "../settings/update-settings";
+import { updateSettings } from "../configuration/update-settings";
 import { toPublicSettings } from "../settings/public-settings";
 import { resolveSpec, specColumns } from "./runtime-spec";
 

@@ -7,7 +7,7 @@ import { db } from "../db";
 import { getRuntime } from "../docker";
 import { resetEnvCache } from "../env";
 import { SYSTEM_ACTOR } from "../audit/record-event";
-import { updateSettings } from "../settings/update-settings";
+import { updateSettings } from "../configuration/update-settings";
 import { LABEL_INSTANCE, LABEL_MANAGED } from "../naming";
 import { reconcileInfrastructure } from "../reconcile/infrastructure";
 import { getSettings } from "../settings/get-settings";

@@ -1,8 +1,8 @@
 import { db } from "../db";
 import { errorMessage, isAppError } from "../errors";
 import { operationLogger } from "../logger";
-import { emitEvent } from "../notifications/emit-event";
-import { deleteUnverifiedEvent } from "../notifications/sync-events";
+import { emitEvent } from "../outbox/emit-event";
+import { deleteUnverifiedEvent } from "../outbox/sync-events";
 import type { DnsProvider } from "./types";
 
 export type RemoveRowResult =

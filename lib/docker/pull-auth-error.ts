@@ -1,5 +1,5 @@
 import { AppError, errorMessage } from "../errors";
-import { parseImageRef } from "../registry/image-ref";
+import { parseImageRef } from "../image-ref";
 import type { PullAuth } from "./types";
 
 // How the engine words a registry's refusal, across registries and engine

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SYSTEM_ACTOR } from "../audit/record-event";
 import { ConsumerLease } from "../consumers/consumer-lease";
 import { db } from "../db";
-import { updateSettings } from "../settings/update-settings";
+import { updateSettings } from "../configuration/update-settings";
 import { addDomain } from "./add-domain";
 import { waitForDomainJobs } from "./domain-jobs";
 

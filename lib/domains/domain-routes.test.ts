@@ -3,7 +3,7 @@ import { SYSTEM_ACTOR, type Actor } from "../audit/record-event";
 import { createDeployToken } from "../auth/deploy-tokens";
 import { createApiToken } from "../auth/tokens";
 import { db } from "../db";
-import { updateSettings } from "../settings/update-settings";
+import { updateSettings } from "../configuration/update-settings";
 import * as domainsRoute from "../../app/api/instances/[id]/domains/route";
 import * as domainRoute from "../../app/api/instances/[id]/domains/[domain]/route";
 import * as checkRoute from "../../app/api/instances/[id]/domains/[domain]/check/route";

@@ -14,9 +14,9 @@ import { waitForJob } from "../deployer/jobs";
 import { removeInstance } from "../deployer/remove-instance";
 import { LABEL_PROXY, managedAdminDir, managedContainerName, managedVolumeName } from "../proxy/managed-caddy";
 import { runSync } from "../reconcile/run-sync";
-import { updateSettingsAndReroute } from "../reconcile/settings-change";
+import { updateSettingsAndReroute } from "../configuration/settings-change";
 import { getSettings } from "../settings/get-settings";
-import { updateSettings } from "../settings/update-settings";
+import { updateSettings } from "../configuration/update-settings";
 import { docker, execIn } from "../../test/helpers/docker-exec";
 import { eventually, httpGet, TEST_NETWORK } from "../../test/helpers/http";
 

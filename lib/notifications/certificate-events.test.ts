@@ -1,8 +1,8 @@
 import { expect, it } from "vitest";
 import { db } from "../db";
 import { writeCertState } from "../tls/consumer-tls";
-import { emitEvent } from "./emit-event";
-import { expiringEvent } from "./certificate-event";
+import { emitEvent } from "../outbox/emit-event";
+import { expiringEvent } from "../outbox/certificate-event";
 
 it("certificate.failed is announced when a certificate becomes failed, not at every failed retry; expiring once per expiry date", async () => {
   const p = await db.standaloneProxy.create({ data: { domain: "shop.example.com", upstream: "http://127.0.0.1:9000", certStatus: "pending" } });

@@ -2,7 +2,7 @@ import { AppError } from "../errors";
 import { decryptSecret, encryptSecret, isEncrypted } from "../settings/crypto";
 import { parseInput } from "../validation";
 import type { NotificationChannel } from "../generated/prisma/client";
-import { CHANNEL_SECRETS, type TChannelType } from "./events";
+import { CHANNEL_SECRETS, type TChannelType } from "../outbox/events";
 import { CONFIG_SCHEMAS } from "./schemas";
 
 type Obj = Record<string, unknown>;

@@ -3,7 +3,7 @@ import { AppError } from "../errors";
 import { recordEvent, type Actor } from "../audit/record-event";
 import { parseInput } from "../validation";
 import type { NotificationChannel } from "../generated/prisma/client";
-import type { TChannelType } from "./events";
+import type { TChannelType } from "../outbox/events";
 import { mergeConfig, openChannel, publicConfig, sealConfig } from "./channel-config";
 import { ZChannelCreateSchema, ZChannelUpdateSchema } from "./schemas";
 

@@ -6,7 +6,7 @@ import { SYSTEM_ACTOR } from "../audit/record-event";
 import { selfSignedCert, startHttpSink, startSmtpSink, type HttpSink } from "../../test/helpers/sinks";
 import { createChannel, deleteChannel, listChannels, updateChannel } from "./channels";
 import { runOutbox, MAX_ATTEMPTS } from "./deliver-outbox";
-import { emitEvent } from "./emit-event";
+import { emitEvent } from "../outbox/emit-event";
 import { setPublicUrl } from "./public-url";
 import { testChannel } from "./test-channel";
 
@@ -237,7 +237,7 @@ describe("channels", () => {
 
 describe("retention", () => {
   it("prunes old dispatched events and test sends, never a pending one", async () => {
-    const { pruneNotifications } = await import("./prune-notifications");
+    const { pruneNotifications } = await import("../outbox/prune-outbox");
     const ch = await createChannel({ actor: SYSTEM_ACTOR, body: { name: "hook", type: "webhook", config: { url: `${sink.url}/hook`, secret: WEBHOOK_SECRET } } });
     const old = new Date(Date.now() - 100 * 86_400_000);
     const done = await db.notificationEvent.create({ data: { event: "sync.failed", message: "old", foldKey: "a", status: "dispatched", dueAt: old, createdAt: old, lastAt: old } });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { deploymentEvent } from "./deployment-event";
-import { syncEvents } from "./sync-events";
+import { deploymentEvent } from "../outbox/deployment-event";
+import { syncEvents } from "../outbox/sync-events";
 import { decideContainerEvent, RESTART_LOOP } from "./watch-containers";
 import { buildMessage } from "./format-message";
 

@@ -1,4 +1,4 @@
-import type { TChannelType } from "./events";
+import type { TChannelType } from "../outbox/events";
 
 /** What one message says, whatever the channel (SPEC §17's webhook body). */
 export interface TMessage {

@@ -5,7 +5,7 @@ import { db } from "../db";
 import { resetEnvCache } from "../env";
 import { SYSTEM_ACTOR } from "../audit/record-event";
 import { createApiToken } from "../auth/tokens";
-import { updateSettings } from "../settings/update-settings";
+import { updateSettings } from "../configuration/update-settings";
 import { createInstance } from "../deployer/create-instance";
 import { getInstance } from "../instances/get-instance";
 import { waitForJob } from "../deployer/jobs";

@@ -1,6 +1,8 @@
-import { onStarted } from "../startup";
 import { startNotifier } from "./worker";
 
-onStarted("notifications", async () => {
-  startNotifier();
-});
+export const notifierOnStart = {
+  name: "notifications",
+  run: async (): Promise<void> => {
+    startNotifier();
+  },
+};

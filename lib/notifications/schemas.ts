@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { EVENT_NAMES, type TEventName } from "./events";
+import { EVENT_NAMES, type TEventName } from "../outbox/events";
 
 const httpUrl = z
   .string()

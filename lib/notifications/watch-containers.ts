@@ -4,7 +4,7 @@ import type { ContainerEvent } from "../docker/types";
 import { errorMessage } from "../errors";
 import { logger } from "../logger";
 import { LABEL_INSTANCE } from "../naming";
-import { emitEventQuietly, type TEventInput } from "./emit-event";
+import { emitEventQuietly, type TEventInput } from "../outbox/emit-event";
 
 // Instance exited / OOM-killed / in a restart loop / unhealthy, from the
 // engine's event stream. Only the serving container of an instance Wharf

@@ -9,7 +9,7 @@ import { routeId } from "../naming";
 import { getProxyProvider } from "../proxy";
 import { CaddyProvider } from "../proxy/caddy";
 import { getSettings } from "../settings/get-settings";
-import { updateSettings } from "../settings/update-settings";
+import { updateSettings } from "../configuration/update-settings";
 import { upstreamFor } from "../deployer/container-plan";
 import { createInstance } from "../deployer/create-instance";
 import { getInstance } from "../instances/get-instance";

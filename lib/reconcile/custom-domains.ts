@@ -1,10 +1,10 @@
 import { ConsumerLease, holderOperation } from "../consumers/consumer-lease";
 import { db } from "../db";
 import { errorMessage } from "../errors";
-import type { ReportLine, SkippedConsumer } from "../reconcile/report";
+import type { ReportLine, SkippedConsumer } from "./report";
 import type { TSettings } from "../settings/schemas";
-import { processDomain } from "./process-domain";
-import { domainTimeouts } from "./timeouts";
+import { processDomain } from "../domains/process-domain";
+import { domainTimeouts } from "../domains/timeouts";
 
 export interface DomainReport {
   checked: number;

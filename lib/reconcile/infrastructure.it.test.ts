@@ -6,7 +6,7 @@ import { getRuntime } from "../docker";
 import { SYSTEM_ACTOR } from "../audit/record-event";
 import { getProxyProvider } from "../proxy";
 import { getSettings } from "../settings/get-settings";
-import { updateSettings } from "../settings/update-settings";
+import { updateSettings } from "../configuration/update-settings";
 import { containerLabels, routeId } from "../naming";
 import { installationId } from "../secrets";
 import { CADDY, eventually, httpGet, TEST_NETWORK } from "../../test/helpers/http";

@@ -1,6 +1,8 @@
-import { onStarted } from "../startup";
 import { startScheduler } from "./scheduler";
 
-onStarted("sync scheduler", async () => {
-  startScheduler();
-});
+export const syncSchedulerOnStart = {
+  name: "sync scheduler",
+  run: async (): Promise<void> => {
+    startScheduler();
+  },
+};

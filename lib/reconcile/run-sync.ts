@@ -8,11 +8,11 @@ import { getDnsProvider } from "../dns/provider-for-settings";
 import { getSettings } from "../settings/get-settings";
 import { reconcileInfrastructure } from "./infrastructure";
 import { checkCertificates } from "./certificates";
-import { checkDomains } from "../domains/check-domains";
+import { checkDomains } from "./custom-domains";
 import { acquireLease, releaseLease, renewLease } from "../db/lease";
 import { reconcileDns } from "./reconcile-dns";
-import { emitEvent, emitEventQuietly } from "../notifications/emit-event";
-import { syncEvents, syncThrewEvent } from "../notifications/sync-events";
+import { emitEvent, emitEventQuietly } from "../outbox/emit-event";
+import { syncEvents, syncThrewEvent } from "../outbox/sync-events";
 import { observeSync } from "../metrics/registry";
 import type { SyncReport } from "./report";
 

@@ -8,7 +8,7 @@ vi.mock("./run-sync", () => ({
 
 const { startScheduler, stopScheduler } = await import("./scheduler");
 const { resetEnvCache } = await import("../env");
-const { updateSettings } = await import("../settings/update-settings");
+const { updateSettings } = await import("../configuration/update-settings");
 const { SYSTEM_ACTOR } = await import("../audit/record-event");
 
 // Let the scheduler's awaits (settings read, runSync) settle between timer jumps. A few real

@@ -15,7 +15,7 @@ import { LABEL_INSTALLATION, routeId } from "../naming";
 import { getProxyProvider } from "../proxy";
 import { installationId } from "../secrets";
 import { getSettings } from "../settings/get-settings";
-import { updateSettings } from "../settings/update-settings";
+import { updateSettings } from "../configuration/update-settings";
 import { CADDY, httpGet, TEST_NETWORK } from "../../test/helpers/http";
 import { listOrphans } from "./find-orphans";
 import { removeOrphanContainer, removeOrphanRoute } from "./remove-orphan";

@@ -1,6 +1,6 @@
 import type { PullAuth } from "../docker/types";
 import type { TSettings } from "../settings/schemas";
-import { DOCKER_HUB, normaliseRegistryHost, parseImageRef } from "./image-ref";
+import { DOCKER_HUB, normaliseRegistryHost, parseImageRef } from "../image-ref";
 
 /** The stored credentials for the registry an image comes from, matched by normalised host. */
 export function registryCredentialsFor(settings: TSettings, ref: string): { username: string; password: string; authHost?: string } | null {

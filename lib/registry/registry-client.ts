@@ -4,7 +4,7 @@
 // registry names, for the scope it asks for).
 import { createHash } from "node:crypto";
 import { AppError } from "../errors";
-import { isLoopbackHost, registryApiBase } from "./image-ref";
+import { isLoopbackHost, registryApiBase } from "../image-ref";
 
 export interface RegistryCredentials {
   username: string;

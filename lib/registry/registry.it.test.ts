@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { db } from "../db";
 import { getRuntime } from "../docker";
 import { SYSTEM_ACTOR } from "../audit/record-event";
-import { updateSettings } from "../settings/update-settings";
+import { updateSettings } from "../configuration/update-settings";
 import { getSettings } from "../settings/get-settings";
 import { toPublicSettings } from "../settings/public-settings";
 import { CADDY, httpGet, TEST_NETWORK } from "../../test/helpers/http";

@@ -1,8 +1,10 @@
-import { onStarted } from "../startup";
 import { pruneHistoryQuietly } from "./prune-history";
 
 // Once at start-up (installs with the scheduler off and no cron still get
 // pruned at every restart), then after every scheduled or cron sync.
-onStarted("history retention", async () => {
-  await pruneHistoryQuietly("startup");
-});
+export const retentionOnStart = {
+  name: "history retention",
+  run: async (): Promise<void> => {
+    await pruneHistoryQuietly("startup");
+  },
+};

@@ -2,7 +2,7 @@ import { db } from "../db";
 import { errorMessage } from "../errors";
 import { logger } from "../logger";
 import { pruneThrottle } from "../auth/throttle";
-import { pruneNotifications } from "../notifications/prune-notifications";
+import { pruneNotifications } from "../outbox/prune-outbox";
 import { getSettings } from "../settings/get-settings";
 import type { TSettings } from "../settings/schemas";
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { AppError } from "../errors";
 import { defaultSettings } from "./defaults";
-import { applySettingsUpdate } from "./update-settings";
+import { applySettingsUpdate } from "../configuration/update-settings";
 
 const managed = { type: "managed", image: "wharf-test/caddy:2", httpPort: 8080, httpsPort: 8443, bindAddress: "127.0.0.1" };
 

@@ -4,7 +4,7 @@ import { SYSTEM_ACTOR } from "../audit/record-event";
 import { pullAuthFor, registryCredentialsFor } from "../registry/credentials-for";
 import { getSettings, SETTINGS_KEY } from "./get-settings";
 import { toPublicSettings } from "./public-settings";
-import { applySettingsUpdate, updateSettings } from "./update-settings";
+import { applySettingsUpdate, updateSettings } from "../configuration/update-settings";
 
 describe("registry credentials in settings", () => {
   it("are stored encrypted and come back only as passwordSet", async () => {

@@ -3,8 +3,8 @@ import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SYSTEM_ACTOR } from "../audit/record-event";
 import { getSettings } from "./get-settings";
-import { testDraftConnection } from "./test-draft";
-import { applySettingsUpdate, updateSettings } from "./update-settings";
+import { testDraftConnection } from "../configuration/test-draft";
+import { applySettingsUpdate, updateSettings } from "../configuration/update-settings";
 
 // A stored secret never follows a changed address (SPEC §3, §12). The "new
 // address" is a real loopback listener that records everything it receives.

@@ -6,7 +6,7 @@ import { decryptSecret, encryptSecret } from "./crypto";
 import { defaultSettings } from "./defaults";
 import { getSettings, SETTINGS_KEY } from "./get-settings";
 import { toPublicSettings } from "./public-settings";
-import { applySettingsUpdate, updateSettings } from "./update-settings";
+import { applySettingsUpdate, updateSettings } from "../configuration/update-settings";
 
 function validationField(fn: () => unknown): string | undefined {
   try {

@@ -8,7 +8,7 @@ import { db } from "../db";
 import { AppError } from "../errors";
 import { CaddyAdmin } from "../proxy/caddy-admin";
 import type { CaddyRoute } from "../proxy/caddy-route";
-import { updateSettings } from "../settings/update-settings";
+import { updateSettings } from "../configuration/update-settings";
 import { createProxy } from "./create-proxy";
 import { deleteProxy } from "./delete-proxy";
 import { updateProxy } from "./update-proxy";

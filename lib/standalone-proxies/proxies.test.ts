@@ -4,7 +4,7 @@ import { startNpmDouble, type NpmDouble } from "../../test/doubles/npm-double";
 import { SYSTEM_ACTOR } from "../audit/record-event";
 import { db } from "../db";
 import { AppError } from "../errors";
-import { updateSettings } from "../settings/update-settings";
+import { updateSettings } from "../configuration/update-settings";
 import { createProxy } from "./create-proxy";
 import { deleteProxy } from "./delete-proxy";
 import { getProxy } from "./get-proxy";

@@ -1,5 +1,5 @@
 import { db } from "../db";
-import { emitEvent } from "../notifications/emit-event";
+import { emitEvent } from "../outbox/emit-event";
 import type { ConsumerRef } from "../naming";
 import type { RouteTls } from "../proxy/types";
 import type { TSettings } from "../settings/schemas";

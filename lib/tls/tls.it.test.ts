@@ -14,7 +14,7 @@ import { deleteProxy } from "../standalone-proxies/delete-proxy";
 import { getProxy } from "../standalone-proxies/get-proxy";
 import { CaddyAdmin } from "../proxy/caddy-admin";
 import { getSettings } from "../settings/get-settings";
-import { updateSettings } from "../settings/update-settings";
+import { updateSettings } from "../configuration/update-settings";
 import { httpGet, TEST_NETWORK } from "../../test/helpers/http";
 import { CADDY_TLS, PEBBLE, POWERDNS, createZone, deleteZone, httpsGet, listenerCaPem, pebbleRoot, setARecord } from "../../test/helpers/tls";
 import { checkCertificates } from "../reconcile/certificates";

@@ -11,7 +11,7 @@ import { lastObtainError } from "../proxy/caddy-tls-log";
 import type { RouteSpec } from "../proxy/types";
 import { isPublicDomain } from "../settings/defaults";
 import { getSettings, SETTINGS_KEY } from "../settings/get-settings";
-import { applySettingsUpdate, updateSettings } from "../settings/update-settings";
+import { applySettingsUpdate, updateSettings } from "../configuration/update-settings";
 import type { TSettings } from "../settings/schemas";
 import { presentTls, routeTls } from "./consumer-tls";
 import { nextRetryAt } from "./timeouts";

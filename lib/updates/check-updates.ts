@@ -8,8 +8,8 @@ import type { Instance } from "../generated/prisma/client";
 import { getSettings } from "../settings/get-settings";
 import type { TSettings } from "../settings/schemas";
 import { registryCredentialsFor } from "../registry/credentials-for";
-import { parseImageRef } from "../registry/image-ref";
-import { emitEvent } from "../notifications/emit-event";
+import { parseImageRef } from "../image-ref";
+import { emitEvent } from "../outbox/emit-event";
 import { headManifestDigest } from "../registry/registry-client";
 
 // Update checks: the registry client answers which digest a tag

@@ -1,6 +1,8 @@
-import { onStarted } from "../startup";
 import { startUpdateScheduler } from "./update-scheduler";
 
-onStarted("update scheduler", async () => {
-  startUpdateScheduler();
-});
+export const updateSchedulerOnStart = {
+  name: "update scheduler",
+  run: async (): Promise<void> => {
+    startUpdateScheduler();
+  },
+};

@@ -1,6 +1,8 @@
-import { onStarted } from "../startup";
 import { startUsageCollector } from "./collector";
 
-onStarted("usage collector", async () => {
-  startUsageCollector();
-});
+export const usageCollectorOnStart = {
+  name: "usage collector",
+  run: async (): Promise<void> => {
+    startUsageCollector();
+  },
+};

@@ -14,7 +14,7 @@ import http from "node:http";
 import path from "node:path";
 import { db } from "../../lib/db";
 import { SYSTEM_ACTOR } from "../../lib/audit/record-event";
-import { updateSettings } from "../../lib/settings/update-settings";
+import { updateSettings } from "../../lib/configuration/update-settings";
 import { appSecrets } from "../../lib/secrets";
 import { getRuntime } from "../../lib/docker";
 import { CaddyProvider } from "../../lib/proxy/caddy";

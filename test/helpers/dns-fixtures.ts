@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { SYSTEM_ACTOR } from "../../lib/audit/record-event";
 import { db } from "../../lib/db";
-import { updateSettings } from "../../lib/settings/update-settings";
+import { updateSettings } from "../../lib/configuration/update-settings";
 import type { TSettingsUpdate } from "../../lib/settings/schemas";
 import { startAdguardDouble } from "../doubles/adguard-double";
 import { type CloudflareDoubleOptions, startCloudflareDouble } from "../doubles/cloudflare-double";

@@ -7,7 +7,7 @@ await ensureStarted();
 const mode = process.argv[2];
 if (mode === "emit") {
   const { db } = await import("../../lib/db");
-  const { emitEvent } = await import("../../lib/notifications/emit-event");
+  const { emitEvent } = await import("../../lib/outbox/emit-event");
   const run = await db.$transaction(async (tx) => {
     const row = await tx.syncRun.create({ data: { trigger: "cli", status: "failed", error: "provider unreachable", finishedAt: new Date() } });
     await emitEvent(tx, { event: "sync.failed", path: "/activity", message: `sync ${row.id} failed: provider unreachable` });

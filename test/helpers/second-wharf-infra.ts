@@ -19,7 +19,7 @@ const { migrateDatabase } = await import("../../lib/db/migrate");
 migrateDatabase({ databaseUrl: env().databaseUrl, migrationsDir: path.resolve("prisma/migrations") });
 const { db } = await import("../../lib/db");
 const { SYSTEM_ACTOR } = await import("../../lib/audit/record-event");
-const { updateSettings } = await import("../../lib/settings/update-settings");
+const { updateSettings } = await import("../../lib/configuration/update-settings");
 const { errorMessage, isAppError } = await import("../../lib/errors");
 const out = (line: object) => console.log(JSON.stringify(line));
 const attempt = async (what: string, fn: () => Promise<unknown>) => {

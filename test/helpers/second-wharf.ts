@@ -11,7 +11,7 @@ const { migrateDatabase } = await import("../../lib/db/migrate");
 migrateDatabase({ databaseUrl: env().databaseUrl, migrationsDir: path.resolve("prisma/migrations") });
 const { db } = await import("../../lib/db");
 const { SYSTEM_ACTOR } = await import("../../lib/audit/record-event");
-const { updateSettings } = await import("../../lib/settings/update-settings");
+const { updateSettings } = await import("../../lib/configuration/update-settings");
 const { ensureConsumerDns, removeConsumerDns } = await import("../../lib/dns/hooks");
 const { runSync } = await import("../../lib/reconcile/run-sync");
 

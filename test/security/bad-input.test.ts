@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 import { describe, expect, it } from "vitest";
 import { db } from "@/lib/db";
 import { SYSTEM_ACTOR } from "@/lib/audit/record-event";
-import { updateSettings } from "@/lib/settings/update-settings";
+import { updateSettings } from "@/lib/configuration/update-settings";
 import { getSettings } from "@/lib/settings/get-settings";
 import { encodeCursor } from "@/lib/pagination";
 import { listApiTokens } from "@/lib/auth/tokens";

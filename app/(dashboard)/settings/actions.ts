@@ -4,16 +4,16 @@ import { cookies } from "next/headers";
 import { runAction, withValues, type ActionResult } from "@/lib/action";
 import { nestedFromForm } from "@/lib/form-data";
 import { specFromForm } from "@/lib/deployer/spec-form";
-import { updateSettings, applySettingsUpdate } from "@/lib/settings/update-settings";
+import { updateSettings, applySettingsUpdate } from "@/lib/configuration/update-settings";
 import { getSettings } from "@/lib/settings/get-settings";
-import { updateSettingsAndReroute } from "@/lib/reconcile/settings-change";
-import { testDraftConnection } from "@/lib/settings/test-draft";
-import { listProviderZones } from "@/lib/settings/list-zones";
+import { updateSettingsAndReroute } from "@/lib/configuration/settings-change";
+import { testDraftConnection } from "@/lib/configuration/test-draft";
+import { listProviderZones } from "@/lib/configuration/list-zones";
 import { cleanupRequiredBy } from "@/lib/dns/plan-provider-switch";
 import { createApiToken, revokeApiToken } from "@/lib/auth/tokens";
 import { createUser, deleteUser, getUser, setPassword, setUserRole } from "@/lib/auth/users";
 import { reissueSession } from "@/lib/auth/reissue-session";
-import { testRegistryEntry } from "@/lib/registry/test-login";
+import { testRegistryEntry } from "@/lib/configuration/test-registry-login";
 
 const NUMBERS = ["dns.ttl", "sync.intervalMinutes", "retention.days", "retention.deploymentsPerInstance", "retention.successfulDeploymentsPerInstance"];
 

@@ -2,7 +2,7 @@
 import { useActionState, useState, useTransition } from "react";
 import { Field, FormStatus, SubmitButton, TextField, buttonClass, inputClass } from "@/components/ui/form";
 import type { ActionResult } from "@/lib/action";
-import { EVENT_NAMES } from "@/lib/notifications/events";
+import { EVENT_NAMES } from "@/lib/outbox/events";
 import { createChannelAction, deleteChannelAction, savePublicUrlAction, setChannelEnabledAction, testChannelAction, updateChannelAction } from "./notification-actions";
 
 type Delivery = { id: string; event: string; consumer: string | null; count: number; status: string; attempts: number; error: string | null; createdAt: string };

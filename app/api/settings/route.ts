@@ -1,7 +1,7 @@
 import { apiRoute, readJson } from "@/lib/http";
 import { getSettings } from "@/lib/settings/get-settings";
 import { toPublicSettings } from "@/lib/settings/public-settings";
-import { updateSettingsAndReroute } from "@/lib/reconcile/settings-change";
+import { updateSettingsAndReroute } from "@/lib/configuration/settings-change";
 
 export const dynamic = "force-dynamic";
 

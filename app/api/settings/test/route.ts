@@ -1,7 +1,7 @@
 import { AppError } from "@/lib/errors";
 import { apiRoute } from "@/lib/http";
-import { testConnection } from "@/lib/settings/test-connection";
-import { testStoredRegistry } from "@/lib/registry/test-login";
+import { testConnection } from "@/lib/configuration/test-connection";
+import { testStoredRegistry } from "@/lib/configuration/test-registry-login";
 
 export const dynamic = "force-dynamic";
 
