@@ -1,4 +1,4 @@
-import { ConsumerLease, holderOperation } from "../consumers/consumer-lease";
+import { holderOperation, tryWithConsumer } from "../consumers/consumer-lease";
 import { db } from "../db";
 import { errorMessage } from "../errors";
 import type { ReportLine, SkippedConsumer } from "./report";
@@ -47,22 +47,19 @@ export async function checkDomains(opts: { settings: TSettings; dryRun?: boolean
     orderBy: { domain: "asc" },
   });
   for (const d of due) {
-    const line = (status: ReportLine["status"], message: string) => report.lines.push({ kind: "domain", name: d.domain, action: "domain", status, message });
-    if (opts.dryRun) {
-      line("planned", "due for validation");
-      continue;
-    }
-    const lease = await ConsumerLease.tryAcquire({ type: "instance", id: d.instanceId }, "sync");
-    if (!(lease instanceof ConsumerLease)) {
-      const reason = `busy: ${holderOperation(lease.busy)}`;
-      report.skipped.push({ consumer: `instance:${d.instanceId}`, name: d.domain, reason });
-      line("skipped", `${reason}: left for the next run`);
-      continue;
-    }
-    lease.heartbeat();
+    if (opts.dryRun) report.lines.push({ kind: "domain", name: d.domain, action: "domain", status: "planned", message: "due for validation" });
+    else await checkOne(d, opts.settings, report);
+  }
+  return report;
+}
+
+/** One due domain: a processDomain pass under its instance's lease, or skipped while the instance is busy. */
+async function checkOne(d: { id: string; domain: string; instanceId: string }, settings: TSettings, report: DomainReport): Promise<void> {
+  const line = (status: ReportLine["status"], message: string) => report.lines.push({ kind: "domain", name: d.domain, action: "domain", status, message });
+  const got = await tryWithConsumer({ consumer: { type: "instance", id: d.instanceId }, operation: "sync" }, async (lease) => {
+    report.checked++;
     try {
-      report.checked++;
-      const pass = await processDomain({ domainId: d.id, settings: opts.settings, signal: lease.signal });
+      const pass = await processDomain({ domainId: d.id, settings, signal: lease.signal });
       const row = await db.customDomain.findUnique({ where: { id: d.id }, select: { state: true, reason: true } });
       if (pass === "routed" || pass === "active") report.routed++;
       if (pass === "misconfigured") report.misconfigured++;
@@ -72,9 +69,11 @@ export async function checkDomains(opts: { settings: TSettings; dryRun?: boolean
     } catch (err) {
       report.failed++;
       line("failed", errorMessage(err));
-    } finally {
-      await lease.release();
     }
+  });
+  if ("busy" in got) {
+    const reason = `busy: ${holderOperation(got.busy)}`;
+    report.skipped.push({ consumer: `instance:${d.instanceId}`, name: d.domain, reason });
+    line("skipped", `${reason}: left for the next run`);
   }
-  return report;
 }
