@@ -8,7 +8,7 @@ import { cleanupRequiredError, dnsTargetIsNew, planProviderSwitch } from "../dns
 import { cleanupFailedError, removeRecordsAtOldProvider } from "../dns/switch-provider";
 import { getSettings, sealSettings, SETTINGS_KEY } from "../settings/get-settings";
 import { normaliseRegistryHost } from "../image-ref";
-import { SECRET_FIELDS, ZSettingsUpdateSchema, type TSettings } from "../settings/schemas";
+import { SECRET_FIELDS, ZSettingsUpdateSchema, type TSettings, type TSettingsUpdate } from "../settings/schemas";
 import { ensureManagedProxy } from "../managed-proxy/ensure-managed-proxy";
 import { removeManagedProxy } from "../managed-proxy/remove-managed-proxy";
 
@@ -77,7 +77,20 @@ function keepProbeAddress(current: TSettings["proxy"]["upstream"], input: TSetti
 
 export function applySettingsUpdate(current: TSettings, body: unknown): TSettings {
   const input = parseInput(ZSettingsUpdateSchema, body);
-  const next: TSettings = {
+  const next = mergeSettings(current, input);
+  const managed = next.proxy.provider?.type === "managed";
+  if (managed && current.proxy.provider?.type !== "managed" && !input.proxy?.upstream && next.proxy.upstream.mode === "host") {
+    // Caddy in a container reaches instances by name on Wharf's network; their
+    // ports stay published on loopback so that Wharf on the host can probe them.
+    next.proxy.upstream = { mode: "network", network: next.docker.network, probeAddress: "127.0.0.1" };
+  }
+  refuseInconsistent(next);
+  return next;
+}
+
+/** The update over the current settings, section by section; secrets kept where the input leaves them out. */
+function mergeSettings(current: TSettings, input: TSettingsUpdate): TSettings {
+  return {
     baseDomain: input.baseDomain ?? current.baseDomain,
     targetAddress: input.targetAddress ?? current.targetAddress,
     dns: {
@@ -111,12 +124,11 @@ export function applySettingsUpdate(current: TSettings, body: unknown): TSetting
     },
     limits: { ...current.limits, ...input.limits },
   };
+}
+
+/** Settings that parse but cannot work together: a 400 naming the field. */
+function refuseInconsistent(next: TSettings): void {
   const managed = next.proxy.provider?.type === "managed";
-  if (managed && current.proxy.provider?.type !== "managed" && !input.proxy?.upstream && next.proxy.upstream.mode === "host") {
-    // Caddy in a container reaches instances by name on Wharf's network; their
-    // ports stay published on loopback so that Wharf on the host can probe them.
-    next.proxy.upstream = { mode: "network", network: next.docker.network, probeAddress: "127.0.0.1" };
-  }
   if (managed && next.proxy.upstream.mode === "host" && /^(127\.|::1$|localhost$)/.test(next.proxy.upstream.hostAddress)) {
     throw new AppError(
       "VALIDATION",
@@ -129,7 +141,6 @@ export function applySettingsUpdate(current: TSettings, body: unknown): TSetting
   if (next.dns.mode === "managed" && !next.dns.provider) {
     throw new AppError("VALIDATION", "dns.provider: managed DNS mode needs a DNS provider", { field: "dns.provider" });
   }
-  return next;
 }
 
 /** Which top-level sections a body touched, for the audit line (values never logged). */

@@ -135,7 +135,6 @@ export async function migrateToPostgres(opts: MigrateToPostgresOptions): Promise
   // The folders the server applies (lib/env.ts): the image sets both variables.
   const sqliteDir = path.resolve(opts.sqliteMigrationsDir ?? env().migrationFolders.sqlite);
   const pgDir = path.resolve(opts.pgMigrationsDir ?? env().migrationFolders.postgresql);
-  const batchRows = opts.batchRows ?? 1000;
   if (!isPostgresUrl(opts.to)) throw new MigrateToPostgresError(`the target must be a postgres:// or postgresql:// URL, got ${redactUrl(opts.to)}`);
   const target = redactUrl(opts.to);
   const file = sqliteFilePath(opts.from);
@@ -145,108 +144,130 @@ export async function migrateToPostgres(opts: MigrateToPostgresOptions): Promise
   let client: pg.Client | undefined;
   try {
     src.defaultSafeIntegers(true); // integers as BigInt: nothing above 2^53 is rounded
-    // The source's migration level must be the code's: the PostgreSQL folder builds the code's tables.
-    const hasBookkeeping = src.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?`).get(BOOKKEEPING);
-    if (!hasBookkeeping) throw new MigrateToPostgresError(`${file} is not a Wharf database (it has no ${BOOKKEEPING} table)`);
-    const applied = (src.prepare(`SELECT migration_name FROM ${q(BOOKKEEPING)} WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL ORDER BY migration_name`).all() as { migration_name: string }[]).map((r) => r.migration_name);
-    const code = listMigrations(sqliteDir).map((m) => m.name);
-    const missing = code.filter((n) => !applied.includes(n));
-    const unknown = applied.filter((n) => !code.includes(n));
-    if (missing.length || unknown.length) {
-      throw new MigrateToPostgresError(
-        `the SQLite database's migrations differ from this version of Wharf's: ` +
-          (missing.length ? `not applied there: ${missing.join(", ")} (start this version of Wharf on it once, or run \`npm run migrate\`, then retry)` : "") +
-          (missing.length && unknown.length ? "; " : "") +
-          (unknown.length ? `unknown to this version: ${unknown.join(", ")} (use the version of Wharf that applied them)` : ""),
-      );
-    }
-
-    client = new pg.Client({ connectionString: opts.to, connectionTimeoutMillis: 10_000 });
-    client.on("error", () => {}); // a dropped connection fails the query in flight; no unhandled event
-    try {
-      await client.connect();
-    } catch (err) {
-      throw new MigrateToPostgresError(`cannot connect to PostgreSQL at ${target}: ${scrub((err as Error).message, opts.to)}`);
-    }
-
+    checkSourceLevel(src, file, sqliteDir);
+    client = await connectTarget(opts.to, target);
     const names = (src.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> ?`).all(BOOKKEEPING) as { name: string }[]).map((r) => r.name);
-    await refuseIfNotEmpty(client, names, target);
-    let pgApplied: number;
-    try {
-      const r = await migratePostgres({ databaseUrl: opts.to, migrationsDir: pgDir });
-      pgApplied = r.applied.length + r.alreadyApplied;
-    } catch (err) {
-      throw new MigrateToPostgresError(`migrating ${target} failed: ${scrub((err as Error).message, opts.to)}`);
-    }
-    const pgLevel = (await client.query<{ migration_name: string }>(`SELECT migration_name FROM ${q(BOOKKEEPING)} WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL ORDER BY migration_name`)).rows.map((r) => r.migration_name);
-    const pgCode = listMigrations(pgDir).map((m) => m.name);
-    if (pgLevel.join() !== pgCode.join()) throw new MigrateToPostgresError(`${target} has migrations this version of Wharf does not know: ${pgLevel.filter((n) => !pgCode.includes(n)).join(", ")}`);
-    await refuseIfNotEmpty(client, names, target); // a replica may have started on it meanwhile
-
+    const pgApplied = await migrateTarget(client, names, { url: opts.to, target, pgDir });
     const tables = await describeTables(src, client, foreignKeyOrder(src, names));
     const installationId = readInstallationId(path.dirname(file));
-    const reports: TableReport[] = [];
-
-    src.exec("BEGIN"); // one read snapshot for every table, even if Wharf still writes to the file
-    await client.query("BEGIN");
-    try {
-      for (const t of tables) {
-        const t0 = Date.now();
-        const cols = t.columns.map((c) => q(c.name)).join(", ");
-        const insert = `INSERT INTO ${q(t.name)} (${cols}) SELECT ${cols} FROM json_populate_recordset(NULL::${q(t.name)}, $1::json)`;
-        let batch: Record<string, unknown>[] = [];
-        let bytes = 0;
-        let rows = 0;
-        const flush = async () => {
-          if (!batch.length) return;
-          await client!.query(insert, [JSON.stringify(batch)]);
-          rows += batch.length;
-          batch = [];
-          bytes = 0;
-        };
-        // iterate() steps through the table: one batch of rows in memory, never the table.
-        for (const row of src.prepare(`SELECT ${cols} FROM ${q(t.name)} ORDER BY rowid`).iterate() as Iterable<Record<string, unknown>>) {
-          const out: Record<string, unknown> = {};
-          for (const c of t.columns) {
-            const v = toPgJson(row[c.name], c.pgType);
-            out[c.name] = v;
-            bytes += typeof v === "string" ? v.length : 8;
-          }
-          batch.push(out);
-          // A batch is bounded in rows and in text (a sync run's report can be megabytes).
-          if (batch.length >= batchRows || bytes >= BATCH_BYTES) await flush();
-        }
-        await flush();
-        if (t.serial) {
-          // The next autoincrement id comes after the copied ones (setval's false: nextval returns exactly the value).
-          await client.query(
-            `SELECT setval(pg_get_serial_sequence($1, $2), COALESCE((SELECT MAX(${q(t.serial)}) FROM ${q(t.name)}), 0) + 1, false)`,
-            [q(t.name), t.serial],
-          );
-        }
-        reports.push(await verifyTable(src, client, t));
-        log(`${t.name}: ${rows} row(s) in ${Date.now() - t0} ms`);
-      }
-      if (installationId) {
-        // On PostgreSQL the installation id lives in the database (lib/secrets.ts): carry the data folder's over,
-        // or the first replica would make a new one and no longer recognise its own DNS records.
-        await client.query(`INSERT INTO "Setting" ("key", "value", "updatedAt") VALUES ('installation-id', $1, now()) ON CONFLICT ("key") DO NOTHING`, [installationId]);
-      }
-      const bad = reports.filter((r) => !r.ok);
-      if (bad.length) throw new MigrateToPostgresError(`verification failed for ${bad.map((r) => `${r.table} (${r.source} rows read, ${r.target} in PostgreSQL)`).join(", ")}; nothing was committed`);
-      await client.query("COMMIT");
-    } catch (err) {
-      await client.query("ROLLBACK").catch(() => {});
-      if (err instanceof MigrateToPostgresError) throw err;
-      throw new MigrateToPostgresError(`copy failed, nothing was committed: ${scrub((err as Error).message, opts.to)}`);
-    } finally {
-      src.exec("COMMIT");
-    }
+    const reports = await copyAll({ src, client, tables, installationId, url: opts.to, batchRows: opts.batchRows ?? 1000, log });
     return { tables: reports, migrations: pgApplied, installationId, ms: Date.now() - started };
   } finally {
     src.close();
     await client?.end().catch(() => {});
   }
+}
+
+/** The source's migration level must be the code's: the PostgreSQL folder builds the code's tables. */
+function checkSourceLevel(src: Database.Database, file: string, sqliteDir: string): void {
+  const hasBookkeeping = src.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?`).get(BOOKKEEPING);
+  if (!hasBookkeeping) throw new MigrateToPostgresError(`${file} is not a Wharf database (it has no ${BOOKKEEPING} table)`);
+  const applied = (src.prepare(`SELECT migration_name FROM ${q(BOOKKEEPING)} WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL ORDER BY migration_name`).all() as { migration_name: string }[]).map((r) => r.migration_name);
+  const code = listMigrations(sqliteDir).map((m) => m.name);
+  const missing = code.filter((n) => !applied.includes(n));
+  const unknown = applied.filter((n) => !code.includes(n));
+  if (missing.length || unknown.length) {
+    throw new MigrateToPostgresError(
+      `the SQLite database's migrations differ from this version of Wharf's: ` +
+        (missing.length ? `not applied there: ${missing.join(", ")} (start this version of Wharf on it once, or run \`npm run migrate\`, then retry)` : "") +
+        (missing.length && unknown.length ? "; " : "") +
+        (unknown.length ? `unknown to this version: ${unknown.join(", ")} (use the version of Wharf that applied them)` : ""),
+    );
+  }
+}
+
+async function connectTarget(url: string, target: string): Promise<pg.Client> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000 });
+  client.on("error", () => {}); // a dropped connection fails the query in flight; no unhandled event
+  try {
+    await client.connect();
+  } catch (err) {
+    await client.end().catch(() => {});
+    throw new MigrateToPostgresError(`cannot connect to PostgreSQL at ${target}: ${scrub((err as Error).message, url)}`);
+  }
+  return client;
+}
+
+/** Brings the (empty) target to the code's PostgreSQL migration level; the number of migrations it has. */
+async function migrateTarget(client: pg.Client, names: string[], opts: { url: string; target: string; pgDir: string }): Promise<number> {
+  await refuseIfNotEmpty(client, names, opts.target);
+  let pgApplied: number;
+  try {
+    const r = await migratePostgres({ databaseUrl: opts.url, migrationsDir: opts.pgDir });
+    pgApplied = r.applied.length + r.alreadyApplied;
+  } catch (err) {
+    throw new MigrateToPostgresError(`migrating ${opts.target} failed: ${scrub((err as Error).message, opts.url)}`);
+  }
+  const pgLevel = (await client.query<{ migration_name: string }>(`SELECT migration_name FROM ${q(BOOKKEEPING)} WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL ORDER BY migration_name`)).rows.map((r) => r.migration_name);
+  const pgCode = listMigrations(opts.pgDir).map((m) => m.name);
+  if (pgLevel.join() !== pgCode.join()) throw new MigrateToPostgresError(`${opts.target} has migrations this version of Wharf does not know: ${pgLevel.filter((n) => !pgCode.includes(n)).join(", ")}`);
+  await refuseIfNotEmpty(client, names, opts.target); // a replica may have started on it meanwhile
+  return pgApplied;
+}
+
+/** Every table in one PostgreSQL transaction, verified before the commit; nothing is committed on any failure. */
+async function copyAll(o: { src: Database.Database; client: pg.Client; tables: Table[]; installationId: string | null; url: string; batchRows: number; log: (line: string) => void }): Promise<TableReport[]> {
+  const { src, client } = o;
+  const reports: TableReport[] = [];
+  src.exec("BEGIN"); // one read snapshot for every table, even if Wharf still writes to the file
+  await client.query("BEGIN");
+  try {
+    for (const t of o.tables) {
+      const t0 = Date.now();
+      const rows = await copyTable(src, client, t, o.batchRows);
+      reports.push(await verifyTable(src, client, t));
+      o.log(`${t.name}: ${rows} row(s) in ${Date.now() - t0} ms`);
+    }
+    if (o.installationId) {
+      // On PostgreSQL the installation id lives in the database (lib/secrets.ts): carry the data folder's over,
+      // or the first replica would make a new one and no longer recognise its own DNS records.
+      await client.query(`INSERT INTO "Setting" ("key", "value", "updatedAt") VALUES ('installation-id', $1, now()) ON CONFLICT ("key") DO NOTHING`, [o.installationId]);
+    }
+    const bad = reports.filter((r) => !r.ok);
+    if (bad.length) throw new MigrateToPostgresError(`verification failed for ${bad.map((r) => `${r.table} (${r.source} rows read, ${r.target} in PostgreSQL)`).join(", ")}; nothing was committed`);
+    await client.query("COMMIT");
+    return reports;
+  } catch (err) {
+    await client.query("ROLLBACK").catch(() => {});
+    if (err instanceof MigrateToPostgresError) throw err;
+    throw new MigrateToPostgresError(`copy failed, nothing was committed: ${scrub((err as Error).message, o.url)}`);
+  } finally {
+    src.exec("COMMIT");
+  }
+}
+
+/** One table, in batches bounded in rows and in text; the number of rows copied. */
+async function copyTable(src: Database.Database, client: pg.Client, t: Table, batchRows: number): Promise<number> {
+  const cols = t.columns.map((c) => q(c.name)).join(", ");
+  const insert = `INSERT INTO ${q(t.name)} (${cols}) SELECT ${cols} FROM json_populate_recordset(NULL::${q(t.name)}, $1::json)`;
+  let batch: Record<string, unknown>[] = [];
+  let bytes = 0;
+  let rows = 0;
+  const flush = async () => {
+    if (!batch.length) return;
+    await client.query(insert, [JSON.stringify(batch)]);
+    rows += batch.length;
+    batch = [];
+    bytes = 0;
+  };
+  // iterate() steps through the table: one batch of rows in memory, never the table.
+  for (const row of src.prepare(`SELECT ${cols} FROM ${q(t.name)} ORDER BY rowid`).iterate() as Iterable<Record<string, unknown>>) {
+    const out: Record<string, unknown> = {};
+    for (const c of t.columns) {
+      const v = toPgJson(row[c.name], c.pgType);
+      out[c.name] = v;
+      bytes += typeof v === "string" ? v.length : 8;
+    }
+    batch.push(out);
+    // A batch is bounded in rows and in text (a sync run's report can be megabytes).
+    if (batch.length >= batchRows || bytes >= BATCH_BYTES) await flush();
+  }
+  await flush();
+  if (t.serial) {
+    // The next autoincrement id comes after the copied ones (setval's false: nextval returns exactly the value).
+    await client.query(`SELECT setval(pg_get_serial_sequence($1, $2), COALESCE((SELECT MAX(${q(t.serial)}) FROM ${q(t.name)}), 0) + 1, false)`, [q(t.name), t.serial]);
+  }
+  return rows;
 }
 
 /** An error message never carries the target's password. */
