@@ -1,18 +1,29 @@
 import { consumerLeaseTimings } from "../consumers/consumer-lease";
-import { errorMessage } from "../errors";
 import { logger } from "../logger";
-import { recoverInstances } from "./recover-instances";
+import { every, stopEvery } from "../scheduler/every";
+import { recoverDeadJobs, recoverInstances } from "./recover-instances";
 
-// The deployer's start-up step: finish or compensate operations a crash interrupted.
-// A process restarted right after a crash finds its dead jobs' leases not yet expired (they
-// could belong to a live replica), so the sweep runs once more after the lease TTL.
+// The deployer's start-up step: finish or compensate operations a crash interrupted, then keep
+// looking once per consumer lease period. A job's lease is its liveness: a process restarted
+// right after a crash finds its dead jobs' leases not yet expired (they could belong to a live
+// replica), and a replica that dies holding a deploy leaves it to whichever replica sweeps next
+// after the lease expired (SPEC §13; issue 26: jobs survive their replica).
+const KEY = "__wharfRecovery";
+
 export const recoverDeploysOnStart = {
   name: "recover deploys",
   run: async (): Promise<void> => {
     await recoverInstances();
-    const again = setTimeout(() => {
-      recoverInstances().catch((err: unknown) => logger.error({ op: "recover", err: errorMessage(err) }, "delayed recovery failed"));
-    }, consumerLeaseTimings().ttlMs + 1_000);
-    again.unref();
+    startRecoveryLoop();
   },
 };
+
+export function startRecoveryLoop(): boolean {
+  const started = every({ key: KEY, intervalMs: () => consumerLeaseTimings().ttlMs, run: recoverDeadJobs, op: "recover", failed: "recovery sweep failed" });
+  if (started) logger.info({ op: "recover", intervalMs: consumerLeaseTimings().ttlMs }, "recovery sweep started");
+  return started;
+}
+
+export function stopRecoveryLoop(): void {
+  stopEvery(KEY);
+}

@@ -4,7 +4,7 @@ import { getRuntime, type ContainerRuntime } from "../docker";
 import { errorMessage } from "../errors";
 import { logger } from "../logger";
 import { recordEvent, SYSTEM_ACTOR } from "../audit/record-event";
-import { isBusy } from "../lifecycle/states";
+import { BUSY_STATES, isBusy } from "../lifecycle/states";
 import { parseInstanceState, transition } from "../lifecycle/transition";
 import type { InstanceEvent, InstanceState } from "../lifecycle/states";
 import type { Instance } from "../generated/prisma/client";
@@ -29,8 +29,19 @@ const INTERRUPTED = "interrupted: Wharf stopped while this was running";
  * run from any process at any time — at start-up, from a sync, from cancel.
  */
 export async function recoverInstances(): Promise<number> {
+  const recovered = await recoverDeadJobs();
+  await closeDeadHistory();
+  return recovered;
+}
+
+/**
+ * Busy instances whose job is not this process's and whose lease is free. Cheap (the busy
+ * instances, by the status index), so every replica runs it once per lease period: a replica
+ * that died holding a deploy is taken over by another within about two lease periods.
+ */
+export async function recoverDeadJobs(): Promise<number> {
   const active = new Set(runningJobs());
-  const busy = (await db.instance.findMany({ select: { id: true, status: true } })).filter((i) => isBusy(parseInstanceState(i.status)) && !active.has(i.id));
+  const busy = (await db.instance.findMany({ where: { status: { in: [...BUSY_STATES] } }, select: { id: true, status: true } })).filter((i) => !active.has(i.id));
   let recovered = 0;
   for (const i of busy) {
     try {
@@ -39,9 +50,16 @@ export async function recoverInstances(): Promise<number> {
       logger.error({ op: "recover", consumer: `instance:${i.id}`, err: errorMessage(err) }, "recovery failed");
     }
   }
-  // History rows of operations that died without an instance state to show it (e.g. a job killed
-  // between its transition back and closing its row): closed under the instance's lease, and only
-  // when the instance shows no operation running.
+  return recovered;
+}
+
+/**
+ * History rows of operations that died without an instance state to show it (e.g. a job killed
+ * between its transition back and closing its row): closed under the instance's lease, and only
+ * when the instance shows no operation running. At start-up (it reads the running deployments).
+ */
+async function closeDeadHistory(): Promise<void> {
+  const active = new Set(runningJobs());
   const open = await db.deployment.findMany({ where: { status: "running", instanceId: { notIn: [...active] } }, select: { instanceId: true }, distinct: ["instanceId"] });
   for (const { instanceId } of open) {
     await tryWithConsumer({ consumer: { type: "instance", id: instanceId }, operation: "recover" }, async () => {
@@ -51,7 +69,6 @@ export async function recoverInstances(): Promise<number> {
       }
     });
   }
-  return recovered;
 }
 
 /** Recovers one instance if no live job holds it; "busy" when one does (it is left alone). */

@@ -9,8 +9,9 @@ import { getProxyProvider } from "../proxy";
 import { routeId } from "../naming";
 import { getSettings } from "../settings/get-settings";
 import { updateSettings } from "../configuration/update-settings";
-import { CADDY, TEST_NETWORK } from "../../test/helpers/http";
+import { CADDY, eventually, TEST_NETWORK } from "../../test/helpers/http";
 import { recoverInstances } from "./recover-instances";
+import { startRecoveryLoop, stopRecoveryLoop } from "./on-start";
 import { removeInstance } from "./remove-instance";
 
 const rand = randomBytes(3).toString("hex");
@@ -75,4 +76,29 @@ it("a server killed in the middle of a deploy leaves no half-made instance after
   expect(dep.status).toBe("failed");
   // A second sweep finds nothing left to do.
   expect(await recoverInstances()).toBe(0);
+});
+
+it("another process's recovery sweep takes a dead process's deploy over on its own once the lease expired (jobs survive their replica)", async () => {
+  const id = await deployAndKill(`orphaned-${rand}`, "wharf-test/slow:v1");
+  expect((await db.instance.findUniqueOrThrow({ where: { id } })).status).toBe("deploying");
+  // This process plays the surviving replica: its sweep runs once per lease period (2 s here), no call needed.
+  process.env.WHARF_CONSUMER_LEASE_MS = "2000";
+  expect(startRecoveryLoop()).toBe(true);
+  try {
+    const lease = await db.lease.findUniqueOrThrow({ where: { name: leaseName({ type: "instance", id }) } });
+    const inst = await eventually(async () => {
+      const row = await db.instance.findUniqueOrThrow({ where: { id } });
+      return row.status === "failed" ? row : null;
+    }, { timeoutMs: 30_000, intervalMs: 200, what: "the sweep to recover the dead deploy" });
+    expect(inst.error).toMatch(/interrupted/);
+    expect(await getRuntime().listManagedContainers({ instanceId: id })).toHaveLength(0);
+    const dep = await db.deployment.findFirstOrThrow({ where: { instanceId: id } });
+    expect(dep.status).toBe("failed");
+    // Closed by the sweep not before the dead process's lease expired, and within a sweep period (plus the compensation) after it.
+    expect(dep.finishedAt!.getTime()).toBeGreaterThanOrEqual(lease.expiresAt.getTime());
+    expect(dep.finishedAt!.getTime() - lease.expiresAt.getTime()).toBeLessThan(2_000 + 5_000);
+  } finally {
+    stopRecoveryLoop();
+    delete process.env.WHARF_CONSUMER_LEASE_MS;
+  }
 });

@@ -86,7 +86,9 @@ export const TRANSITIONS: Table = Object.freeze({
   removed: {},
 });
 
-const BUSY: ReadonlySet<InstanceState> = new Set(["deploying", "redeploying", "rolling_back", "stopping", "starting", "removing"]);
+/** The states in which an operation owns the instance (a job holds its lease). */
+export const BUSY_STATES: readonly InstanceState[] = ["deploying", "redeploying", "rolling_back", "stopping", "starting", "removing"];
+const BUSY: ReadonlySet<InstanceState> = new Set(BUSY_STATES);
 
 /** An operation owns the instance; new operations are refused until it ends. */
 export function isBusy(state: InstanceState): boolean {
