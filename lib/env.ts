@@ -1,6 +1,14 @@
 import path from "node:path";
 import { z } from "zod";
-import { INSTALLATION_ID_RE } from "./naming";
+
+/**
+ * Installation ids go into record markers: letters, digits and dashes, at most
+ * 40, so that `wharf:<installation>:standalone:<cuid>` stays within
+ * Cloudflare's 100-character comment limit; not a consumer type, so a
+ * marker never reads as a legacy one. Defined here, at the ground floor,
+ * because WHARF_INSTALLATION_ID is validated with it; naming.ts hands it on.
+ */
+export const INSTALLATION_ID_RE = /^(?!(?:instance|standalone)$)[A-Za-z0-9][A-Za-z0-9-]{0,39}$/;
 
 // The environment, parsed once. Everything is optional: Wharf must start with
 // no configuration at all (SPEC §2).

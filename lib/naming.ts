@@ -104,13 +104,7 @@ export function parseRouteId(id: string): { type: ConsumerType; id: string } | n
   return { type: m[1] === "instance" ? "instance" : "standalone", id: m[2] };
 }
 
-/**
- * Installation ids go into record markers: letters, digits and dashes, at most
- * 40, so that `wharf:<installation>:standalone:<cuid>` stays within
- * Cloudflare's 100-character comment limit; not a consumer type, so a
- * marker never reads as a legacy one.
- */
-export const INSTALLATION_ID_RE = /^(?!(?:instance|standalone)$)[A-Za-z0-9][A-Za-z0-9-]{0,39}$/;
+export { INSTALLATION_ID_RE } from "./env";
 
 /** Provider-side ownership marker (Cloudflare comment, PowerDNS rrset comment): `wharf:<installation>:<consumer type>:<id>`. */
 export function recordMarker(installation: string, type: ConsumerType, id: string): string {
