@@ -77,7 +77,7 @@ describe("wharf db migrate-to-postgres", { timeout: 240_000 }, () => {
         steps: { create: [{ position: 0, name: "pull", status: "succeeded", bytesDone: 1234, bytesTotal: 5678, layersDone: 3, layersTotal: 3, finishedAt: new Date() }, { position: 1, name: "health", status: "failed", message: "503 ✗" }] },
       },
     });
-    await createProxy({ actor: SYSTEM_ACTOR, body: { domain: "legacy.wharf.localhost", upstream: "http://10.0.0.5:8080", websockets: true } });
+    await createProxy({ actor: SYSTEM_ACTOR, body: { domain: "legacy.wharf.localhost", upstream: "http://127.0.0.1:8080", websockets: true } });
     await db.dnsRecord.create({ data: { fqdn: "web.example.com", type: "A", content: "203.0.113.10", provider: "cloudflare", zone: "example.com", providerRecordId: "r1", consumerType: "instance", consumerId: inst.id, status: "synced", verifiedAt: new Date() } });
     await db.customDomain.create({ data: { instanceId: inst.id, domain: "shop.example.org", token: "challenge-token", routed: true, checkedAt: new Date(Date.UTC(2026, 0, 2, 3, 4, 5, 678)) } });
     await db.npmCertificateIntent.create({ data: { routeId: "7", domains: "a.example.com,b.example.com", maxIdBefore: 12, liveHost: true } });
