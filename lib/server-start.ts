@@ -10,8 +10,9 @@ import { retentionOnStart } from "./retention/on-start";
 import { updateSchedulerOnStart } from "./updates/on-start";
 import { usageCollectorOnStart } from "./usage/on-start";
 import { notifierOnStart } from "./notifications/on-start";
+import { serverMonitorOnStart } from "./servers/on-start";
 
-const STEPS = [recoverDeploysOnStart, syncSchedulerOnStart, retentionOnStart, updateSchedulerOnStart, usageCollectorOnStart, notifierOnStart];
+const STEPS = [recoverDeploysOnStart, syncSchedulerOnStart, retentionOnStart, updateSchedulerOnStart, usageCollectorOnStart, notifierOnStart, serverMonitorOnStart];
 
 export async function startServer(): Promise<void> {
   await ensureStarted();

@@ -24,6 +24,7 @@ resetEnvCache();
 const MODELS = [
   "user", "apiToken", "loginThrottle", "setting", "instance", "deployment", "deploymentStep", "standaloneProxy", "dnsRecord",
   "syncRun", "auditEvent", "lease", "usageSample", "customDomain", "npmCertificateIntent", "notificationChannel", "notificationEvent", "notificationDelivery",
+  "server",
 ] as const;
 const SAMPLES = 100_000;
 
@@ -77,6 +78,11 @@ describe("wharf db migrate-to-postgres", { timeout: 240_000 }, () => {
         steps: { create: [{ position: 0, name: "pull", status: "succeeded", bytesDone: 1234, bytesTotal: 5678, layersDone: 3, layersTotal: 3, finishedAt: new Date() }, { position: 1, name: "health", status: "failed", message: "503 ✗" }] },
       },
     });
+    // A remote server (issue 27) holding an instance row: the copy orders Server before Instance.
+    const { createServer } = await import("../servers/servers");
+    const pem = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
+    const edge = await createServer({ actor: SYSTEM_ACTOR, body: { name: "edge", transport: "tls", address: "198.18.0.11", tls: { ca: pem, cert: pem, key: "-----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----\n" } } });
+    await db.instance.create({ data: { name: "remote", image: "nginx:1.27", subdomain: "remote", port: 80, status: "stopped", serverId: edge.id } });
     await createProxy({ actor: SYSTEM_ACTOR, body: { domain: "legacy.wharf.localhost", upstream: "http://127.0.0.1:8080", websockets: true } });
     await db.dnsRecord.create({ data: { fqdn: "web.example.com", type: "A", content: "203.0.113.10", provider: "cloudflare", zone: "example.com", providerRecordId: "r1", consumerType: "instance", consumerId: inst.id, status: "synced", verifiedAt: new Date() } });
     await db.customDomain.create({ data: { instanceId: inst.id, domain: "shop.example.org", token: "challenge-token", routed: true, checkedAt: new Date(Date.UTC(2026, 0, 2, 3, 4, 5, 678)) } });
@@ -199,7 +205,7 @@ describe("wharf db migrate-to-postgres", { timeout: 240_000 }, () => {
     expect(r.stdout).toContain("wharf:***@127.0.0.1");
     expect(r.stdout).not.toContain("wharf:wharf@");
     expect(r.stdout).toMatch(/UsageSample\s+100000\s+100000\s+ok md5/);
-    expect(r.stdout).toContain("18 tables");
+    expect(r.stdout).toContain(`${MODELS.length} tables`);
     const again = spawnSync(process.execPath, ["--import", "tsx", "cli/wharf.ts", "db", "migrate-to-postgres", "--to", t.url], {
       env: { ...process.env, WHARF_DATA_DIR: env().dataDir, DATABASE_URL: "", LOG_LEVEL: "silent" },
       encoding: "utf8",

@@ -1,9 +1,9 @@
-import { getRuntime } from "../docker";
+import { runtimeFor } from "../servers/server-runtime";
 import { PullTally } from "../docker/pull-tally";
 import { AppError } from "../errors";
 import { pullAuthFor } from "../registry/credentials-for";
 import { parseImageRef, pickRepoDigest } from "../image-ref";
-import type { ContainerInfo } from "../docker/types";
+import type { ContainerInfo, ContainerRuntime } from "../docker/types";
 import type { TSettings } from "../settings/schemas";
 import type { Instance } from "../generated/prisma/client";
 import { mountsForCreate } from "./check-mounts";
@@ -20,8 +20,8 @@ import { startHealthy } from "./start-healthy";
  */
 export async function bringUp(opts: { rec: DeploymentRecorder; instance: Instance; image: string; settings: TSettings; signal: AbortSignal; spec?: TRuntimeSpec }): Promise<ContainerInfo & { digest: string | null }> {
   const { rec, instance, image, settings, signal } = opts;
-  const rt = getRuntime();
-  const exact = await ensureImage({ rec, image, settings, signal });
+  const rt = await runtimeFor(instance.serverId);
+  const exact = await ensureImage({ rt, rec, image, settings, signal });
   signal.throwIfAborted();
   await rec.step("network", () => rt.ensureNetwork(instanceNetwork(settings)), () => instanceNetwork(settings));
   // Created from the exact image resolved above, so a tag that moves meanwhile cannot change what starts.
@@ -56,9 +56,8 @@ export async function bringUp(opts: { rec: DeploymentRecorder; instance: Instanc
  * that is what a redeploy and an update are for); an image built locally
  * (no repo digest) or one pinned by a digest that is present needs no pull.
  */
-async function ensureImage(opts: { rec: DeploymentRecorder; image: string; settings: TSettings; signal: AbortSignal }): Promise<{ digest: string | null; imageId: string; createRef: string }> {
-  const { rec, image, settings, signal } = opts;
-  const rt = getRuntime();
+async function ensureImage(opts: { rt: ContainerRuntime; rec: DeploymentRecorder; image: string; settings: TSettings; signal: AbortSignal }): Promise<{ digest: string | null; imageId: string; createRef: string }> {
+  const { rt, rec, image, settings, signal } = opts;
   const ref = parseImageRef(image);
   const local = await rt.imageInfo(image);
   if (local && (ref.digest || local.repoDigests.length === 0)) {

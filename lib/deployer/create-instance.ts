@@ -12,6 +12,7 @@ import { acquireInstanceLease } from "./instance-lease";
 import { runDeploy } from "./run-deploy";
 import { ZCreateInstanceSchema } from "./schemas";
 import { getInstance } from "../instances/get-instance";
+import { resolveServerRef } from "../servers/resolve-server";
 import { resolveSpec, specColumns } from "./runtime-spec";
 import type { TRuntimeSpec } from "./spec-schemas";
 
@@ -20,7 +21,9 @@ export async function createInstance(opts: { actor: Actor; body: unknown }) {
   const input = parseInput(ZCreateInstanceSchema, opts.body);
   const subdomain = input.subdomain ?? input.name;
   const settings = await getSettings();
+  let serverId: string | null = null;
   try {
+    serverId = await resolveServerRef(input.server);
     if (await db.instance.findUnique({ where: { name: input.name } })) {
       throw new AppError("CONFLICT", `name: an instance named ${input.name} already exists`, { field: "name" });
     }
@@ -30,7 +33,7 @@ export async function createInstance(opts: { actor: Actor; body: unknown }) {
     throw err;
   }
   const id = randomUUID().replace(/-/g, "").slice(0, 24);
-  const spec = await resolveSpec({ instance: { id, name: input.name }, current: null, input, settings, actor: opts.actor });
+  const spec = await resolveSpec({ instance: { id, name: input.name, serverId }, current: null, input, settings, actor: opts.actor });
   // The lease comes before the row: from its first moment the new instance is
   // owned by this deploy, so no sync can act on (or delete records of) it.
   const lease = await acquireInstanceLease(id, "deploy");
@@ -50,6 +53,7 @@ export async function createInstance(opts: { actor: Actor; body: unknown }) {
         tlsRedirect: input.tls?.redirect ?? true,
         tlsHsts: input.tls?.hsts ?? false,
         ...specColumns(spec),
+        serverId,
       },
     });
   } catch (err) {

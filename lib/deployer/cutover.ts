@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { getRuntime } from "../docker";
+import { runtimeFor } from "../servers/server-runtime";
 import type { ContainerInfo } from "../docker/types";
 import { errorMessage } from "../errors";
 import { instanceFqdn } from "../naming";
@@ -65,7 +65,7 @@ export async function mayRetire(opts: { rec: DeploymentRecorder; instance: Insta
     const now = await readRouteUpstream(instance.id, settings).catch((err: unknown) => void rec.op.fail("switch.read-back", err));
     if (now !== undefined && !targets(now, settings, candidate, instance.port)) return true;
   }
-  const rt = getRuntime();
+  const rt = await runtimeFor(instance.serverId);
   const serving = opts.serving ? await rt.inspectContainer(opts.serving) : null;
   if (serving && serving.state === "running") {
     const back = await rec.attempt("switch", () => ensureInstanceRoute({ instance, upstream: upstreamFor(settings, serving, instance.port), settings }), `route put back on ${serving.name}`);
@@ -87,7 +87,7 @@ export async function retire(opts: { rec: DeploymentRecorder; instance: Instance
   const { rec, instance, settings } = opts;
   const t = deployTimeouts();
   await sleep(t.drainMs);
-  const rt = getRuntime();
+  const rt = await runtimeFor(instance.serverId);
   const old = await rt.inspectContainer(opts.containerId);
   if (!old || old.state !== "running") return;
   const now = await readRouteUpstream(instance.id, settings).catch((err: unknown) => err as Error);

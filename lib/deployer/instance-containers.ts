@@ -1,4 +1,4 @@
-import { getRuntime } from "../docker";
+import { runtimeFor } from "../servers/server-runtime";
 import { LABEL_DEPLOYMENT } from "../naming";
 import type { DeploymentRecorder } from "./recorder";
 
@@ -6,8 +6,8 @@ import type { DeploymentRecorder } from "./recorder";
  * Keeps the serving container and the rollback target; removes every other
  * container labelled for the instance (older generations, leftovers).
  */
-export async function pruneContainers(opts: { instanceId: string; keep: (string | null | undefined)[]; rec?: DeploymentRecorder }): Promise<number> {
-  const rt = getRuntime();
+export async function pruneContainers(opts: { instanceId: string; serverId: string | null; keep: (string | null | undefined)[]; rec?: DeploymentRecorder }): Promise<number> {
+  const rt = await runtimeFor(opts.serverId);
   const keep = new Set(opts.keep.filter(Boolean));
   const stale = (await rt.listManagedContainers({ instanceId: opts.instanceId })).filter((c) => !keep.has(c.id));
   for (const c of stale) await rt.removeContainer(c.id);
@@ -16,6 +16,6 @@ export async function pruneContainers(opts: { instanceId: string; keep: (string 
 }
 
 /** Containers created by one deployment (crash recovery). */
-export async function containersOfDeployment(instanceId: string, deploymentId: string) {
-  return (await getRuntime().listManagedContainers({ instanceId })).filter((c) => c.labels[LABEL_DEPLOYMENT] === deploymentId);
+export async function containersOfDeployment(instanceId: string, serverId: string | null, deploymentId: string) {
+  return (await (await runtimeFor(serverId)).listManagedContainers({ instanceId })).filter((c) => c.labels[LABEL_DEPLOYMENT] === deploymentId);
 }

@@ -1,4 +1,5 @@
 import { db } from "../db";
+import { runtimeFor } from "../servers/server-runtime";
 import { getRuntime } from "../docker";
 import type { VolumeInfo } from "../docker/types";
 import { AppError } from "../errors";
@@ -32,7 +33,7 @@ export async function deleteInstanceVolumes(opts: { instance: Instance; confirme
   const names = instanceVolumeNames(opts.instance);
   if (!names.length) return { deleted: [], kept: [] };
   if (!opts.confirmed) return { deleted: [], kept: names };
-  const rt = getRuntime();
+  const rt = await runtimeFor(opts.instance.serverId);
   const managed = new Map((await rt.listManagedVolumes()).map((v) => [v.name, v]));
   const users = await mountedBy();
   const deleted: string[] = [];

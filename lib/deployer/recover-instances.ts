@@ -1,6 +1,8 @@
 import { db } from "../db";
+import { runtimeFor } from "../servers/server-runtime";
+import { settingsFor } from "../servers/placement";
 import { removeConsumerDns } from "../dns/hooks";
-import { getRuntime, type ContainerRuntime } from "../docker";
+import { type ContainerRuntime } from "../docker";
 import { errorMessage } from "../errors";
 import { logger } from "../logger";
 import { recordEvent, SYSTEM_ACTOR } from "../audit/record-event";
@@ -9,7 +11,6 @@ import { parseInstanceState, transition } from "../lifecycle/transition";
 import type { InstanceEvent, InstanceState } from "../lifecycle/states";
 import type { Instance } from "../generated/prisma/client";
 import type { TSettings } from "../settings/schemas";
-import { getSettings } from "../settings/get-settings";
 import { upstreamFor } from "./container-plan";
 import { containersOfDeployment } from "./instance-containers";
 import { ensureInstanceRoute, removeInstanceRoute } from "./instance-route";
@@ -84,8 +85,8 @@ export async function recoverHeldInstance(id: string): Promise<"recovered" | "id
   const state = parseInstanceState(instance.status);
   if (!isBusy(state)) return "idle";
   transition(state, "recover"); // only busy states can be recovered
-  const rt = getRuntime();
-  const settings = await getSettings();
+  const rt = await runtimeFor(instance.serverId);
+  const settings = await settingsFor(instance);
   const dep = await db.deployment.findFirst({ where: { instanceId: id, status: "running" }, orderBy: { startedAt: "desc" } });
   const rec = dep ? await DeploymentRecorder.resume(dep.id) : null;
   const r: Recovery = { instance, state, rt, settings, deploymentId: dep?.id ?? null };
@@ -149,7 +150,7 @@ async function compensate(r: Recovery): Promise<InstanceEvent | null> {
 async function removeDeploymentContainers(r: Recovery): Promise<void> {
   if (!r.deploymentId) return;
   const { instance, rt } = r;
-  for (const c of await containersOfDeployment(instance.id, r.deploymentId)) if (c.id !== instance.containerId && c.id !== instance.previousContainerId) await rt.removeContainer(c.id);
+  for (const c of await containersOfDeployment(instance.id, instance.serverId, r.deploymentId)) if (c.id !== instance.containerId && c.id !== instance.previousContainerId) await rt.removeContainer(c.id);
 }
 
 /** Puts the route back on the container the database says serves (before anything else is removed: the route may already point at green). */

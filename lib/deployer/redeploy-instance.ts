@@ -1,4 +1,5 @@
 import { db } from "../db";
+import { settingsFor } from "../servers/placement";
 import { AppError } from "../errors";
 import { recordEvent, type Actor } from "../audit/record-event";
 import { parseImageRef } from "../image-ref";
@@ -91,8 +92,8 @@ async function runRedeploy(opts: {
   tlsChange?: { tls: TlsCols; previousTls: TlsCols };
 }) {
   const { rec, signal } = opts;
-  const settings = await getSettings();
   const instance = await db.instance.findUniqueOrThrow({ where: { id: opts.instanceId } });
+  const settings = await settingsFor(instance);
   // Before green comes up: a failed write is on the deployment and the redeploy goes on with the options the row has.
   const tlsWritten = opts.tlsChange ? await writeTls(rec, instance.id, opts.tlsChange.tls) : false;
   const previousTls = opts.tlsChange?.previousTls;

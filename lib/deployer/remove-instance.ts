@@ -1,9 +1,9 @@
 import { db } from "../db";
+import { runtimeFor } from "../servers/server-runtime";
+import { settingsFor } from "../servers/placement";
 import { removeConsumerDns } from "../dns/hooks";
-import { getRuntime } from "../docker";
 import { errorMessage } from "../errors";
 import { recordEvent, type Actor } from "../audit/record-event";
-import { getSettings } from "../settings/get-settings";
 import type { Instance } from "../generated/prisma/client";
 import { withInstance } from "./instance-lease";
 import { removeInstanceRoute } from "./instance-route";
@@ -30,9 +30,9 @@ type TRemoved = { id: string; name: string; status: "removed"; dns: string; volu
 
 async function remove(instance: Instance, actor: Actor, deleteVolumes: boolean): Promise<TRemoved> {
   await transitionInstance(instance.id, "remove");
-  const rt = getRuntime();
+  const rt = await runtimeFor(instance.serverId);
   try {
-    const settings = await getSettings();
+    const settings = await settingsFor(instance);
     const domains = await markInstanceDomainsRemoving(instance.id);
     await removeInstanceRoute({ instanceId: instance.id, settings });
     await deleteRemovedInstanceDomains(instance.id);

@@ -1,9 +1,9 @@
 import { db } from "../db";
-import { getRuntime } from "../docker";
+import { runtimeFor } from "../servers/server-runtime";
+import { settingsFor } from "../servers/placement";
 import { AppError } from "../errors";
 import type { Actor } from "../audit/record-event";
 import type { InstanceEvent } from "../lifecycle/states";
-import { getSettings } from "../settings/get-settings";
 import { previousSpecOf } from "./runtime-spec";
 import { promotion } from "./promotion";
 import { getInstance } from "../instances/get-instance";
@@ -34,13 +34,13 @@ export async function rollbackInstance(opts: { actor: Actor; id: string; body?: 
     instanceId: opts.id, kind: "rollback", actor: opts.actor,
     plan: async (instance) => {
       const events = instance.status === "running" ? BLUE_GREEN : REVIVE;
-      const settings = await getSettings();
+      const settings = await settingsFor(instance);
       const target = await rollbackTarget({ instance, deploymentId: input.deploymentId, settings });
       if (target.kind === "recreate") {
         return { event: events.begin, image: target.deployment.image, run: (rec, signal) => recreateRollback({ instanceId: instance.id, rec, events, actor: opts.actor, signal, target }) };
       }
       if (!instance.previousContainerId) throw new AppError("CONFLICT", `instance ${instance.name} has no rollback target: it has not been redeployed yet`);
-      const prev = await getRuntime().inspectContainer(instance.previousContainerId);
+      const prev = await (await runtimeFor(instance.serverId)).inspectContainer(instance.previousContainerId);
       if (!prev) throw new AppError("CONFLICT", `the rollback target ${instance.previousContainerName} no longer exists`);
       return { event: events.begin, image: instance.previousImage ?? prev.image, run: (rec, signal) => runRollback({ instanceId: instance.id, rec, events, actor: opts.actor, signal }) };
     },
@@ -50,8 +50,8 @@ export async function rollbackInstance(opts: { actor: Actor; id: string; body?: 
 
 async function runRollback(opts: { instanceId: string; rec: DeploymentRecorder; events: Events; actor: Actor; signal: AbortSignal }) {
   const { rec, signal } = opts;
-  const settings = await getSettings();
   const instance = await db.instance.findUniqueOrThrow({ where: { id: opts.instanceId } });
+  const settings = await settingsFor(instance);
   const prevId = instance.previousContainerId!;
   await switchToCandidate({
     rec, instance, settings, signal, actor: opts.actor,

@@ -1,6 +1,6 @@
 import { db } from "../db";
+import { settingsFor } from "../servers/placement";
 import type { Actor } from "../audit/record-event";
-import { getSettings } from "../settings/get-settings";
 import { bringUp } from "./bring-up";
 import { promotion } from "./promotion";
 import type { DeploymentRecorder } from "./recorder";
@@ -16,8 +16,8 @@ import { switchToCandidate } from "./switch-protocol";
  */
 export async function recreateRollback(opts: { instanceId: string; rec: DeploymentRecorder; events: Events; actor: Actor; signal: AbortSignal; target: Extract<RollbackTarget, { kind: "recreate" }> }) {
   const { rec, signal, target } = opts;
-  const settings = await getSettings();
   const instance = await db.instance.findUniqueOrThrow({ where: { id: opts.instanceId } });
+  const settings = await settingsFor(instance);
   const from = target.deployment;
   await switchToCandidate({
     rec, instance, settings, signal, actor: opts.actor,

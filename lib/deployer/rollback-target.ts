@@ -1,5 +1,5 @@
 import { db } from "../db";
-import { getRuntime } from "../docker";
+import { runtimeFor } from "../servers/server-runtime";
 import { AppError, errorMessage } from "../errors";
 import type { Deployment, Instance } from "../generated/prisma/client";
 import type { InstanceEvent } from "../lifecycle/states";
@@ -7,6 +7,7 @@ import { registryCredentialsFor } from "../registry/credentials-for";
 import { parseImageRef } from "../image-ref";
 import { headManifestDigest } from "../registry/registry-client";
 import type { TSettings } from "../settings/schemas";
+import type { ContainerRuntime } from "../docker/types";
 import { specOf, previousSpecOf } from "./runtime-spec";
 import type { TRuntimeSpec } from "./spec-schemas";
 
@@ -32,7 +33,7 @@ export function canRollBackTo(instance: Pick<Instance, "containerId">, d: Pick<D
 
 export async function rollbackTarget(opts: { instance: Instance; deploymentId?: string; settings: TSettings }): Promise<RollbackTarget> {
   const { instance } = opts;
-  const rt = getRuntime();
+  const rt = await runtimeFor(instance.serverId);
   const keptExists = instance.previousContainerId ? (await rt.inspectContainer(instance.previousContainerId)) !== null : false;
   let deployment: Deployment | null;
   if (opts.deploymentId) {
@@ -58,7 +59,7 @@ export async function rollbackTarget(opts: { instance: Instance; deploymentId?: 
   }
   const ref = parseImageRef(deployment.image);
   const image = `${ref.name}@${deployment.digest}`;
-  await checkDigestAvailable({ image, settings: opts.settings });
+  await checkDigestAvailable({ rt, image, settings: opts.settings });
   return { kind: "recreate", deployment, image, spec: deploymentSpec(instance, deployment) };
 }
 
@@ -79,8 +80,8 @@ function deploymentSpec(instance: Instance, d: Deployment): TRuntimeSpec {
  * its registry (a manifest HEAD by digest, with the stored credentials), so
  * a digest the registry no longer has refuses the rollback with that reason.
  */
-async function checkDigestAvailable(opts: { image: string; settings: TSettings }): Promise<void> {
-  if (await getRuntime().imageInfo(opts.image)) return;
+async function checkDigestAvailable(opts: { rt: ContainerRuntime; image: string; settings: TSettings }): Promise<void> {
+  if (await opts.rt.imageInfo(opts.image)) return;
   const ref = parseImageRef(opts.image);
   try {
     await headManifestDigest({ registry: ref.registry, repository: ref.repository, reference: ref.digest!, creds: registryCredentialsFor(opts.settings, opts.image) });

@@ -1,10 +1,10 @@
 import { db } from "../db";
+import { settingsFor } from "../servers/placement";
 import { removeConsumerDns } from "../dns/hooks";
-import { getRuntime } from "../docker";
+import { runtimeFor } from "../servers/server-runtime";
 import type { ContainerInfo } from "../docker/types";
 import type { Instance } from "../generated/prisma/client";
 import type { Upstream } from "../proxy/types";
-import { getSettings } from "../settings/get-settings";
 import type { TSettings } from "../settings/schemas";
 import type { Actor } from "../audit/record-event";
 import { instanceFqdn } from "../naming";
@@ -32,8 +32,8 @@ type DeployProgress = { containerId: string | null; routed: boolean; dnsTouched:
  */
 export async function runDeploy(opts: { instanceId: string; rec: DeploymentRecorder; image: string; actor?: Actor; signal: AbortSignal; spec?: TRuntimeSpec }): Promise<void> {
   const { rec, signal } = opts;
-  const settings = await getSettings();
   const instance = await db.instance.findUniqueOrThrow({ where: { id: opts.instanceId } });
+  const settings = await settingsFor(instance);
   const target = `${instance.name} (${opts.image})`;
   const progress: DeployProgress = { containerId: null, routed: false, dnsTouched: false };
   try {
@@ -70,7 +70,7 @@ async function routeAndDns(opts: { rec: DeploymentRecorder; instance: Instance; 
 async function commitDeployed(opts: { rec: DeploymentRecorder; instance: Instance; container: ContainerInfo & { digest: string | null }; image: string; spec?: TRuntimeSpec; routeStatus: RouteStatus }): Promise<void> {
   const { rec, instance, container, spec } = opts;
   const old = instance.containerId;
-  if (old && old !== container.id) await rec.attempt("stop", () => getRuntime().stopContainer(old), `stopped ${instance.containerName}`);
+  if (old && old !== container.id) await rec.attempt("stop", () => runtimeFor(instance.serverId).then((rt) => rt.stopContainer(old)), `stopped ${instance.containerName}`);
   await transitionInstance(instance.id, "deployed", {
     ...(spec ? specColumns(spec) : {}),
     ...(old ? { previousSpec: JSON.stringify(specOf(instance)) } : {}),
@@ -85,7 +85,7 @@ async function commitDeployed(opts: { rec: DeploymentRecorder; instance: Instanc
     routeError: null,
     error: null,
   });
-  await rec.attempt("cleanup", () => pruneContainers({ instanceId: instance.id, keep: [container.id, old ?? instance.previousContainerId], rec }));
+  await rec.attempt("cleanup", () => pruneContainers({ instanceId: instance.id, serverId: instance.serverId, keep: [container.id, old ?? instance.previousContainerId], rec }));
 }
 
 /**
@@ -101,6 +101,6 @@ async function undoDeploy(opts: { rec: DeploymentRecorder; instance: Instance; s
   }
   if (progress.routed && firstDeploy) await rec.attempt("compensate", () => removeInstanceRoute({ instanceId: instance.id, settings }), "route removed");
   const made = progress.containerId;
-  if (made) await rec.attempt("compensate", () => getRuntime().removeContainer(made), "container removed");
+  if (made) await rec.attempt("compensate", () => runtimeFor(instance.serverId).then((rt) => rt.removeContainer(made)), "container removed");
   await transitionInstance(instance.id, "deploy_failed", { error: opts.error, ...(progress.routed && firstDeploy ? { routeStatus: "not_configured" } : {}) });
 }

@@ -1,6 +1,6 @@
 import { db } from "../db";
+import { runtimeFor } from "../servers/server-runtime";
 import { AppError } from "../errors";
-import { getRuntime } from "../docker";
 import { recordEvent, type Actor } from "../audit/record-event";
 import { volumeName } from "../naming";
 import type { TSettings } from "../settings/schemas";
@@ -76,7 +76,7 @@ export async function checkBindSource(source: string, field: string): Promise<vo
  * (or, for a new instance, over the Settings' default limits). Volume names
  * are resolved, bind sources checked, and a volume another instance mounts is refused.
  */
-export async function resolveSpec(opts: { instance: { id: string; name: string }; current: TRuntimeSpec | null; input: SpecInput; settings: TSettings; actor?: Actor }): Promise<TRuntimeSpec> {
+export async function resolveSpec(opts: { instance: { id: string; name: string; serverId?: string | null }; current: TRuntimeSpec | null; input: SpecInput; settings: TSettings; actor?: Actor }): Promise<TRuntimeSpec> {
   const { instance, current, input } = opts;
   const base: TRuntimeSpec = current ?? { mounts: [], limits: { ...opts.settings.limits }, command: null, entrypoint: null, deployStrategy: "blue-green" };
   const mounts: TMount[] = input.mounts
@@ -87,12 +87,17 @@ export async function resolveSpec(opts: { instance: { id: string; name: string }
       )
     : base.mounts;
   // Every mount is checked on every change, stored ones too: what a path points to may have changed since it was stored.
-  for (const [i, m] of mounts.entries()) if (m.type === "bind") await checkBindSource(m.source, `mounts.${i}.source`);
+  for (const [i, m] of mounts.entries()) {
+    if (m.type !== "bind") continue;
+    // The bind root is checked (symlinks resolved) on this machine's filesystem; a remote server's cannot be, so it takes volumes only.
+    if (instance.serverId) throw new AppError("VALIDATION", `mounts.${i}.source: bind mounts are available on the local server only; use a named volume on a remote server`, { field: `mounts.${i}.source` });
+    await checkBindSource(m.source, `mounts.${i}.source`);
+  }
   const adopted = mounts.flatMap((m, i) => (m.type === "volume" && m.adopt && !base.mounts.some((b) => b.type === "volume" && b.name === m.name && b.adopt) ? [{ m, i }] : []));
   for (const { i } of adopted) {
     if (opts.actor && (opts.actor.role !== "admin" || opts.actor.scope)) throw new AppError("FORBIDDEN", `mounts.${i}.adopt: only an admin may adopt a volume`, { field: `mounts.${i}.adopt` });
   }
-  const rt = getRuntime();
+  const rt = await runtimeFor(instance.serverId ?? null);
   for (const [i, m] of mounts.entries()) if (m.type === "volume") await checkVolume({ rt, mount: m, field: `mounts.${i}.name`, instanceId: instance.id, create: false });
   await assertVolumesFree(instance.id, mounts);
   for (const { m } of adopted) {

@@ -41,6 +41,8 @@ export const ZCreateInstanceSchema = z
     restartPolicy: z.enum(RESTART_POLICIES).optional(),
     autoUpdate: z.boolean().optional(),
     tls: ZConsumerTlsSchema.optional(),
+    /** The server to run on, by id or name (SPEC §16); the built-in "local" when omitted. */
+    server: z.string().trim().min(1, "is required").max(100).optional(),
     ...specFields,
   })
   .strict();

@@ -1,4 +1,4 @@
-import { getRuntime } from "../docker";
+import { runtimeFor } from "../servers/server-runtime";
 import type { ContainerInfo } from "../docker/types";
 import { waitHealthy } from "../docker/wait-healthy";
 import type { Instance } from "../generated/prisma/client";
@@ -29,7 +29,7 @@ export type StartRecording = {
  */
 export async function startHealthy<G extends ContainerInfo | null>(opts: {
   containerId: string;
-  instance: Pick<Instance, "port" | "healthPath">;
+  instance: Pick<Instance, "port" | "healthPath" | "serverId">;
   settings: TSettings;
   whenGone: () => G;
   /** Told the started container before the wait (a rollback stops it again if the switch fails). */
@@ -39,7 +39,7 @@ export async function startHealthy<G extends ContainerInfo | null>(opts: {
   recording?: StartRecording;
 }): Promise<ContainerInfo | G> {
   const { containerId, instance, settings, signal, recording } = opts;
-  const rt = getRuntime();
+  const rt = await runtimeFor(instance.serverId);
   const start = () => rt.startContainer(containerId);
   if (recording) await recording.rec.step(recording.startStep ?? "start", start, () => recording.startMessage);
   else await start();

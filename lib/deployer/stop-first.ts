@@ -1,4 +1,4 @@
-import { getRuntime } from "../docker";
+import { runtimeFor } from "../servers/server-runtime";
 import type { TSettings } from "../settings/schemas";
 import type { Instance } from "../generated/prisma/client";
 import { cutover } from "./cutover";
@@ -12,9 +12,9 @@ import { deployTimeouts } from "./timeouts";
 // the new one starts: requests fail from the stop until the switch. Honest
 // trade-off, shown on the deploy's "stop" step.
 
-export async function stopServing(opts: { rec: DeploymentRecorder; containerId: string | null }): Promise<void> {
+export async function stopServing(opts: { rec: DeploymentRecorder; serverId: string | null; containerId: string | null }): Promise<void> {
   if (!opts.containerId) return;
-  await opts.rec.step("stop", () => getRuntime().stopContainer(opts.containerId!, deployTimeouts().stopSeconds), () => "stop-first: the instance is down until the new container is healthy");
+  await opts.rec.step("stop", async () => (await runtimeFor(opts.serverId)).stopContainer(opts.containerId!, deployTimeouts().stopSeconds), () => "stop-first: the instance is down until the new container is healthy");
 }
 
 /**

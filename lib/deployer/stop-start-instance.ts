@@ -1,10 +1,10 @@
 import { db } from "../db";
+import { runtimeFor } from "../servers/server-runtime";
+import { settingsFor } from "../servers/placement";
 import { ensureConsumerDns } from "../dns/hooks";
-import { getRuntime } from "../docker";
 import { AppError, errorMessage } from "../errors";
 import { recordEvent, type Actor } from "../audit/record-event";
 import { instanceFqdn } from "../naming";
-import { getSettings } from "../settings/get-settings";
 import { upstreamFor } from "./container-plan";
 import { closeDeployment, failureMessage } from "./close-deployment";
 import { getInstance } from "../instances/get-instance";
@@ -22,7 +22,7 @@ export async function stopInstance(opts: { actor: Actor; id: string }) {
     await transitionInstance(instance.id, "stop");
     try {
       // Every running container of the instance, not only the one the row names: a leftover must not keep serving a stopped instance.
-      const rt = getRuntime();
+      const rt = await runtimeFor(instance.serverId);
       const running = (await rt.listManagedContainers({ instanceId: instance.id })).filter((c) => c.state === "running" || c.id === instance.containerId);
       for (const c of running) await rt.stopContainer(c.id, deployTimeouts().stopSeconds);
       await transitionInstance(instance.id, "stopped", { error: null });
@@ -41,7 +41,7 @@ export async function startInstance(opts: { actor: Actor; id: string }) {
   await beginOperation({
     instanceId: opts.id, kind: "start", actor: opts.actor,
     plan: async (instance) => {
-      if (!instance.containerId || !(await getRuntime().inspectContainer(instance.containerId))) {
+      if (!instance.containerId || !(await (await runtimeFor(instance.serverId)).inspectContainer(instance.containerId))) {
         throw new AppError("CONFLICT", `instance ${instance.name} has no container to start: redeploy it instead`);
       }
       return { event: "start", image: instance.image, run: (rec, signal) => runStart({ instanceId: instance.id, rec, actor: opts.actor, signal }) };
@@ -52,9 +52,9 @@ export async function startInstance(opts: { actor: Actor; id: string }) {
 
 export async function runStart(opts: { instanceId: string; rec: DeploymentRecorder; actor: Actor; signal: AbortSignal }) {
   const { rec, signal } = opts;
-  const rt = getRuntime();
-  const settings = await getSettings();
   const instance = await db.instance.findUniqueOrThrow({ where: { id: opts.instanceId } });
+  const settings = await settingsFor(instance);
+  const rt = await runtimeFor(instance.serverId);
   const id = instance.containerId!;
   try {
     const healthy = await startHealthy({

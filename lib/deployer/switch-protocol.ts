@@ -1,5 +1,5 @@
 import type { Actor } from "../audit/record-event";
-import { getRuntime } from "../docker";
+import { runtimeFor } from "../servers/server-runtime";
 import type { ContainerInfo } from "../docker/types";
 import type { Instance, Prisma } from "../generated/prisma/client";
 import type { InstanceEvent } from "../lifecycle/states";
@@ -68,7 +68,7 @@ async function attemptSwitch<C extends ContainerInfo>(plan: SwitchPlan<C>, attem
   await plan.prepare?.();
   if (plan.stopFirst) {
     attempt.stopped = true;
-    await stopServing({ rec, containerId: instance.containerId });
+    await stopServing({ rec, serverId: instance.serverId, containerId: instance.containerId });
   }
   // Blue-green: the candidate comes up beside blue; blue keeps serving until the switch.
   const container = await plan.bringUp((c) => (attempt.candidate = c));
@@ -81,7 +81,7 @@ async function compensateSwitch<C extends ContainerInfo>(plan: SwitchPlan<C>, at
   const { rec, instance, settings, signal } = plan;
   const failure = failureMessage(err, signal);
   await plan.undoFirst?.();
-  const rt = getRuntime();
+  const rt = await runtimeFor(instance.serverId);
   const tracked = attempt.candidate;
   const candidate = tracked && plan.candidate === "kept" ? ((await rt.inspectContainer(tracked.id)) ?? tracked) : tracked;
   // The candidate goes only once the route is known not to target it (a lost switch answer may have moved it).
@@ -105,7 +105,7 @@ async function promoteCandidate<C extends ContainerInfo>(plan: SwitchPlan<C>, co
   if (!plan.stopFirst && instance.containerId !== container.id) await retire({ rec, instance, settings, containerId: instance.containerId });
   await transitionInstance(instance.id, plan.promoted.event, { ...plan.promoted.columns(container), routeStatus, routeError: null, error: null });
   if (plan.candidate === "fresh") {
-    await rec.attempt("cleanup", () => pruneContainers({ instanceId: instance.id, keep: [container.id, instance.containerId], rec }));
+    await rec.attempt("cleanup", () => pruneContainers({ instanceId: instance.id, serverId: instance.serverId, keep: [container.id, instance.containerId], rec }));
     if (routeStatus === "active") {
       await certificateStep({ rec, instance, fqdn: instanceFqdn(instance.subdomain, settings.baseDomain), upstream: upstreamFor(settings, container, instance.port), settings, signal });
     }

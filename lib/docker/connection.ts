@@ -15,7 +15,9 @@ export interface DockerEnv {
 
 export type DockerConnection =
   | { kind: "socket"; socketPath: string }
-  | { kind: "tcp"; host: string; port: number; tls: { caPath: string; certPath: string; keyPath: string } | null };
+  | { kind: "tcp"; host: string; port: number; tls: { caPath: string; certPath: string; keyPath: string } | null }
+  | { kind: "tls"; host: string; port: number; ca: string; cert: string; key: string }
+  | { kind: "ssh"; host: string; port: number; username: string; privateKey: string; hostKey: string };
 
 // The docker CLI treats any non-empty value as "on"; "0"/"false" are accepted
 // as "off" too because compose files and .env templates write them that way.
@@ -57,6 +59,8 @@ export function parseDockerHost(env: DockerEnv, homeDir: string = os.homedir()):
 /** Human-readable address for error messages and the health page. */
 export function describeConnection(c: DockerConnection): string {
   if (c.kind === "socket") return `unix://${c.socketPath}`;
+  if (c.kind === "tls") return `tls://${c.host.includes(":") ? `[${c.host}]` : c.host}:${c.port}`;
+  if (c.kind === "ssh") return `ssh://${c.username}@${c.host.includes(":") ? `[${c.host}]` : c.host}:${c.port}`;
   const host = c.host.includes(":") ? `[${c.host}]` : c.host;
   return `tcp://${host}:${c.port}${c.tls ? " (TLS)" : ""}`;
 }
@@ -65,6 +69,8 @@ export function dockerodeOptions(c: DockerConnection): DockerOptions {
   // docker-modem also reads DOCKER_HOST itself and merges it under ours: the
   // explicit undefineds stop a stray variable from switching the transport.
   if (c.kind === "socket") return { socketPath: c.socketPath, host: undefined, port: undefined };
+  if (c.kind === "tls") return { host: c.host, port: c.port, protocol: "https", ca: c.ca, cert: c.cert, key: c.key, socketPath: undefined };
+  if (c.kind === "ssh") throw new AppError("INTERNAL", "the SSH transport is not available in this build");
   const base: DockerOptions = { host: c.host, port: c.port, protocol: c.tls ? "https" : "http", socketPath: undefined };
   if (!c.tls) return base;
   const read = (file: string) => {

@@ -115,6 +115,11 @@ export class DockerodeRuntime implements ContainerRuntime {
     }
   }
 
+  async engineInfo(): Promise<{ containers: number; name: string; swarm: string }> {
+    const info = await this.call("info", (d, s) => (d.info as (o: object) => Promise<{ Containers?: number; Name?: string; Swarm?: { LocalNodeState?: string } }>)({ abortSignal: s }));
+    return { containers: info.Containers ?? 0, name: info.Name ?? "", swarm: info.Swarm?.LocalNodeState ?? "inactive" };
+  }
+
   async imageExists(ref: string): Promise<boolean> {
     return this.call(`inspect image ${ref}`, (d, s) =>
       this.inspectImage(d, ref, s).then(() => true, unless([404], false)),

@@ -18,8 +18,10 @@ export interface Health {
   dns: ComponentStatus;
   /** Certificates (SPEC §7): `degraded` while one failed or expires within 14 days; `off` with TLS off. */
   tls: "ok" | "degraded" | "off";
+  /** Remote Docker servers (SPEC §16) as the server monitor last saw them: `degraded` while one does not answer. */
+  servers: { status: "ok" | "degraded" | "none"; total: number; down: string[] };
   version: string;
-  messages: { docker?: string; proxy?: string; dns?: string; db?: string; tls?: string };
+  messages: { docker?: string; proxy?: string; dns?: string; db?: string; tls?: string; servers?: string };
 }
 
 let version: string | undefined;
@@ -55,7 +57,7 @@ export async function getHealth(): Promise<Health> {
     await db.$queryRawUnsafe("SELECT 1");
   } catch (err) {
     messages.db = errorMessage(err);
-    return { status: "down", db: "error", docker: "unreachable", proxy: "not_configured", dns: "not_configured", tls: "off", version: appVersion(), messages };
+    return { status: "down", db: "error", docker: "unreachable", proxy: "not_configured", dns: "not_configured", tls: "off", servers: { status: "none", total: 0, down: [] }, version: appVersion(), messages };
   }
   const settings = await getSettings();
   const [docker, proxy, dns] = await Promise.all([
@@ -79,7 +81,8 @@ export async function getHealth(): Promise<Health> {
       return r.ok ? "ok" : "error";
     })(),
   ]);
-  const degraded = docker !== "ok" || proxy === "error" || dns === "error";
+  const servers = await serverHealth(messages);
+  const degraded = docker !== "ok" || proxy === "error" || dns === "error" || servers.status === "degraded";
   let tls: Health["tls"] = "off";
   if (settings.tls.mode !== "off") {
     const warnings = await listCertificateWarnings({ take: 1 });
@@ -87,5 +90,13 @@ export async function getHealth(): Promise<Health> {
     if (warnings.total > 0) messages.tls = `${warnings.total} certificate(s) failed or expire within 14 days, e.g. ${warnings.items[0].fqdn}: ${warnings.items[0].error ?? `expires ${warnings.items[0].notAfter?.toISOString()}`}`;
   }
   // A certificate problem leaves every consumer serving (over HTTP): it marks `tls`, not the whole status.
-  return { status: degraded ? "degraded" : "ok", db: "ok", docker, proxy, dns, tls, version: appVersion(), messages };
+  return { status: degraded ? "degraded" : "ok", db: "ok", docker, proxy, dns, tls, servers, version: appVersion(), messages };
+}
+
+/** From the rows the server monitor keeps (no engine is asked here: health is polled). */
+async function serverHealth(messages: Health["messages"]): Promise<Health["servers"]> {
+  const rows = await db.server.findMany({ select: { name: true, status: true, lastError: true } });
+  const down = rows.filter((r) => r.status === "down");
+  if (down.length) messages.servers = down.map((r) => `${r.name}: ${r.lastError ?? "no answer"}`).join("; ");
+  return { status: rows.length === 0 ? "none" : down.length ? "degraded" : "ok", total: rows.length, down: down.map((r) => r.name) };
 }

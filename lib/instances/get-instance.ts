@@ -1,5 +1,6 @@
 import { db } from "../db";
-import { getRuntime } from "../docker";
+import { runtimeFor } from "../servers/server-runtime";
+import { serverDirectory } from "../servers/resolve-server";
 import { getSettings } from "../settings/get-settings";
 import { presentEnv } from "../deployer/env-vars";
 import { findInstanceOrThrow } from "../db/find-instance";
@@ -9,18 +10,18 @@ import { presentInstance } from "./present-instance";
 export async function getInstance(id: string) {
   const [row, settings, record] = await Promise.all([findInstanceOrThrow(id), getSettings(), db.dnsRecord.findFirst({ where: { consumerType: "instance", consumerId: id } })]);
   return {
-    ...presentInstance(row, settings.baseDomain, record, settings.dns.mode),
+    ...presentInstance(row, settings.baseDomain, record, settings.dns.mode, row.serverId ? (await serverDirectory()).get(row.serverId) : null),
     env: presentEnv(row.env),
     containerId: row.containerId,
     containerName: row.containerName,
     rollback: row.previousContainerId ? { containerName: row.previousContainerName, image: row.previousImage } : null,
-    container: await containerState(row.containerId),
+    container: await containerState(row.serverId, row.containerId),
   };
 }
 
 /** The serving container as the engine sees it (OOMKilled shown as such); null when unknown or the engine is unreachable. */
-async function containerState(id: string | null) {
+async function containerState(serverId: string | null, id: string | null) {
   if (!id) return null;
-  const c = await getRuntime().inspectContainer(id).catch(() => null);
+  const c = await runtimeFor(serverId).then((rt) => rt.inspectContainer(id)).catch(() => null);
   return c ? { state: c.state, exitCode: c.exitCode, oomKilled: c.oomKilled === true, startedAt: c.startedAt } : null;
 }

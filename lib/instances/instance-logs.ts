@@ -1,4 +1,4 @@
-import { getRuntime } from "../docker";
+import { runtimeFor } from "../servers/server-runtime";
 import { AppError } from "../errors";
 import { findInstanceOrThrow } from "../db/find-instance";
 
@@ -19,7 +19,7 @@ export async function streamInstanceLogs(opts: { id: string; follow: boolean; ta
   const controller = new AbortController();
   opts.signal?.addEventListener("abort", () => controller.abort());
   if (!Number.isInteger(opts.tail) || opts.tail < 1 || opts.tail > MAX_TAIL) throw new AppError("VALIDATION", `tail: must be an integer from 1 to ${MAX_TAIL}`, { field: "tail" });
-  const lines = getRuntime().containerLogs(instance.containerId, { tail: opts.tail, follow: opts.follow, signal: controller.signal });
+  const lines = (await runtimeFor(instance.serverId)).containerLogs(instance.containerId, { tail: opts.tail, follow: opts.follow, signal: controller.signal });
   const encoder = new TextEncoder();
   const iterator = lines[Symbol.asyncIterator]();
   return new ReadableStream<Uint8Array>({

@@ -1,4 +1,5 @@
 import { containsText, db } from "../db";
+import { serverDirectory } from "../servers/resolve-server";
 import { getSettings } from "../settings/get-settings";
 import { latestUsage, type TUsageSample } from "./get-usage";
 import { presentInstance, type TInstanceView } from "./present-instance";
@@ -51,5 +52,6 @@ export async function listInstances(opts: { params?: URLSearchParams; defaultLim
   }
   // Current values only for what runs now: a stopped instance's last sample is not "current".
   const usage = await latestUsage(page.items.filter((r) => r.status === "running").map((r) => r.id));
-  return mapPage(page, (i) => ({ ...presentInstance(i, settings.baseDomain, byConsumer.get(i.id) ?? null, settings.dns.mode), usage: usage.get(i.id) ?? null, domains: domains.get(i.id) ?? [] }));
+  const servers = page.items.some((i) => i.serverId) ? await serverDirectory() : new Map<string, { name: string; status: string }>();
+  return mapPage(page, (i) => ({ ...presentInstance(i, settings.baseDomain, byConsumer.get(i.id) ?? null, settings.dns.mode, i.serverId ? servers.get(i.serverId) : null), usage: usage.get(i.id) ?? null, domains: domains.get(i.id) ?? [] }));
 }

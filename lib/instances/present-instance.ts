@@ -4,7 +4,9 @@ import { presentTls, tlsOptions } from "../tls/consumer-tls";
 import { specOf } from "../deployer/runtime-spec";
 
 /** The API shape of an instance (SPEC §10). */
-export function presentInstance(i: Instance, baseDomain: string, dns: { status: string; lastError?: string | null } | null, dnsMode: string) {
+/** `server`: the instance's server when it is a remote one (its name and recorded status); a server that does not answer makes the instance `unknown` (SPEC §16). */
+export function presentInstance(i: Instance, baseDomain: string, dns: { status: string; lastError?: string | null } | null, dnsMode: string, server?: { name: string; status: string } | null) {
+  const unreachable = server?.status === "down";
   return {
     id: i.id,
     name: i.name,
@@ -15,8 +17,9 @@ export function presentInstance(i: Instance, baseDomain: string, dns: { status: 
     healthPath: i.healthPath,
     restartPolicy: i.restartPolicy,
     ...specOf(i),
-    status: i.status,
-    ...(i.error ? { error: i.error } : {}),
+    server: server?.name ?? "local",
+    status: unreachable ? "unknown" : i.status,
+    ...(unreachable ? { error: `server ${server!.name} does not answer; last known status: ${i.status}` } : i.error ? { error: i.error } : {}),
     route: { status: i.routeStatus, ...(i.routeError ? { error: i.routeError } : {}) },
     dns: dns ? { status: dns.status, ...(dns.lastError ? { error: dns.lastError } : {}) } : { status: dnsMode === "wildcard" ? "wildcard" : "none" },
     digest: i.digest,

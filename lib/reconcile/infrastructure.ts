@@ -1,5 +1,6 @@
 import { db } from "../db";
 import { getRuntime, type ContainerRuntime } from "../docker";
+import { pingServers } from "../servers/fleet";
 import { errorMessage } from "../errors";
 import { parseRouteId } from "../naming";
 import { heldConsumerLeases } from "../consumers/consumer-lease";
@@ -37,15 +38,16 @@ export async function reconcileInfrastructure(opts: { settings: TSettings; dryRu
   await keepManagedProxy(settings, dryRun, res);
   const provider = getProxyProvider(settings);
   const routes = provider ? await listRouteView(provider, res) : null;
-  const rt = getRuntime();
-  const ping = await rt.ping();
-  if (!ping.ok) {
-    res.lines.push({ kind: "container", name: "docker", action: "restart", status: "failed", message: `Docker unreachable: ${ping.message ?? "no answer"}` });
-  } else {
-    await repairInstances({ settings, dryRun, routes, res });
+  // Every server at once, each under its own deadline: one that does not answer stalls none of the others.
+  const servers = await pingServers();
+  for (const down of servers.filter((s) => !s.ok)) {
+    const message = down.id ? `server ${down.name} unreachable: ${down.message ?? "no answer"}; its instances are left as they are` : `Docker unreachable: ${down.message ?? "no answer"}`;
+    res.lines.push({ kind: "container", name: down.id ? `server ${down.name}` : "docker", action: "restart", status: "failed", message });
   }
+  const up = new Set(servers.filter((s) => s.ok).map((s) => s.id));
+  if (up.size) await repairInstances({ settings, dryRun, routes, res, up });
   if (provider && routes) await repairProxyRoutes({ settings, dryRun, provider, routes, res });
-  await reportOrphans({ runtime: ping.ok ? rt : null, provider: provider && routes ? provider : null, res });
+  await reportOrphans({ runtimes: servers.flatMap((s) => (s.ok && s.rt ? [s.rt] : [])), complete: servers.every((s) => s.ok), provider: provider && routes ? provider : null, res });
   return res;
 }
 
@@ -61,8 +63,9 @@ async function listRouteView(provider: ProxyProvider, res: InfraResult): Promise
 }
 
 /** Every instance repaired under its lease (repairInstance), its outcome added to the pass's. */
-async function repairInstances(o: { settings: TSettings; dryRun: boolean; routes: RouteView | null; res: InfraResult }): Promise<void> {
-  for (const inst of await db.instance.findMany({ select: { id: true, name: true } })) {
+async function repairInstances(o: { settings: TSettings; dryRun: boolean; routes: RouteView | null; res: InfraResult; up: Set<string | null> }): Promise<void> {
+  for (const inst of await db.instance.findMany({ select: { id: true, name: true, serverId: true } })) {
+    if (!o.up.has(inst.serverId)) continue;
     await underLease({ consumer: { type: "instance", id: inst.id }, name: inst.name, kind: "container", report: o.res }, async () => {
       const repair = await repairInstance({ id: inst.id, settings: o.settings, dryRun: o.dryRun, routes: o.routes });
       o.res.containers.restarted += repair.containers.restarted;
@@ -106,15 +109,18 @@ async function repairProxyRoute(id: string, o: RouteRepair): Promise<void> {
  * leases, then the rows, so a consumer being created (route before row) or
  * removed is held or has its row by the time it is looked up.
  */
-async function reportOrphans(o: { runtime: ContainerRuntime | null; provider: ProxyProvider | null; res: InfraResult }): Promise<void> {
+async function reportOrphans(o: { runtimes: ContainerRuntime[]; complete: boolean; provider: ProxyProvider | null; res: InfraResult }): Promise<void> {
   const { provider, res } = o;
-  const containers = o.runtime
-    ? await o.runtime.listManagedContainers().catch((err: unknown) => {
+  const lists = await Promise.all(
+    o.runtimes.map((rt) =>
+      rt.listManagedContainers().catch((err: unknown) => {
         res.containers.failed++;
         res.lines.push({ kind: "container", name: "docker", action: "orphan", status: "failed", message: errorMessage(err) });
         return null;
-      })
-    : null;
+      }),
+    ),
+  );
+  const containers = lists.some((l) => l !== null) ? lists.flatMap((l) => l ?? []) : null;
   const fresh = provider
     ? await provider.listRoutes().catch((err: unknown) => {
         res.routes.failed++;
@@ -135,7 +141,7 @@ async function reportOrphans(o: { runtime: ContainerRuntime | null; provider: Pr
     res.orphans.routes.push(r);
     res.lines.push({ kind: "route", name: r.id, action: "orphan", status: "skipped", message: `Wharf route for ${r.hosts.join(", ")} without a row` });
   }
-  if (containers) await reportKeptVolumes(res);
+  if (containers && o.complete) await reportKeptVolumes(res);
 }
 
 /** Kept volumes hold data: reported, never deleted by a sync (the operator deletes them under Instances → Volumes). */

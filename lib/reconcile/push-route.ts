@@ -2,7 +2,8 @@ import type { ConsumerRef } from "../naming";
 import { db } from "../db";
 import { upstreamFor } from "../deployer/container-plan";
 import { ensureInstanceRoute } from "../deployer/instance-route";
-import { getRuntime } from "../docker";
+import { runtimeFor } from "../servers/server-runtime";
+import { settingsFor } from "../servers/placement";
 import { pushProxyRoute } from "../standalone-proxies/proxy-certificate";
 import type { ProxyProvider } from "../proxy/types";
 import type { TSettings } from "../settings/schemas";
@@ -16,7 +17,8 @@ import type { TSettings } from "../settings/schemas";
 export async function pushRoute(consumer: ConsumerRef, settings: TSettings, provider: ProxyProvider): Promise<void> {
   if (consumer.type === "standalone") return pushProxyRoute({ id: consumer.id, settings, provider });
   const inst = await db.instance.findUnique({ where: { id: consumer.id } });
-  const info = inst?.containerId ? await getRuntime().inspectContainer(inst.containerId) : null;
+  const info = inst?.containerId ? await (await runtimeFor(inst.serverId)).inspectContainer(inst.containerId) : null;
   if (!inst || !info) throw new Error(`instance ${consumer.id} has no container to route to`);
-  await ensureInstanceRoute({ instance: inst, upstream: upstreamFor(settings, info, inst.port), settings });
+  const placed = await settingsFor(inst, settings);
+  await ensureInstanceRoute({ instance: inst, upstream: upstreamFor(placed, info, inst.port), settings: placed });
 }

@@ -1,4 +1,5 @@
-import { getRuntime } from "../docker";
+import { runtimeFor } from "../servers/server-runtime";
+import { settingsFor } from "../servers/placement";
 import { db } from "../db";
 import { errorMessage } from "../errors";
 import { isBusy } from "../lifecycle/states";
@@ -51,7 +52,7 @@ async function repair(opts: { id: string; settings: TSettings; dryRun: boolean; 
   const line: Line = (kind, action, status, message, name = inst.name) => {
     res.lines.push({ kind, name, action, status, message });
   };
-  const r: Repair = { id, port: inst.port, state, settings, dryRun, res, rt: getRuntime(), line };
+  const r: Repair = { id, port: inst.port, state, settings: await settingsFor(inst, settings), dryRun, res, rt: await runtimeFor(inst.serverId), line };
 
   if (isBusy(state)) return recoverDeadJob(r);
   if (state === "stopped" || state === "failed") return stopOthers(r, null);

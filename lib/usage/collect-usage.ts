@@ -1,5 +1,5 @@
 import { db } from "../db";
-import { getRuntime } from "../docker";
+import { runtimeFor } from "../servers/server-runtime";
 import { cpuPercent } from "../docker/map";
 import type { ContainerRuntime, ContainerStats } from "../docker/types";
 import { errorMessage } from "../errors";
@@ -27,9 +27,19 @@ export function newCollectorState(): CollectorState {
 
 /** One pass: a sample per running instance; returns how many were written. */
 export async function collectUsageOnce(opts: { state: CollectorState; runtime?: ContainerRuntime; now?: Date }): Promise<{ samples: number; failed: number }> {
-  const rt = opts.runtime ?? getRuntime();
   const now = opts.now ?? new Date();
-  const running = await db.instance.findMany({ where: { status: "running", containerId: { not: null } }, select: { id: true, containerId: true } });
+  // Instances on a server recorded down are not asked (each read would wait out its deadline); the server monitor says when it is back.
+  const down = (await db.server.findMany({ where: { status: "down" }, select: { id: true } })).map((s) => s.id);
+  const running = await db.instance.findMany({
+    where: { status: "running", containerId: { not: null }, ...(down.length ? { OR: [{ serverId: null }, { serverId: { notIn: down } }] } : {}) },
+    select: { id: true, containerId: true, serverId: true },
+  });
+  const runtimes = new Map<string | null, Promise<ContainerRuntime>>();
+  const runtimeOf = (serverId: string | null) => {
+    if (opts.runtime) return Promise.resolve(opts.runtime);
+    if (!runtimes.has(serverId)) runtimes.set(serverId, runtimeFor(serverId));
+    return runtimes.get(serverId)!;
+  };
   const rows: TSampleRow[] = [];
   let failed = 0;
   const seen = new Set<string>();
@@ -39,7 +49,7 @@ export async function collectUsageOnce(opts: { state: CollectorState; runtime?: 
         const id = inst.containerId!;
         seen.add(id);
         try {
-          const s = await rt.containerStats(id);
+          const s = await (await runtimeOf(inst.serverId)).containerStats(id);
           if (!s) return;
           rows.push({
             instanceId: inst.id,

@@ -1,0 +1,17 @@
+import { db } from "../db";
+import { AppError } from "../errors";
+import { LOCAL_SERVER } from "./server-runtime";
+
+/** An instance's `server` (an id or a name) → the server's id; null for the built-in "local". */
+export async function resolveServerRef(ref: string | undefined, field = "server"): Promise<string | null> {
+  if (!ref || ref === LOCAL_SERVER) return null;
+  const row = (await db.server.findUnique({ where: { id: ref }, select: { id: true } })) ?? (await db.server.findUnique({ where: { name: ref }, select: { id: true } }));
+  if (!row) throw new AppError("VALIDATION", `${field}: no server named ${ref}`, { field });
+  return row.id;
+}
+
+/** Name and recorded status of every remote server, for presenting many instances at once (there are few servers). */
+export async function serverDirectory(): Promise<Map<string, { name: string; status: string }>> {
+  const rows = await db.server.findMany({ select: { id: true, name: true, status: true } });
+  return new Map(rows.map((r) => [r.id, { name: r.name, status: r.status }]));
+}

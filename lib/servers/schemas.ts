@@ -1,0 +1,71 @@
+import { z } from "zod";
+
+// Servers (SPEC §16, issue 27): the request bodies of /api/servers.
+
+/** An IPv4/IPv6 literal or a DNS name: what an engine or an upstream is reached at. */
+const hostAddress = z
+  .string()
+  .trim()
+  .min(1, "is required")
+  .max(253)
+  .regex(/^(\[?[0-9a-fA-F:.]+\]?|[A-Za-z0-9]([A-Za-z0-9-]{0,62})(\.[A-Za-z0-9]([A-Za-z0-9-]{0,62}))*)$/, "must be an IP address or a host name")
+  .transform((a) => a.replace(/^\[(.*)\]$/, "$1"));
+
+const pem = (what: string) =>
+  z
+    .string()
+    .max(40_000)
+    .regex(new RegExp(`-----BEGIN ${what}-----`), `must be a PEM ${what.toLowerCase()}`);
+
+export const ZTlsCredentialsSchema = z.strictObject({
+  ca: pem("CERTIFICATE"),
+  cert: pem("CERTIFICATE"),
+  key: z.string().max(40_000).regex(/-----BEGIN [A-Z ]*PRIVATE KEY-----/, "must be a PEM private key"),
+});
+
+export const ZSshCredentialsSchema = z.strictObject({
+  user: z.string().trim().regex(/^[a-z_][a-z0-9_.-]{0,31}$/i, "must be a user name"),
+  privateKey: z.string().max(40_000).regex(/-----BEGIN [A-Z ]*PRIVATE KEY-----/, "must be a PEM or OpenSSH private key"),
+  // As `ssh-keygen -lf` prints it; optional: pinned on the first successful test when not given.
+  hostKeySha256: z
+    .string()
+    .trim()
+    .regex(/^SHA256:[A-Za-z0-9+/]{43}=?$/, 'must be a SHA-256 fingerprint ("SHA256:…", as ssh-keygen -lf prints it)')
+    .optional(),
+});
+
+const name = z.string().trim().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, "lower-case letters, digits and - (at most 63), starting with a letter or digit");
+const labels = z.record(z.string().trim().regex(/^[A-Za-z0-9][A-Za-z0-9._/-]{0,62}$/, "label keys: letters, digits, . _ / -"), z.string().max(200)).refine((l) => Object.keys(l).length <= 50, "at most 50 labels");
+
+export const ZServerCreateSchema = z
+  .strictObject({
+    name,
+    kind: z.literal("engine", { error: 'only "engine" servers are supported' }).default("engine"),
+    transport: z.enum(["tls", "ssh"], { error: 'must be "tls" or "ssh"' }),
+    address: hostAddress,
+    port: z.number().int().min(1).max(65535).optional(),
+    upstreamAddress: hostAddress.optional(),
+    labels: labels.default({}),
+    tls: ZTlsCredentialsSchema.optional(),
+    ssh: ZSshCredentialsSchema.optional(),
+  })
+  .superRefine((v, ctx) => {
+    if (v.name === "local") ctx.addIssue({ code: "custom", path: ["name"], message: '"local" is the built-in server' });
+    if (v.transport === "tls" && !v.tls) ctx.addIssue({ code: "custom", path: ["tls"], message: "is required for a TLS server" });
+    if (v.transport === "ssh" && !v.ssh) ctx.addIssue({ code: "custom", path: ["ssh"], message: "is required for an SSH server" });
+    if (v.transport === "tls" && v.ssh) ctx.addIssue({ code: "custom", path: ["ssh"], message: "is not used by a TLS server" });
+    if (v.transport === "ssh" && v.tls) ctx.addIssue({ code: "custom", path: ["tls"], message: "is not used by an SSH server" });
+  });
+export type TServerCreate = z.infer<typeof ZServerCreateSchema>;
+
+/** PATCH: credentials are bound to address:port, so a new address needs them again (checked in update-server.ts). */
+export const ZServerUpdateSchema = z.strictObject({
+  name: name.optional(),
+  address: hostAddress.optional(),
+  port: z.number().int().min(1).max(65535).optional(),
+  upstreamAddress: hostAddress.optional(),
+  labels: labels.optional(),
+  tls: ZTlsCredentialsSchema.optional(),
+  ssh: ZSshCredentialsSchema.optional(),
+});
+export type TServerUpdate = z.infer<typeof ZServerUpdateSchema>;
