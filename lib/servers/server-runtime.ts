@@ -67,5 +67,6 @@ export function forgetServer(serverId: string): void {
 }
 
 function forgetConnection(c: DockerConnection): void {
-  if (c.kind === "ssh") closeSshConnection({ host: c.host, port: c.port, username: c.username, hostKey: c.hostKey });
+  // Calls in progress finish first (the transport retires a connection only once its channels closed).
+  if (c.kind === "ssh") void closeSshConnection({ host: c.host, port: c.port }).catch(() => {});
 }

@@ -6,6 +6,9 @@
 #   registries docker-registry (distribution 2.8) on http://127.0.0.1:5050 with
 #             htpasswd auth (user wharf-ci, password wharf-registry-pass) and a
 #             public one on http://127.0.0.1:5051
+#             (also on 198.18.0.1:5050/5051 for the engines below)
+#   engines   dockerd in namespaces h1..h3 (198.18.0.11..13): h1 TLS :2376, h2 SSH :22
+#             (test/services/multihost.sh; state and multihost.json in $dir/multihost)
 #   Pebble    ACME https://127.0.0.1:14000/dir, management 127.0.0.1:15000
 #   Caddy-TLS admin http://127.0.0.1:2029, HTTP 127.0.0.1:5002, HTTPS 127.0.0.1:5003
 #   PostgreSQL Debian's cluster "main" on 127.0.0.1:5432, role wharf (password
@@ -85,6 +88,23 @@ start_registry() { # name, port, auth (1|0)
 start_registry registry-auth 5050 1
 start_registry registry-public 5051 0
 
+# Several Docker engines in network namespaces h1..h3 (issue 27): h1 over
+# mutual TLS, h2 over SSH; see test/services/multihost.sh and the
+# multihost.json it writes under $dir/multihost.
+bash "$(dirname "$0")/multihost.sh" up
+# Those engines pull from the same registries at the bridge address: a second
+# registry process per registry, same storage and same auth, on 198.18.0.1.
+serve_registry_on_bridge() { # name, port
+  local name=$1 port=$2 rdir="$dir/$1"
+  [ "$(curl -s -o /dev/null -w '%{http_code}' "http://198.18.0.1:$port/v2/")" = "000" ] || return 0
+  sed "s/addr: 127.0.0.1:$port/addr: 198.18.0.1:$port/" "$rdir/config.yml" >"$rdir/config-bridge.yml"
+  setsid nohup docker-registry serve "$rdir/config-bridge.yml" >"$dir/$name-bridge.log" 2>&1 &
+  echo $! >"$dir/$name-bridge.pid"
+  wait_for "$name-bridge" "[ \"\$(curl -s -o /dev/null -w '%{http_code}' http://198.18.0.1:$port/v2/)\" != 000 ]"
+}
+serve_registry_on_bridge registry-auth 5050
+serve_registry_on_bridge registry-public 5051
+
 
 # ACME (issue 13): Pebble on 127.0.0.1:14000 (management 15000), answering
 # challenges on 5002 (http-01) / 5003 (tls-alpn-01) and resolving names
@@ -148,4 +168,4 @@ else
   echo "PostgreSQL is not installed (apt-get install postgresql): the *-pg test projects cannot run" >&2
 fi
 
-echo "services up: dockerd, caddy (admin 127.0.0.1:2019, http 127.0.0.1:8480), powerdns (api 127.0.0.1:8081, dns 127.0.0.1:5300), registries (auth 127.0.0.1:5050, public 127.0.0.1:5051), pebble (acme 127.0.0.1:14000, management 15000), caddy-tls (admin 127.0.0.1:2029, http 5002, https 5003), postgresql (127.0.0.1:5432)"
+echo "services up: dockerd, caddy (admin 127.0.0.1:2019, http 127.0.0.1:8480), powerdns (api 127.0.0.1:8081, dns 127.0.0.1:5300), registries (auth 127.0.0.1:5050, public 127.0.0.1:5051, both also on 198.18.0.1), engines h1..h3 (198.18.0.11..13; TLS h1:2376, SSH h2:22), pebble (acme 127.0.0.1:14000, management 15000), caddy-tls (admin 127.0.0.1:2029, http 5002, https 5003), postgresql (127.0.0.1:5432)"
