@@ -57,13 +57,13 @@ export async function cutover(opts: { rec: DeploymentRecorder; instance: Instanc
  * container the database says serves); if even that fails, the answer is no,
  * recorded on the deployment, and the reconciler settles it later.
  */
-export async function mayRetire(opts: { rec: DeploymentRecorder; instance: Instance; settings: TSettings; failure: unknown; serving: string | null; candidate: ContainerInfo }): Promise<boolean> {
+export async function mayRetire(opts: { rec: DeploymentRecorder; instance: Instance; settings: TSettings; failure: unknown; serving: string | null; candidate: ContainerInfo; candidateSettings?: TSettings }): Promise<boolean> {
   const { rec, instance, settings, candidate } = opts;
   if (!(opts.failure instanceof SwitchFailed && opts.failure.routeUnknown)) {
     // The switch was refused or never attempted; confirm by reading back all the same (cheap, and the one rule that must not break).
     // An unreadable route is not a "no": it falls through to putting the route back on `serving` (recorded below).
     const now = await readRouteUpstream(instance.id, settings).catch((err: unknown) => void rec.op.fail("switch.read-back", err));
-    if (now !== undefined && !targets(now, settings, candidate, instance.port)) return true;
+    if (now !== undefined && !targets(now, opts.candidateSettings ?? settings, candidate, instance.port)) return true;
   }
   const rt = await runtimeFor(instance.serverId);
   const serving = opts.serving ? await rt.inspectContainer(opts.serving) : null;

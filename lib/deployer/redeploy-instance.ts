@@ -21,6 +21,8 @@ import { transitionInstance } from "./transition-instance";
 import { resolveSpec, specOf } from "./runtime-spec";
 import type { TRuntimeSpec } from "./spec-schemas";
 import { switchToCandidate } from "./switch-protocol";
+import { resolveServerRef } from "../servers/resolve-server";
+import type { Instance } from "../generated/prisma/client";
 
 /**
  * Blue-green redeploy (SPEC §5); an instance that serves nothing (stopped,
@@ -40,9 +42,10 @@ export async function redeployInstance(opts: { actor: Actor; id: string; body: u
       const previousTls = { tlsHttps: instance.tlsHttps, tlsRedirect: instance.tlsRedirect, tlsHsts: instance.tlsHsts };
       const tlsChange = tls.tlsHttps !== instance.tlsHttps || tls.tlsRedirect !== instance.tlsRedirect || tls.tlsHsts !== instance.tlsHsts ? { tls, previousTls } : undefined;
       const image = input.image ?? instance.image;
-      // Resolved under the lease from the re-read row. Changed mounts, limits or command apply to the new container only; the row takes them when it serves.
-      const spec = await resolveSpec({ instance, current: specOf(instance), input, settings: await getSettings(), actor: opts.actor });
       const state = parseInstanceState(instance.status);
+      const destination = await moveDestination({ instance, input, running: state === "running" });
+      // Resolved under the lease from the re-read row. Changed mounts, limits or command apply to the new container only; the row takes them when it serves.
+      const spec = await resolveSpec({ instance: { ...instance, serverId: destination }, current: specOf(instance), input, settings: await getSettings(), actor: opts.actor });
       if (state !== "running" && canAccept(state, "deploy")) {
         const plan = deployPlan({ instanceId: instance.id, image, actor: opts.actor, spec });
         return {
@@ -53,7 +56,7 @@ export async function redeployInstance(opts: { actor: Actor; id: string; body: u
           },
         };
       }
-      return { event: "redeploy", image, run: (rec, signal) => runRedeploy({ instanceId: instance.id, rec, image, actor: opts.actor, signal, spec, tlsChange }) };
+      return { event: "redeploy", image, run: (rec, signal) => runRedeploy({ instanceId: instance.id, rec, image, actor: opts.actor, signal, spec, tlsChange, destination }) };
     },
   });
   return getInstance(opts.id);
@@ -71,7 +74,7 @@ async function assertDeployTokenChange(opts: { actor: Actor; id: string; input: 
     await recordEvent({ actor, action: "instance.redeploy", target: opts.id, result: "denied", message: `${field}: ${why}` });
     throw new AppError("FORBIDDEN", `${field}: ${why}`, { field });
   };
-  const field = (["autoUpdate", "mounts", "limits", "command", "entrypoint", "deployStrategy", "tls"] as const).find((k) => input[k] !== undefined);
+  const field = (["autoUpdate", "mounts", "limits", "command", "entrypoint", "deployStrategy", "tls", "server", "dataStaysBehind"] as const).find((k) => input[k] !== undefined);
   if (field) await refuse(field, "a deploy token may change the image's tag or digest only");
   if (input.image) {
     const current = parseImageRef((await findInstanceOrThrow(opts.id)).image);
@@ -90,10 +93,15 @@ async function runRedeploy(opts: {
   signal: AbortSignal;
   spec: TRuntimeSpec;
   tlsChange?: { tls: TlsCols; previousTls: TlsCols };
+  /** The server to move to; the instance's own when it stays. */
+  destination: string | null;
 }) {
   const { rec, signal } = opts;
   const instance = await db.instance.findUniqueOrThrow({ where: { id: opts.instanceId } });
   const settings = await settingsFor(instance);
+  const moved = opts.destination !== instance.serverId ? { ...instance, serverId: opts.destination } : null;
+  const destination = moved ? { instance: moved, settings: await settingsFor(moved) } : undefined;
+  if (moved) await rec.note("create", "succeeded", `moving from server ${await serverName(instance.serverId)} to ${await serverName(moved.serverId)}`);
   // Before green comes up: a failed write is on the deployment and the redeploy goes on with the options the row has.
   const tlsWritten = opts.tlsChange ? await writeTls(rec, instance.id, opts.tlsChange.tls) : false;
   const previousTls = opts.tlsChange?.previousTls;
@@ -102,14 +110,22 @@ async function runRedeploy(opts: {
     audit: { action: "instance.redeploy", target: `${instance.name} (${instance.image} → ${opts.image})` },
     stopFirst: opts.spec.deployStrategy === "stop-first",
     candidate: "fresh",
-    bringUp: () => bringUp({ rec, instance, image: opts.image, settings, signal, spec: opts.spec }),
+    destination,
+    bringUp: () => bringUp({ rec, instance: destination?.instance ?? instance, image: opts.image, settings: destination?.settings ?? settings, signal, spec: opts.spec }),
     // First, so a route put back on blue below carries blue's TLS options.
     undoFirst: async () => {
       if (tlsWritten && previousTls) await rec.attempt("compensate", () => db.instance.update({ where: { id: instance.id }, data: previousTls }), "previous TLS options kept");
     },
     // Blue still serves: the instance stays `running`.
     failed: { event: "redeploy_failed", error: (message) => `redeploy to ${opts.image} failed: ${message}` },
-    promoted: { event: "redeployed", columns: (fresh) => promotion(instance, { id: fresh.id, name: fresh.name, image: opts.image, digest: fresh.digest }, opts.spec) },
+    promoted: {
+      event: "redeployed",
+      columns: (fresh) => ({
+        ...promotion(instance, { id: fresh.id, name: fresh.name, image: opts.image, digest: fresh.digest }, opts.spec),
+        // A move leaves no container to roll back to on the new server: a rollback recreates from the deployment history there.
+        ...(moved ? { serverId: moved.serverId, previousContainerId: null, previousContainerName: null } : {}),
+      }),
+    },
   });
 }
 
@@ -120,4 +136,28 @@ async function writeTls(rec: DeploymentRecorder, instanceId: string, tls: TlsCol
   const onOff = (b: boolean) => (b ? "on" : "off");
   const res = await rec.attempt("route", () => db.instance.update({ where: { id: instanceId }, data: tls }), `TLS options: HTTPS ${onOff(tls.tlsHttps)}, redirect ${onOff(tls.tlsRedirect)}, HSTS ${onOff(tls.tlsHsts)}`);
   return res.ok;
+}
+
+/**
+ * The server a redeploy runs the instance on: its own, or another one (a
+ * move, SPEC §16). A move needs a running instance (blue-green: the site
+ * stays up), and one with volumes needs the operator's word that the data
+ * stays behind (volumes are per server; the new one starts empty).
+ */
+async function moveDestination(opts: { instance: Instance; input: TRedeployInput; running: boolean }): Promise<string | null> {
+  const { instance, input } = opts;
+  if (input.server === undefined) return instance.serverId;
+  const dest = await resolveServerRef(input.server);
+  if (dest === instance.serverId) return dest;
+  if (!opts.running) throw new AppError("CONFLICT", `server: only a running instance moves (blue-green, the site stays up); ${instance.name} is ${instance.status}`, { field: "server" });
+  const volumes = specOf(instance).mounts.filter((m) => m.type === "volume");
+  if (volumes.length && input.dataStaysBehind !== true) {
+    throw new AppError("VALIDATION", `dataStaysBehind: ${instance.name} has volumes (${volumes.map((v) => v.target).join(", ")}): their data stays on server ${await serverName(instance.serverId)} and the new server starts them empty; confirm with dataStaysBehind: true`, { field: "dataStaysBehind" });
+  }
+  return dest;
+}
+
+async function serverName(id: string | null): Promise<string> {
+  if (!id) return "local";
+  return (await db.server.findUnique({ where: { id }, select: { name: true } }))?.name ?? id;
 }

@@ -49,7 +49,18 @@ export const ZCreateInstanceSchema = z
 export type TCreateInstance = z.infer<typeof ZCreateInstanceSchema>;
 
 /** A redeploy may change the runtime spec too (the Edit form): a field sent replaces the stored one. */
-export const ZRedeploySchema = z.object({ image: ZImageSchema.optional(), autoUpdate: z.boolean().optional(), tls: ZConsumerTlsSchema.optional(), ...specFields }).strict();
+export const ZRedeploySchema = z
+  .object({
+    image: ZImageSchema.optional(),
+    autoUpdate: z.boolean().optional(),
+    tls: ZConsumerTlsSchema.optional(),
+    /** Move to another server (SPEC §16): start there, switch the route, stop and remove the old container. */
+    server: z.string().trim().min(1, "is required").max(100).optional(),
+    /** A move of an instance with volumes: the operator confirms that their data stays on the old server. */
+    dataStaysBehind: z.boolean().optional(),
+    ...specFields,
+  })
+  .strict();
 
 /** POST /api/instances/{id}/rollback: a recorded deployment to go back to (default: the previous successful one). */
 export const ZRollbackSchema = z.object({ deploymentId: z.string().trim().min(1, "must not be empty").max(64).optional() }).strict();

@@ -31,6 +31,12 @@ export type SwitchPlan<C extends ContainerInfo> = {
    * "kept": the rollback target: re-read and stopped again when it must go.
    */
   candidate: "fresh" | "kept";
+  /**
+   * A move (SPEC §16): the candidate comes up on another server, planned with
+   * that server's settings; blue is stopped and removed on its own server
+   * once the route has left it. Absent: the candidate is placed like blue.
+   */
+  destination?: { instance: Instance; settings: TSettings };
   /** The first step of the switch (a failure there fails it like any other). */
   prepare?: () => Promise<void>;
   /** Brings the candidate up healthy; `track` names it as soon as it runs (else the result is tracked). */
@@ -74,18 +80,19 @@ async function attemptSwitch<C extends ContainerInfo>(plan: SwitchPlan<C>, attem
   const container = await plan.bringUp((c) => (attempt.candidate = c));
   attempt.candidate ??= container;
   signal.throwIfAborted();
-  attempt.switched = { container, routeStatus: await cutover({ rec, instance, target: container, settings }) };
+  const dest = plan.destination ?? { instance, settings };
+  attempt.switched = { container, routeStatus: await cutover({ rec, instance: dest.instance, target: container, settings: dest.settings }) };
 }
 
 async function compensateSwitch<C extends ContainerInfo>(plan: SwitchPlan<C>, attempt: Attempt<C>, err: unknown): Promise<void> {
   const { rec, instance, settings, signal } = plan;
   const failure = failureMessage(err, signal);
   await plan.undoFirst?.();
-  const rt = await runtimeFor(instance.serverId);
+  const rt = await runtimeFor((plan.destination?.instance ?? instance).serverId);
   const tracked = attempt.candidate;
   const candidate = tracked && plan.candidate === "kept" ? ((await rt.inspectContainer(tracked.id)) ?? tracked) : tracked;
   // The candidate goes only once the route is known not to target it (a lost switch answer may have moved it).
-  if (candidate && (await mayRetire({ rec, instance, settings, failure: err, serving: instance.containerId, candidate }))) {
+  if (candidate && (await mayRetire({ rec, instance, settings, failure: err, serving: instance.containerId, candidate, candidateSettings: plan.destination?.settings }))) {
     if (plan.candidate === "kept") await rec.attempt("compensate", () => rt.stopContainer(candidate.id), `stopped ${candidate.name} again`);
     else await rec.attempt("compensate", () => rt.removeContainer(candidate.id), `removed ${candidate.name}`);
   }
@@ -101,14 +108,30 @@ async function compensateSwitch<C extends ContainerInfo>(plan: SwitchPlan<C>, at
 }
 
 async function promoteCandidate<C extends ContainerInfo>(plan: SwitchPlan<C>, container: C, routeStatus: RouteStatus): Promise<void> {
-  const { rec, instance, settings, signal } = plan;
-  if (!plan.stopFirst && instance.containerId !== container.id) await retire({ rec, instance, settings, containerId: instance.containerId });
+  const { rec, instance, signal } = plan;
+  const dest = plan.destination ?? { instance, settings: plan.settings };
+  if (!plan.stopFirst && instance.containerId !== container.id) await retire({ rec, instance, settings: plan.settings, containerId: instance.containerId });
   await transitionInstance(instance.id, plan.promoted.event, { ...plan.promoted.columns(container), routeStatus, routeError: null, error: null });
+  if (plan.destination) await rec.attempt("cleanup", () => leaveServer({ rec, instance }));
   if (plan.candidate === "fresh") {
-    await rec.attempt("cleanup", () => pruneContainers({ instanceId: instance.id, serverId: instance.serverId, keep: [container.id, instance.containerId], rec }));
+    // After a move the rollback target stayed behind (and is removed there): only the new container is kept.
+    const keep = plan.destination ? [container.id] : [container.id, instance.containerId];
+    await rec.attempt("cleanup", () => pruneContainers({ instanceId: instance.id, serverId: dest.instance.serverId, keep, rec }));
     if (routeStatus === "active") {
-      await certificateStep({ rec, instance, fqdn: instanceFqdn(instance.subdomain, settings.baseDomain), upstream: upstreamFor(settings, container, instance.port), settings, signal });
+      await certificateStep({ rec, instance, fqdn: instanceFqdn(instance.subdomain, dest.settings.baseDomain), upstream: upstreamFor(dest.settings, container, instance.port), settings: dest.settings, signal });
     }
   }
   await closeDeployment({ rec, actor: plan.actor, ...plan.audit });
+}
+
+/**
+ * After a move: the instance's containers on the server it left are removed,
+ * except one still running (retire found the route on it and kept it: the
+ * next sync stops it once the route has left it). Volumes stay there.
+ */
+async function leaveServer(opts: { rec: DeploymentRecorder; instance: Instance }): Promise<void> {
+  const rt = await runtimeFor(opts.instance.serverId);
+  const left = (await rt.listManagedContainers({ instanceId: opts.instance.id })).filter((c) => c.state !== "running");
+  for (const c of left) await rt.removeContainer(c.id);
+  if (left.length) await opts.rec.note("cleanup", "succeeded", `removed ${left.map((c) => c.name).join(", ")} from the server the instance left`);
 }

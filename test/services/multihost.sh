@@ -266,5 +266,8 @@ case "${1:-}" in
   up) up ;;
   down) down ;;
   restart-sshd) ssh_files; sshd_kill; sshd_up ;;
-  *) echo "usage: $0 up|down|restart-sshd" >&2; exit 2 ;;
+  # An engine dying under Wharf (tests of an unreachable server), and coming back.
+  kill-engine) kill -KILL "$(cat "$MH/h$2/docker.pid")" 2>/dev/null; for _ in $(seq 1 50); do pinged "$2" || exit 0; sleep 0.1; done; exit 1 ;;
+  start-engine) engine_start "$2"; engine_wait "$2" ;;
+  *) echo "usage: $0 up|down|restart-sshd|kill-engine N|start-engine N" >&2; exit 2 ;;
 esac
