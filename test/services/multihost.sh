@@ -228,6 +228,23 @@ EOF
   mv "$MH/multihost.json.tmp" "$MH/multihost.json"
 }
 
+# A Swarm (issue 28): h1 the manager, the other engines workers. Idempotent: a
+# node already in the swarm is left as it is. Overlay and --publish
+# mode=host work here; the routing mesh does not (no IP_VS in the kernel).
+dk() { local i=$1; shift; docker -H "unix://$MH/h$i/docker.sock" "$@"; }
+swarm_up() {
+  local tok i
+  if [ "$(dk 1 info --format '{{.Swarm.LocalNodeState}}')" != active ]; then
+    dk 1 swarm init --advertise-addr "$(ip_of 1)" --listen-addr "$(ip_of 1):2377" \
+      --default-addr-pool 198.19.128.0/17 --default-addr-pool-mask-length 24 >/dev/null
+  fi
+  tok=$(dk 1 swarm join-token -q worker)
+  for i in $(seq 2 "$N"); do
+    [ "$(dk "$i" info --format '{{.Swarm.LocalNodeState}}')" = active ] && continue
+    dk "$i" swarm join --token "$tok" --advertise-addr "$(ip_of "$i")" --listen-addr "$(ip_of "$i"):2377" "$(ip_of 1):2377" >/dev/null
+  done
+}
+
 up() {
   local t0=$SECONDS i
   mkdir -p "$MH"
@@ -238,6 +255,7 @@ up() {
   ssh_files
   sshd_up
   for i in $(seq 1 "$N"); do engine_wait "$i"; done
+  swarm_up
   write_json
   log "up: $N engines (h$TLS_HOST TLS at $(ip_of $TLS_HOST):2376, h$SSH_HOST SSH at $(ip_of $SSH_HOST):22) in $((SECONDS - t0)) s; $MH/multihost.json"
 }
