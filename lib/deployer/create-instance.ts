@@ -12,7 +12,7 @@ import { acquireInstanceLease } from "./instance-lease";
 import { runDeploy } from "./run-deploy";
 import { ZCreateInstanceSchema } from "./schemas";
 import { getInstance } from "../instances/get-instance";
-import { resolveServerRef } from "../servers/resolve-server";
+import { assertClusterFields, resolveServerRef } from "../servers/resolve-server";
 import { resolveSpec, specColumns } from "./runtime-spec";
 import type { TRuntimeSpec } from "./spec-schemas";
 
@@ -24,6 +24,7 @@ export async function createInstance(opts: { actor: Actor; body: unknown }) {
   let serverId: string | null = null;
   try {
     serverId = await resolveServerRef(input.server);
+    await assertClusterFields(serverId, input);
     if (await db.instance.findUnique({ where: { name: input.name } })) {
       throw new AppError("CONFLICT", `name: an instance named ${input.name} already exists`, { field: "name" });
     }
@@ -54,6 +55,8 @@ export async function createInstance(opts: { actor: Actor; body: unknown }) {
         tlsHsts: input.tls?.hsts ?? false,
         ...specColumns(spec),
         serverId,
+        replicas: input.replicas ?? 1,
+        placement: JSON.stringify(input.placement ?? []),
       },
     });
   } catch (err) {

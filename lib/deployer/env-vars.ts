@@ -21,3 +21,8 @@ export function containerEnv(stored: string): Record<string, string> {
 export function presentEnv(stored: string): { key: string; value?: string; secret: boolean }[] {
   return parse(stored).map((e) => (e.secret ? { key: e.key, secret: true } : { key: e.key, value: e.value, secret: false }));
 }
+
+/** The entries with secret values decrypted: for a Swarm service, whose secret values become Docker secrets. */
+export function envEntries(stored: string): { key: string; value: string; secret: boolean }[] {
+  return parse(stored).map((e) => ({ key: e.key, value: e.secret ? decryptSecret(e.value) : e.value, secret: e.secret }));
+}

@@ -19,19 +19,19 @@ export async function instanceRouteHosts(instance: { id: string; subdomain: stri
 }
 
 /** Points the instance's route at `upstream` in one provider call; "not_configured" without a provider. Throws the provider's error. */
-export async function ensureInstanceRoute(opts: { instance: { id: string; subdomain: string }; upstream: Upstream; settings: TSettings }): Promise<RouteStatus> {
+export async function ensureInstanceRoute(opts: { instance: { id: string; subdomain: string }; upstream: Upstream; upstreams?: Upstream[]; settings: TSettings }): Promise<RouteStatus> {
   const provider = getProxyProvider(opts.settings);
   if (!provider) return "not_configured";
   // Re-read: whether the redirect applies depends on the certificate as recorded now.
   const tlsRow = await readTlsColumns({ type: "instance", id: opts.instance.id });
   const hosts = await instanceRouteHosts(opts.instance, opts.settings);
-  await provider.ensureRoute(instanceRouteSpec({ instanceId: opts.instance.id, hosts, upstream: opts.upstream, tls: tlsRow ? routeTls(opts.settings, tlsRow) : undefined }));
+  await provider.ensureRoute(instanceRouteSpec({ instanceId: opts.instance.id, hosts, upstream: opts.upstream, upstreams: opts.upstreams, tls: tlsRow ? routeTls(opts.settings, tlsRow) : undefined }));
   return "active";
 }
 
 /** The route an instance has: `hosts` (instanceRouteHosts) to `upstream`, websockets on; the one shape every route write and drift check compares. */
-export function instanceRouteSpec(opts: { instanceId: string; hosts: string[]; upstream: Upstream; tls?: RouteSpec["tls"] }): RouteSpec {
-  return { id: routeId("instance", opts.instanceId), consumer: { type: "instance", id: opts.instanceId }, hosts: opts.hosts, upstream: opts.upstream, websockets: true, tls: opts.tls };
+export function instanceRouteSpec(opts: { instanceId: string; hosts: string[]; upstream: Upstream; upstreams?: Upstream[]; tls?: RouteSpec["tls"] }): RouteSpec {
+  return { id: routeId("instance", opts.instanceId), consumer: { type: "instance", id: opts.instanceId }, hosts: opts.hosts, upstream: opts.upstream, ...(opts.upstreams?.length ? { upstreams: opts.upstreams } : {}), websockets: true, tls: opts.tls };
 }
 
 /** Idempotent; a no-op without a provider. */

@@ -21,7 +21,9 @@ import { transitionInstance } from "./transition-instance";
 import { resolveSpec, specOf } from "./runtime-spec";
 import type { TRuntimeSpec } from "./spec-schemas";
 import { switchToCandidate } from "./switch-protocol";
-import { resolveServerRef } from "../servers/resolve-server";
+import { assertClusterFields, resolveServerRef } from "../servers/resolve-server";
+import { clusterOf } from "../servers/cluster";
+import { runServiceRollout, runServiceScale } from "./service-rollout";
 import type { Instance } from "../generated/prisma/client";
 
 /**
@@ -44,6 +46,14 @@ export async function redeployInstance(opts: { actor: Actor; id: string; body: u
       const image = input.image ?? instance.image;
       const state = parseInstanceState(instance.status);
       const destination = await moveDestination({ instance, input, running: state === "running" });
+      await assertClusterFields(destination, input);
+      const cluster = await clusterOf(instance);
+      // Only the replica count changed: Swarm scales the service, no image rolls out.
+      const onlyReplicas = cluster && input.replicas !== undefined && Object.keys(input).every((k) => k === "replicas");
+      if (onlyReplicas && state === "running") {
+        const replicas = input.replicas!;
+        return { event: "redeploy", image: instance.image, run: (rec, signal) => runServiceScale({ instanceId: instance.id, rec, swarm: cluster.swarm, replicas, actor: opts.actor, signal, events: { ok: "redeployed", failed: "redeploy_failed" } }) };
+      }
       // Resolved under the lease from the re-read row. Changed mounts, limits or command apply to the new container only; the row takes them when it serves.
       const spec = await resolveSpec({ instance: { ...instance, serverId: destination }, current: specOf(instance), input, settings: await getSettings(), actor: opts.actor });
       if (state !== "running" && canAccept(state, "deploy")) {
@@ -55,6 +65,14 @@ export async function redeployInstance(opts: { actor: Actor; id: string; body: u
             await plan.run(rec, signal);
           },
         };
+      }
+      if (cluster) {
+        const run = (rec: DeploymentRecorder, signal: AbortSignal) =>
+          runServiceRollout({ instanceId: instance.id, rec, swarm: cluster.swarm, image, actor: opts.actor, signal, spec, replicas: input.replicas, placement: input.placement, events: { ok: "redeployed", failed: "redeploy_failed" }, audit: "instance.redeploy" });
+        return { event: "redeploy", image, run: async (rec, signal) => {
+          if (tlsChange) await writeTls(rec, instance.id, tlsChange.tls);
+          await run(rec, signal);
+        } };
       }
       return { event: "redeploy", image, run: (rec, signal) => runRedeploy({ instanceId: instance.id, rec, image, actor: opts.actor, signal, spec, tlsChange, destination }) };
     },
@@ -149,6 +167,8 @@ async function moveDestination(opts: { instance: Instance; input: TRedeployInput
   if (input.server === undefined) return instance.serverId;
   const dest = await resolveServerRef(input.server);
   if (dest === instance.serverId) return dest;
+  const kinds = await db.server.findMany({ where: { id: { in: [dest, instance.serverId].filter((x): x is string => !!x) }, kind: "swarm" }, select: { name: true } });
+  if (kinds.length) throw new AppError("VALIDATION", `server: an instance does not move to or from a Swarm cluster (${kinds.map((k) => k.name).join(", ")}); deploy a new instance there`, { field: "server" });
   if (!opts.running) throw new AppError("CONFLICT", `server: only a running instance moves (blue-green, the site stays up); ${instance.name} is ${instance.status}`, { field: "server" });
   const volumes = specOf(instance).mounts.filter((m) => m.type === "volume");
   if (volumes.length && input.dataStaysBehind !== true) {

@@ -1,5 +1,7 @@
 import { db } from "../db";
 import { runtimeFor } from "../servers/server-runtime";
+import { clusterOf } from "../servers/cluster";
+import { removeService } from "./service-rollout";
 import { settingsFor } from "../servers/placement";
 import { removeConsumerDns } from "../dns/hooks";
 import { errorMessage } from "../errors";
@@ -37,7 +39,9 @@ async function remove(instance: Instance, actor: Actor, deleteVolumes: boolean):
     await removeInstanceRoute({ instanceId: instance.id, settings });
     await deleteRemovedInstanceDomains(instance.id);
     const dns = await removeConsumerDns({ consumer: { type: "instance", id: instance.id }, settings });
-    for (const c of await rt.listManagedContainers({ instanceId: instance.id })) await rt.removeContainer(c.id);
+    const cluster = await clusterOf(instance);
+    if (cluster) await removeService(cluster.swarm, instance.name);
+    else for (const c of await rt.listManagedContainers({ instanceId: instance.id })) await rt.removeContainer(c.id);
     const volumes = await deleteInstanceVolumes({ instance, confirmed: deleteVolumes });
     await transitionInstance(instance.id, "removed");
     await db.instance.delete({ where: { id: instance.id } });

@@ -1,5 +1,8 @@
 import { db } from "../db";
 import { runtimeFor } from "../servers/server-runtime";
+import { clusterOf } from "../servers/cluster";
+import { runServiceRollout } from "./service-rollout";
+import { parseImageRef } from "../image-ref";
 import { settingsFor } from "../servers/placement";
 import { AppError } from "../errors";
 import type { Actor } from "../audit/record-event";
@@ -34,6 +37,12 @@ export async function rollbackInstance(opts: { actor: Actor; id: string; body?: 
     instanceId: opts.id, kind: "rollback", actor: opts.actor,
     plan: async (instance) => {
       const events = instance.status === "running" ? BLUE_GREEN : REVIVE;
+      const cluster = await clusterOf(instance);
+      // On a Swarm cluster: the service's rolling update back to the recorded digest (issue 28).
+      if (cluster) {
+        const image = await serviceRollbackImage(instance, input.deploymentId);
+        return { event: events.begin, image, run: (rec, signal) => runServiceRollout({ instanceId: instance.id, rec, swarm: cluster.swarm, image, actor: opts.actor, signal, events: { ok: events.ok, failed: events.failed }, audit: "instance.rollback" }) };
+      }
       const settings = await settingsFor(instance);
       const target = await rollbackTarget({ instance, deploymentId: input.deploymentId, settings });
       if (target.kind === "recreate") {
@@ -79,4 +88,16 @@ async function runRollback(opts: { instanceId: string; rec: DeploymentRecorder; 
       columns: () => promotion(instance, { id: prevId, name: instance.previousContainerName, image: instance.previousImage ?? instance.image, digest: instance.previousDigest }, previousSpecOf(instance)),
     },
   });
+}
+
+/** The exact image a service rolls back to: the recorded deployment's digest, or the one served before the current. */
+async function serviceRollbackImage(instance: { id: string; name: string; image: string; previousImage: string | null; previousDigest: string | null }, deploymentId?: string): Promise<string> {
+  if (deploymentId) {
+    const dep = await db.deployment.findFirst({ where: { id: deploymentId, instanceId: instance.id } });
+    if (!dep) throw new AppError("NOT_FOUND", `deploymentId: no deployment ${deploymentId} of instance ${instance.name}`, { field: "deploymentId" });
+    if (!dep.digest) throw new AppError("CONFLICT", `deploymentId: deployment ${deploymentId} recorded no digest to go back to`, { field: "deploymentId" });
+    return `${parseImageRef(dep.image).name}@${dep.digest}`;
+  }
+  if (!instance.previousDigest || !instance.previousImage) throw new AppError("CONFLICT", `instance ${instance.name} has no rollback target: it has not been redeployed yet`);
+  return `${parseImageRef(instance.previousImage).name}@${instance.previousDigest}`;
 }

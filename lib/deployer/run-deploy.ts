@@ -9,6 +9,8 @@ import type { TSettings } from "../settings/schemas";
 import type { Actor } from "../audit/record-event";
 import { instanceFqdn } from "../naming";
 import { bringUp } from "./bring-up";
+import { clusterOf } from "../servers/cluster";
+import { runServiceRollout } from "./service-rollout";
 import { upstreamFor } from "./container-plan";
 import { closeDeployment, failureMessage } from "./close-deployment";
 import { dnsStep } from "./dns-step";
@@ -33,6 +35,10 @@ type DeployProgress = { containerId: string | null; routed: boolean; dnsTouched:
 export async function runDeploy(opts: { instanceId: string; rec: DeploymentRecorder; image: string; actor?: Actor; signal: AbortSignal; spec?: TRuntimeSpec }): Promise<void> {
   const { rec, signal } = opts;
   const instance = await db.instance.findUniqueOrThrow({ where: { id: opts.instanceId } });
+  const cluster = await clusterOf(instance);
+  if (cluster) {
+    return runServiceRollout({ instanceId: instance.id, rec, swarm: cluster.swarm, image: opts.image, actor: opts.actor, signal, spec: opts.spec, events: { ok: "deployed", failed: "deploy_failed" }, audit: "instance.deploy" });
+  }
   const settings = await settingsFor(instance);
   const target = `${instance.name} (${opts.image})`;
   const progress: DeployProgress = { containerId: null, routed: false, dnsTouched: false };

@@ -30,6 +30,15 @@ export type TEnvEntry = z.infer<typeof ZEnvEntrySchema>;
 
 export const RESTART_POLICIES = ["no", "always", "unless-stopped", "on-failure"] as const;
 
+/** On a Swarm cluster (issue 28): how many tasks, and placement constraints (`node.labels.zone==a`, `node.role!=manager`...). */
+const clusterFields = {
+  replicas: z.number().int().min(0, "must be at least 0").max(100, "must be at most 100").optional(),
+  placement: z
+    .array(z.string().trim().regex(/^(node|engine)\.[A-Za-z0-9_.-]+\s*(==|!=)\s*[A-Za-z0-9_.:/-]+$/, "must be a constraint like node.labels.zone==a"))
+    .max(20)
+    .optional(),
+};
+
 export const ZCreateInstanceSchema = z
   .object({
     name: ZLabelSchema,
@@ -43,6 +52,7 @@ export const ZCreateInstanceSchema = z
     tls: ZConsumerTlsSchema.optional(),
     /** The server to run on, by id or name (SPEC §16); the built-in "local" when omitted. */
     server: z.string().trim().min(1, "is required").max(100).optional(),
+    ...clusterFields,
     ...specFields,
   })
   .strict();
@@ -58,6 +68,7 @@ export const ZRedeploySchema = z
     server: z.string().trim().min(1, "is required").max(100).optional(),
     /** A move of an instance with volumes: the operator confirms that their data stays on the old server. */
     dataStaysBehind: z.boolean().optional(),
+    ...clusterFields,
     ...specFields,
   })
   .strict();

@@ -13,6 +13,9 @@ import { ensureInstanceRoute } from "./instance-route";
 import { beginOperation } from "./begin-operation";
 import type { DeploymentRecorder } from "./recorder";
 import { startHealthy } from "./start-healthy";
+import { clusterOf } from "../servers/cluster";
+import { runServiceScale } from "./service-rollout";
+import { serviceName } from "./service-spec";
 import { deployTimeouts } from "./timeouts";
 import { transitionInstance } from "./transition-instance";
 
@@ -21,10 +24,16 @@ export async function stopInstance(opts: { actor: Actor; id: string }) {
   await withInstance(opts.id, "stop", async (instance) => {
     await transitionInstance(instance.id, "stop");
     try {
-      // Every running container of the instance, not only the one the row names: a leftover must not keep serving a stopped instance.
-      const rt = await runtimeFor(instance.serverId);
-      const running = (await rt.listManagedContainers({ instanceId: instance.id })).filter((c) => c.state === "running" || c.id === instance.containerId);
-      for (const c of running) await rt.stopContainer(c.id, deployTimeouts().stopSeconds);
+      const cluster = await clusterOf(instance);
+      if (cluster) {
+        // A service stops as zero tasks; the row keeps its replica count for the start.
+        await cluster.swarm.scaleService(serviceName(instance.name), 0);
+      } else {
+        // Every running container of the instance, not only the one the row names: a leftover must not keep serving a stopped instance.
+        const rt = await runtimeFor(instance.serverId);
+        const running = (await rt.listManagedContainers({ instanceId: instance.id })).filter((c) => c.state === "running" || c.id === instance.containerId);
+        for (const c of running) await rt.stopContainer(c.id, deployTimeouts().stopSeconds);
+      }
       await transitionInstance(instance.id, "stopped", { error: null });
       await recordEvent({ actor: opts.actor, action: "instance.stop", target: instance.name, result: "ok" });
     } catch (err) {
@@ -41,6 +50,10 @@ export async function startInstance(opts: { actor: Actor; id: string }) {
   await beginOperation({
     instanceId: opts.id, kind: "start", actor: opts.actor,
     plan: async (instance) => {
+      const cluster = await clusterOf(instance);
+      if (cluster) {
+        return { event: "start", image: instance.image, run: (rec, signal) => runServiceScale({ instanceId: instance.id, rec, swarm: cluster.swarm, replicas: Math.max(1, instance.replicas), actor: opts.actor, signal, events: { ok: "started", failed: "start_failed" }, audit: "instance.start" }) };
+      }
       if (!instance.containerId || !(await (await runtimeFor(instance.serverId)).inspectContainer(instance.containerId))) {
         throw new AppError("CONFLICT", `instance ${instance.name} has no container to start: redeploy it instead`);
       }

@@ -1,5 +1,7 @@
 import { db } from "../db";
 import { runtimeFor } from "../servers/server-runtime";
+import { clusterOf } from "../servers/cluster";
+import { placementOf, serviceName } from "../deployer/service-spec";
 import { serverDirectory } from "../servers/resolve-server";
 import { getSettings } from "../settings/get-settings";
 import { presentEnv } from "../deployer/env-vars";
@@ -16,6 +18,7 @@ export async function getInstance(id: string) {
     containerName: row.containerName,
     rollback: row.previousContainerId ? { containerName: row.previousContainerName, image: row.previousImage } : null,
     container: await containerState(row.serverId, row.containerId),
+    ...(await serviceState(row)),
   };
 }
 
@@ -24,4 +27,16 @@ async function containerState(serverId: string | null, id: string | null) {
   if (!id) return null;
   const c = await runtimeFor(serverId).then((rt) => rt.inspectContainer(id)).catch(() => null);
   return c ? { state: c.state, exitCode: c.exitCode, oomKilled: c.oomKilled === true, startedAt: c.startedAt } : null;
+}
+
+/** On a Swarm cluster (issue 28): the service's replica count, placement and tasks; an unreachable manager shows none. */
+async function serviceState(row: { serverId: string | null; name: string; replicas: number; placement: string }) {
+  const cluster = await clusterOf(row);
+  if (!cluster) return {};
+  const tasks = await cluster.swarm.listTasks(serviceName(row.name)).catch(() => null);
+  return {
+    replicas: row.replicas,
+    placement: placementOf(row),
+    tasks: tasks?.map((t) => ({ node: t.node, state: t.state, desiredState: t.desiredState, address: t.publishedPort ? `${t.nodeAddress}:${t.publishedPort}` : null, ...(t.error ? { error: t.error } : {}) })) ?? null,
+  };
 }

@@ -1,4 +1,6 @@
 import { runtimeFor } from "../servers/server-runtime";
+import { clusterOf } from "../servers/cluster";
+import { serviceName } from "../deployer/service-spec";
 import { AppError } from "../errors";
 import { findInstanceOrThrow } from "../db/find-instance";
 
@@ -15,11 +17,15 @@ export function parseTail(raw: string | null): number {
 /** The serving container's log as a byte stream of lines (stderr lines prefixed), optionally following. */
 export async function streamInstanceLogs(opts: { id: string; follow: boolean; tail: number; signal?: AbortSignal }): Promise<ReadableStream<Uint8Array>> {
   const instance = await findInstanceOrThrow(opts.id);
-  if (!instance.containerId) throw new AppError("NOT_FOUND", `instance ${instance.name} has no container yet`);
+  const cluster = await clusterOf(instance);
+  if (!instance.containerId && !cluster) throw new AppError("NOT_FOUND", `instance ${instance.name} has no container yet`);
   const controller = new AbortController();
   opts.signal?.addEventListener("abort", () => controller.abort());
   if (!Number.isInteger(opts.tail) || opts.tail < 1 || opts.tail > MAX_TAIL) throw new AppError("VALIDATION", `tail: must be an integer from 1 to ${MAX_TAIL}`, { field: "tail" });
-  const lines = (await runtimeFor(instance.serverId)).containerLogs(instance.containerId, { tail: opts.tail, follow: opts.follow, signal: controller.signal });
+  // A Swarm service's log is every task's, on every node (the manager gathers them).
+  const lines = cluster
+    ? cluster.swarm.serviceLogs(serviceName(instance.name), { tail: opts.tail, follow: opts.follow, signal: controller.signal })
+    : (await runtimeFor(instance.serverId)).containerLogs(instance.containerId!, { tail: opts.tail, follow: opts.follow, signal: controller.signal });
   const encoder = new TextEncoder();
   const iterator = lines[Symbol.asyncIterator]();
   return new ReadableStream<Uint8Array>({

@@ -28,7 +28,12 @@ export function buildCaddyRoute(spec: RouteSpec, served?: { httpsPort: number },
 }
 
 function buildRoute(spec: RouteSpec, served?: { httpsPort: number }): CaddyRoute {
-  const proxy: Json = { handler: "reverse_proxy", upstreams: [{ dial: dialAddress(spec.upstream) }] };
+  const pool = spec.upstreams?.length ? spec.upstreams : [spec.upstream];
+  const proxy: Json = { handler: "reverse_proxy", upstreams: pool.map((u) => ({ dial: dialAddress(u) })) };
+  if (spec.upstreams?.length) {
+    proxy.load_balancing = { selection_policy: { policy: "round_robin" }, try_duration: "5s", try_interval: "250ms" };
+    proxy.health_checks = { passive: { fail_duration: "10s", max_fails: 1, unhealthy_status: [502, 503, 504] } };
+  }
   if (spec.upstream.scheme === "https") proxy.transport = { protocol: "http", tls: {} };
   const tls = served && spec.tls;
   if (!tls || (!tls.redirect && !tls.hsts)) return { "@id": spec.id, match: [{ host: spec.hosts }], handle: [proxy], terminal: true };

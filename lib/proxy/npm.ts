@@ -29,6 +29,8 @@ export class NpmProvider implements ProxyProvider {
 
   async ensureRoute(input: RouteSpec): Promise<ProxyRoute> {
     const spec = checkRouteSpec(input);
+    // A proxy host forwards to one address: a Swarm service's tasks need Caddy (Wharf's own, or yours).
+    if ((spec.upstreams?.length ?? 0) > 1) throw new AppError("VALIDATION", `route ${spec.id}: Nginx Proxy Manager forwards to one address, and this instance runs ${spec.upstreams!.length} tasks; use Caddy as the proxy for Swarm services`, { field: "proxy.provider" });
     const op = operationLogger({ op: "proxy.ensureRoute", consumer: spec.id, provider: "npm" });
     const mine = (await this.listHosts()).filter((h) => wharfIdOf(h) === spec.id).sort((a, b) => a.id - b.id);
     const keep = mine.find((h) => sameDomains(h, spec)) ?? mine[0];

@@ -15,6 +15,14 @@ export interface RouteSpec {
   /** Normalised FQDNs (lower-case, no trailing dot). */
   hosts: string[];
   upstream: Upstream;
+  /**
+   * Several upstreams balanced round-robin, `upstream` first (a Swarm
+   * service's tasks, issue 28). A request that cannot connect is retried on
+   * another one and the failed upstream is left alone for a while, so a task
+   * that dies stops receiving requests before Swarm replaces it. Caddy only:
+   * NPM forwards to one address.
+   */
+  upstreams?: Upstream[];
   websockets?: boolean;
   forceTls?: boolean;
   /**

@@ -1,4 +1,6 @@
 import { runtimeFor } from "../servers/server-runtime";
+import { clusterOf } from "../servers/cluster";
+import { repairService } from "./repair-service";
 import { settingsFor } from "../servers/placement";
 import { db } from "../db";
 import { errorMessage } from "../errors";
@@ -48,6 +50,8 @@ async function repair(opts: { id: string; settings: TSettings; dryRun: boolean; 
   const { id, settings, dryRun, routes, res } = opts;
   const inst = await db.instance.findUnique({ where: { id } });
   if (!inst) return;
+  const cluster = await clusterOf(inst);
+  if (cluster) return repairService({ inst, swarm: cluster.swarm, settings, dryRun, routes, res });
   const state = parseInstanceState(inst.status);
   const line: Line = (kind, action, status, message, name = inst.name) => {
     res.lines.push({ kind, name, action, status, message });

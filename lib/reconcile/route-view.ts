@@ -33,7 +33,8 @@ export class RouteView {
   async drift(spec: RouteSpec, rowUpdatedAt: Date): Promise<string | null> {
     if (rowUpdatedAt >= this.listedAt) await this.refresh();
     const r = this.routes.get(spec.id);
-    const ok = r && r.hosts.join(",") === spec.hosts.join(",") && r.upstreams.length === 1 && sameUpstream(r.upstreams[0], spec.upstream);
+    const want = spec.upstreams?.length ? spec.upstreams : [spec.upstream];
+    const ok = r && r.hosts.join(",") === spec.hosts.join(",") && r.upstreams.length === want.length && want.every((u, i) => sameUpstream(r.upstreams[i], u));
     if (ok) return null;
     return r ? "drifted: pushed again" : "missing: re-created";
   }

@@ -40,7 +40,8 @@ const labels = z.record(z.string().trim().regex(/^[A-Za-z0-9][A-Za-z0-9._/-]{0,6
 export const ZServerCreateSchema = z
   .strictObject({
     name,
-    kind: z.literal("engine", { error: 'only "engine" servers are supported' }).default("engine"),
+    /** "swarm": the engine is a Swarm manager; instances on it are services (issue 28). */
+    kind: z.enum(["engine", "swarm"], { error: 'must be "engine" or "swarm"' }).default("engine"),
     transport: z.enum(["tls", "ssh"], { error: 'must be "tls" or "ssh"' }),
     address: hostAddress,
     port: z.number().int().min(1).max(65535).optional(),
@@ -69,3 +70,11 @@ export const ZServerUpdateSchema = z.strictObject({
   ssh: ZSshCredentialsSchema.optional(),
 });
 export type TServerUpdate = z.infer<typeof ZServerUpdateSchema>;
+
+/** PATCH /api/servers/{id}/nodes/{nodeId}: labels replace the node's labels whole. */
+export const ZNodeUpdateSchema = z
+  .strictObject({
+    availability: z.enum(["active", "pause", "drain"], { error: 'must be "active", "pause" or "drain"' }).optional(),
+    labels: labels.optional(),
+  })
+  .refine((v) => v.availability !== undefined || v.labels !== undefined, { message: "send availability and/or labels", path: ["availability"] });

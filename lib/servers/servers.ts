@@ -4,7 +4,9 @@ import { recordEvent, type Actor } from "../audit/record-event";
 import type { Server } from "../generated/prisma/client";
 import { parseInput } from "../validation";
 import { openCredentials, sealCredentials, type ServerCredentials } from "./credentials";
-import { ZServerCreateSchema, ZServerUpdateSchema, type TServerCreate } from "./schemas";
+import { ZNodeUpdateSchema, ZServerCreateSchema, ZServerUpdateSchema, type TServerCreate } from "./schemas";
+import { swarmOfServer } from "./cluster";
+import type { NodeInfo } from "../swarm/types";
 import { forgetServer, LOCAL_SERVER } from "./server-runtime";
 
 // /api/servers (SPEC §16): remote Docker engines. Admin only (the routes say
@@ -66,10 +68,27 @@ export async function getServerRow(id: string): Promise<Server> {
   return row;
 }
 
-export async function getServer(id: string): Promise<TServerView> {
+export async function getServer(id: string): Promise<TServerView & { nodes?: NodeInfo[] | null; nodesError?: string }> {
   if (id === LOCAL_SERVER) return localServer(await instanceCounts());
   const row = await getServerRow(id);
-  return presentServer(row, await db.instance.count({ where: { serverId: row.id, status: { not: "removed" } } }));
+  const view = presentServer(row, await db.instance.count({ where: { serverId: row.id, status: { not: "removed" } } }));
+  if (row.kind !== "swarm") return view;
+  // A cluster's nodes, as its manager sees them now (SPEC §16).
+  try {
+    return { ...view, nodes: await swarmOfServer(row).listNodes() };
+  } catch (err) {
+    return { ...view, nodes: null, nodesError: (err as Error).message };
+  }
+}
+
+/** PATCH /api/servers/{id}/nodes/{nodeId}: a node's availability (active, pause, drain) and labels; audited. */
+export async function updateNode(opts: { actor: Actor; id: string; nodeId: string; body: unknown }): Promise<NodeInfo> {
+  const input = parseInput(ZNodeUpdateSchema, opts.body);
+  const row = await getServerRow(opts.id);
+  if (row.kind !== "swarm") throw new AppError("VALIDATION", `server ${row.name} is an engine, not a Swarm cluster: it has no nodes`, { field: "id" });
+  const node = await swarmOfServer(row).updateNode(opts.nodeId, input);
+  await recordEvent({ actor: opts.actor, action: "server.node.update", target: `${row.name}/${node.hostname}`, result: "ok", message: JSON.stringify(input) });
+  return node;
 }
 
 async function assertNameFree(name: string, exceptId?: string) {

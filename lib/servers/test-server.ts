@@ -6,6 +6,8 @@ import { runtimeFor } from "./server-runtime";
 import { connectionOf, runtimeForConnection } from "./server-runtime";
 import { getServerRow } from "./servers";
 import { recordStatus } from "./fleet";
+import { DockerSwarm } from "../swarm/docker-swarm";
+import type { SwarmRuntime } from "../swarm/types";
 
 // "Test connection" (SPEC §16): reach the engine, show its version and
 // container count, record the server `up` or `down`. An SSH server without a
@@ -29,6 +31,7 @@ export async function testServer(opts: { actor: Actor; id: string }): Promise<TS
   }
   const row = await getServerRow(opts.id);
   let pinning: string | undefined;
+  let nodes: number | undefined;
   let result: TServerTest;
   try {
     if (row.transport === "ssh" && !row.hostKeySha256) pinning = (await probeSshHostKey({ host: row.address, port: row.port, timeoutMs: 10_000 })).fingerprint;
@@ -37,9 +40,15 @@ export async function testServer(opts: { actor: Actor; id: string }): Promise<TS
     const ping = await rt.ping();
     if (!ping.ok) throw new Error(ping.message ?? "no answer");
     const info = await rt.engineInfo?.().catch(() => null);
+    // A cluster is a server whose engine is a Swarm manager (issue 28): a worker or a plain engine is refused as one.
+    if (row.kind === "swarm") {
+      const swarm = await (new DockerSwarm({ connection: connectionOf(row, pinning), timeoutMs: 10_000 }) as unknown as SwarmRuntime).swarmInfo();
+      if (!swarm.manager) throw new Error(`the engine at ${row.address} is not a Swarm manager (swarm ${swarm.state}): point the cluster at a manager, or add this server as an engine`);
+      nodes = swarm.nodes;
+    }
     result = {
       ok: true,
-      message: `Docker ${ping.version} answers at ${row.transport}://${row.address}:${row.port}${pinning ? `; host key ${pinning} pinned: confirm it is the server's` : ""}`,
+      message: `Docker ${ping.version} answers at ${row.transport}://${row.address}:${row.port}${nodes !== undefined ? `: a Swarm manager of ${nodes} node${nodes === 1 ? "" : "s"}` : ""}${pinning ? `; host key ${pinning} pinned: confirm it is the server's` : ""}`,
       engineVersion: ping.version,
       ...(info ? { containers: info.containers } : {}),
       ...(row.transport === "ssh" ? { hostKeySha256: pinning ?? row.hostKeySha256! } : {}),
