@@ -57,12 +57,19 @@ export async function reconcileDns(o: { settings: TSettings; provider: DnsProvid
   }
 }
 
+/**
+ * Custom domains' CNAMEs (owner `domain`) live in other zones of the
+ * provider and are kept by the domain pass under their instance's lease
+ * (lib/domains/domain-dns.ts): this pass neither plans nor forgets them.
+ */
+const DOMAIN_RECORDS = "domain";
+
 /** Every consumer the pass may touch: instances, proxies, and the ledger's (possibly gone) consumers. */
 async function consumerRefs(providerType: string): Promise<ConsumerRef[]> {
   const [instances, proxies, ledgerConsumers] = await Promise.all([
     db.instance.findMany({ select: { id: true } }),
     db.standaloneProxy.findMany({ select: { id: true } }),
-    db.dnsRecord.findMany({ where: { provider: providerType }, select: { consumerType: true, consumerId: true }, distinct: ["consumerType", "consumerId"] }),
+    db.dnsRecord.findMany({ where: { provider: providerType, consumerType: { not: DOMAIN_RECORDS } }, select: { consumerType: true, consumerId: true }, distinct: ["consumerType", "consumerId"] }),
   ]);
   return [
     ...instances.map((i) => ({ type: "instance" as const, id: i.id })),
@@ -84,7 +91,7 @@ async function readAndPlan(o: { settings: TSettings; provider: DnsProvider; held
   }
   const [records, ledger, transitional] = await Promise.all([
     provider.listRecords(),
-    db.dnsRecord.findMany({ where: { provider: provider.type }, select: { fqdn: true, type: true, content: true, providerRecordId: true, consumerType: true, consumerId: true, status: true } }),
+    db.dnsRecord.findMany({ where: { provider: provider.type, consumerType: { not: DOMAIN_RECORDS } }, select: { fqdn: true, type: true, content: true, providerRecordId: true, consumerType: true, consumerId: true, status: true } }),
     db.instance.findMany({ where: { status: { in: [...TRANSITIONAL_STATES] } }, select: { id: true } }),
   ]);
   const mine = (c: { consumerType: string; consumerId: string }) => o.held.has(`${c.consumerType}:${c.consumerId}`);
