@@ -3,7 +3,7 @@ import type { CustomDomain } from "../generated/prisma/client";
 import { instanceFqdn } from "../naming";
 import type { TSettings } from "../settings/schemas";
 import { expectedRecords } from "./expectation";
-import { domainTimeouts } from "./timeouts";
+import { domainGraceMs } from "./timeouts";
 
 /** The ledger row of the CNAME Wharf wrote for a domain (its zone is managed by the DNS provider). */
 export type TDomainDnsRow = { zone: string; status: string; lastError: string | null };
@@ -23,7 +23,7 @@ export function presentDomain(row: CustomDomain, instance: { subdomain: string }
     ...(row.reason ? { reason: row.reason } : {}),
     ...(row.checkedAt ? { checkedAt: row.checkedAt } : {}),
     ...(row.retryAt && (row.state === "failed" || row.state === "removing") ? { retryAt: row.retryAt } : {}),
-    ...(row.misconfiguredSince ? { misconfiguredSince: row.misconfiguredSince, unroutedAt: new Date(row.misconfiguredSince.getTime() + domainTimeouts().graceMs) } : {}),
+    ...(row.misconfiguredSince ? { misconfiguredSince: row.misconfiguredSince, unroutedAt: new Date(row.misconfiguredSince.getTime() + domainGraceMs(settings)) } : {}),
     routed: row.routed,
     ...(row.dnsManaged && dnsRow ? { dns: { managedBy: "wharf" as const, zone: dnsRow.zone, status: dnsRow.status, ...(dnsRow.lastError ? { error: dnsRow.lastError } : {}) } } : {}),
     expected: expectedRecords(row.domain, target, row.token),

@@ -10,7 +10,7 @@ import { evaluate, type DomainTarget } from "./expectation";
 import type { ZoneCache } from "./managed-zone";
 import { resolveDomain, targetAddresses } from "./resolve-domain";
 import { routeDomain, unrouteDomain } from "./route-domain";
-import { domainRetryAt, domainTimeouts } from "./timeouts";
+import { domainGraceMs, domainRetryAt } from "./timeouts";
 import { transitionDomain } from "./transition-domain";
 
 // One pass over one custom domain, run by a job or the scheduler while it
@@ -127,7 +127,7 @@ async function recheck(ctx: Ctx): Promise<DomainPass> {
     return "misconfigured";
   }
   const since = domain.misconfiguredSince ?? now;
-  if (now.getTime() - since.getTime() < domainTimeouts().graceMs) {
+  if (now.getTime() - since.getTime() < domainGraceMs(settings)) {
     await db.customDomain.update({ where: { id: domain.id }, data: { reason: verdict.message.slice(0, 2000), checkedAt: now } });
     return "unchanged";
   }

@@ -6,7 +6,7 @@ import type { TSettings } from "../settings/schemas";
 import { removeOrphanDomainDns } from "../domains/domain-dns";
 import type { ZoneCache } from "../domains/managed-zone";
 import { processDomain } from "../domains/process-domain";
-import { domainTimeouts } from "../domains/timeouts";
+import { domainGraceMs, domainTimeouts } from "../domains/timeouts";
 
 export interface DomainReport {
   checked: number;
@@ -36,7 +36,7 @@ export async function checkDomains(opts: { settings: TSettings; dryRun?: boolean
   const report: DomainReport = { checked: 0, routed: 0, misconfigured: 0, unrouted: 0, failed: 0, lines: [], skipped: [] };
   const now = opts.now ?? new Date();
   const stale = new Date(now.getTime() - domainTimeouts().recheckMs);
-  const grace = new Date(now.getTime() - domainTimeouts().graceMs);
+  const grace = new Date(now.getTime() - domainGraceMs(opts.settings));
   const due = await db.customDomain.findMany({
     where: {
       ...(opts.domainIds ? { id: { in: opts.domainIds } } : {}),
