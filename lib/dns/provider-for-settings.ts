@@ -1,3 +1,4 @@
+import { normalizeFqdn } from "../naming";
 import type { TSettings } from "../settings/schemas";
 import { createDnsProvider } from "./index";
 import type { DnsProvider, DnsZone } from "./types";
@@ -38,4 +39,11 @@ export function dnsProviderForZone(config: NonNullable<TSettings["dns"]["provide
     case "adguard":
       return null;
   }
+}
+
+/** The configured provider writing in its zone named `zoneName` (where a ledger row says its record is), or null when the provider has no such zone. */
+export async function dnsProviderForZoneName(config: NonNullable<TSettings["dns"]["provider"]>, zoneName: string): Promise<DnsProvider | null> {
+  if (config.type === "adguard" || !zoneName) return null;
+  const zone = (await dnsProviderFor(config).listZones()).find((z) => normalizeFqdn(z.name) === normalizeFqdn(zoneName));
+  return zone ? dnsProviderForZone(config, zone) : null;
 }

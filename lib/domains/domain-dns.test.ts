@@ -145,6 +145,17 @@ describe("custom-domain CNAMEs at the Cloudflare double", () => {
     expect((await db.dnsRecord.findMany()).map((r) => r.fqdn)).toEqual([kept.domain.domain]);
   });
 
+  it("leaving managed DNS deletes the domain's CNAME in its own zone with Wharf's other records, and the change is saved", async () => {
+    const { cf } = await twoZones();
+    const { instance, domain } = await domainRow(`switch.${CUSTOMER}`);
+    expect(await ensureDomainDns({ domain, instance, settings: await getSettings() })).toMatchObject({ ok: true });
+    expect(cf.records().filter((r) => r.name === domain.domain)).toHaveLength(1);
+    await settings({ dns: { mode: "wildcard" } }, true);
+    expect((await getSettings()).dns.mode).toBe("wildcard");
+    expect(cf.records().filter((r) => r.name === domain.domain)).toEqual([]);
+    expect(await db.dnsRecord.count()).toBe(0);
+  });
+
   it("writes nothing for a domain in no zone of the provider's", async () => {
     const { cf } = await twoZones();
     const { instance, domain } = await domainRow("shop.example.org");

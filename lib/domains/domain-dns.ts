@@ -1,7 +1,7 @@
 import { db } from "../db";
 import { applyPlan } from "../dns/apply-plan";
 import type { ExpectedRecord } from "../dns/expected-records";
-import { dnsProviderForZone } from "../dns/provider-for-settings";
+import { dnsProviderForZoneName } from "../dns/provider-for-settings";
 import { planReconcile, type PlanForeign } from "../dns/reconcile-plan";
 import { removeLedgerRow } from "../dns/remove-ledger-row";
 import type { DnsProvider } from "../dns/types";
@@ -58,7 +58,7 @@ export async function ensureDomainDns(o: { domain: { id: string; domain: string 
     return rows.length ? { managed: true, zone: rows[0].zone, ok: false, error: `the DNS provider's zones could not be listed: ${errorMessage(err)}` } : { managed: false };
   }
   if (!managed || managed.apex) {
-    await removeDomainDns({ domainId: o.domain.id, settings: o.settings, zones: o.zones });
+    await removeDomainDns({ domainId: o.domain.id, settings: o.settings });
     return { managed: false };
   }
   const { zone, provider } = managed;
@@ -89,11 +89,10 @@ export async function ensureDomainDns(o: { domain: { id: string; domain: string 
 }
 
 /** The provider writing in the zone a ledger row names (the row's record is there), or null when that zone is no longer the provider's. */
-async function providerForRow(row: { zone: string; provider: string }, settings: TSettings, zones?: ZoneCache): Promise<DnsProvider | null> {
+async function providerForRow(row: { zone: string; provider: string }, settings: TSettings): Promise<DnsProvider | null> {
   const config = settings.dns.provider;
   if (settings.dns.mode !== "managed" || !config || config.type !== row.provider) return null;
-  const managed = await managedZoneFor(row.zone, settings, zones).catch(() => null);
-  return managed && normalizeFqdn(managed.zone.name) === normalizeFqdn(row.zone) ? dnsProviderForZone(config, managed.zone) : null;
+  return dnsProviderForZoneName(config, row.zone).catch(() => null);
 }
 
 /**
@@ -102,23 +101,23 @@ async function providerForRow(row: { zone: string; provider: string }, settings:
  * is left in place and forgotten (removeLedgerRow). ok false: a row stays,
  * `failed` with the error, for the next pass to retry.
  */
-export async function removeDomainDns(o: { domainId: string; settings: TSettings; zones?: ZoneCache }): Promise<{ ok: true } | { ok: false; error: string }> {
+export async function removeDomainDns(o: { domainId: string; settings: TSettings }): Promise<{ ok: true } | { ok: false; error: string }> {
   let error: string | undefined;
   for (const row of await ledgerRows(o.domainId)) {
-    const res = await removeLedgerRow({ id: row.id, provider: await providerForRow(row, o.settings, o.zones) });
+    const res = await removeLedgerRow({ id: row.id, provider: await providerForRow(row, o.settings) });
     if (!res.ok) error = res.error;
   }
   return error ? { ok: false, error } : { ok: true };
 }
 
 /** Ledger rows of custom domains that no longer exist (a removal whose DNS delete failed): deleted at the provider, then forgotten. */
-export async function removeOrphanDomainDns(o: { settings: TSettings; zones?: ZoneCache }): Promise<{ removed: number; failed: { fqdn: string; error: string }[] }> {
+export async function removeOrphanDomainDns(o: { settings: TSettings }): Promise<{ removed: number; failed: { fqdn: string; error: string }[] }> {
   const rows = await db.dnsRecord.findMany({ where: { consumerType: DOMAIN_OWNER }, select: { consumerId: true, fqdn: true } });
   if (!rows.length) return { removed: 0, failed: [] };
   const live = new Set((await db.customDomain.findMany({ where: { id: { in: rows.map((r) => r.consumerId) } }, select: { id: true } })).map((d) => d.id));
   const out = { removed: 0, failed: [] as { fqdn: string; error: string }[] };
   for (const r of rows.filter((x) => !live.has(x.consumerId))) {
-    const res = await removeDomainDns({ domainId: r.consumerId, settings: o.settings, zones: o.zones });
+    const res = await removeDomainDns({ domainId: r.consumerId, settings: o.settings });
     if (res.ok) out.removed++;
     else out.failed.push({ fqdn: r.fqdn, error: res.error });
   }

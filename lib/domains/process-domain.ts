@@ -142,10 +142,10 @@ async function recheck(ctx: Ctx): Promise<DomainPass> {
   return "unrouted";
 }
 
-async function remove({ domain, instance, settings, actor, zones }: Ctx): Promise<DomainPass> {
+async function remove({ domain, instance, settings, actor }: Ctx): Promise<DomainPass> {
   const unrouted = domain.routed ? await unrouteDomain({ domainId: domain.id, instance, settings }) : { ok: true as const };
   // The host is off the route first; then the CNAME Wharf wrote, if any.
-  const undone = unrouted.ok ? await removeDomainDns({ domainId: domain.id, settings, zones }) : unrouted;
+  const undone = unrouted.ok ? await removeDomainDns({ domainId: domain.id, settings }) : unrouted;
   if (!undone.ok) {
     await transitionDomain(domain.id, "remove_failed", { reason: undone.error, retryAt: domainRetryAt(domain.attempts + 1), attempts: domain.attempts + 1 });
     await recordEvent({ actor, action: "domain.remove", target: domain.domain, result: "error", message: undone.error });

@@ -56,7 +56,7 @@ export async function checkDomains(opts: { settings: TSettings; dryRun?: boolean
     else await checkOne(d, opts.settings, report, zones);
   }
   if (!opts.dryRun && !opts.domainIds) {
-    const orphans = await removeOrphanDomainDns({ settings: opts.settings, zones });
+    const orphans = await removeOrphanDomainDns({ settings: opts.settings });
     for (const f of orphans.failed) report.lines.push({ kind: "domain", name: f.fqdn, action: "domain", status: "failed", message: `the CNAME of a removed domain: ${f.error}` });
   }
   return report;
