@@ -7,6 +7,7 @@ import type { DnsProvider } from "../dns/types";
 import type { operationLogger } from "../logger";
 import type { TSettings } from "../settings/schemas";
 import { applyPlan } from "../dns/apply-plan";
+import { DOMAIN_OWNER } from "../domains/domain-dns";
 import { expectedRecords, TRANSITIONAL_STATES, type ExpectedRecord } from "../dns/expected-records";
 import { planReconcile, type Plan } from "../dns/reconcile-plan";
 import type { ReportLine, SyncReport } from "./report";
@@ -62,7 +63,7 @@ export async function reconcileDns(o: { settings: TSettings; provider: DnsProvid
  * provider and are kept by the domain pass under their instance's lease
  * (lib/domains/domain-dns.ts): this pass neither plans nor forgets them.
  */
-const DOMAIN_RECORDS = "domain";
+const DOMAIN_RECORDS = DOMAIN_OWNER;
 
 /** Every consumer the pass may touch: instances, proxies, and the ledger's (possibly gone) consumers. */
 async function consumerRefs(providerType: string): Promise<ConsumerRef[]> {
