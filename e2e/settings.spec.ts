@@ -9,10 +9,20 @@ test("general settings round trip through the UI", async ({ page }) => {
   const form = page.getByRole("form", { name: "General settings" });
   await form.getByLabel("Base domain").fill("apps.example.com");
   await form.getByLabel("Target address").fill("203.0.113.10");
+  await form.getByLabel("Custom domain grace period (hours)").fill("24");
   await form.getByRole("button", { name: "Save general settings" }).click();
   await expect(form.getByRole("status")).toHaveText("General settings saved.");
   await page.reload();
   await expect(page.getByRole("form", { name: "General settings" }).getByLabel("Base domain")).toHaveValue("apps.example.com");
+  await expect(page.getByRole("form", { name: "General settings" }).getByLabel("Custom domain grace period (hours)")).toHaveValue("24");
+});
+
+test("a negative grace period is refused under its field", async ({ page }) => {
+  await page.goto("/settings");
+  const form = page.getByRole("form", { name: "General settings" });
+  await form.getByLabel("Custom domain grace period (hours)").fill("-1");
+  await form.getByRole("button", { name: "Save general settings" }).click();
+  await expect(form.locator('[data-field-error="domains.graceHours"]')).toContainText("0 hours or more");
 });
 
 test("a bad value is refused with an error under the field", async ({ page }) => {

@@ -15,6 +15,12 @@ export const LABEL_DEPLOYMENT = "wharf.deployment";
 /** The installation that created a container or volume (issue 22): another installation's are never orphans of this one. */
 export const LABEL_INSTALLATION = "wharf.installation";
 export const ROUTE_ID_PREFIX = "wharf-";
+/**
+ * Who a DNS record belongs to: a consumer, or a custom domain whose CNAME
+ * Wharf writes itself because its zone is one the DNS provider manages
+ * (issue 25; `domain:<custom domain id>` in the ledger and the marker).
+ */
+export type RecordOwnerType = ConsumerType | "domain";
 export const RECORD_MARKER_PREFIX = "wharf:";
 
 /** Lower-case, no trailing dot: the one form FQDNs are compared in. */
@@ -107,7 +113,7 @@ export function parseRouteId(id: string): { type: ConsumerType; id: string } | n
 export { INSTALLATION_ID_RE } from "./env";
 
 /** Provider-side ownership marker (Cloudflare comment, PowerDNS rrset comment): `wharf:<installation>:<consumer type>:<id>`. */
-export function recordMarker(installation: string, type: ConsumerType, id: string): string {
+export function recordMarker(installation: string, type: RecordOwnerType, id: string): string {
   // join, not a template: it makes one flat string. V8 keeps a concatenation as a tree of its parts,
   // three times the memory of the marker itself, 100,000 times over in a large sync.
   return [RECORD_MARKER_PREFIX, installation, ":", type, ":", id].join("");
@@ -126,15 +132,15 @@ export function isWharfMarker(marker: string | undefined | null): boolean {
 export interface ParsedMarker {
   /** null for a legacy marker (written before installation ids). */
   installation: string | null;
-  type: ConsumerType;
+  type: RecordOwnerType;
   id: string;
 }
 
 export function parseRecordMarker(marker: string): ParsedMarker | null {
   const legacy = /^wharf:(instance|standalone):(\S+)$/.exec(marker);
   if (legacy) return { installation: null, type: legacy[1] as ConsumerType, id: legacy[2] };
-  const m = /^wharf:([A-Za-z0-9-]+):(instance|standalone):(\S+)$/.exec(marker);
-  return m ? { installation: m[1], type: m[2] as ConsumerType, id: m[3] } : null;
+  const m = /^wharf:([A-Za-z0-9-]+):(instance|standalone|domain):(\S+)$/.exec(marker);
+  return m ? { installation: m[1], type: m[2] as RecordOwnerType, id: m[3] } : null;
 }
 
 /**

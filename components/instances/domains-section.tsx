@@ -45,6 +45,17 @@ function Records({ d }: { d: Domain }) {
   );
 }
 
+/** The CNAME Wharf writes itself: the domain's zone is one the DNS provider manages. */
+function ManagedDns({ d, fqdn }: { d: Domain; fqdn: string }) {
+  const dns = d.dns!;
+  return (
+    <p className="mt-2 text-xs text-slate-600" data-testid="domain-dns-managed">
+      DNS managed by Wharf in zone <span className="font-mono">{dns.zone}</span>: <span className="font-mono">{d.domain} CNAME {fqdn}</span>
+      {dns.status !== "synced" && <span className="text-rose-700"> ({dns.status}{dns.error ? `: ${dns.error}` : ""})</span>}. Nothing to create.
+    </p>
+  );
+}
+
 export function DomainsSection({ instanceId, fqdn, canEdit }: { instanceId: string; fqdn: string; canEdit: boolean }) {
   const qc = useQueryClient();
   const { data } = useQuery({
@@ -64,6 +75,7 @@ export function DomainsSection({ instanceId, fqdn, canEdit }: { instanceId: stri
       <p className="text-slate-600">
         Serve this instance at a domain of your own as well as <span className="font-mono">{fqdn}</span>. Create one of the records shown for it
         (a CNAME, an A record to the target address, or — for a name proxied by Cloudflare — the TXT record); Wharf routes it only once the DNS shows it.
+        When the domain&apos;s zone is one the configured DNS provider manages, Wharf writes the CNAME itself.
       </p>
       {canEdit && (
         <form action={add} className="grid items-end gap-3 sm:grid-cols-[1fr_auto]" aria-label="Add domain">
@@ -101,7 +113,7 @@ export function DomainsSection({ instanceId, fqdn, canEdit }: { instanceId: stri
               {d.reason && <p className={`mt-1 text-xs ${d.state === "misconfigured" ? "text-amber-700" : "text-rose-700"}`} data-testid="domain-reason">{d.reason}</p>}
               {d.state === "misconfigured" && d.unroutedAt && <p className="mt-1 text-xs text-amber-700">Still served until {new Date(d.unroutedAt).toLocaleString()}; then it is taken off the route unless it points here again.</p>}
               {d.state === "failed" && d.retryAt && <p className="mt-1 text-xs text-slate-500">Wharf checks again after {new Date(d.retryAt).toLocaleString()}, or now with Check now.</p>}
-              {d.state !== "active" && <Records d={d} />}
+              {d.dns ? <ManagedDns d={d} fqdn={fqdn} /> : d.state !== "active" && <Records d={d} />}
             </li>
           ))}
         </ul>

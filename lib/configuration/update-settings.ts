@@ -114,6 +114,7 @@ function mergeSettings(current: TSettings, input: TSettingsUpdate): TSettings {
     retention: { ...current.retention, ...input.retention },
     registries: mergeRegistries(current.registries, input.registries),
     updates: { ...current.updates, ...input.updates },
+    domains: { ...current.domains, ...input.domains },
     tls: {
       mode: input.tls?.mode ?? current.tls.mode,
       acme: {

@@ -1,6 +1,6 @@
 import { db } from "../db";
 import { installationId } from "../secrets";
-import { instanceFqdn, normalizeFqdn, recordMarker, type ConsumerType } from "../naming";
+import { instanceFqdn, normalizeFqdn, recordMarker, type ConsumerType, type RecordOwnerType } from "../naming";
 import { targetRecord } from "./target-record";
 import type { RecordType } from "./types";
 import type { TSettings } from "../settings/schemas";
@@ -10,7 +10,7 @@ export interface ExpectedRecord {
   type: RecordType;
   content: string;
   marker: string;
-  consumerType: ConsumerType;
+  consumerType: RecordOwnerType;
   consumerId: string;
   consumerName: string;
 }
@@ -30,7 +30,7 @@ export const TRANSITIONAL_STATES = ["deploying", "redeploying", "rolling_back", 
  * proxy, mapped to FQDN → target address. Throws if the consumers cannot be
  * listed, so that callers never mistake "unknown" for "none" (no deletes then).
  */
-export async function expectedRecords(settings: TSettings): Promise<ExpectedRecord[]> {
+export async function expectedRecords(settings: TSettings): Promise<(ExpectedRecord & { consumerType: ConsumerType })[]> {
   const [instances, proxies] = await Promise.all([
     db.instance.findMany({ where: { status: { in: [...EXPECTED_INSTANCE_STATES] } }, select: { id: true, name: true, subdomain: true } }),
     db.standaloneProxy.findMany({ select: { id: true, domain: true } }),

@@ -3,7 +3,8 @@ import { AppError } from "../errors";
 import { operationLogger } from "../logger";
 import type { TSettings } from "../settings/schemas";
 import type { TDnsCleanupPlan } from "./plan-provider-switch";
-import { dnsProviderFor } from "./provider-for-settings";
+import { db } from "../db";
+import { dnsProviderFor, dnsProviderForZoneName } from "./provider-for-settings";
 import { removeLedgerRow } from "./remove-ledger-row";
 
 export interface TDnsCleanupReport {
@@ -25,7 +26,10 @@ export async function removeRecordsAtOldProvider(opts: { actor: Actor; current: 
   const op = operationLogger({ op: "dns.cleanup", provider: config.type, records: opts.plan.records.length });
   const report: TDnsCleanupReport = { removed: [], failed: [] };
   for (const r of opts.plan.records) {
-    const res = await removeLedgerRow({ id: r.id, provider });
+    // A custom domain's CNAME (owner `domain`, issue 25) is in that domain's zone of the provider: deleted there.
+    const row = await db.dnsRecord.findUnique({ where: { id: r.id }, select: { consumerType: true, zone: true } });
+    const at = row?.consumerType === "domain" ? await dnsProviderForZoneName(config, row.zone).catch(() => null) : provider;
+    const res = await removeLedgerRow({ id: r.id, provider: at });
     if (res.ok) report.removed.push(r.fqdn);
     else report.failed.push({ fqdn: r.fqdn, error: res.error });
   }

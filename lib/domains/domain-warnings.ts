@@ -1,5 +1,6 @@
 import { db } from "../db";
-import { domainTimeouts } from "./timeouts";
+import { getSettings } from "../settings/get-settings";
+import { domainGraceMs } from "./timeouts";
 
 /** The dashboard's warning (SPEC §14): misconfigured domains, still served until their grace period ends. */
 export async function listDomainWarnings(opts: { take: number }) {
@@ -8,7 +9,7 @@ export async function listDomainWarnings(opts: { take: number }) {
     db.customDomain.count({ where }),
     db.customDomain.findMany({ where, orderBy: { misconfiguredSince: "asc" }, take: opts.take, select: { domain: true, instanceId: true, reason: true, misconfiguredSince: true } }),
   ]);
-  const grace = domainTimeouts().graceMs;
+  const grace = domainGraceMs(await getSettings());
   return {
     total,
     items: rows.map((r) => ({ domain: r.domain, instanceId: r.instanceId, reason: r.reason, unroutedAt: r.misconfiguredSince ? new Date(r.misconfiguredSince.getTime() + grace) : null })),

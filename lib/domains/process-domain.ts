@@ -5,10 +5,12 @@ import { isDomainState } from "../lifecycle/domain-states";
 import { operationLogger } from "../logger";
 import { instanceFqdn } from "../naming";
 import type { TSettings } from "../settings/schemas";
+import { ensureDomainDns, removeDomainDns, type DomainDns } from "./domain-dns";
 import { evaluate, type DomainTarget } from "./expectation";
+import type { ZoneCache } from "./managed-zone";
 import { resolveDomain, targetAddresses } from "./resolve-domain";
 import { routeDomain, unrouteDomain } from "./route-domain";
-import { domainRetryAt, domainTimeouts } from "./timeouts";
+import { domainGraceMs, domainRetryAt } from "./timeouts";
 import { transitionDomain } from "./transition-domain";
 
 // One pass over one custom domain, run by a job or the scheduler while it
@@ -19,6 +21,9 @@ import { transitionDomain } from "./transition-domain";
 //                            served), grace over → unrouted, failed
 //   removing               → host off the route → row deleted
 //   validating / routing   → a job died mid-way: compensate, failed
+// When the domain's zone is one the DNS provider manages, Wharf writes its
+// CNAME first (and repairs it at each re-validation; domain-dns.ts), then
+// validates as for any domain.
 
 export async function domainTarget(instance: Pick<Instance, "subdomain">, settings: TSettings): Promise<DomainTarget> {
   return { fqdn: instanceFqdn(instance.subdomain, settings.baseDomain), targetAddress: settings.targetAddress, addresses: await targetAddresses(settings.targetAddress) };
@@ -26,13 +31,13 @@ export async function domainTarget(instance: Pick<Instance, "subdomain">, settin
 
 export type DomainPass = "routed" | "failed" | "active" | "misconfigured" | "unrouted" | "removed" | "unchanged" | "gone";
 
-export async function processDomain(opts: { domainId: string; settings: TSettings; actor?: Actor; signal?: AbortSignal }): Promise<DomainPass> {
+export async function processDomain(opts: { domainId: string; settings: TSettings; actor?: Actor; signal?: AbortSignal; zones?: ZoneCache }): Promise<DomainPass> {
   const row = await db.customDomain.findUnique({ where: { id: opts.domainId }, include: { instance: true } });
   if (!row || !isDomainState(row.state)) return "gone";
   const { instance, ...domain } = row;
   const op = operationLogger({ op: "domain.process", consumer: `instance:${instance.id}`, domain: domain.domain, state: domain.state });
   const actor = opts.actor ?? SYSTEM_ACTOR;
-  const ctx = { domain, instance, settings: opts.settings, signal: opts.signal, op, actor };
+  const ctx = { domain, instance, settings: opts.settings, signal: opts.signal, op, actor, zones: opts.zones };
   try {
     switch (row.state) {
       case "pending":
@@ -58,10 +63,20 @@ export async function processDomain(opts: { domainId: string; settings: TSetting
   }
 }
 
-type Ctx = { domain: CustomDomain; instance: Instance; settings: TSettings; signal?: AbortSignal; op: ReturnType<typeof operationLogger>; actor: Actor };
+type Ctx = { domain: CustomDomain; instance: Instance; settings: TSettings; signal?: AbortSignal; op: ReturnType<typeof operationLogger>; actor: Actor; zones?: ZoneCache };
 
-async function establish({ domain, instance, settings, signal, op, actor }: Ctx): Promise<DomainPass> {
+/** The CNAME in a managed zone (or none), with the row's flag kept in step. */
+async function writeDns({ domain, instance, settings, op, zones }: Ctx): Promise<DomainDns> {
+  const dns = await ensureDomainDns({ domain, instance, settings, zones });
+  op.step("dns", { managed: dns.managed, ...(dns.managed ? { zone: dns.zone, ok: dns.ok } : {}) });
+  if (dns.managed !== domain.dnsManaged) await db.customDomain.update({ where: { id: domain.id }, data: { dnsManaged: dns.managed } });
+  return dns;
+}
+
+async function establish(ctx: Ctx): Promise<DomainPass> {
+  const { domain, instance, settings, signal, op, actor } = ctx;
   await transitionDomain(domain.id, "validate", { reason: null });
+  const dns = await writeDns(ctx);
   const target = await domainTarget(instance, settings);
   const found = await resolveDomain(domain.domain);
   const verdict = found.error ? { ok: false as const, message: found.error } : evaluate(domain.domain, found, target, domain.token);
@@ -72,6 +87,7 @@ async function establish({ domain, instance, settings, signal, op, actor }: Ctx)
     await recordEvent({ actor, action: "domain.check", target: domain.domain, result: "error", message: reason.slice(0, 500) });
     return "failed" as const;
   };
+  if (dns.managed && !dns.ok) return fail("validation_failed", verdict.ok ? dns.error : `${dns.error}; ${verdict.message}`);
   if (!verdict.ok) return fail("validation_failed", verdict.message);
   await transitionDomain(domain.id, "validated", { checkedAt: new Date() });
   const routed = await routeDomain({ domainId: domain.id, domain: domain.domain, instance, settings, signal });
@@ -82,14 +98,18 @@ async function establish({ domain, instance, settings, signal, op, actor }: Ctx)
   return "routed";
 }
 
-async function recheck({ domain, instance, settings, op, actor }: Ctx): Promise<DomainPass> {
+async function recheck(ctx: Ctx): Promise<DomainPass> {
+  const { domain, instance, settings, op, actor } = ctx;
+  // Drift of a CNAME Wharf wrote is repaired before the check; a record someone else put there is reported with the verdict.
+  const dns = await writeDns(ctx);
   const found = await resolveDomain(domain.domain);
   if (found.error) {
     // A resolver that cannot answer proves nothing: the state stays, the reason says why it is unconfirmed.
     await db.customDomain.update({ where: { id: domain.id }, data: { reason: `not re-validated: ${found.error}` } });
     return "unchanged";
   }
-  const verdict = evaluate(domain.domain, found, await domainTarget(instance, settings), domain.token);
+  const checked = evaluate(domain.domain, found, await domainTarget(instance, settings), domain.token);
+  const verdict = !checked.ok && dns.managed && !dns.ok ? { ...checked, message: `${dns.error}; ${checked.message}` } : checked;
   const now = new Date();
   op.step("recheck", { ok: verdict.ok });
   if (verdict.ok) {
@@ -107,7 +127,7 @@ async function recheck({ domain, instance, settings, op, actor }: Ctx): Promise<
     return "misconfigured";
   }
   const since = domain.misconfiguredSince ?? now;
-  if (now.getTime() - since.getTime() < domainTimeouts().graceMs) {
+  if (now.getTime() - since.getTime() < domainGraceMs(settings)) {
     await db.customDomain.update({ where: { id: domain.id }, data: { reason: verdict.message.slice(0, 2000), checkedAt: now } });
     return "unchanged";
   }
@@ -123,7 +143,9 @@ async function recheck({ domain, instance, settings, op, actor }: Ctx): Promise<
 }
 
 async function remove({ domain, instance, settings, actor }: Ctx): Promise<DomainPass> {
-  const undone = domain.routed ? await unrouteDomain({ domainId: domain.id, instance, settings }) : { ok: true as const };
+  const unrouted = domain.routed ? await unrouteDomain({ domainId: domain.id, instance, settings }) : { ok: true as const };
+  // The host is off the route first; then the CNAME Wharf wrote, if any.
+  const undone = unrouted.ok ? await removeDomainDns({ domainId: domain.id, settings }) : unrouted;
   if (!undone.ok) {
     await transitionDomain(domain.id, "remove_failed", { reason: undone.error, retryAt: domainRetryAt(domain.attempts + 1), attempts: domain.attempts + 1 });
     await recordEvent({ actor, action: "domain.remove", target: domain.domain, result: "error", message: undone.error });

@@ -3,8 +3,10 @@ import { db } from "../db";
 import { errorMessage } from "../errors";
 import type { ReportLine, SkippedConsumer } from "./report";
 import type { TSettings } from "../settings/schemas";
+import { removeOrphanDomainDns } from "../domains/domain-dns";
+import type { ZoneCache } from "../domains/managed-zone";
 import { processDomain } from "../domains/process-domain";
-import { domainTimeouts } from "../domains/timeouts";
+import { domainGraceMs, domainTimeouts } from "../domains/timeouts";
 
 export interface DomainReport {
   checked: number;
@@ -25,14 +27,16 @@ export interface DomainReport {
  * - failed ones whose backoff is due are tried again, pending ones whose job
  *   never ran (its process stopped, or the instance stayed busy) are started;
  * - removals that failed are retried; rows a crashed job left mid-way are
- *   compensated.
+ *   compensated;
+ * - CNAMEs Wharf wrote for domains that are gone (their delete failed) are
+ *   deleted. The DNS provider's zones are listed once for the whole pass.
  * `domainIds` restricts the pass (tests; "Check now" uses a job instead).
  */
 export async function checkDomains(opts: { settings: TSettings; dryRun?: boolean; now?: Date; domainIds?: string[] }): Promise<DomainReport> {
   const report: DomainReport = { checked: 0, routed: 0, misconfigured: 0, unrouted: 0, failed: 0, lines: [], skipped: [] };
   const now = opts.now ?? new Date();
   const stale = new Date(now.getTime() - domainTimeouts().recheckMs);
-  const grace = new Date(now.getTime() - domainTimeouts().graceMs);
+  const grace = new Date(now.getTime() - domainGraceMs(opts.settings));
   const due = await db.customDomain.findMany({
     where: {
       ...(opts.domainIds ? { id: { in: opts.domainIds } } : {}),
@@ -46,20 +50,25 @@ export async function checkDomains(opts: { settings: TSettings; dryRun?: boolean
     select: { id: true, domain: true, instanceId: true },
     orderBy: { domain: "asc" },
   });
+  const zones: ZoneCache = new Map();
   for (const d of due) {
     if (opts.dryRun) report.lines.push({ kind: "domain", name: d.domain, action: "domain", status: "planned", message: "due for validation" });
-    else await checkOne(d, opts.settings, report);
+    else await checkOne(d, opts.settings, report, zones);
+  }
+  if (!opts.dryRun && !opts.domainIds) {
+    const orphans = await removeOrphanDomainDns({ settings: opts.settings });
+    for (const f of orphans.failed) report.lines.push({ kind: "domain", name: f.fqdn, action: "domain", status: "failed", message: `the CNAME of a removed domain: ${f.error}` });
   }
   return report;
 }
 
 /** One due domain: a processDomain pass under its instance's lease, or skipped while the instance is busy. */
-async function checkOne(d: { id: string; domain: string; instanceId: string }, settings: TSettings, report: DomainReport): Promise<void> {
+async function checkOne(d: { id: string; domain: string; instanceId: string }, settings: TSettings, report: DomainReport, zones: ZoneCache): Promise<void> {
   const line = (status: ReportLine["status"], message: string) => report.lines.push({ kind: "domain", name: d.domain, action: "domain", status, message });
   const got = await tryWithConsumer({ consumer: { type: "instance", id: d.instanceId }, operation: "sync" }, async (lease) => {
     report.checked++;
     try {
-      const pass = await processDomain({ domainId: d.id, settings, signal: lease.signal });
+      const pass = await processDomain({ domainId: d.id, settings, signal: lease.signal, zones });
       const row = await db.customDomain.findUnique({ where: { id: d.id }, select: { state: true, reason: true } });
       if (pass === "routed" || pass === "active") report.routed++;
       if (pass === "misconfigured") report.misconfigured++;

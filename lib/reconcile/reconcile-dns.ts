@@ -7,6 +7,7 @@ import type { DnsProvider } from "../dns/types";
 import type { operationLogger } from "../logger";
 import type { TSettings } from "../settings/schemas";
 import { applyPlan } from "../dns/apply-plan";
+import { DOMAIN_OWNER } from "../domains/domain-dns";
 import { expectedRecords, TRANSITIONAL_STATES, type ExpectedRecord } from "../dns/expected-records";
 import { planReconcile, type Plan } from "../dns/reconcile-plan";
 import type { ReportLine, SyncReport } from "./report";
@@ -57,12 +58,19 @@ export async function reconcileDns(o: { settings: TSettings; provider: DnsProvid
   }
 }
 
+/**
+ * Custom domains' CNAMEs (owner `domain`) live in other zones of the
+ * provider and are kept by the domain pass under their instance's lease
+ * (lib/domains/domain-dns.ts): this pass neither plans nor forgets them.
+ */
+const DOMAIN_RECORDS = DOMAIN_OWNER;
+
 /** Every consumer the pass may touch: instances, proxies, and the ledger's (possibly gone) consumers. */
 async function consumerRefs(providerType: string): Promise<ConsumerRef[]> {
   const [instances, proxies, ledgerConsumers] = await Promise.all([
     db.instance.findMany({ select: { id: true } }),
     db.standaloneProxy.findMany({ select: { id: true } }),
-    db.dnsRecord.findMany({ where: { provider: providerType }, select: { consumerType: true, consumerId: true }, distinct: ["consumerType", "consumerId"] }),
+    db.dnsRecord.findMany({ where: { provider: providerType, consumerType: { not: DOMAIN_RECORDS } }, select: { consumerType: true, consumerId: true }, distinct: ["consumerType", "consumerId"] }),
   ]);
   return [
     ...instances.map((i) => ({ type: "instance" as const, id: i.id })),
@@ -84,7 +92,7 @@ async function readAndPlan(o: { settings: TSettings; provider: DnsProvider; held
   }
   const [records, ledger, transitional] = await Promise.all([
     provider.listRecords(),
-    db.dnsRecord.findMany({ where: { provider: provider.type }, select: { fqdn: true, type: true, content: true, providerRecordId: true, consumerType: true, consumerId: true, status: true } }),
+    db.dnsRecord.findMany({ where: { provider: provider.type, consumerType: { not: DOMAIN_RECORDS } }, select: { fqdn: true, type: true, content: true, providerRecordId: true, consumerType: true, consumerId: true, status: true } }),
     db.instance.findMany({ where: { status: { in: [...TRANSITIONAL_STATES] } }, select: { id: true } }),
   ]);
   const mine = (c: { consumerType: string; consumerId: string }) => o.held.has(`${c.consumerType}:${c.consumerId}`);

@@ -42,6 +42,7 @@ export function defaultSettings(): TSettings {
     retention: { days: 90, deploymentsPerInstance: 50, successfulDeploymentsPerInstance: 10, maxAuditEvents: 100_000 },
     registries: [],
     updates: { enabled: true, intervalMinutes: 60 },
+    domains: { graceHours: 72 },
     tls: proposedTls(baseDomain),
     limits: { memoryMb: null, cpus: null, pidsLimit: null },
   };

@@ -59,6 +59,7 @@ function unseal(raw: string): TSettings {
     retention: { ...d.retention, ...stored.retention },
     registries: (stored.registries ?? []).map((r) => mapSecrets(r as unknown as Obj, open) as unknown as TSettings["registries"][number]),
     updates: { ...d.updates, ...stored.updates },
+    domains: { ...d.domains, ...stored.domains },
     // Stored before TLS existed: an upgraded installation stays on plain HTTP until the operator chooses.
     tls: stored.tls ? { mode: stored.tls.mode, acme: { ...defaultAcme(), ...stored.tls.acme } } : { mode: "off", acme: defaultAcme() },
     limits: { ...d.limits, ...stored.limits },

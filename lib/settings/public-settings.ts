@@ -27,6 +27,7 @@ export function toPublicSettings(s: TSettings) {
     installationId: installationId(),
     registries: s.registries.map((r) => redact(r as unknown as Obj) as { host: string; username: string; passwordSet: boolean; authHost?: string | null }),
     updates: { ...s.updates },
+    domains: { ...s.domains },
     tls: { mode: s.tls.mode, acme: { ...s.tls.acme } },
     limits: { ...s.limits },
   };

@@ -185,6 +185,12 @@ export const ZSettingsUpdateSchema = z
       .strict(),
     registries: z.array(ZRegistryInputSchema).max(50),
     updates: z.object({ enabled: z.boolean(), intervalMinutes: z.number().int().min(1).max(10080) }).partial().strict(),
+    // Custom domains (SPEC §14): how long a domain that stopped pointing here is still served before its host
+    // is taken off the route. WHARF_DOMAIN_GRACE_MS, when set, overrides it (lib/domains/timeouts.ts).
+    domains: z
+      .object({ graceHours: z.number({ error: "must be a number of hours" }).int("must be a whole number of hours").min(0, "must be 0 hours or more").max(8760, "must be at most 8760 hours (a year)") })
+      .partial()
+      .strict(),
     tls: ZTlsUpdateSchema,
     /** Defaults for new instances' limits (issue 14); null = no limit. */
     limits: ZLimitsSchema,
@@ -221,6 +227,8 @@ export interface TSettings {
   registries: TRegistryConfig[];
   /** Update detection for instances deployed by tag: a manifest HEAD per instance at most every intervalMinutes. */
   updates: { enabled: boolean; intervalMinutes: number };
+  /** Custom domains: a misconfigured domain is still served for `graceHours` (SPEC §14). */
+  domains: { graceHours: number };
   tls: TTlsSettings;
   limits: TLimits;
 }

@@ -15,9 +15,9 @@ import { createUser, deleteUser, getUser, setPassword, setUserRole } from "@/lib
 import { reissueSession } from "@/lib/auth/reissue-session";
 import { testRegistryEntry } from "@/lib/configuration/test-registry-login";
 
-const NUMBERS = ["dns.ttl", "sync.intervalMinutes", "retention.days", "retention.deploymentsPerInstance", "retention.successfulDeploymentsPerInstance"];
+const NUMBERS = ["dns.ttl", "sync.intervalMinutes", "retention.days", "retention.deploymentsPerInstance", "retention.successfulDeploymentsPerInstance", "domains.graceHours"];
 
-/** General section: base domain, target, Docker network, upstream addressing, sync interval. */
+/** General section: base domain, target, Docker network, upstream addressing, sync interval, history, custom domains' grace period. */
 export async function saveGeneralAction(_prev: ActionResult | null, form: FormData): Promise<ActionResult> {
   // The session and role are checked before the form is parsed (issue 21).
   const res = await runAction({ role: "admin", action: "settings.update", message: "General settings saved." }, async (actor) => {
