@@ -19,7 +19,7 @@ export function swarmOfServer(server: Server): SwarmRuntime {
   if (server.kind !== "swarm") throw new AppError("VALIDATION", `server ${server.name} is an engine, not a Swarm cluster`, { field: "server" });
   const hit = cache().get(server.id);
   if (hit && hit.stamp === stampOf(server)) return hit.swarm;
-  const swarm = new DockerSwarm({ connection: connectionOf(server), timeoutMs: REMOTE_CALL_TIMEOUT_MS }) as unknown as SwarmRuntime;
+  const swarm = new DockerSwarm({ connection: connectionOf(server), timeoutMs: REMOTE_CALL_TIMEOUT_MS });
   cache().set(server.id, { stamp: stampOf(server), swarm });
   return swarm;
 }

@@ -7,7 +7,6 @@ import { connectionOf, runtimeForConnection } from "./server-runtime";
 import { getServerRow } from "./servers";
 import { recordStatus } from "./fleet";
 import { DockerSwarm } from "../swarm/docker-swarm";
-import type { SwarmRuntime } from "../swarm/types";
 
 // "Test connection" (SPEC §16): reach the engine, show its version and
 // container count, record the server `up` or `down`. An SSH server without a
@@ -42,7 +41,7 @@ export async function testServer(opts: { actor: Actor; id: string }): Promise<TS
     const info = await rt.engineInfo?.().catch(() => null);
     // A cluster is a server whose engine is a Swarm manager (issue 28): a worker or a plain engine is refused as one.
     if (row.kind === "swarm") {
-      const swarm = await (new DockerSwarm({ connection: connectionOf(row, pinning), timeoutMs: 10_000 }) as unknown as SwarmRuntime).swarmInfo();
+      const swarm = await new DockerSwarm({ connection: connectionOf(row, pinning), timeoutMs: 10_000 }).swarmInfo();
       if (!swarm.manager) throw new Error(`the engine at ${row.address} is not a Swarm manager (swarm ${swarm.state}): point the cluster at a manager, or add this server as an engine`);
       nodes = swarm.nodes;
     }
