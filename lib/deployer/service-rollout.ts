@@ -16,7 +16,8 @@ import { dnsStep } from "./dns-step";
 import { removeInstanceRoute } from "./instance-route";
 import type { DeploymentRecorder } from "./recorder";
 import { specColumns, specOf } from "./runtime-spec";
-import { placementOf, secretName, serviceName, serviceSpecFor } from "./service-spec";
+import { placementOf, serviceName, serviceSpecFor } from "./service-spec";
+import { secretName } from "../swarm/map";
 import { routeService } from "./service-route";
 import type { TRuntimeSpec } from "./spec-schemas";
 import { transitionInstance } from "./transition-instance";
@@ -86,10 +87,8 @@ export async function runServiceRollout(opts: {
       constraints: opts.placement ?? placementOf(instance),
       registryAuth: pullAuthFor(settings, opts.image),
     });
-    await rec.step("create", async () => {
-      for (const [key, value] of Object.entries(spec.secrets)) await swarm.ensureSecret(secretName(name, key, value), value, { "wharf.service": name });
-      return fresh ? swarm.createService(spec) : swarm.updateService(spec);
-    }, (s) => `${fresh ? "created" : "updated"} service ${s.name} (${spec.replicas} replica${spec.replicas === 1 ? "" : "s"}, ${spec.update.order})`);
+    // The runtime makes the secrets (content-addressed names) before it writes the service.
+    await rec.step("create", () => (fresh ? swarm.createService(spec) : swarm.updateService(spec)), (s) => `${fresh ? "created" : "updated"} service ${s.name} (${spec.replicas} replica${spec.replicas === 1 ? "" : "s"}, ${spec.update.order})`);
     const outcome = await rec.step("health", (progress) =>
       swarm.waitForRollout(name, { signal, timeoutMs: deployTimeouts().healthMs + 60_000, onProgress: (tasks) => progress(progressLine(tasks, pinned.ref)) }),
       (o) => (o.outcome === "completed" ? `${spec.replicas} task${spec.replicas === 1 ? "" : "s"} running ${pinned.digest}` : `${o.outcome}: ${o.message}`),

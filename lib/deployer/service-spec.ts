@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import type { PullAuth } from "../docker/types";
 import type { Instance } from "../generated/prisma/client";
 import { containerLabels } from "../naming";
@@ -15,11 +14,6 @@ import type { ServiceSpec } from "../swarm/types";
 // back by Swarm when a new task fails.
 
 export const serviceName = (instanceName: string) => `wharf-${instanceName}`;
-
-/** Content-addressed (Docker secrets are immutable): a new value is a new secret. */
-export function secretName(service: string, key: string, value: string): string {
-  return `${service}-${key.toLowerCase().replace(/[^a-z0-9_-]/g, "-")}-${createHash("sha256").update(value).digest("hex").slice(0, 12)}`;
-}
 
 export function placementOf(instance: Pick<Instance, "placement">): string[] {
   return JSON.parse(instance.placement || "[]") as string[];

@@ -10,7 +10,7 @@ import type { SwarmRuntime } from "../swarm/types";
 import { ensureInstanceRoute, instanceRouteHosts, instanceRouteSpec } from "../deployer/instance-route";
 import { specOf } from "../deployer/runtime-spec";
 import { taskUpstreams } from "../deployer/service-route";
-import { placementOf, secretName, serviceName, serviceSpecFor } from "../deployer/service-spec";
+import { placementOf, serviceName, serviceSpecFor } from "../deployer/service-spec";
 import type { InstanceRepair } from "./repair-instance";
 import type { RouteView } from "./route-view";
 
@@ -35,7 +35,6 @@ export async function repairService(opts: { inst: Instance; swarm: SwarmRuntime;
       if (!inst.digest) return void line("container", "restart", "failed", `service ${name} is gone and no digest was recorded: redeploy it`);
       if (dryRun) return void line("container", "restart", "planned", `service ${name} is gone: would be created again`);
       const spec = serviceSpecFor({ instance: inst, deploymentId: "repair", image: `${parseImageRef(inst.image).name}@${inst.digest}`, spec: specOf(inst), replicas: inst.replicas, constraints: placementOf(inst), registryAuth: pullAuthFor(settings, inst.image) });
-      for (const [key, value] of Object.entries(spec.secrets)) await swarm.ensureSecret(secretName(name, key, value), value, { "wharf.service": name });
       await swarm.createService(spec);
       res.containers.restarted++;
       line("container", "restart", "ok", `service ${name} was gone: created again (${inst.replicas} replica${inst.replicas === 1 ? "" : "s"} of ${inst.digest})`);
