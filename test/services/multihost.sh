@@ -198,12 +198,16 @@ sshd_up() {
   log "sshd did not come up; log:"; tail -20 "$s/sshd.log" >&2; return 1
 }
 
-# sshd -D with its sessions: the listener and every per-connection child (they outlive the listener).
+# sshd -D with its sessions: the listener and every process below it (a
+# session's monitor, its unprivileged child holding the socket, dial-stdio):
+# they outlive the listener, and a surviving child keeps the TCP connection up.
+descendants() { local c; for c in $(pgrep -P "$1"); do echo "$c"; descendants "$c"; done; }
 sshd_kill() {
-  local s=$MH/ssh p
+  local s=$MH/ssh p all
   p=$(cat "$s/sshd.pid" 2>/dev/null) || return 0
-  pkill -KILL -P "$p" 2>/dev/null || true
-  kill -KILL "$p" 2>/dev/null || true
+  all="$p $(descendants "$p")"
+  kill -STOP $all 2>/dev/null || true # no new children while the list is being killed
+  kill -KILL $all 2>/dev/null || true
   rm -f "$s/sshd.pid"
 }
 
