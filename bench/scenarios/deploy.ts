@@ -15,6 +15,7 @@ import { updateSettings } from "../../lib/configuration/update-settings";
 import { get, progress, waitHttp } from "../lib/http";
 import { check, ms, type ScenarioResult } from "../lib/result";
 import { median, ratio, summarize } from "../lib/stats";
+import { runRemote } from "./deploy-remote";
 
 const IMAGE = "wharf-test/web:v1";
 const TARGET_RATIO = 1.5;
@@ -123,6 +124,8 @@ export async function run(o: { runs?: number }): Promise<ScenarioResult> {
   const r = ratio(w.median, p.median);
   // Pairs ran back to back: the median of per-pair ratios cancels slow drifts of the machine's load.
   const paired = ratio(median(wharf.map((x, i) => x.totalMs / plain[i].readyMs)), 1);
+  // Remote engines (issue 27): the runtime over TLS and SSH against the docker CLI over the same transport.
+  const remote = await runRemote(runs);
   const fmt = (s: ReturnType<typeof summarize>) => `median ${ms(s.median)}, p90 ${ms(s.p90)} (min ${ms(s.min)}, max ${ms(s.max)})`;
   return {
     scenario: "deploy",
@@ -138,8 +141,9 @@ export async function run(o: { runs?: number }): Promise<ScenarioResult> {
       `median of per-pair ratios, Wharf / plain+HTTP: ${paired}`,
       `Wharf deploy steps (median ms): ${Object.entries(steps).map(([k, v]) => `${k} ${v}`).join(", ")}`,
       `removal: Wharf removeInstance ${fmt(wRemove)}; plain docker rm -f ${fmt(pRemove)}`,
+      ...remote.lines,
     ],
-    checks: [check("deploy: Wharf / plain (median ratio)", r, `≤ ${TARGET_RATIO}`, r <= TARGET_RATIO)],
-    data: { runs, image: IMAGE, baselinePollMs: BASELINE_POLL_MS, wharf: w, plainReady: p, plainCreateStart: pcs, ratio: r, pairedRatioMedian: paired, ratioToCreateStart: ratio(w.median, pcs.median), wharfStepsMedianMs: steps, wharfRemove: wRemove, plainRemove: pRemove },
+    checks: [check("deploy: Wharf / plain (median ratio)", r, `≤ ${TARGET_RATIO}`, r <= TARGET_RATIO), ...remote.checks],
+    data: { runs, image: IMAGE, baselinePollMs: BASELINE_POLL_MS, wharf: w, plainReady: p, plainCreateStart: pcs, ratio: r, pairedRatioMedian: paired, ratioToCreateStart: ratio(w.median, pcs.median), wharfStepsMedianMs: steps, wharfRemove: wRemove, plainRemove: pRemove, remote: remote.data },
   };
 }

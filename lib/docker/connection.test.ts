@@ -58,3 +58,56 @@ describe("parseDockerHost", () => {
     );
   });
 });
+
+describe("remote engines (issue 27)", () => {
+  const pemOf = (label: string) => `-----BEGIN ${label}-----\nAAAA\n-----END ${label}-----\n`;
+  const tls = { kind: "tls" as const, host: "198.18.0.11", port: 2376, ca: pemOf("CERTIFICATE"), cert: pemOf("CERTIFICATE"), key: pemOf("PRIVATE KEY") };
+  const ssh = {
+    kind: "ssh" as const,
+    host: "198.18.0.12",
+    port: 22,
+    username: "deploy",
+    privateKey: pemOf("OPENSSH PRIVATE KEY"),
+    hostKey: "SHA256:ecMPJPnhRNo97H2/6xJhmuM4CLZgMadwZwZn8lCd4yk",
+  };
+
+  it("describes them as tls://host:port and ssh://user@host:port", () => {
+    expect(describeConnection(tls)).toBe("tls://198.18.0.11:2376");
+    expect(describeConnection(ssh)).toBe("ssh://deploy@198.18.0.12:22");
+    expect(describeConnection({ ...ssh, host: "2001:db8::5" })).toBe("ssh://deploy@[2001:db8::5]:22");
+  });
+
+  it("gives dockerode https with the PEM texts, never turning verification off", () => {
+    const o = dockerodeOptions(tls) as Record<string, unknown>;
+    expect(o).toMatchObject({ host: "198.18.0.11", port: 2376, protocol: "https", ca: tls.ca, cert: tls.cert, key: tls.key, socketPath: undefined });
+    expect(o).not.toHaveProperty("rejectUnauthorized");
+  });
+
+  it("refuses TLS material that is not PEM, naming the field and not echoing it", () => {
+    for (const field of ["ca", "cert", "key"] as const) {
+      const err = (() => {
+        try {
+          dockerodeOptions({ ...tls, [field]: "secret-not-pem" });
+        } catch (e) {
+          return e as AppError;
+        }
+        throw new Error("accepted");
+      })();
+      expect(err).toBeInstanceOf(AppError);
+      expect(err.field).toBe(field);
+      expect(err.message).not.toContain("secret-not-pem");
+    }
+  });
+
+  it("routes SSH through an agent (one pooled connection), and never without a recorded host key", () => {
+    const o = dockerodeOptions(ssh) as Record<string, unknown>;
+    expect(o).toMatchObject({ host: "198.18.0.12", port: 22, protocol: "http", socketPath: undefined });
+    expect(o.agent).toBeDefined();
+    expect(o).not.toHaveProperty("sshOptions"); // docker-modem's own per-request ssh transport stays unused
+    for (const hostKey of ["", "ecMPJPnhRNo97H2", "MD5:ab:cd"]) {
+      expect(() => dockerodeOptions({ ...ssh, hostKey })).toThrow(expect.objectContaining({ code: "VALIDATION", field: "hostKey" }));
+    }
+    expect(() => dockerodeOptions({ ...ssh, username: " " })).toThrow(expect.objectContaining({ field: "username" }));
+    expect(() => dockerodeOptions({ ...ssh, privateKey: "" })).toThrow(expect.objectContaining({ field: "privateKey" }));
+  });
+});

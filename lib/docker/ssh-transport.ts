@@ -272,16 +272,20 @@ class SshConnection {
     }
   }
 
-  private exec(client: Client): Promise<ClientChannel> {
-    return new Promise((resolve, reject) => {
-      client.exec(DIAL, (err, ch) => {
-        if (err) {
-          reject(new AppError("UNAVAILABLE", `SSH server ${addr(this.target)} refused a channel for ${DIAL}: ${err.message}`, { cause: err }));
-          return;
+  private async exec(client: Client): Promise<ClientChannel> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await new Promise<ClientChannel>((resolve, reject) => client.exec(DIAL, (err, ch) => (err ? reject(err) : resolve(ch))));
+      } catch (err) {
+        // OpenSSH frees a session slot (MaxSessions) a moment after the channel's close reaches us:
+        // a channel opened right after one closed can be refused. Such a refusal is retried, briefly.
+        const refused = /open failed/i.test(errorMessage(err));
+        if (!refused || attempt >= 20 || this.client !== client) {
+          throw new AppError("UNAVAILABLE", `SSH server ${addr(this.target)} refused a channel for ${DIAL}: ${errorMessage(err)}`, { cause: err });
         }
-        resolve(ch);
-      });
-    });
+        await new Promise((r) => setTimeout(r, Math.min(25 * attempt, 250)));
+      }
+    }
   }
 
   private track(ch: ClientChannel) {

@@ -30,6 +30,18 @@ SSH_USER=wharf-mh
 REGISTRIES='"198.18.0.1:5050", "198.18.0.1:5051"'
 
 ip_of() { echo "198.18.0.1$1"; }
+# Daemons start with no inherited descriptor beyond stdio: a caller's lock
+# (`flock /tmp/wharf-it.lock ...` around a test that restarts sshd) must not
+# stay held by a daemon for its whole life.
+daemon() { # command...
+  (
+    for fd in /proc/$BASHPID/fd/*; do
+      fd=${fd##*/}
+      [ "$fd" -gt 2 ] && eval "exec $fd>&-" 2>/dev/null
+    done
+    exec setsid nohup "$@" </dev/null
+  ) &
+}
 log() { echo "[multihost] $*" >&2; }
 alive() { [ -s "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
 pinged() { curl -sf -m 2 --unix-socket "$MH/h$1/docker.sock" http://x/_ping >/dev/null 2>&1; }
@@ -100,11 +112,11 @@ engine_start() {
   fi
   # nsenter --net, not `ip netns exec` (that remounts /sys and dockerd fails: "Devices cgroup isn't mounted").
   # The userland proxy stays on: with --iptables=false it is what makes -p reachable at the namespace address.
-  setsid nohup nsenter --net="/run/netns/h$i" unshare --uts -- sh -c "hostname h$i && exec dockerd \
+  daemon nsenter --net="/run/netns/h$i" unshare --uts -- sh -c "hostname h$i && exec dockerd \
       --config-file $d/daemon.json --data-root $d/data --exec-root $d/exec --pidfile $d/docker.pid \
       -H unix://$d/docker.sock $tcp \
       --iptables=false --bip 198.19.$i.1/24 --default-address-pool base=198.19.$((i * 16)).0/20,size=24 \
-      --cgroup-parent /wharfmh$i --storage-driver overlay2" </dev/null >>"$d/dockerd.log" 2>&1 &
+      --cgroup-parent /wharfmh$i --storage-driver overlay2" >>"$d/dockerd.log" 2>&1
 }
 
 engine_wait() {
@@ -178,7 +190,7 @@ sshd_up() {
   [ -d /run/sshd ] || { mkdir -p /run/sshd; chmod 755 /run/sshd; }
   /usr/sbin/sshd -t -f "$s/sshd_config"
   # stdio detached: else sshd holds the caller's pipe open. `ip netns exec` is fine here (no cgroups needed).
-  setsid nohup ip netns exec "h$SSH_HOST" /usr/sbin/sshd -f "$s/sshd_config" -D -E "$s/sshd.log" </dev/null >/dev/null 2>&1 &
+  daemon ip netns exec "h$SSH_HOST" /usr/sbin/sshd -f "$s/sshd_config" -D -E "$s/sshd.log" >/dev/null 2>&1
   for _ in $(seq 1 50); do
     alive "$s/sshd.pid" && timeout 1 bash -c "</dev/tcp/$ip/22" 2>/dev/null && return 0
     sleep 0.1
@@ -186,12 +198,16 @@ sshd_up() {
   log "sshd did not come up; log:"; tail -20 "$s/sshd.log" >&2; return 1
 }
 
-# sshd -D with its sessions: the listener and every per-connection child (they outlive the listener).
+# sshd -D with its sessions: the listener and every process below it (a
+# session's monitor, its unprivileged child holding the socket, dial-stdio):
+# they outlive the listener, and a surviving child keeps the TCP connection up.
+descendants() { local c; for c in $(pgrep -P "$1"); do echo "$c"; descendants "$c"; done; }
 sshd_kill() {
-  local s=$MH/ssh p
+  local s=$MH/ssh p all
   p=$(cat "$s/sshd.pid" 2>/dev/null) || return 0
-  pkill -KILL -P "$p" 2>/dev/null || true
-  kill -KILL "$p" 2>/dev/null || true
+  all="$p $(descendants "$p")"
+  kill -STOP $all 2>/dev/null || true # no new children while the list is being killed
+  kill -KILL $all 2>/dev/null || true
   rm -f "$s/sshd.pid"
 }
 

@@ -15,6 +15,14 @@
 #             wharf, superuser: tests create a database per test file)
 # Logs and state go under ${WHARF_SERVICES_DIR:-/tmp/wharf-services}.
 set -euo pipefail
+# The daemons below inherit this script's descriptors: a caller's lock
+# (`flock /tmp/wharf-it.lock bash test/services/start.sh`, or a test run under
+# it that calls this script) would stay held by dockerd & co. for their whole
+# life. Close everything beyond stdio (255 is bash's handle on this script).
+for fd in /proc/$$/fd/*; do
+  fd=${fd##*/}
+  if [ "$fd" -gt 2 ] && [ "$fd" != 255 ]; then eval "exec $fd>&-" 2>/dev/null || true; fi
+done
 dir=${WHARF_SERVICES_DIR:-/tmp/wharf-services}
 mkdir -p "$dir"
 
