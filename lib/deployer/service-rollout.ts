@@ -6,8 +6,7 @@ import type { Instance } from "../generated/prisma/client";
 import type { InstanceEvent } from "../lifecycle/states";
 import { instanceFqdn } from "../naming";
 import { parseImageRef } from "../image-ref";
-import { pullAuthFor, registryCredentialsFor } from "../registry/credentials-for";
-import { headManifestDigest } from "../registry/registry-client";
+import { pullAuthFor } from "../registry/credentials-for";
 import { getSettings } from "../settings/get-settings";
 import type { TSettings } from "../settings/schemas";
 import type { SwarmRuntime, TaskInfo } from "../swarm/types";
@@ -35,13 +34,13 @@ import { deployTimeouts } from "./timeouts";
 export type ServiceEvents = { ok: InstanceEvent; failed: InstanceEvent };
 
 /** The exact image every node pulls: a digest as given, else the registry's current digest for the tag. */
-async function pinImage(rec: DeploymentRecorder, image: string, settings: TSettings): Promise<{ ref: string; digest: string }> {
+async function pinImage(rec: DeploymentRecorder, swarm: SwarmRuntime, image: string, settings: TSettings): Promise<{ ref: string; digest: string }> {
   const ref = parseImageRef(image);
   if (ref.digest) return { ref: image, digest: ref.digest };
   return rec.step(
     "pull",
     async () => {
-      const digest = await headManifestDigest({ registry: ref.registry, repository: ref.repository, reference: ref.tag ?? "latest", creds: registryCredentialsFor(settings, image) });
+      const digest = await swarm.resolveDigest(image, pullAuthFor(settings, image));
       await rec.setImage(digest, null);
       return { ref: `${ref.name}@${digest}`, digest };
     },
@@ -76,7 +75,7 @@ export async function runServiceRollout(opts: {
   const fresh = !(await swarm.inspectService(name));
   const target = `${instance.name} (${opts.image})`;
   try {
-    const pinned = await pinImage(rec, opts.image, settings);
+    const pinned = await pinImage(rec, swarm, opts.image, settings);
     signal.throwIfAborted();
     const spec = serviceSpecFor({
       instance,

@@ -134,6 +134,14 @@ export class DockerSwarm implements SwarmRuntime {
     });
   }
 
+  async resolveDigest(image: string, auth?: PullAuth): Promise<string> {
+    // The manager asks the registry as its nodes will (its insecure-registries, mirrors and CA), as `docker service create` does.
+    const res = await this.call(`resolve ${image}`, (d, s) => this.dial<{ Descriptor?: { digest?: string } }>(d, { path: `/distribution/${image}/json`, method: "GET", signal: s, auth, statusCodes: { 401: "unauthorized", 403: "forbidden" } }));
+    const digest = res.Descriptor?.digest;
+    if (!digest) throw new AppError("PROVIDER_ERROR", `the registry gave no digest for ${image}`);
+    return digest;
+  }
+
   async swarmInfo(): Promise<{ state: string; manager: boolean; nodeId: string | null; nodes: number }> {
     type Info = { Swarm?: { LocalNodeState?: string; ControlAvailable?: boolean; NodeID?: string; Nodes?: number } };
     const info = await this.call("info", (d, s) => this.dial<Info>(d, { path: "/info", method: "GET", signal: s }));

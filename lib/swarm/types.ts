@@ -91,6 +91,8 @@ export interface NodeInfo {
 export type UpdateOutcome = { outcome: "completed" } | { outcome: "rolled_back"; message: string } | { outcome: "paused"; message: string };
 
 export interface SwarmRuntime {
+  /** The digest `image` (a tag) has now, asked of its registry by the manager (with `auth`), as every node will pull it. */
+  resolveDigest(image: string, auth?: PullAuth): Promise<string>;
   /** Whether the engine is a Swarm manager (a worker or a plain engine is refused as a cluster). */
   swarmInfo(): Promise<{ state: string; manager: boolean; nodeId: string | null; nodes: number }>;
   listNodes(): Promise<NodeInfo[]>;
