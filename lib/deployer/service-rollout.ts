@@ -17,7 +17,7 @@ import type { DeploymentRecorder } from "./recorder";
 import { specColumns, specOf } from "./runtime-spec";
 import { placementOf, serviceName, serviceSpecFor } from "./service-spec";
 import { secretName } from "../swarm/map";
-import { routeService } from "./service-route";
+import { RouteFollower, routeService } from "./service-route";
 import type { TRuntimeSpec } from "./spec-schemas";
 import { transitionInstance } from "./transition-instance";
 import { deployTimeouts } from "./timeouts";
@@ -88,8 +88,17 @@ export async function runServiceRollout(opts: {
     });
     // The runtime makes the secrets (content-addressed names) before it writes the service.
     await rec.step("create", () => (fresh ? swarm.createService(spec) : swarm.updateService(spec)), (s) => `${fresh ? "created" : "updated"} service ${s.name} (${spec.replicas} replica${spec.replicas === 1 ? "" : "s"}, ${spec.update.order})`);
+    // An update's route follows the tasks as they are replaced (a first deploy is routed once it is up).
+    const follower = fresh ? null : new RouteFollower({ instance, settings, onError: (err) => rec.op.fail("route.follow", err) });
     const outcome = await rec.step("health", (progress) =>
-      swarm.waitForRollout(name, { signal, timeoutMs: deployTimeouts().healthMs + 60_000, onProgress: (tasks) => progress(progressLine(tasks, pinned.ref)) }),
+      swarm.waitForRollout(name, {
+        signal,
+        timeoutMs: deployTimeouts().healthMs + 60_000,
+        onProgress: (tasks) => {
+          progress(progressLine(tasks, pinned.ref));
+          follower?.follow(tasks);
+        },
+      }).finally(() => follower?.settle()),
       (o) => (o.outcome === "completed" ? `${spec.replicas} task${spec.replicas === 1 ? "" : "s"} running ${pinned.digest}` : `${o.outcome}: ${o.message}`),
     );
     if (outcome.outcome !== "completed") throw new RolledBack(outcome.message, outcome.outcome);
@@ -155,7 +164,18 @@ export async function runServiceScale(opts: { instanceId: string; rec: Deploymen
   const name = serviceName(instance.name);
   try {
     await rec.step("create", () => swarm.scaleService(name, opts.replicas), () => `service ${name} scaled to ${opts.replicas}`);
-    const outcome = await rec.step("health", (progress) => swarm.waitForRollout(name, { signal, timeoutMs: deployTimeouts().healthMs + 60_000, onProgress: (t) => progress(progressLine(t, t[0]?.image ?? "")) }), (o) => o.outcome);
+    const follower = new RouteFollower({ instance, settings, onError: (err) => rec.op.fail("route.follow", err) });
+    const outcome = await rec.step("health", (progress) =>
+      swarm.waitForRollout(name, {
+        signal,
+        timeoutMs: deployTimeouts().healthMs + 60_000,
+        onProgress: (t) => {
+          progress(progressLine(t, t[0]?.image ?? ""));
+          if (instance.status === "running") follower.follow(t);
+        },
+      }).finally(() => follower.settle()),
+      (o) => o.outcome,
+    );
     if (outcome.outcome !== "completed") throw new Error(outcome.message);
     const routed = opts.replicas > 0 ? await rec.step("route", () => routeService({ instance, swarm, service: name, settings }), (r) => r.upstreams.map((u) => `${u.host}:${u.port}`).join(", ")) : null;
     await transitionInstance(instance.id, opts.events.ok, { replicas: opts.replicas, ...(routed ? { routeStatus: routed.status, routeError: null } : {}), error: null });

@@ -30,3 +30,37 @@ export async function routeService(opts: { instance: { id: string; subdomain: st
   const status = await ensureInstanceRoute({ instance: opts.instance, upstream: upstreams[0], upstreams, settings: opts.settings });
   return { status, upstreams };
 }
+
+/**
+ * Keeps the route on the running tasks while a rollout replaces them: each
+ * time the set changes (a new task runs, an old one is being shut down) the
+ * route is pushed again, one push at a time, so a start-first update never
+ * leaves the proxy with only stopped tasks. A push that fails is reported to
+ * `onError` and retried at the next change; `settle` waits for the last one.
+ */
+export class RouteFollower {
+  private last = "";
+  private chain: Promise<void> = Promise.resolve();
+
+  constructor(private readonly o: { instance: { id: string; subdomain: string }; settings: TSettings; onError: (err: unknown) => void }) {}
+
+  follow(tasks: TaskInfo[]): void {
+    const upstreams = taskUpstreams(tasks);
+    const key = upstreams.map((u) => `${u.host}:${u.port}`).join(",");
+    if (!upstreams.length || key === this.last) return;
+    this.last = key;
+    this.chain = this.chain.then(() =>
+      ensureInstanceRoute({ instance: this.o.instance, upstream: upstreams[0], upstreams, settings: this.o.settings }).then(
+        () => undefined,
+        (err: unknown) => {
+          this.last = "";
+          this.o.onError(err);
+        },
+      ),
+    );
+  }
+
+  settle(): Promise<void> {
+    return this.chain;
+  }
+}
