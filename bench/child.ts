@@ -18,8 +18,10 @@ let result: ScenarioResult;
 try {
   // Dynamic imports: lib/env and lib/db read WHARF_DATA_DIR when first loaded.
   const { env } = await import("../lib/env");
-  const { migrateDatabase } = await import("../lib/db/migrate");
-  migrateDatabase({ databaseUrl: env().databaseUrl, migrationsDir: path.resolve("prisma/migrations") });
+  const { migrate } = await import("../lib/db/migrate");
+  // SQLite, or the PostgreSQL database run.ts made for this run (--db postgres|both), with its own migrations.
+  await migrate({ databaseUrl: env().databaseUrl, migrationsDir: path.resolve(env().migrationsDir) });
+  await (await import("../lib/secrets")).loadInstallationId();
   const scenarios: Record<string, () => Promise<{ run: (o: Record<string, number>) => Promise<ScenarioResult> }>> = {
     deploy: () => import("./scenarios/deploy"),
     "zero-downtime": () => import("./scenarios/zero-downtime"),

@@ -2,7 +2,7 @@ import { PrismaBetterSqlite3 } from "@prisma/adapter-better-sqlite3";
 import { PrismaPg } from "@prisma/adapter-pg";
 import { type Prisma, PrismaClient } from "./generated/prisma/client";
 import { PrismaClient as PgPrismaClient } from "./generated/prisma-pg/client";
-import { env } from "./env";
+import { env, envNumber } from "./env";
 
 // One Prisma client per process. Next.js dev reloads modules, so it is kept on
 // globalThis. Only lib/ imports this (STYLE habit 2).
@@ -13,7 +13,12 @@ function createClient(): PrismaClient {
   if (e.dbProvider === "postgresql") {
     // The PostgreSQL client is generated from the same models (prisma/postgresql/schema.prisma,
     // checked identical by lib/db/pg-schema.test.ts), so its API is the SQLite client's.
-    const adapter = new PrismaPg({ connectionString: e.databaseUrl, max: 10, connectionTimeoutMillis: 10_000 });
+    // A replica frozen inside a transaction (SIGSTOP, GC) would hold its row locks, among them a lease's
+    // (lib/db/lease.ts: fenced), for as long as it is frozen: the server ends such a session after one
+    // consumer-lease period (5 s at least: a busy replica's own transactions may idle that long), so a
+    // takeover waits at most that long (issue 26).
+    const idleTx = Math.max(5_000, envNumber("WHARF_CONSUMER_LEASE_MS", 15_000));
+    const adapter = new PrismaPg({ connectionString: e.databaseUrl, max: 10, connectionTimeoutMillis: 10_000, idle_in_transaction_session_timeout: idleTx });
     return new PgPrismaClient({ adapter }) as unknown as PrismaClient;
   }
   const adapter = new PrismaBetterSqlite3({ url: e.databaseUrl, timeout: 10_000 });

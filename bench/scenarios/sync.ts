@@ -12,7 +12,7 @@
 // The zone-name lookup (GET /zones/{id}, cached per process) is overhead.
 import { randomBytes, randomUUID } from "node:crypto";
 import { SYSTEM_ACTOR } from "../../lib/audit/record-event";
-import { db, sqliteDate } from "../../lib/db";
+import { dateParam, db, dbDate, jsonRows, rawSql } from "../../lib/db";
 import { setRuntimeForTests } from "../../lib/docker";
 import { CF_BATCH_LIMIT, CF_BATCH_LIMIT_PAID, CF_RECORDS_PER_PAGE_MAX } from "../../lib/dns/cloudflare-client";
 import { isWharfMarker } from "../../lib/naming";
@@ -93,12 +93,13 @@ async function pointWharfAt(zone: Zone) {
  */
 async function insertConsumers(from: number, to: number) {
   const CHUNK = 5000;
-  const now = sqliteDate(new Date());
+  const now = dbDate(new Date());
   for (let i = from; i < to; i += CHUNK) {
     const rows = [];
     for (let k = i; k < Math.min(to, i + CHUNK); k++) rows.push({ id: randomUUID(), domain: `p${k}.${BASE}` });
+    // Either backend (--db): the raw-SQL fragments of lib/db.
     await db.$executeRawUnsafe(
-      `INSERT INTO "StandaloneProxy" ("id","domain","upstream","createdAt","updatedAt") SELECT j.value->>'id', j.value->>'domain', 'http://127.0.0.1:9', ?, ? FROM json_each(?) AS j`,
+      rawSql(`INSERT INTO "StandaloneProxy" ("id","domain","upstream","createdAt","updatedAt") SELECT j.value->>'id', j.value->>'domain', 'http://127.0.0.1:9', ${dateParam()}, ${dateParam()} FROM ${jsonRows()}`),
       now,
       now,
       JSON.stringify(rows),

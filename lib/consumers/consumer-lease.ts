@@ -1,10 +1,11 @@
+import { AsyncLocalStorage } from "node:async_hooks";
 import { randomUUID } from "node:crypto";
-import { dateParam, db, dbDate, jsonChunks, jsonTextRows, jsonValues, rawSql, writeChunks } from "../db";
+import { db, jsonChunks, jsonTextRows, jsonValues, rawSql, writeChunks } from "../db";
 import { envNumber } from "../env";
 import { AppError, errorMessage } from "../errors";
 import { logger } from "../logger";
 import type { ConsumerRef } from "../naming";
-import { acquireLease, releaseLease, renewLease } from "../db/lease";
+import { acquireLease, dbNow, liveLeases, releaseLease, renewLease, type LeaseFence } from "../db/lease";
 
 // The consumer lease (SPEC §13): one row in Lease per consumer that some
 // operation is changing, named `consumer:<type>:<id>`, held by
@@ -42,28 +43,53 @@ export function busyError(consumer: ConsumerRef, holder: string, label?: string)
   });
 }
 
+/** The consumer lease the running operation holds (set by `withConsumer`, `tryWithConsumer` and the deploy jobs). */
+const heldNow = new AsyncLocalStorage<ConsumerLease>();
+
+/**
+ * The lease of the operation this code runs in, if any: the fenced writes
+ * (instance and domain transitions, deployment history, standalone-proxy
+ * rows) check it in the same transaction, so a holder paused past its lease
+ * writes nothing after another process took over (issue 26).
+ */
+export const currentLease = (): ConsumerLease | undefined => heldNow.getStore();
+
 /**
  * A held consumer lease. `heartbeat()` renews it every second and calls
  * `onTick` (a job polls its cancel flag there); losing the lease (another
  * process took it over after we stalled past the TTL) aborts `signal`, so
- * the holder stops before it writes on top of the new owner.
+ * the holder stops before it writes on top of the new owner. The epoch is
+ * the fencing token this acquisition got (see `fenced` in ../db/lease).
  */
-export class ConsumerLease {
+export class ConsumerLease implements LeaseFence {
   private readonly controller = new AbortController();
   private timer: NodeJS.Timeout | null = null;
   private released = false;
 
-  private constructor(readonly consumer: ConsumerRef, readonly operation: ConsumerOperation, readonly holder: string) {}
+  private constructor(readonly consumer: ConsumerRef, readonly operation: ConsumerOperation, readonly holder: string, readonly epoch: number) {}
+
+  get name(): string {
+    return leaseName(this.consumer);
+  }
+
+  get label(): string {
+    return consumerKey(this.consumer);
+  }
 
   get signal(): AbortSignal {
     return this.controller.signal;
+  }
+
+  /** Runs `fn` as this lease's holder: the fenced writes it makes check this lease. */
+  run<T>(fn: () => Promise<T>): Promise<T> {
+    return heldNow.run(this, fn);
   }
 
   /** Takes the lease now or returns who holds it. Never waits. */
   static async tryAcquire(consumer: ConsumerRef, operation: ConsumerOperation): Promise<ConsumerLease | { busy: string }> {
     const holder = `${operation}:${randomUUID()}`;
     const res = await acquireLease(leaseName(consumer), holder, consumerLeaseTimings().ttlMs);
-    return res.ok ? new ConsumerLease(consumer, operation, holder) : { busy: res.holder };
+    return res.ok ? new ConsumerLease(consumer, operation, holder, res.epoch) : { busy: res.holder };
   }
 
   /**
@@ -153,20 +179,21 @@ export async function tryWithConsumer<T>(opts: { consumer: ConsumerRef; operatio
 async function whileHeld<T>(lease: ConsumerLease, fn: (lease: ConsumerLease) => Promise<T>): Promise<T> {
   lease.heartbeat();
   try {
-    return await fn(lease);
+    return await lease.run(() => fn(lease));
   } finally {
     await lease.release();
   }
 }
 
-/** Who holds which consumer lease right now (unexpired rows), keyed by `type:id`. */
+/** Who holds which consumer lease right now (unexpired by the database's clock), keyed by `type:id`. */
 export async function heldConsumerLeases(): Promise<Map<string, string>> {
-  const rows = await db.lease.findMany({ where: { name: { startsWith: "consumer:" }, expiresAt: { gte: new Date() } } });
+  const rows = await liveLeases("consumer:");
   return new Map(rows.map((r) => [r.name.slice("consumer:".length), r.holder]));
 }
 
-// Raw statements compare dates as Prisma's text on SQLite (dbDate from ../db,
-// checked against Prisma's own writes in consumer-lease.test.ts).
+// Raw statements set and compare dates by the database's clock (dbNow from
+// ../db/lease, in Prisma's text form on SQLite: checked against Prisma's own
+// writes in consumer-lease.test.ts).
 
 /**
  * The reconciler's DNS pass takes the leases of many consumers at once (a
@@ -176,9 +203,7 @@ export async function heldConsumerLeases(): Promise<Map<string, string>> {
  */
 export async function acquireConsumerLeases(consumers: ConsumerRef[], operation: ConsumerOperation): Promise<{ holder: string; held: Set<string>; busy: Map<string, string>; release: () => Promise<void> }> {
   const holder = `${operation}:${randomUUID()}`;
-  const now = new Date();
-  const acquiredAt = dbDate(now);
-  const expiresAt = dbDate(new Date(now.getTime() + consumerLeaseTimings().ttlMs));
+  const { ttlMs, heartbeatMs } = consumerLeaseTimings();
   const keys = [...new Set(consumers.map(consumerKey))];
   const held = new Set<string>();
   const busy = new Map<string, string>();
@@ -186,9 +211,9 @@ export async function acquireConsumerLeases(consumers: ConsumerRef[], operation:
   const chunks = () => jsonChunks(keys, (k) => `consumer:${k}`);
   await writeChunks(chunks(), (names) =>
     db.$executeRawUnsafe(
-      rawSql(`INSERT INTO "Lease" ("name","holder","acquiredAt","expiresAt") SELECT j.value, CAST(? AS TEXT), ${dateParam()}, ${dateParam()} FROM ${jsonTextRows()} WHERE true
-       ON CONFLICT("name") DO UPDATE SET "holder"=excluded."holder","acquiredAt"=excluded."acquiredAt","expiresAt"=excluded."expiresAt" WHERE "Lease"."expiresAt" < ${dateParam()}`),
-      holder, acquiredAt, expiresAt, names, acquiredAt,
+      rawSql(`INSERT INTO "Lease" ("name","holder","acquiredAt","expiresAt","epoch") SELECT j.value, CAST(? AS TEXT), ${dbNow()}, ${dbNow(true)}, 1 FROM ${jsonTextRows()} WHERE true
+       ON CONFLICT("name") DO UPDATE SET "holder"=excluded."holder","acquiredAt"=excluded."acquiredAt","expiresAt"=excluded."expiresAt","epoch"="Lease"."epoch"+1 WHERE "Lease"."expiresAt" <= ${dbNow()}`),
+      holder, ttlMs, names,
     ),
   );
   const read = rawSql(`SELECT "name","holder" FROM "Lease" WHERE "name" IN (${jsonValues()})`);
@@ -201,9 +226,9 @@ export async function acquireConsumerLeases(consumers: ConsumerRef[], operation:
     }
   }
   // One renewal statement for all of them while the pass runs (a large zone's batch can outlast the TTL).
-  const { ttlMs, heartbeatMs } = consumerLeaseTimings();
+  const renew = rawSql(`UPDATE "Lease" SET "expiresAt" = ${dbNow(true)} WHERE "holder" = ? AND "expiresAt" > ${dbNow()}`);
   const timer = setInterval(() => {
-    db.lease.updateMany({ where: { holder }, data: { expiresAt: new Date(Date.now() + ttlMs) } }).catch((err: unknown) => {
+    db.$executeRawUnsafe(renew, ttlMs, holder).catch((err: unknown) => {
       logger.warn({ op: `consumer.${operation}`, consumer: "many", step: "heartbeat", err: errorMessage(err) }, "lease heartbeat failed");
     });
   }, heartbeatMs);

@@ -1,5 +1,6 @@
 import type { ConsumerLease } from "../consumers/consumer-lease";
 import { db } from "../db";
+import { fenced, type LeaseFence } from "../db/lease";
 import { logger } from "../logger";
 
 // Deploys outlive the request that started them (the API answers 202). A job
@@ -24,11 +25,12 @@ export function runJob(instanceId: string, deploymentId: string, lease: Consumer
   });
   const promise = (async () => {
     try {
-      await fn(lease.signal);
+      // Run as the lease's holder: the job's transitions and history writes are fenced by it (issue 26).
+      await lease.run(() => fn(lease.signal));
     } catch (err) {
       // Jobs record their own failures on the deployment; this is the last line of defence.
       logger.error({ op: "job", instanceId, deploymentId, err: (err as Error).message }, "deploy job failed unexpectedly");
-      await closeAbandoned(deploymentId, (err as Error).message);
+      await closeAbandoned(lease, deploymentId, (err as Error).message);
     } finally {
       if (jobs.get(instanceId)?.deploymentId === deploymentId) jobs.delete(instanceId);
       await lease.release().catch((err: unknown) => logger.error({ op: "job", instanceId, deploymentId, err: (err as Error).message }, "could not release the consumer lease; it expires on its own"));
@@ -59,14 +61,13 @@ export function runningJobs(): string[] {
  * "running" for ever (nothing else closes the history row of an instance that is not busy). Seen
  * in the PostgreSQL chaos run: a process paused past its lease resumed, its compensation's
  * transition was refused because the process that took over had already failed the instance.
+ * Fenced: a job that lost its lease leaves the row to the process that took over.
  */
-async function closeAbandoned(deploymentId: string, message: string): Promise<void> {
+async function closeAbandoned(lease: LeaseFence, deploymentId: string, message: string): Promise<void> {
   const error = `the job ended unexpectedly: ${message}`.slice(0, 4000);
   const now = new Date();
-  await db
-    .$transaction([
-      db.deploymentStep.updateMany({ where: { deploymentId, status: "running" }, data: { status: "failed", message: error, finishedAt: now } }),
-      db.deployment.updateMany({ where: { id: deploymentId, status: "running" }, data: { status: "failed", error, finishedAt: now } }),
-    ])
-    .catch((err: unknown) => logger.error({ op: "job", deploymentId, err: (err as Error).message }, "could not close the deployment of a job that ended unexpectedly"));
+  await fenced(lease, async (tx) => {
+    await tx.deploymentStep.updateMany({ where: { deploymentId, status: "running" }, data: { status: "failed", message: error, finishedAt: now } });
+    await tx.deployment.updateMany({ where: { id: deploymentId, status: "running" }, data: { status: "failed", error, finishedAt: now } });
+  }).catch((err: unknown) => logger.error({ op: "job", deploymentId, err: (err as Error).message }, "could not close the deployment of a job that ended unexpectedly"));
 }

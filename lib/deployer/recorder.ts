@@ -1,4 +1,6 @@
-import { db } from "../db";
+import { currentLease } from "../consumers/consumer-lease";
+import { db, type Prisma } from "../db";
+import { fenced, holdFence } from "../db/lease";
 import { errorMessage } from "../errors";
 import { operationLogger } from "../logger";
 import { emitEvent } from "../outbox/emit-event";
@@ -10,10 +12,15 @@ export type DeploymentKind = "deploy" | "redeploy" | "rollback" | "start" | "sto
 export type StepCounts = { bytesDone?: number; bytesTotal?: number; layersDone?: number; layersTotal?: number };
 export type StepName = "pull" | "network" | "create" | "start" | "health" | "route" | "dns" | "switch" | "stop" | "cleanup" | "compensate" | "remove" | "certificate" | "volumes";
 
+/** A history write, fenced by the consumer lease of the operation it runs in (none: written as it is). */
+const write = <T>(fn: (tx: Prisma.TransactionClient) => Promise<T>): Promise<T> => fenced(currentLease(), fn);
+
 /**
  * Deploy history: one Deployment row per operation and one DeploymentStep per
  * step, with timings, messages and the outcome, written as the steps happen
- * so the UI can show them live.
+ * so the UI can show them live. Written under the instance's consumer lease,
+ * every write is fenced (issue 26): once another process took the lease over,
+ * the next write throws "lease lost" and nothing more is recorded by this one.
  */
 export class DeploymentRecorder {
   private position = 0;
@@ -43,7 +50,8 @@ export class DeploymentRecorder {
    * step failed and propagates.
    */
   async step<T>(name: StepName, fn: (progress: (message: string, counts?: StepCounts) => void) => Promise<T>, done?: (result: T) => string | undefined): Promise<T> {
-    const step = await db.deploymentStep.create({ data: { deploymentId: this.deploymentId, position: ++this.position, name } });
+    const position = ++this.position;
+    const step = await write((tx) => tx.deploymentStep.create({ data: { deploymentId: this.deploymentId, position, name } }));
     let lastWrite = 0;
     let pending: Promise<unknown> = Promise.resolve();
     let counts: StepCounts = {};
@@ -53,17 +61,17 @@ export class DeploymentRecorder {
       if (now - lastWrite < 500) return;
       lastWrite = now;
       // A progress line that cannot be written is only cosmetic (the step's outcome is written below), but it is logged.
-      pending = pending.then(() => db.deploymentStep.update({ where: { id: step.id }, data: { message: message.slice(0, 500), ...c } }).catch((err: unknown) => this.op.fail(`${name}.progress`, err)));
+      pending = pending.then(() => write((tx) => tx.deploymentStep.update({ where: { id: step.id }, data: { message: message.slice(0, 500), ...c } })).catch((err: unknown) => this.op.fail(`${name}.progress`, err)));
     };
     try {
       const result = await fn(progress);
       await pending;
-      await db.deploymentStep.update({ where: { id: step.id }, data: { status: "succeeded", finishedAt: new Date(), message: done?.(result) ?? undefined, ...counts } });
+      await write((tx) => tx.deploymentStep.update({ where: { id: step.id }, data: { status: "succeeded", finishedAt: new Date(), message: done?.(result) ?? undefined, ...counts } }));
       this.op.step(name);
       return result;
     } catch (err) {
       await pending;
-      await db.deploymentStep.update({ where: { id: step.id }, data: { status: "failed", finishedAt: new Date(), message: errorMessage(err).slice(0, 4000), ...counts } });
+      await write((tx) => tx.deploymentStep.update({ where: { id: step.id }, data: { status: "failed", finishedAt: new Date(), message: errorMessage(err).slice(0, 4000), ...counts } }));
       this.op.fail(name, err);
       throw err;
     }
@@ -86,26 +94,29 @@ export class DeploymentRecorder {
   async note(name: StepName, status: "skipped" | "succeeded" | "failed", message: string): Promise<void> {
     // One timestamp for both ends: an instantaneous step lasts 0 ms, not the skew between two clocks.
     const now = new Date();
-    await db.deploymentStep.create({ data: { deploymentId: this.deploymentId, position: ++this.position, name, status, message: message.slice(0, 4000), startedAt: now, finishedAt: now } });
+    const position = ++this.position;
+    await write((tx) => tx.deploymentStep.create({ data: { deploymentId: this.deploymentId, position, name, status, message: message.slice(0, 4000), startedAt: now, finishedAt: now } }));
   }
 
   /** The exact image this deployment starts: repo digest (null for a local image without one) and image id. */
   async setImage(digest: string | null, imageId: string | null): Promise<void> {
-    await db.deployment.update({ where: { id: this.deploymentId }, data: { digest, imageId } });
+    await write((tx) => tx.deployment.update({ where: { id: this.deploymentId }, data: { digest, imageId } }));
   }
 
   /** The runtime spec the deployment's container is created with: a later rollback to this deployment recreates it. */
   async setSpec(spec: unknown): Promise<void> {
-    await db.deployment.update({ where: { id: this.deploymentId }, data: { spec: JSON.stringify(spec) } });
+    await write((tx) => tx.deployment.update({ where: { id: this.deploymentId }, data: { spec: JSON.stringify(spec) } }));
   }
 
   async setContainer(containerId: string, containerName: string): Promise<void> {
-    await db.deployment.update({ where: { id: this.deploymentId }, data: { containerId, containerName } });
+    await write((tx) => tx.deployment.update({ where: { id: this.deploymentId }, data: { containerId, containerName } }));
   }
 
   async finish(status: "succeeded" | "failed" | "cancelled", error?: string): Promise<void> {
     // The outcome and its notification (deploy failed, rolled back, update applied) commit together (issue 29).
+    const lease = currentLease();
     const dep = await db.$transaction(async (tx) => {
+      if (lease) await holdFence(tx, lease);
       const dep = await tx.deployment.update({ where: { id: this.deploymentId }, data: { status, error: error?.slice(0, 4000) ?? null, finishedAt: new Date() }, include: { instance: { select: { name: true } } } });
       const failedStep = status === "failed" ? await tx.deploymentStep.findFirst({ where: { deploymentId: this.deploymentId, status: "failed" }, orderBy: { position: "desc" } }) : null;
       const event = deploymentEvent({ ...dep, kind: this.kind, instanceName: dep.instance.name, failedStep: failedStep?.name ?? null });

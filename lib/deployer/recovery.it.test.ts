@@ -1,4 +1,4 @@
-import { spawn } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { db } from "../db";
@@ -100,5 +100,53 @@ it("another process's recovery sweep takes a dead process's deploy over on its o
   } finally {
     stopRecoveryLoop();
     delete process.env.WHARF_CONSUMER_LEASE_MS;
+  }
+});
+
+/** Runs a deploy in a child process and freezes it (SIGSTOP) once the container exists, as a long GC pause or a lost network would. */
+function deployAndPause(name: string, image: string): Promise<{ id: string; child: ChildProcess; ended: Promise<void> }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ["--import", "tsx", "test/helpers/deploy-child.ts", name, image], {
+      env: { ...process.env, WHARF_SCHEDULER: "off", LOG_LEVEL: "silent", WHARF_CONSUMER_LEASE_MS: "3000" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let out = "";
+    let err = "";
+    let endedNow: () => void = () => undefined;
+    const ended = new Promise<void>((r) => (endedNow = r));
+    const timer = setTimeout(() => (child.kill("SIGKILL"), reject(new Error(`child never created a container: ${err}`))), 60_000);
+    child.stdout.on("data", (d: Buffer) => {
+      const before = out;
+      out += d.toString();
+      if (/JOB ENDED/.test(out)) endedNow();
+      const m = /CREATED (\S+)/.exec(out);
+      if (m && !/CREATED/.test(before)) {
+        clearTimeout(timer);
+        child.kill("SIGSTOP");
+        resolve({ id: m[1], child, ended });
+      }
+    });
+    child.stderr.on("data", (d: Buffer) => (err += d.toString()));
+  });
+}
+
+it("a process paused past its lease and resumed after another took over writes nothing more (fencing epoch)", async () => {
+  const { id, child, ended } = await deployAndPause(`paused-${rand}`, "wharf-test/slow:v1");
+  try {
+    // While it is frozen its lease expires (by the database's clock) and this process's sweep takes the deploy over.
+    await eventually(async () => ((await recoverInstances()) === 1 ? true : null), { timeoutMs: 30_000, intervalMs: 500, what: "the sweep to take the paused deploy over" });
+    const snapshot = async () => ({
+      instance: await db.instance.findUniqueOrThrow({ where: { id } }),
+      deployments: await db.deployment.findMany({ where: { instanceId: id }, include: { steps: { orderBy: { position: "asc" } } }, orderBy: { startedAt: "asc" } }),
+    });
+    const recovered = await snapshot();
+    expect(recovered.instance.status).toBe("failed");
+    expect(recovered.deployments.map((d) => d.status)).toEqual(["failed"]);
+    // Resumed: its job goes on, and every write it tries is refused (lease lost) until it ends.
+    child.kill("SIGCONT");
+    await Promise.race([ended, new Promise((_, reject) => setTimeout(() => reject(new Error("the resumed job never ended")), 60_000))]);
+    expect(await snapshot()).toEqual(recovered);
+  } finally {
+    child.kill("SIGKILL");
   }
 });

@@ -38,7 +38,8 @@ export function startDomainJob(opts: { domainId: string; instanceId: string; ope
     }
     lease.heartbeat();
     try {
-      await processDomain({ domainId: opts.domainId, settings: await getSettings(), actor: opts.actor, signal: lease.signal });
+      const settings = await getSettings();
+      await lease.run(() => processDomain({ domainId: opts.domainId, settings, actor: opts.actor, signal: lease.signal }));
     } catch (err) {
       logger.error({ op: opts.operation, consumer: `instance:${opts.instanceId}`, domainId: opts.domainId, err: errorMessage(err) }, "domain job failed unexpectedly");
     } finally {

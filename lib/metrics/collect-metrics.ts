@@ -1,5 +1,6 @@
 import { Gauge, Registry } from "prom-client";
 import { db } from "../db";
+import { liveLeases } from "../db/lease";
 import { INSTANCE_STATES } from "../lifecycle/states";
 import { metrics } from "./registry";
 
@@ -31,7 +32,7 @@ async function refreshGauges(now = new Date()): Promise<void> {
     db.standaloneProxy.findMany({ where: { certStatus: "issued", certNotAfter: { not: null } }, select: { domain: true, certNotAfter: true } }),
     db.syncRun.findFirst({ where: { status: "succeeded", dryRun: false }, orderBy: { finishedAt: "desc" }, select: { finishedAt: true } }),
     db.syncRun.findFirst({ where: { finishedAt: { not: null }, durationMs: { not: null } }, orderBy: { finishedAt: "desc" }, select: { durationMs: true } }),
-    db.lease.findMany({ where: { expiresAt: { gt: now } }, select: { name: true } }),
+    liveLeases(), // by the database's clock (issue 26)
     db.notificationEvent.groupBy({ by: ["status"], _count: { _all: true } }),
     db.notificationDelivery.groupBy({ by: ["channelId", "status"], _count: { _all: true } }),
     db.notificationChannel.findMany({ select: { id: true, name: true } }),

@@ -14,7 +14,8 @@ import { isUniqueViolation, newProxyId, onDomainField, proxyRouteSpec, upstreamT
 import { ZCreateProxySchema } from "./schemas";
 import { routeTls } from "../tls/consumer-tls";
 import { proxyDnsAndCertificate } from "./dns-and-certificate";
-import { withConsumer } from "../consumers/consumer-lease";
+import { currentLease, withConsumer } from "../consumers/consumer-lease";
+import { fenced } from "../db/lease";
 
 /**
  * SPEC §4.2 and §6: validate → route (the provider reads it back) → row →
@@ -71,7 +72,8 @@ async function insertRow(opts: {
   const { shape, tlsCols, provider, routeId, op } = opts;
   const consumer = `standalone:${shape.id}`;
   try {
-    await db.standaloneProxy.create({
+    // Fenced by the proxy's consumer lease (issue 26): a holder that lost it writes nothing.
+    await fenced(currentLease(), (tx) => tx.standaloneProxy.create({
       data: {
         id: shape.id,
         domain: shape.domain,
@@ -81,7 +83,7 @@ async function insertRow(opts: {
         routeStatus: provider ? "active" : "not_configured",
         ...tlsCols,
       },
-    });
+    }));
   } catch (err) {
     if (provider) {
       // Compensate: the route must not outlive the row it was made for.

@@ -7,7 +7,8 @@ import { routeId } from "../naming";
 import { getProxyProvider } from "../proxy";
 import { getSettings } from "../settings/get-settings";
 import { getProxyRow } from "./get-proxy";
-import { withConsumer } from "../consumers/consumer-lease";
+import { currentLease, withConsumer } from "../consumers/consumer-lease";
+import { fenced } from "../db/lease";
 
 /**
  * Route, then DNS, then the row (SPEC §6). If the route cannot be removed
@@ -31,7 +32,7 @@ export async function deleteProxy(opts: { actor: Actor; id: string }): Promise<v
       }
       const dns = await removeConsumerDns({ consumer, settings });
       op.step("dns", { status: dns.status });
-      await db.standaloneProxy.delete({ where: { id: row.id } });
+      await fenced(currentLease(), (tx) => tx.standaloneProxy.delete({ where: { id: row.id } }));
       op.step("row");
       const note = dns.status === "failed" ? `DNS record not removed (the reconciler retries): ${dns.error}` : null;
       await recordEvent({ actor: opts.actor, action: "proxy.delete", target, result: "ok", message: note });

@@ -187,7 +187,8 @@ describe("against Nginx Proxy Manager (double)", () => {
   });
 
   it("removes the route again when the row cannot be written", async () => {
-    vi.spyOn(db.standaloneProxy, "create").mockRejectedValueOnce(new Error("disk I/O error"));
+    // The row's insert is one fenced transaction (issue 26): that transaction fails.
+    vi.spyOn(db, "$transaction").mockRejectedValueOnce(new Error("disk I/O error"));
     await expect(create({ domain: "comp.example.com", upstream: "http://192.0.2.20:8080" })).rejects.toThrow("disk I/O error");
     expect(npm.requests.some((r) => r.method === "POST" && r.path === "/api/nginx/proxy-hosts")).toBe(true);
     expect(npm.hosts()).toEqual([]);

@@ -15,7 +15,8 @@ import { isUniqueViolation, onDomainField, proxyRouteSpec, rowShape, upstreamTex
 import { ZUpdateProxySchema, type TUpdateProxy } from "./schemas";
 import { routeTls } from "../tls/consumer-tls";
 import { proxyDnsAndCertificate } from "./dns-and-certificate";
-import { withConsumer } from "../consumers/consumer-lease";
+import { currentLease, withConsumer } from "../consumers/consumer-lease";
+import { fenced } from "../db/lease";
 
 function changeSummary(before: ProxyShape, after: ProxyShape): string {
   const changes: string[] = [];
@@ -109,7 +110,8 @@ async function writeRoute(u: ProxyUpdate, provider: ProxyProvider | null, op: Op
 async function writeRow(u: ProxyUpdate, provider: ProxyProvider | null, op: Op): Promise<void> {
   const { row, after, domainChanged, certStatus } = u;
   try {
-    await db.standaloneProxy.update({
+    // Fenced by the proxy's consumer lease (issue 26): a holder that lost it writes nothing.
+    await fenced(currentLease(), (tx) => tx.standaloneProxy.update({
       where: { id: row.id },
       data: {
         domain: after.domain,
@@ -121,7 +123,7 @@ async function writeRow(u: ProxyUpdate, provider: ProxyProvider | null, op: Op):
         ...u.tlsCols,
         ...(domainChanged ? { certStatus, certIssuer: null, certNotAfter: null, certError: null, certAttempts: 0, certRetryAt: null } : {}),
       },
-    });
+    }));
   } catch (err) {
     if (provider) {
       // Compensate: put the route back to what the unchanged row describes.

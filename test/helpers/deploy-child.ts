@@ -1,6 +1,7 @@
 // Child process for the crash-recovery test: starts a deploy against the
 // test's database and Docker, prints "CREATED <instance id>" once the
-// container exists, then hangs until it is killed with SIGKILL.
+// container exists, "JOB ENDED <id>" once the deploy job has ended, then
+// hangs until it is killed with SIGKILL.
 const { ensureStarted } = await import("../../lib/startup");
 await ensureStarted();
 const { db } = await import("../../lib/db");
@@ -15,5 +16,9 @@ for (;;) {
   await new Promise((r) => setTimeout(r, 50));
 }
 console.log(`CREATED ${inst.id}`);
+// A test that paused this process (SIGSTOP) and resumed it learns when its job has ended.
+const { waitForJob } = await import("../../lib/deployer/jobs");
+await waitForJob(inst.id);
+console.log(`JOB ENDED ${inst.id}`);
 await new Promise(() => {});
 export {};
