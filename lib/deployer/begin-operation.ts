@@ -34,9 +34,14 @@ export async function beginOperation(opts: {
   let rec: DeploymentRecorder | null = null;
   let plan: OperationPlan;
   try {
-    plan = await opts.plan(await findInstanceOrThrow(opts.instanceId));
-    rec = await DeploymentRecorder.open({ instanceId: opts.instanceId, kind: opts.kind, image: plan.image, actor: opts.actor.label });
-    await transitionInstance(opts.instanceId, plan.event, { error: null });
+    // Under the lease from the first write: the claim and the history row are fenced like the job's writes.
+    ({ plan, rec } = await lease.run(async () => {
+      const p = await opts.plan(await findInstanceOrThrow(opts.instanceId));
+      const r = await DeploymentRecorder.open({ instanceId: opts.instanceId, kind: opts.kind, image: p.image, actor: opts.actor.label });
+      rec = r;
+      await transitionInstance(opts.instanceId, p.event, { error: null });
+      return { plan: p, rec: r };
+    }));
   } catch (err) {
     if (rec) await rec.finish("failed", (err as Error).message);
     await lease.release();

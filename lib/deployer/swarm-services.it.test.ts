@@ -4,6 +4,8 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { db } from "../db";
+import { LABEL_INSTALLATION, LABEL_INSTANCE, LABEL_MANAGED } from "../naming";
+import { installationId } from "../secrets";
 import { SYSTEM_ACTOR } from "../audit/record-event";
 import { updateSettings } from "../configuration/update-settings";
 import { getInstance } from "../instances/get-instance";
@@ -208,6 +210,23 @@ describe("instances as Swarm services", { timeout: 240_000 }, () => {
     await runSync({ trigger: "manual" });
     for (let i = 0; i < 6; i++) expect((await viaCaddy(name)).body).toContain("wharf-test v1");
     execFileSync("bash", [script, "start-engine", "3"], { stdio: "pipe" });
+  });
+
+  it("reports a service of this installation that no instance names as an orphan, never another installation's, and removes neither", async () => {
+    const svc = (n: string, installation: string) =>
+      execFileSync("sh", ["-c", `${h1()} service create -q --detach --replicas 0 --name ${n} --label ${LABEL_MANAGED}=true --label ${LABEL_INSTANCE}=gone-${rand} --label ${LABEL_INSTALLATION}=${installation} ${image("v1")}`], { stdio: "pipe" });
+    svc(`orphan-mine-${rand}`, installationId());
+    svc(`orphan-theirs-${rand}`, "another-installation-0000");
+    try {
+      const report = await runSync({ trigger: "manual" });
+      const orphans = report.lines.filter((l) => l.action === "orphan").map((l) => l.name);
+      expect(orphans).toContain(`orphan-mine-${rand}`);
+      expect(orphans).not.toContain(`orphan-theirs-${rand}`);
+      const left = execFileSync("sh", ["-c", `${h1()} service ls --format '{{.Name}}'`], { encoding: "utf8" });
+      expect(left).toContain(`orphan-mine-${rand}`);
+    } finally {
+      execFileSync("sh", ["-c", `${h1()} service rm orphan-mine-${rand} orphan-theirs-${rand}`], { stdio: "pipe" });
+    }
   });
 
   it("remove leaves no service, no secret and no route", async () => {

@@ -2,7 +2,9 @@ import { db } from "../db";
 import { getRuntime, type ContainerRuntime } from "../docker";
 import { pingServers } from "../servers/fleet";
 import { errorMessage } from "../errors";
-import { parseRouteId } from "../naming";
+import { LABEL_INSTANCE, LABEL_MANAGED, labelOwner, parseRouteId } from "../naming";
+import { installationId } from "../secrets";
+import { swarmOfServer } from "../servers/cluster";
 import { heldConsumerLeases } from "../consumers/consumer-lease";
 import { existingOwners, findOrphanContainers, findOrphanRoutes } from "./find-orphans";
 import { getProxyProvider } from "../proxy";
@@ -48,7 +50,25 @@ export async function reconcileInfrastructure(opts: { settings: TSettings; dryRu
   if (up.size) await repairInstances({ settings, dryRun, routes, res, up });
   if (provider && routes) await repairProxyRoutes({ settings, dryRun, provider, routes, res });
   await reportOrphans({ runtimes: servers.flatMap((s) => (s.ok && s.rt ? [s.rt] : [])), complete: servers.every((s) => s.ok), provider: provider && routes ? provider : null, res });
+  await reportOrphanServices(servers.flatMap((s) => (s.ok && s.id ? [s.id] : [])), res);
   return res;
+}
+
+/** Swarm services of this installation that no instance row names (issue 28): reported, never removed. */
+async function reportOrphanServices(upServerIds: string[], res: InfraResult): Promise<void> {
+  for (const server of await db.server.findMany({ where: { id: { in: upServerIds }, kind: "swarm" } })) {
+    try {
+      const services = (await swarmOfServer(server).listManagedServices()).filter((svc) => labelOwner(svc.labels, installationId()) === "mine");
+      const ids = services.map((svc) => svc.labels[LABEL_INSTANCE]).filter((id): id is string => !!id);
+      const known = new Set((await db.instance.findMany({ where: { id: { in: ids } }, select: { id: true } })).map((r) => r.id));
+      for (const svc of services) {
+        if (svc.labels[LABEL_INSTANCE] && known.has(svc.labels[LABEL_INSTANCE])) continue;
+        res.lines.push({ kind: "container", name: svc.name, action: "orphan", status: "skipped", message: `Swarm service on ${server.name} labelled ${LABEL_MANAGED} but no instance row: left as it is` });
+      }
+    } catch (err) {
+      res.lines.push({ kind: "container", name: `server ${server.name}`, action: "orphan", status: "failed", message: errorMessage(err) });
+    }
+  }
 }
 
 /** The proxy's routes as the repairs compare them; null (and a failed line) when the proxy cannot list them. */
