@@ -294,6 +294,21 @@ describe("DockerSwarm on a real three-node Swarm", () => {
     expect(await swarm.inspectService(ghost)).toBeNull();
   });
 
+  it("Wharf's rollback is Swarm's: the service returns to its previous spec and the wait reports it", async () => {
+    await swarm.updateService(spec({ image: v1, replicas: 2 }));
+    expect(await swarm.waitForRollout(name, { timeoutMs: 60_000 })).toEqual({ outcome: "completed" });
+    const back = await timed("rollback (requested)", async () => {
+      const s = await swarm.rollbackService(name);
+      expect(s).toMatchObject({ image: v2, previousImage: v1 });
+      return swarm.waitForRollout(name, { timeoutMs: 60_000 });
+    });
+    expect(back.outcome).toBe("rolled_back");
+    const tasks = running(await swarm.listTasks(name));
+    expect(tasks.map((t) => t.image)).toEqual([v2, v2]);
+    for (const t of tasks) expect(await get(t.nodeAddress, t.publishedPort!)).toContain("wharf-test v2");
+    expect((await rejection(swarm.rollbackService(`wharf-it-ghost-${run}`))).code).toBe("NOT_FOUND");
+  });
+
   it("sets a node's labels and availability (a drain moves its task), then restores them", async () => {
     const nodes = await swarm.listNodes();
     const h3 = nodes.find((n) => n.hostname === "h3")!;
