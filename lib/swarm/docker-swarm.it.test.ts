@@ -8,7 +8,7 @@ import http from "node:http";
 import Docker from "dockerode";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LABEL_MANAGED } from "../naming";
-import { multihost, multihostHost, tlsConnection } from "../../test/multihost";
+import { multihost, multihostHost, sshConnection, tlsConnection } from "../../test/multihost";
 import { pushTestImage } from "../../test/helpers/registry";
 import { rejection } from "../../test/helpers/assert";
 import { DockerSwarm } from "./docker-swarm";
@@ -117,6 +117,8 @@ describe("DockerSwarm on a real three-node Swarm", () => {
     expect(info.nodeId).toBeTruthy();
     const worker = await new DockerSwarm({ connection: { kind: "socket", socketPath: multihostHost("h2").socket } }).swarmInfo();
     expect(worker).toMatchObject({ state: "active", manager: false });
+    // The same worker over SSH (the server transport): still not a manager.
+    expect(await new DockerSwarm({ connection: sshConnection() }).swarmInfo()).toMatchObject({ state: "active", manager: false });
     const plain = await new DockerSwarm({ connection: { kind: "socket", socketPath: "/var/run/docker.sock" } }).swarmInfo();
     expect(plain).toMatchObject({ state: "inactive", manager: false, nodeId: null, nodes: 0 });
 
@@ -222,6 +224,7 @@ describe("DockerSwarm on a real three-node Swarm", () => {
       stop = true;
       await Promise.all([loop, refresher]);
     }
+    console.log(`start-first update under load: ${ok} requests answered, ${failures.length} failed`);
     expect(failures).toEqual([]);
     expect(ok).toBeGreaterThan(20);
     const tasks = running(await swarm.listTasks(name));
