@@ -8,7 +8,7 @@ import http from "node:http";
 import Docker from "dockerode";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LABEL_MANAGED } from "../naming";
-import { multihost, multihostHost, tlsConnection } from "../../test/multihost";
+import { multihost, multihostHost, sshConnection, tlsConnection } from "../../test/multihost";
 import { pushTestImage } from "../../test/helpers/registry";
 import { rejection } from "../../test/helpers/assert";
 import { DockerSwarm } from "./docker-swarm";
@@ -35,7 +35,7 @@ function spec(over: Partial<ServiceSpec> = {}): ServiceSpec {
     labels: { [LABEL_MANAGED]: "true", "wharf.instance": `it-${run}` },
     port: 8080,
     replicas: 2,
-    constraints: [],
+    constraints: ["node.platform.os==linux"],
     limits: { memoryBytes: 64 * 1024 * 1024, nanoCpus: null },
     reservations: { memoryBytes: null, nanoCpus: null },
     healthcheck: null,
@@ -117,6 +117,8 @@ describe("DockerSwarm on a real three-node Swarm", () => {
     expect(info.nodeId).toBeTruthy();
     const worker = await new DockerSwarm({ connection: { kind: "socket", socketPath: multihostHost("h2").socket } }).swarmInfo();
     expect(worker).toMatchObject({ state: "active", manager: false });
+    // The same worker over SSH (the server transport): still not a manager.
+    expect(await new DockerSwarm({ connection: sshConnection() }).swarmInfo()).toMatchObject({ state: "active", manager: false });
     const plain = await new DockerSwarm({ connection: { kind: "socket", socketPath: "/var/run/docker.sock" } }).swarmInfo();
     expect(plain).toMatchObject({ state: "inactive", manager: false, nodeId: null, nodes: 0 });
 
@@ -208,6 +210,13 @@ describe("DockerSwarm on a real three-node Swarm", () => {
     try {
       const outcome = await timed("update v1→v2", async () => {
         await swarm.updateService(spec({ image: v2 }));
+        // Bounded: a rollout still going when the time is up is a TIMEOUT naming the service; a signal ends the wait.
+        const early = await rejection(swarm.waitForRollout(name, { timeoutMs: 300 }));
+        expect(early.code).toBe("TIMEOUT");
+        expect(early.message).toContain(name);
+        const ac = new AbortController();
+        ac.abort(new Error("stopped by the caller"));
+        await expect(swarm.waitForRollout(name, { timeoutMs: 60_000, signal: ac.signal })).rejects.toThrow("stopped by the caller");
         return swarm.waitForRollout(name, { timeoutMs: 90_000 });
       });
       expect(outcome).toEqual({ outcome: "completed" });
@@ -215,6 +224,7 @@ describe("DockerSwarm on a real three-node Swarm", () => {
       stop = true;
       await Promise.all([loop, refresher]);
     }
+    console.log(`start-first update under load: ${ok} requests answered, ${failures.length} failed`);
     expect(failures).toEqual([]);
     expect(ok).toBeGreaterThan(20);
     const tasks = running(await swarm.listTasks(name));
@@ -287,7 +297,22 @@ describe("DockerSwarm on a real three-node Swarm", () => {
     expect(await swarm.inspectService(ghost)).toBeNull();
   });
 
-  it("sets a node's labels and availability (drain moves its task), then restores them", async () => {
+  it("Wharf's rollback is Swarm's: the service returns to its previous spec and the wait reports it", async () => {
+    await swarm.updateService(spec({ image: v1, replicas: 2 }));
+    expect(await swarm.waitForRollout(name, { timeoutMs: 60_000 })).toEqual({ outcome: "completed" });
+    const back = await timed("rollback (requested)", async () => {
+      const s = await swarm.rollbackService(name);
+      expect(s).toMatchObject({ image: v2, previousImage: v1 });
+      return swarm.waitForRollout(name, { timeoutMs: 60_000 });
+    });
+    expect(back.outcome).toBe("rolled_back");
+    const tasks = running(await swarm.listTasks(name));
+    expect(tasks.map((t) => t.image)).toEqual([v2, v2]);
+    for (const t of tasks) expect(await get(t.nodeAddress, t.publishedPort!)).toContain("wharf-test v2");
+    expect((await rejection(swarm.rollbackService(`wharf-it-ghost-${run}`))).code).toBe("NOT_FOUND");
+  });
+
+  it("sets a node's labels and availability (a drain moves its task), then restores them", async () => {
     const nodes = await swarm.listNodes();
     const h3 = nodes.find((n) => n.hostname === "h3")!;
     const key = `wharf-it-${run}`;
@@ -296,25 +321,41 @@ describe("DockerSwarm on a real three-node Swarm", () => {
       expect(labelled.labels[key]).toBe("a");
       expect(labelled.availability).toBe(h3.availability);
 
-      const onH3 = running(await swarm.listTasks(name)).some((t) => t.node === "h3");
-      const drained = await swarm.updateNode(h3.id, { availability: "drain" });
-      expect(drained).toMatchObject({ availability: "drain" });
-      expect(drained.labels[key]).toBe("a");
-      expect(await swarm.waitForRollout(name, { timeoutMs: 60_000 })).toEqual({ outcome: "completed" });
-      const tasks = running(await swarm.listTasks(name));
-      expect(tasks).toHaveLength(2);
-      expect(tasks.some((t) => t.node === "h3")).toBe(false);
-      if (onH3) console.log("drain moved a task off h3");
     } finally {
-      const restored = await swarm.updateNode(h3.id, { availability: h3.availability, labels: h3.labels });
-      expect(restored).toMatchObject({ availability: h3.availability, labels: h3.labels });
+      const restored = await swarm.updateNode(h3.id, { labels: h3.labels });
+      expect(restored.labels).toEqual(h3.labels);
+    }
+
+    // Drain a node that runs a task (a worker if one does): the task moves, and the node comes back active.
+    const before = running(await swarm.listTasks(name));
+    const victim = nodes.find((n) => n.hostname === (["h3", "h2", "h1"].find((h) => before.some((t) => t.node === h)) ?? ""))!;
+    try {
+      const drained = await swarm.updateNode(victim.id, { availability: "drain" });
+      expect(drained).toMatchObject({ availability: "drain", labels: victim.labels });
+      // No service update happens here (waitForRollout has nothing to follow): watch the tasks.
+      await timed(`drain ${victim.hostname}→task moved`, async () => {
+        for (let i = 0; i < 120; i++) {
+          const now = running(await swarm.listTasks(name));
+          if (now.length === before.length && !now.some((t) => t.nodeId === victim.id)) return;
+          await new Promise((r) => setTimeout(r, 250));
+        }
+      });
+      const after = running(await swarm.listTasks(name));
+      expect(after).toHaveLength(before.length);
+      expect(after.some((t) => t.nodeId === victim.id)).toBe(false);
+    } finally {
+      const restored = await swarm.updateNode(victim.id, { availability: victim.availability });
+      expect(restored.availability).toBe(victim.availability);
     }
     expect((await rejection(swarm.updateNode(h3.id, { availability: "gone" as "drain" }))).field).toBe("availability");
   });
 
   it("gathers the logs of tasks on two nodes", async () => {
+    // Three replicas on three nodes: at least two nodes run one, whatever the earlier placements.
+    await swarm.scaleService(name, 3);
+    expect(await swarm.waitForRollout(name, { timeoutMs: 60_000 })).toEqual({ outcome: "completed" });
     const tasks = running(await swarm.listTasks(name));
-    expect(new Set(tasks.map((t) => t.node)).size).toBe(2);
+    expect(new Set(tasks.map((t) => t.node)).size).toBeGreaterThanOrEqual(2);
     const lines: string[] = [];
     for await (const l of swarm.serviceLogs(name, {})) lines.push(l.line);
     // Each task printed its hostname (its container id's first 12 characters).
@@ -331,6 +372,25 @@ describe("DockerSwarm on a real three-node Swarm", () => {
     }
     expect(followed.some((x) => x.includes("wharf-log"))).toBe(true);
     expect(Date.now() - t0).toBeLessThan(10_000);
+  });
+
+  it("without the credentials the workers cannot pull: the tasks are rejected with the engine's reason", async () => {
+    const bare = `wharf-it-sw-noauth-${run}`;
+    try {
+      // A digest no node holds yet (v1 is on the nodes since the first test).
+      const fresh = `${multihost().registries.auth}/lab/sw-${run}@${pushTestImage("wharf-test/web:v1", `127.0.0.1:5050/lab/sw-${run}:noauth`)}`;
+      await swarm.createService(spec({ name: bare, image: fresh, replicas: 1, secrets: {}, registryAuth: undefined }));
+      let failed: TaskInfo | undefined;
+      for (let i = 0; i < 60 && !failed; i++) {
+        failed = (await swarm.listTasks(bare)).find((t) => t.error);
+        if (!failed) await new Promise((r) => setTimeout(r, 500));
+      }
+      expect(failed?.state).toMatch(/rejected|failed/);
+      expect(failed?.error).toMatch(/image|auth|credentials/i);
+      expect(running(await swarm.listTasks(bare))).toEqual([]);
+    } finally {
+      await swarm.removeService(bare);
+    }
   });
 
   it("removes the service and its unused secrets; removing again succeeds", async () => {

@@ -114,7 +114,7 @@ export interface RawTask {
   NodeID?: string;
   UpdatedAt?: string;
   DesiredState?: string;
-  Spec?: { ContainerSpec?: { Image?: string } & Record<string, unknown>; ForceUpdate?: number };
+  Spec?: { ContainerSpec?: { Image?: string } & Record<string, unknown>; ForceUpdate?: number } & Record<string, unknown>;
   Status?: {
     State?: string;
     Err?: string;
@@ -204,12 +204,15 @@ function canonical(v: unknown): string {
 
 /**
  * Whether a task runs the service's current task template. A task's Spec is
- * the template minus fields such as RestartPolicy, so the container spec
- * (image, env, secrets, mounts, command, health check) and ForceUpdate are compared.
+ * the template minus fields such as RestartPolicy and Runtime, so the parts
+ * a change of Wharf's replaces tasks for are compared: the container spec
+ * (image, env, secrets, mounts, command, health check), resources, placement
+ * and ForceUpdate. (Networks are not: a task's list names them differently.)
  */
 export function taskRunsCurrentSpec(task: RawTask, service: RawService): boolean {
-  const tt = service.Spec.TaskTemplate;
-  return canonical(task.Spec?.ContainerSpec ?? {}) === canonical(tt?.ContainerSpec ?? {}) && (task.Spec?.ForceUpdate ?? 0) === (tt?.ForceUpdate ?? 0);
+  const tt = service.Spec.TaskTemplate ?? {};
+  const ts = (task.Spec ?? {}) as Record<string, unknown>;
+  return (["ContainerSpec", "Resources", "Placement"] as const).every((k) => canonical(ts[k] ?? {}) === canonical(tt[k] ?? {})) && (ts.ForceUpdate ?? 0) === (tt.ForceUpdate ?? 0);
 }
 
 /** Engine answers that an update named a stale version (moby#30794): re-inspect and retry. */
