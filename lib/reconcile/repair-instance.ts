@@ -18,15 +18,9 @@ import { transitionInstance } from "../deployer/transition-instance";
 import type { ContainerInfo, ContainerRuntime } from "../docker/types";
 import type { Instance } from "../generated/prisma/client";
 import type { InstanceState } from "../lifecycle/states";
-import type { ReportLine } from "./report";
+import type { InstanceRepair, ReportLine } from "./report";
 import type { RouteView } from "./route-view";
 
-/** What one instance's repair did: the counts it adds to the pass's totals, and its report lines. */
-export interface InstanceRepair {
-  containers: { restarted: number; failed: number };
-  routes: { repaired: number; failed: number };
-  lines: ReportLine[];
-}
 
 /**
  * One instance's repair. The caller holds the instance's consumer lease; the

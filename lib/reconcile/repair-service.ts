@@ -11,7 +11,7 @@ import { ensureInstanceRoute, instanceRouteHosts, instanceRouteSpec } from "../d
 import { specOf } from "../deployer/runtime-spec";
 import { taskUpstreams } from "../deployer/service-route";
 import { placementOf, serviceName, serviceSpecFor } from "../deployer/service-spec";
-import type { InstanceRepair } from "./repair-instance";
+import type { InstanceRepair } from "./report";
 import type { RouteView } from "./route-view";
 
 /**

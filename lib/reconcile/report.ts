@@ -61,3 +61,10 @@ export interface SyncReport {
   skipped: SkippedConsumer[];
   lines: ReportLine[];
 }
+
+/** What one instance's repair did: the counts it adds to the pass's totals, and its report lines. */
+export interface InstanceRepair {
+  containers: { restarted: number; failed: number };
+  routes: { repaired: number; failed: number };
+  lines: ReportLine[];
+}
