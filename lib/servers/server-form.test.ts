@@ -41,7 +41,7 @@ describe("labelsFromText", () => {
 describe("serverCreateBodyFromForm", () => {
   it("a TLS form: only the TLS group is sent, the port is a number, blanks are not given", () => {
     const body = serverCreateBodyFromForm(form([
-      ["name", "edge-1"], ["transport", "tls"], ["address", "198.18.0.11"], ["port", "2376"], ["upstreamAddress", ""], ["labels", "zone=a"],
+      ["serverName", "edge-1"], ["transport", "tls"], ["address", "198.18.0.11"], ["port", "2376"], ["upstreamAddress", ""], ["labelLines", "zone=a"],
       ["tls.ca", PEM_CERT], ["tls.cert", PEM_CERT], ["tls.key", PEM_KEY], ["ssh.user", "deploy"], ["ssh.privateKey", ""],
     ]));
     expect(JSON.parse(JSON.stringify(body))).toEqual({ name: "edge-1", transport: "tls", address: "198.18.0.11", port: 2376, labels: { zone: "a" }, tls: { ca: PEM_CERT.trim(), cert: PEM_CERT.trim(), key: PEM_KEY.trim() } });
@@ -49,27 +49,27 @@ describe("serverCreateBodyFromForm", () => {
   });
 
   it("a TLS form without credentials is refused on `tls`; a half-filled one on the missing key", () => {
-    const none = serverCreateBodyFromForm(form([["name", "e"], ["transport", "tls"], ["address", "198.18.0.11"], ["tls.ca", ""], ["tls.cert", ""], ["tls.key", ""]]));
+    const none = serverCreateBodyFromForm(form([["serverName", "e"], ["transport", "tls"], ["address", "198.18.0.11"], ["tls.ca", ""], ["tls.cert", ""], ["tls.key", ""]]));
     expect(fieldOf(() => parseInput(ZServerCreateSchema, none))).toBe("tls");
-    const half = serverCreateBodyFromForm(form([["name", "e"], ["transport", "tls"], ["address", "198.18.0.11"], ["tls.ca", PEM_CERT], ["tls.cert", PEM_CERT]]));
+    const half = serverCreateBodyFromForm(form([["serverName", "e"], ["transport", "tls"], ["address", "198.18.0.11"], ["tls.ca", PEM_CERT], ["tls.cert", PEM_CERT]]));
     expect(fieldOf(() => parseInput(ZServerCreateSchema, half))).toBe("tls.key");
   });
 
   it("an SSH form sends the SSH group; a bad port stays text and is refused naming `port`", () => {
-    const body = serverCreateBodyFromForm(form([["name", "e"], ["transport", "ssh"], ["address", "198.18.0.12"], ["port", "twenty"], ["ssh.user", "deploy"], ["ssh.privateKey", PEM_KEY], ["tls.ca", PEM_CERT]]));
+    const body = serverCreateBodyFromForm(form([["serverName", "e"], ["transport", "ssh"], ["address", "198.18.0.12"], ["port", "twenty"], ["ssh.user", "deploy"], ["ssh.privateKey", PEM_KEY], ["tls.ca", PEM_CERT]]));
     expect(body).not.toHaveProperty("tls");
     expect(body.ssh).toMatchObject({ user: "deploy" });
     expect(fieldOf(() => parseInput(ZServerCreateSchema, body))).toBe("port");
   });
 
   it("no transport chosen is refused naming `transport`", () => {
-    expect(fieldOf(() => parseInput(ZServerCreateSchema, serverCreateBodyFromForm(form([["name", "e"], ["address", "198.18.0.11"]]))))).toBe("transport");
+    expect(fieldOf(() => parseInput(ZServerCreateSchema, serverCreateBodyFromForm(form([["serverName", "e"], ["address", "198.18.0.11"]]))))).toBe("transport");
   });
 });
 
 describe("serverUpdateBodyFromForm", () => {
   it("blank credentials are not sent (the stored ones are kept); emptied labels clear them", () => {
-    const body = serverUpdateBodyFromForm(form([["name", "edge-1"], ["address", "198.18.0.11"], ["port", "2376"], ["upstreamAddress", ""], ["labels", ""], ["tls.ca", ""], ["tls.cert", ""], ["tls.key", ""]]), "tls");
+    const body = serverUpdateBodyFromForm(form([["serverName", "edge-1"], ["address", "198.18.0.11"], ["port", "2376"], ["upstreamAddress", ""], ["labelLines", ""], ["tls.ca", ""], ["tls.cert", ""], ["tls.key", ""]]), "tls");
     expect(JSON.parse(JSON.stringify(body))).toEqual({ name: "edge-1", address: "198.18.0.11", port: 2376, labels: {} });
   });
 

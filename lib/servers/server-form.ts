@@ -4,6 +4,9 @@ import { nestedFromForm } from "../form-data";
 // Settings → Servers (SPEC §16): the Add and Edit forms read into the bodies
 // POST and PATCH /api/servers take, so the form and the API share one set of
 // rules (ZServerCreateSchema, updateServer). Pure: no database, no engine.
+// The fields are `serverName` and `labelLines`, not `name` and `labels`: a
+// control named like a property of HTMLFormElement (form.name, form.labels)
+// shadows it for every script that reads the form.
 
 /** "key=value" lines → labels; blank lines and # comments skipped; a line without "=" is refused naming `labels`. */
 export function labelsFromText(text: string): Record<string, string> {
@@ -40,12 +43,12 @@ export function serverCreateBodyFromForm(form: FormData): Record<string, unknown
   const nested = nestedFromForm(form, { numbers: ["port"] });
   const transport = nested.transport;
   return {
-    name: nested.name ?? "",
+    name: nested.serverName ?? "",
     transport: transport ?? "",
     address: nested.address ?? "",
     ...(nested.port !== undefined ? { port: nested.port } : {}),
     ...(nested.upstreamAddress !== undefined ? { upstreamAddress: nested.upstreamAddress } : {}),
-    labels: labelsFromText(String(form.get("labels") ?? "")),
+    labels: labelsFromText(String(form.get("labelLines") ?? "")),
     ...credentials(nested, transport),
   };
 }
@@ -59,11 +62,11 @@ export function serverCreateBodyFromForm(form: FormData): Record<string, unknown
 export function serverUpdateBodyFromForm(form: FormData, transport: string): Record<string, unknown> {
   const nested = nestedFromForm(form, { numbers: ["port"] });
   return {
-    ...(nested.name !== undefined ? { name: nested.name } : {}),
+    ...(nested.serverName !== undefined ? { name: nested.serverName } : {}),
     ...(nested.address !== undefined ? { address: nested.address } : {}),
     ...(nested.port !== undefined ? { port: nested.port } : {}),
     ...(nested.upstreamAddress !== undefined ? { upstreamAddress: nested.upstreamAddress } : {}),
-    labels: labelsFromText(String(form.get("labels") ?? "")),
+    labels: labelsFromText(String(form.get("labelLines") ?? "")),
     ...credentials(nested, transport),
   };
 }

@@ -68,9 +68,9 @@ function useServerForm(action: ServerAction) {
 }
 
 /** One labelled control; `prefix` keeps ids unique while several forms are open. */
-function Input({ prefix, name, label, fe, hint, textarea, ...rest }: { prefix: string; name: string; label: string; fe?: Record<string, string>; hint?: React.ReactNode; textarea?: boolean; defaultValue?: string | number; placeholder?: string; type?: string; autoComplete?: string; rows?: number }) {
+function Input({ prefix, name, errorKey = name, label, fe, hint, textarea, ...rest }: { prefix: string; name: string; /** The API's field name when the form's differs. */ errorKey?: string; label: string; fe?: Record<string, string>; hint?: React.ReactNode; textarea?: boolean; defaultValue?: string | number; placeholder?: string; type?: string; autoComplete?: string; rows?: number }) {
   const id = `${prefix}${name}`;
-  const error = fe?.[name];
+  const error = fe?.[errorKey];
   return (
     <Field label={label} name={id} error={error} hint={hint}>
       {textarea ? (
@@ -125,7 +125,7 @@ function CommonFields({ prefix, fe, transport, current }: { prefix: string; fe?:
   const labelsError = fe?.labels ?? (fe && Object.entries(fe).find(([k]) => k.startsWith("labels."))?.[1]);
   return (
     <>
-      <Input prefix={prefix} name="name" label="Server name" fe={fe} defaultValue={current?.name} placeholder="edge-1" autoComplete="off" hint="Lower-case letters, digits and hyphens" />
+      <Input prefix={prefix} name="serverName" errorKey="name" label="Server name" fe={fe} defaultValue={current?.name} placeholder="edge-1" autoComplete="off" hint="Lower-case letters, digits and hyphens" />
       <Input prefix={prefix} name="address" label="Address" fe={fe} defaultValue={current?.address ?? undefined} placeholder="192.0.2.10 or docker1.example.com" autoComplete="off" />
       <Input prefix={prefix} name="port" label="Port" type="number" fe={fe} defaultValue={current?.port ?? undefined} placeholder={transport === "ssh" ? "22" : "2376"} />
       <Input
@@ -138,7 +138,7 @@ function CommonFields({ prefix, fe, transport, current }: { prefix: string; fe?:
         hint="The address the reverse proxy reaches this server's published ports at (a private network address, say)"
       />
       <Field label="Labels (key=value per line)" name={`${prefix}labels`} error={labelsError}>
-        <textarea id={`${prefix}labels`} name="labels" rows={2} className={`${inputClass} font-mono text-xs`} defaultValue={current ? labelsText(current.labels) : undefined} placeholder="zone=a" aria-invalid={!!labelsError} />
+        <textarea id={`${prefix}labels`} name="labelLines" rows={2} className={`${inputClass} font-mono text-xs`} defaultValue={current ? labelsText(current.labels) : undefined} placeholder="zone=a" aria-invalid={!!labelsError} />
       </Field>
     </>
   );
@@ -264,8 +264,9 @@ export function ServersSection({ servers }: { servers: ServerView[] }) {
         <h3 className="text-sm font-semibold text-slate-800 sm:col-span-2">Add server</h3>
         <fieldset className="sm:col-span-2">
           <legend className="text-sm font-medium text-slate-700">Transport {fe?.transport && <span role="alert" data-field-error="transport" className="text-xs text-rose-600">{fe.transport}</span>}</legend>
-          <label className="mr-4 text-sm"><input type="radio" name="transport" value="tls" checked={transport === "tls"} onChange={() => setTransport("tls")} /> TLS (Docker API on port 2376)</label>
+          <label className="mr-4 text-sm"><input type="radio" name="transport" value="tls" checked={transport === "tls"} onChange={() => setTransport("tls")} /> TLS</label>
           <label className="text-sm"><input type="radio" name="transport" value="ssh" checked={transport === "ssh"} onChange={() => setTransport("ssh")} /> SSH</label>
+          <span className="mt-1 block text-xs text-slate-500">TLS: the Docker API with client certificates (port 2376). SSH: a user in the docker group; Docker&apos;s API runs over the connection (port 22).</span>
         </fieldset>
         <div key={servers.map((s) => s.id).join(",")} className="contents">
           <CommonFields prefix="new-server-" fe={fe} transport={transport} />
