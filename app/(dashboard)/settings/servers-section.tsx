@@ -85,7 +85,7 @@ function Input({ prefix, name, errorKey = name, label, fe, hint, textarea, ...re
 /** The error of a whole credential group (`tls`, `ssh`): "is required", or "enter them again" after an address change. */
 function GroupError({ fe, group }: { fe?: Record<string, string>; group: string }) {
   const error = fe?.[group];
-  return error ? <p role="alert" data-field-error={group} className="text-xs text-rose-600 sm:col-span-2">{error}</p> : null;
+  return error ? <p role="alert" data-field-error={group} className="col-span-full text-xs text-rose-600">{error}</p> : null;
 }
 
 function CredentialFields({ transport, prefix, fe, current }: { transport: string; prefix: string; fe?: Record<string, string>; current?: ServerView }) {
@@ -190,17 +190,21 @@ function ServerRow({ server }: { server: ServerView }) {
           <span className="font-medium">{server.name}</span>
           {server.builtIn && <span className="ml-2"><Badge tone="blue">built-in</Badge></span>}
         </td>
-        <td className="uppercase text-xs text-slate-600">{server.transport}</td>
-        <td className="font-mono text-xs">{where}</td>
-        <td className="font-mono text-xs">{server.builtIn ? "—" : server.upstreamAddress}</td>
-        <td data-testid="server-status">
+        <td className="text-xs uppercase text-slate-600">{server.transport}</td>
+        <td className="font-mono text-xs">
+          {where}
+          {!server.builtIn && <div className="font-sans text-slate-500" title="Where the reverse proxy reaches this server's published ports">upstream {server.upstreamAddress}</div>}
+        </td>
+        <td data-testid="server-status" className="min-w-48">
           <Badge tone={STATUS_TONE[server.status] ?? "gray"}>{server.status}</Badge>
+          {!server.builtIn && <div className="mt-1 text-xs text-slate-500">last seen {server.lastSeenAt ? new Date(server.lastSeenAt).toLocaleString() : "never"}</div>}
           {server.lastError && <div className="cell-error">{server.lastError}</div>}
           {server.error && <div className="cell-error">{server.error}</div>}
         </td>
-        <td className="text-xs text-slate-600">{server.lastSeenAt ? new Date(server.lastSeenAt).toLocaleString() : "—"}</td>
-        <td className="text-xs">{server.engineVersion ?? "—"}</td>
-        <td className="text-xs">{server.containers ?? "—"}</td>
+        <td className="whitespace-nowrap text-xs">
+          {server.engineVersion ? `Docker ${server.engineVersion}` : "—"}
+          {server.containers != null && <div className="text-slate-500">{server.containers} containers</div>}
+        </td>
         <td className="text-xs" data-testid="server-instances">{server.instances}</td>
         <td className="font-mono text-xs" data-testid="server-labels">
           {Object.entries(server.labels).map(([k, v]) => <div key={k}>{k}={v}</div>)}
@@ -218,7 +222,7 @@ function ServerRow({ server }: { server: ServerView }) {
       </tr>
       {(editing || result || deleteError) && (
         <tr data-testid={`server-${server.name}-details`}>
-          <td colSpan={11} className="space-y-2">
+          <td colSpan={8} className="space-y-2">
             {deleteError && <p role="alert" className="text-sm text-rose-700" data-testid="server-delete-error">{deleteError}</p>}
             {result && <TestResult result={result} />}
             {editing && <EditServerForm server={server} />}
@@ -255,7 +259,7 @@ export function ServersSection({ servers }: { servers: ServerView[] }) {
       <div className="overflow-x-auto">
         <table className="list-table" data-testid="servers-table">
           <thead>
-            <tr><th>Name</th><th>Transport</th><th>Address</th><th>Upstream</th><th>Status</th><th>Last seen</th><th>Engine</th><th>Containers</th><th>Instances</th><th>Labels</th><th /></tr>
+            <tr className="whitespace-nowrap"><th>Name</th><th>Transport</th><th>Address</th><th>Status</th><th>Engine</th><th>Instances</th><th>Labels</th><th /></tr>
           </thead>
           <tbody>{servers.map((s) => <ServerRow key={s.id} server={s} />)}</tbody>
         </table>
