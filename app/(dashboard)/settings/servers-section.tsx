@@ -1,6 +1,6 @@
 "use client";
 import { useActionState, useEffect, useRef, useState, useTransition } from "react";
-import { Badge, type Tone } from "@/components/ui/badge";
+import { Badge } from "@/components/ui/badge";
 import { Field, FormStatus, buttonClass, inputClass } from "@/components/ui/form";
 import type { ActionResult } from "@/lib/action";
 import type { TServerTest } from "@/lib/servers/test-server";
@@ -31,7 +31,6 @@ export type ServerView = {
   error?: string;
 };
 
-const STATUS_TONE: Record<string, Tone> = { up: "green", down: "red", unknown: "amber" };
 const labelsText = (l: Record<string, string>) => Object.entries(l).map(([k, v]) => `${k}=${v}`).join("\n");
 const HOST_KEY_HELP = "ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub";
 
@@ -196,7 +195,7 @@ function ServerRow({ server }: { server: ServerView }) {
           {!server.builtIn && <div className="font-sans text-slate-500" title="Where the reverse proxy reaches this server's published ports">upstream {server.upstreamAddress}</div>}
         </td>
         <td data-testid="server-status" className="min-w-48">
-          <Badge tone={STATUS_TONE[server.status] ?? "gray"}>{server.status}</Badge>
+          <Badge>{server.status}</Badge>
           {!server.builtIn && <div className="mt-1 text-xs text-slate-500">last seen {server.lastSeenAt ? new Date(server.lastSeenAt).toLocaleString() : "never"}</div>}
           {server.lastError && <div className="cell-error">{server.lastError}</div>}
           {server.error && <div className="cell-error">{server.error}</div>}
