@@ -40,6 +40,11 @@ export function InstanceDetail({ initial, canEdit }: { initial: TInstanceDetail;
         <Card title="Details" className="lg:col-span-2">
           <dl className="grid grid-cols-[9rem_1fr] gap-y-2 text-sm">
             <dt className="text-slate-500">Status</dt><dd data-testid="instance-status"><Badge>{inst.status}</Badge></dd>
+            <dt className="text-slate-500">Server</dt>
+            <dd data-testid="instance-server">
+              {inst.server}
+              {inst.status === "unknown" && <span className="ml-2 text-xs text-amber-800">status unknown: the server does not answer; nothing is changed on it until it does</span>}
+            </dd>
             <dt className="text-slate-500">Image</dt><dd className="font-mono text-xs">{inst.image}</dd>
             <dt className="text-slate-500">Address</dt><dd><a className="text-sky-700 underline" href={inst.url} target="_blank" rel="noreferrer" data-testid="instance-url">{inst.url}</a></dd>
             <dt className="text-slate-500">Container port</dt><dd>{inst.port}</dd>

@@ -23,7 +23,10 @@ export function InstancesTable({ initial, query, sortHeaders }: {
       <tbody>
         {data.map((i) => (
           <tr key={i.id} data-instance={i.name}>
-            <td><Link href={`/instances/${i.id}`} prefetch={false}>{i.name}</Link></td>
+            <td>
+              <Link href={`/instances/${i.id}`} prefetch={false}>{i.name}</Link>
+              {i.server && <div className="text-xs font-normal text-slate-500" data-testid="instance-server">on {i.server}</div>}
+            </td>
             <td>{i.image}</td>
             {/* target=_blank implies rel=noopener in every current browser. */}
             <td>

@@ -20,6 +20,17 @@ export function HealthPanel() {
           <dd><Badge>{v.replace("_", " ")}</Badge>{m && <span className="ml-2 text-xs text-slate-500">{m}</span>}</dd>
         </div>
       ))}
+      {data.servers && data.servers.total > 0 && (
+        <>
+          <dt className="text-slate-500">Servers</dt>
+          <dd data-testid="health-servers">
+            <Badge>{data.servers.status}</Badge>
+            <span className="ml-2 text-xs text-slate-500">
+              {data.servers.down.length ? `${data.servers.down.length} of ${data.servers.total} remote down (${data.messages?.servers ?? data.servers.down.join(", ")}); their instances show as unknown` : `${data.servers.total} remote, all answering`}
+            </span>
+          </dd>
+        </>
+      )}
       <dt className="text-slate-500">Version</dt>
       <dd>{data.version}</dd>
     </dl>

@@ -6,6 +6,7 @@ const statusTone: Record<string, Tone> = {
   failed: "red", error: "red", unreachable: "red", denied: "red", removed: "gray",
   deploying: "blue", redeploying: "blue", pending: "blue", starting: "blue", stopping: "amber", removing: "amber", deleting: "amber", rolling_back: "blue",
   misconfigured: "amber", validating: "blue", routing: "blue",
+  up: "green", down: "red", unknown: "amber",
   stopped: "gray", created: "gray", not_configured: "gray", wildcard: "blue", degraded: "amber", refused: "amber", interrupted: "amber", foreign: "amber",
 };
 

@@ -21,6 +21,7 @@ const modules = {
   root: await import("@/app/(dashboard)/actions"),
   settings: await import("@/app/(dashboard)/settings/actions"),
   notifications: await import("@/app/(dashboard)/settings/notification-actions"),
+  servers: await import("@/app/(dashboard)/settings/servers-actions"),
   instances: await import("@/app/(dashboard)/instances/actions"),
   updates: await import("@/app/(dashboard)/instances/update-actions"),
   proxies: await import("@/app/(dashboard)/proxies/actions"),
@@ -69,6 +70,9 @@ const CALLS: Record<string, (fn: AnyAction) => Promise<unknown>> = {
   deleteChannelAction: (fn) => fn("x"),
   testChannelAction: (fn) => fn("x"),
   updateChannelAction: (fn) => fn("x", null, poisoned()),
+  updateServerAction: (fn) => fn("x", "tls", null, poisoned()),
+  deleteServerAction: (fn) => fn("x"),
+  testServerAction: (fn) => fn("x"),
 };
 
 async function submitAll(): Promise<Record<string, unknown>> {
@@ -130,7 +134,7 @@ describe("every UI form with prototype-reaching field names", () => {
   it("as an admin: the forms that nest dotted names answer 400 naming the field; the server still answers", async () => {
     session.current = { user: { id: adminId, sv: 0 } };
     const results = await submitAll();
-    for (const name of ["settings.saveGeneralAction", "settings.saveDnsAction", "settings.saveProxyAction", "settings.testConnectionAction", "settings.listZonesAction", "notifications.createChannelAction", "notifications.updateChannelAction"]) {
+    for (const name of ["settings.saveGeneralAction", "settings.saveDnsAction", "settings.saveProxyAction", "settings.testConnectionAction", "settings.listZonesAction", "notifications.createChannelAction", "notifications.updateChannelAction", "servers.createServerAction", "servers.updateServerAction"]) {
       expect(results[name], name).toMatchObject({ ok: false, code: "VALIDATION", error: expect.stringMatching(/(constructor\.prototype\.pwn|__proto__\.pwn|prototype).*field names may not contain/) });
     }
     for (const [name, r] of Object.entries(results)) expect(r, name).not.toHaveProperty("thrown");

@@ -44,6 +44,7 @@ export async function createInstanceAction(_prev: ActionResult | null, form: For
       subdomain: str("subdomain"),
       healthPath: str("healthPath"),
       restartPolicy: str("restartPolicy"),
+      server: str("server"),
       env: [...envLines(form.get("env"), false), ...envLines(form.get("secretEnv"), true)],
       autoUpdate: form.get("autoUpdate") === "on",
       ...tlsFromForm(form),

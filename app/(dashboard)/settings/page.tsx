@@ -16,6 +16,8 @@ import { AccountSection } from "./account-section";
 import { NotificationsSection } from "./notifications-section";
 import { listChannels } from "@/lib/notifications/channels";
 import { getPublicUrl } from "@/lib/notifications/public-url";
+import { ServersSection, type ServerView } from "./servers-section";
+import { listServers } from "@/lib/servers/servers";
 
 export const dynamic = "force-dynamic";
 export const metadata = { title: "Settings" };
@@ -62,6 +64,9 @@ export default async function SettingsPage() {
                 channels={(await listChannels()).map((c) => ({ ...c, updatedAt: c.updatedAt.toISOString(), lastDeliveries: c.lastDeliveries.map((d) => ({ ...d, createdAt: d.createdAt.toISOString() })) }))}
                 publicUrl={await getPublicUrl()}
               />
+            </Card>
+            <Card title="Servers">
+              <ServersSection servers={JSON.parse(JSON.stringify(await listServers())) as ServerView[]} />
             </Card>
             <Card title="Users">
               <UsersSection users={users.map((u) => ({ ...u, createdAt: u.createdAt.toISOString() }))} currentUserId={actor.id} />

@@ -7,7 +7,7 @@ import { createInstanceAction } from "../actions";
 import { SpecFields, type TSpecValues } from "@/components/instances/spec-fields";
 import { TlsOptionFields } from "@/components/tls/tls-option-fields";
 
-export function NewInstanceForm({ baseDomain, spec }: { baseDomain: string; spec: TSpecValues }) {
+export function NewInstanceForm({ baseDomain, spec, servers = [] }: { baseDomain: string; spec: TSpecValues; servers?: { name: string; status: string; transport: string }[] }) {
   const router = useRouter();
   const [state, action] = useActionState(createInstanceAction, null);
   const [name, setName] = useState("");
@@ -23,6 +23,16 @@ export function NewInstanceForm({ baseDomain, spec }: { baseDomain: string; spec
         <input id="name" name="name" value={name} onChange={(e) => setName(e.target.value)} className={inputClass} required />
       </Field>
       <TextField label="Image" name="image" placeholder="nginx:1.27" error={fe?.image} required />
+      {servers.length > 0 && (
+        <Field label="Server" name="server" error={fe?.server} hint="The Docker engine it runs on (Settings → Servers)">
+          <select id="server" name="server" defaultValue="local" className={inputClass}>
+            <option value="local">local (this machine&apos;s engine)</option>
+            {servers.map((s) => (
+              <option key={s.name} value={s.name}>{`${s.name} (${s.transport}, ${s.status})`}</option>
+            ))}
+          </select>
+        </Field>
+      )}
       <TextField label="Container port" name="port" type="number" placeholder="80" error={fe?.port} required />
       <Field label="Subdomain" name="subdomain" error={fe?.subdomain} hint={`${sub || name || "name"}.${baseDomain}`}>
         <input id="subdomain" name="subdomain" value={sub} onChange={(e) => setSub(e.target.value)} placeholder={name || "defaults to the name"} className={inputClass} />
