@@ -31,7 +31,8 @@ function buildRoute(spec: RouteSpec, served?: { httpsPort: number }): CaddyRoute
   const pool = spec.upstreams?.length ? spec.upstreams : [spec.upstream];
   const proxy: Json = { handler: "reverse_proxy", upstreams: pool.map((u) => ({ dial: dialAddress(u) })) };
   if (spec.upstreams?.length) {
-    proxy.load_balancing = { selection_policy: { policy: "round_robin" }, try_duration: "5s", try_interval: "250ms" };
+    // A request whose connection was refused is always retried on another task; one that failed after it was sent only when it is idempotent.
+    proxy.load_balancing = { selection_policy: { policy: "round_robin" }, try_duration: "5s", try_interval: "250ms", retry_match: [{ method: ["GET", "HEAD", "OPTIONS"] }] };
     proxy.health_checks = { passive: { fail_duration: "10s", max_fails: 1, unhealthy_status: [502, 503, 504] } };
   }
   if (spec.upstream.scheme === "https") proxy.transport = { protocol: "http", tls: {} };
