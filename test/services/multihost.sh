@@ -37,7 +37,8 @@ daemon() { # command...
   (
     for fd in /proc/$BASHPID/fd/*; do
       fd=${fd##*/}
-      [ "$fd" -gt 2 ] && eval "exec $fd>&-" 2>/dev/null
+      # (the glob's own directory descriptor is listed too and is gone by now: failing to close it is fine, and must not end the subshell under set -e)
+      if [ "$fd" -gt 2 ]; then eval "exec $fd>&-" 2>/dev/null || true; fi
     done
     exec setsid nohup "$@" </dev/null
   ) &
@@ -120,8 +121,8 @@ engine_start() {
 }
 
 engine_wait() {
-  local i=$1
-  for _ in $(seq 1 300); do pinged "$i" && return 0; sleep 0.1; done
+  local i=$1 tries=${2:-300}
+  for _ in $(seq 1 "$tries"); do pinged "$i" && return 0; sleep 0.1; done
   log "engine h$i did not come up; log:"; tail -20 "$MH/h$i/dockerd.log" >&2; return 1
 }
 
@@ -301,7 +302,16 @@ case "${1:-}" in
   down) down ;;
   restart-sshd) ssh_files; sshd_kill; sshd_up ;;
   # An engine dying under Wharf (tests of an unreachable server), and coming back.
-  kill-engine) kill -KILL "$(cat "$MH/h$2/docker.pid")" 2>/dev/null; for _ in $(seq 1 50); do pinged "$2" || exit 0; sleep 0.1; done; exit 1 ;;
-  start-engine) engine_start "$2"; engine_wait "$2" ;;
+  # The engine's daemon dies (SIGKILL); its containerd and containers live on, as with a crashed dockerd.
+  # Waits until the process is gone (a SIGKILLed dockerd can take a while to exit): a pid file naming a live
+  # process would make start-engine think it is starting and wait for it.
+  kill-engine)
+    p=$(cat "$MH/h$2/docker.pid" 2>/dev/null) || exit 0
+    kill -KILL "$p" 2>/dev/null || true
+    for _ in $(seq 1 600); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+    kill -0 "$p" 2>/dev/null && { log "dockerd h$2 ($p) did not exit"; exit 1; }
+    rm -f "$MH/h$2/docker.pid"; exit 0 ;;
+  # A restart can wait on the kernel tearing down the dead engine's network namespaces: up to 2 minutes.
+  start-engine) engine_start "$2"; engine_wait "$2" 1200 ;;
   *) echo "usage: $0 up|down|restart-sshd|kill-engine N|start-engine N" >&2; exit 2 ;;
 esac
