@@ -44,6 +44,7 @@ export function serverCreateBodyFromForm(form: FormData): Record<string, unknown
   const transport = nested.transport;
   return {
     name: nested.serverName ?? "",
+    ...(nested.kind !== undefined ? { kind: nested.kind } : {}),
     transport: transport ?? "",
     address: nested.address ?? "",
     ...(nested.port !== undefined ? { port: nested.port } : {}),

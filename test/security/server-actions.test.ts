@@ -17,7 +17,7 @@ vi.mock("next/cache", () => ({ revalidatePath: () => undefined }));
 const { db } = await import("@/lib/db");
 const { createUser } = await import("@/lib/auth/users");
 const { SYSTEM_ACTOR } = await import("@/lib/audit/record-event");
-const { createServerAction, updateServerAction, deleteServerAction, testServerAction } = await import("@/app/(dashboard)/settings/servers-actions");
+const { createServerAction, updateServerAction, deleteServerAction, testServerAction, listNodesAction, updateNodeAction } = await import("@/app/(dashboard)/settings/servers-actions");
 
 const form = (entries: Record<string, string>) => {
   const f = new FormData();
@@ -50,6 +50,8 @@ describe("Settings → Servers actions", () => {
     expect(await updateServerAction("x", "tls", null, poisoned)).toMatchObject({ ok: false, code: "FORBIDDEN" });
     expect(await deleteServerAction("x")).toMatchObject({ ok: false, code: "FORBIDDEN" });
     expect(await testServerAction("local")).toMatchObject({ ok: false, code: "FORBIDDEN" });
+    expect(await listNodesAction("x")).toMatchObject({ ok: false, code: "FORBIDDEN" });
+    expect(await updateNodeAction("x", "n", { availability: "drain" })).toMatchObject({ ok: false, code: "FORBIDDEN" });
     expect(await db.server.count()).toBe(0);
     expect(await db.auditEvent.count({ where: { action: "server.create", result: "denied" } })).toBeGreaterThan(0);
   });

@@ -45,6 +45,9 @@ export async function createInstanceAction(_prev: ActionResult | null, form: For
       healthPath: str("healthPath"),
       restartPolicy: str("restartPolicy"),
       server: str("server"),
+      // On a Swarm cluster (issue 28): the number of tasks and one placement constraint per line.
+      ...(str("replicas") !== undefined ? { replicas: Number(str("replicas")) } : {}),
+      ...(str("placement") !== undefined ? { placement: str("placement")!.split(/\r?\n/).map((l) => l.trim()).filter(Boolean) } : {}),
       env: [...envLines(form.get("env"), false), ...envLines(form.get("secretEnv"), true)],
       autoUpdate: form.get("autoUpdate") === "on",
       ...tlsFromForm(form),

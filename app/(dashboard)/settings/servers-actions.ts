@@ -1,8 +1,10 @@
 "use server";
 import { revalidatePath } from "next/cache";
 import { runAction, withValues, type ActionResult } from "@/lib/action";
-import { createServer, deleteServer, updateServer } from "@/lib/servers/servers";
-import { serverCreateBodyFromForm, serverUpdateBodyFromForm } from "@/lib/servers/server-form";
+import { createServer, deleteServer, getServer, updateNode, updateServer } from "@/lib/servers/servers";
+import { AppError } from "@/lib/errors";
+import type { NodeInfo } from "@/lib/swarm/types";
+import { labelsFromText, serverCreateBodyFromForm, serverUpdateBodyFromForm } from "@/lib/servers/server-form";
 import { testServer, type TServerTest } from "@/lib/servers/test-server";
 
 // Settings → Servers (SPEC §16): admin only, the role checked before the form
@@ -40,6 +42,25 @@ export async function deleteServerAction(id: string): Promise<ActionResult> {
 /** "Test connection": reaches the engine and records the server up or down (an SSH host key is pinned on the first test). */
 export async function testServerAction(id: string): Promise<ActionResult<TServerTest>> {
   const res = await runAction({ role: "admin", action: "server.test" }, (actor) => testServer({ actor, id }));
+  revalidatePath("/settings");
+  return res;
+}
+
+/** A Swarm cluster's nodes (issue 28), read from its manager now. */
+export async function listNodesAction(id: string): Promise<ActionResult<NodeInfo[]>> {
+  return runAction({ role: "admin", action: "server.get" }, async () => {
+    const view = await getServer(id);
+    if (!("nodes" in view) || !view.nodes) throw new AppError("PROVIDER_ERROR", ("nodesError" in view && view.nodesError) || `server ${view.name} has no nodes: it is not a Swarm cluster`);
+    return view.nodes;
+  });
+}
+
+/** A node's availability or labels ("k=v, k2=v2"); labels replace the node's whole. */
+export async function updateNodeAction(id: string, nodeId: string, change: { availability?: string; labels?: string }): Promise<ActionResult> {
+  const res = await runAction({ role: "admin", action: "server.node.update", message: "Node updated." }, async (actor) => {
+    const labels = change.labels === undefined ? undefined : labelsFromText(change.labels.split(",").join("\n"));
+    await updateNode({ actor, id, nodeId, body: { ...(change.availability !== undefined ? { availability: change.availability } : {}), ...(labels !== undefined ? { labels } : {}) } });
+  });
   revalidatePath("/settings");
   return res;
 }

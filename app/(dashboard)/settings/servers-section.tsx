@@ -4,7 +4,8 @@ import { Badge } from "@/components/ui/badge";
 import { Field, FormStatus, buttonClass, inputClass } from "@/components/ui/form";
 import type { ActionResult } from "@/lib/action";
 import type { TServerTest } from "@/lib/servers/test-server";
-import { createServerAction, deleteServerAction, testServerAction, updateServerAction } from "./servers-actions";
+import { createServerAction, deleteServerAction, listNodesAction, testServerAction, updateNodeAction, updateServerAction } from "./servers-actions";
+import type { NodeInfo } from "@/lib/swarm/types";
 
 // Settings → Servers (SPEC §16, issue 27): the Docker engines Wharf deploys
 // to. Keys and certificates are write-only: the page only ever learns whether
@@ -14,6 +15,7 @@ import { createServerAction, deleteServerAction, testServerAction, updateServerA
 export type ServerView = {
   id: string;
   name: string;
+  kind: string;
   transport: string;
   address: string | null;
   port: number | null;
@@ -169,6 +171,7 @@ function ServerRow({ server }: { server: ServerView }) {
   const [result, setResult] = useState<TServerTest | null>(null);
   const [deleteError, setDeleteError] = useState<string | null>(null);
   const [editing, setEditing] = useState(false);
+  const [showNodes, setShowNodes] = useState(false);
   const where = server.builtIn ? "local socket" : `${server.address}:${server.port}`;
   const test = () =>
     start(async () => {
@@ -189,7 +192,10 @@ function ServerRow({ server }: { server: ServerView }) {
           <span className="font-medium">{server.name}</span>
           {server.builtIn && <span className="ml-2"><Badge tone="blue">built-in</Badge></span>}
         </td>
-        <td className="text-xs uppercase text-slate-600">{server.transport}</td>
+        <td className="text-xs uppercase text-slate-600">
+          {server.transport}
+          {server.kind === "swarm" && <div className="normal-case"><Badge tone="blue">Swarm cluster</Badge></div>}
+        </td>
         <td className="font-mono text-xs">
           {where}
           {!server.builtIn && <div className="font-sans text-slate-500" title="Where the reverse proxy reaches this server's published ports">upstream {server.upstreamAddress}</div>}
@@ -214,11 +220,17 @@ function ServerRow({ server }: { server: ServerView }) {
           {!server.builtIn && (
             <>
               <button type="button" className={buttonClass("secondary")} aria-expanded={editing} onClick={() => setEditing(!editing)}>{editing ? "Close" : "Edit"}</button>
+              {server.kind === "swarm" && <button type="button" className={buttonClass("secondary")} aria-expanded={showNodes} onClick={() => setShowNodes(!showNodes)}>{showNodes ? "Hide nodes" : "Nodes"}</button>}
               <button type="button" className={buttonClass("danger")} disabled={pending} onClick={remove}>Delete</button>
             </>
           )}
         </td>
       </tr>
+      {showNodes && (
+        <tr data-testid={`server-${server.name}-nodes`}>
+          <td colSpan={8}><NodesPanel serverId={server.id} /></td>
+        </tr>
+      )}
       {(editing || result || deleteError) && (
         <tr data-testid={`server-${server.name}-details`}>
           <td colSpan={8} className="space-y-2">
@@ -266,6 +278,12 @@ export function ServersSection({ servers }: { servers: ServerView[] }) {
       <form onSubmit={onSubmit} className="grid gap-3 border-t border-slate-200 pt-4 sm:grid-cols-2" aria-label="Add server">
         <h3 className="text-sm font-semibold text-slate-800 sm:col-span-2">Add server</h3>
         <fieldset className="sm:col-span-2">
+          <legend className="text-sm font-medium text-slate-700">Kind {fe?.kind && <span role="alert" data-field-error="kind" className="text-xs text-rose-600">{fe.kind}</span>}</legend>
+          <label className="mr-4 text-sm"><input type="radio" name="kind" value="engine" defaultChecked /> Docker engine</label>
+          <label className="text-sm"><input type="radio" name="kind" value="swarm" /> Swarm cluster</label>
+          <span className="mt-1 block text-xs text-slate-500">A Swarm cluster is reached at one of its managers; instances on it run as Swarm services with replicas.</span>
+        </fieldset>
+        <fieldset className="sm:col-span-2">
           <legend className="text-sm font-medium text-slate-700">Transport {fe?.transport && <span role="alert" data-field-error="transport" className="text-xs text-rose-600">{fe.transport}</span>}</legend>
           <label className="mr-4 text-sm"><input type="radio" name="transport" value="tls" checked={transport === "tls"} onChange={() => setTransport("tls")} /> TLS</label>
           <label className="text-sm"><input type="radio" name="transport" value="ssh" checked={transport === "ssh"} onChange={() => setTransport("ssh")} /> SSH</label>
@@ -286,5 +304,62 @@ export function ServersSection({ servers }: { servers: ServerView[] }) {
         )}
       </form>
     </div>
+  );
+}
+
+/** A Swarm cluster's nodes as its manager sees them now; availability and labels are set here (audited). */
+function NodesPanel({ serverId }: { serverId: string }) {
+  const [nodes, setNodes] = useState<NodeInfo[] | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [pending, start] = useTransition();
+  const load = () =>
+    start(async () => {
+      const res = await listNodesAction(serverId);
+      if (res.ok) {
+        setNodes(res.data);
+        setError(null);
+      } else setError(res.error);
+    });
+  useEffect(load, [serverId]);
+  const change = (nodeId: string, body: { availability?: string; labels?: string }) =>
+    start(async () => {
+      const res = await updateNodeAction(serverId, nodeId, body);
+      if (!res.ok) setError(res.error);
+      else load();
+    });
+  if (error) return <p role="alert" className="text-sm text-rose-700">{error}</p>;
+  if (!nodes) return <p role="status" className="text-sm text-slate-600">Reading the nodes…</p>;
+  return (
+    <table className="list-table" data-testid="nodes-table" aria-busy={pending}>
+      <thead>
+        <tr><th>Node</th><th>Role</th><th>State</th><th>Address</th><th>Availability</th><th>Labels (key=value, comma-separated)</th></tr>
+      </thead>
+      <tbody>
+        {nodes.map((n) => (
+          <tr key={n.id} data-testid={`node-${n.hostname}`}>
+            <td className="font-medium">{n.hostname}</td>
+            <td className="text-xs">{n.role}</td>
+            <td><Badge>{n.state}</Badge></td>
+            <td className="font-mono text-xs">{n.address}</td>
+            <td>
+              <select aria-label={`Availability of ${n.hostname}`} className={inputClass} value={n.availability} disabled={pending} onChange={(e) => change(n.id, { availability: e.target.value })}>
+                <option value="active">active</option>
+                <option value="pause">pause</option>
+                <option value="drain">drain</option>
+              </select>
+            </td>
+            <td>
+              <form className="flex gap-2" onSubmit={(e) => {
+                e.preventDefault();
+                change(n.id, { labels: String(new FormData(e.currentTarget).get("nodeLabels") ?? "") });
+              }}>
+                <input name="nodeLabels" aria-label={`Labels of ${n.hostname}`} className={`${inputClass} font-mono`} defaultValue={Object.entries(n.labels).map(([k, v]) => `${k}=${v}`).join(", ")} />
+                <button type="submit" className={buttonClass("secondary")} disabled={pending}>Save</button>
+              </form>
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
   );
 }

@@ -7,11 +7,13 @@ import { createInstanceAction } from "../actions";
 import { SpecFields, type TSpecValues } from "@/components/instances/spec-fields";
 import { TlsOptionFields } from "@/components/tls/tls-option-fields";
 
-export function NewInstanceForm({ baseDomain, spec, servers = [] }: { baseDomain: string; spec: TSpecValues; servers?: { name: string; status: string; transport: string }[] }) {
+export function NewInstanceForm({ baseDomain, spec, servers = [] }: { baseDomain: string; spec: TSpecValues; servers?: { name: string; status: string; transport: string; kind: string }[] }) {
   const router = useRouter();
   const [state, action] = useActionState(createInstanceAction, null);
   const [name, setName] = useState("");
   const [sub, setSub] = useState("");
+  const [server, setServer] = useState("local");
+  const cluster = servers.find((s) => s.name === server)?.kind === "swarm";
   useEffect(() => {
     if (state?.ok) router.push(`/instances/${state.data.id}`);
   }, [state, router]);
@@ -25,13 +27,21 @@ export function NewInstanceForm({ baseDomain, spec, servers = [] }: { baseDomain
       <TextField label="Image" name="image" placeholder="nginx:1.27" error={fe?.image} required />
       {servers.length > 0 && (
         <Field label="Server" name="server" error={fe?.server} hint="The Docker engine it runs on (Settings → Servers)">
-          <select id="server" name="server" defaultValue="local" className={inputClass}>
+          <select id="server" name="server" value={server} onChange={(e) => setServer(e.target.value)} className={inputClass}>
             <option value="local">local (this machine&apos;s engine)</option>
             {servers.map((s) => (
-              <option key={s.name} value={s.name}>{`${s.name} (${s.transport}, ${s.status})`}</option>
+              <option key={s.name} value={s.name}>{`${s.name} (${s.kind === "swarm" ? "Swarm cluster, " : ""}${s.transport}, ${s.status})`}</option>
             ))}
           </select>
         </Field>
+      )}
+      {cluster && (
+        <>
+          <TextField label="Replicas" name="replicas" type="number" placeholder="1" error={fe?.replicas} hint="Tasks of the Swarm service, spread over the nodes" />
+          <Field label="Placement (one constraint per line)" name="placement" error={fe?.placement ?? (fe && Object.entries(fe).find(([k]) => k.startsWith("placement"))?.[1])} hint="e.g. node.labels.zone==a or node.role!=manager">
+            <textarea id="placement" name="placement" rows={2} className={`${inputClass} font-mono`} placeholder="node.labels.zone==a" />
+          </Field>
+        </>
       )}
       <TextField label="Container port" name="port" type="number" placeholder="80" error={fe?.port} required />
       <Field label="Subdomain" name="subdomain" error={fe?.subdomain} hint={`${sub || name || "name"}.${baseDomain}`}>

@@ -11,7 +11,7 @@ export default async function NewInstancePage({ searchParams }: { searchParams: 
   await requirePageUser("admin");
   const settings = await getSettings();
   // The remote servers to choose from (SPEC §16); with none, the form has no server field and instances go to local.
-  const servers = (await listServers()).filter((s) => !s.builtIn).map((s) => ({ name: s.name, status: s.status, transport: s.transport }));
+  const servers = (await listServers()).filter((s) => !s.builtIn).map((s) => ({ name: s.name, status: s.status, transport: s.transport, kind: s.kind }));
   // "Attach" on a kept volume lands here with ?volume=<name>: the mount line is prefilled, the target left to the operator.
   const { volume } = await searchParams;
   const spec = { mounts: volume && /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/.test(volume) ? `${volume}:/data` : "", memoryMb: settings.limits.memoryMb ?? "", cpus: settings.limits.cpus ?? "", pidsLimit: settings.limits.pidsLimit ?? "", command: "", entrypoint: "", deployStrategy: "blue-green" };
