@@ -4,6 +4,9 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { db } from "../db";
+import { getProxyProvider } from "../proxy";
+import { getSettings } from "../settings/get-settings";
+import { routeId } from "../naming";
 import { LABEL_INSTALLATION, LABEL_INSTANCE, LABEL_MANAGED } from "../naming";
 import { installationId } from "../secrets";
 import { SYSTEM_ACTOR } from "../audit/record-event";
@@ -11,7 +14,8 @@ import { updateSettings } from "../configuration/update-settings";
 import { getInstance } from "../instances/get-instance";
 import { runSync } from "../reconcile/run-sync";
 import { swarmOfServer } from "../servers/cluster";
-import { createServer, getServer, updateNode } from "../servers/servers";
+import { createServer, getServer } from "../servers/servers";
+import { setNodeAvailability } from "./node-availability";
 import { testServer } from "../servers/test-server";
 import { CADDY, eventually, httpGet } from "../../test/helpers/http";
 import { multihost, multihostHost } from "../../test/multihost";
@@ -165,19 +169,23 @@ describe("instances as Swarm services", { timeout: 240_000 }, () => {
     expect((await settle(id)).replicas).toBe(2);
   });
 
-  it("drain a node: its task moves, the sync re-points the route, requests keep succeeding", async () => {
+  it("drain a node from Wharf: the route leaves its task first, the task moves, the route follows, requests keep succeeding", async () => {
     const s = await swarm();
     const victim = (await tasksOf(name)).find((t) => t.node !== "h1")!;
     const node = (await s.listNodes()).find((n) => n.hostname === victim.node)!;
     const load = await underLoad(name, async () => {
-      await updateNode({ actor: SYSTEM_ACTOR, id: serverId, nodeId: node.id, body: { availability: "drain" } });
+      await setNodeAvailability({ actor: SYSTEM_ACTOR, id: serverId, nodeId: node.id, body: { availability: "drain" } });
       await eventually(async () => {
         const tasks = await tasksOf(name);
         return tasks.length === 2 && tasks.every((t) => t.node !== victim.node);
       }, { timeoutMs: 60_000, what: "tasks off the drained node" });
-      await runSync({ trigger: "manual" });
+      // The route follows the replacement without a sync.
+      await eventually(async () => {
+        const route = (await getProxyProvider(await getSettings())!.listRoutes()).find((r) => r.id === routeId("instance", id));
+        return route?.upstreams.length === 2 && route.upstreams.every((u) => u.host !== victim.nodeAddress);
+      }, { timeoutMs: 15_000, what: "route on the replacement task" });
     });
-    await updateNode({ actor: SYSTEM_ACTOR, id: serverId, nodeId: node.id, body: { availability: "active" } });
+    await setNodeAvailability({ actor: SYSTEM_ACTOR, id: serverId, nodeId: node.id, body: { availability: "active" } });
     expect(load.failures).toEqual([]);
     expect(load.ok).toBeGreaterThan(5);
   });

@@ -1,7 +1,8 @@
 "use server";
 import { revalidatePath } from "next/cache";
 import { runAction, withValues, type ActionResult } from "@/lib/action";
-import { createServer, deleteServer, getServer, updateNode, updateServer } from "@/lib/servers/servers";
+import { createServer, deleteServer, getServer, updateServer } from "@/lib/servers/servers";
+import { setNodeAvailability } from "@/lib/deployer/node-availability";
 import { AppError } from "@/lib/errors";
 import type { NodeInfo } from "@/lib/swarm/types";
 import { labelsFromText, serverCreateBodyFromForm, serverUpdateBodyFromForm } from "@/lib/servers/server-form";
@@ -59,7 +60,7 @@ export async function listNodesAction(id: string): Promise<ActionResult<NodeInfo
 export async function updateNodeAction(id: string, nodeId: string, change: { availability?: string; labels?: string }): Promise<ActionResult> {
   const res = await runAction({ role: "admin", action: "server.node.update", message: "Node updated." }, async (actor) => {
     const labels = change.labels === undefined ? undefined : labelsFromText(change.labels.split(",").join("\n"));
-    await updateNode({ actor, id, nodeId, body: { ...(change.availability !== undefined ? { availability: change.availability } : {}), ...(labels !== undefined ? { labels } : {}) } });
+    await setNodeAvailability({ actor, id, nodeId, body: { ...(change.availability !== undefined ? { availability: change.availability } : {}), ...(labels !== undefined ? { labels } : {}) } });
   });
   revalidatePath("/settings");
   return res;
