@@ -115,6 +115,14 @@ test("a session signed in on one replica works on the other; an instance created
   const list = (await (await b.get("/api/instances")).json()) as { items: { id: string; name: string }[] };
   expect(list.items.map((i) => i.name)).toContain("replicated");
   expect((await b.get(`/api/instances/${id}`)).status()).toBe(200);
+  // Every page renders on both replicas: the pages read the installation id the start-up loaded from
+  // PostgreSQL (a page bundle once had its own empty copy of it: the dashboard answered 500).
+  for (const ctx of [a, b]) {
+    for (const path of ["/", "/instances", `/instances/${id}`, "/proxies", "/dns", "/activity", "/settings"]) {
+      const page = await ctx.get(path);
+      expect(page.status(), `${path}: ${(await page.text()).slice(0, 200)}`).toBe(200);
+    }
+  }
   await a.dispose();
   await b.dispose();
 });

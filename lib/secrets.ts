@@ -64,7 +64,10 @@ export function appSecrets(): AppSecrets {
   return cached;
 }
 
-let installation: string | undefined;
+// On globalThis, not in this module: Next bundles the start-up code (instrumentation) and the
+// pages and routes into separate chunks, each with its own copy of this module, and on
+// PostgreSQL only the start-up loads the id (a page reading it found it missing: a 500).
+const held = globalThis as unknown as { __wharfInstallationId?: string };
 
 /**
  * This installation's id, written into every DNS ownership marker so that two
@@ -75,9 +78,9 @@ let installation: string | undefined;
  * starting at once agree on one id.
  */
 export function installationId(): string {
-  if (installation) return installation;
+  if (held.__wharfInstallationId) return held.__wharfInstallationId;
   const e = env();
-  if (e.WHARF_INSTALLATION_ID) return (installation = e.WHARF_INSTALLATION_ID);
+  if (e.WHARF_INSTALLATION_ID) return (held.__wharfInstallationId = e.WHARF_INSTALLATION_ID);
   if (e.dbProvider === "postgresql") throw new Error("installation id not loaded: loadInstallationId() runs at start-up on PostgreSQL");
   const file = path.join(e.dataDir, "installation-id");
   if (!existsSync(file)) {
@@ -94,7 +97,7 @@ export function installationId(): string {
   }
   const id = readFileSync(file, "utf8").trim();
   if (!INSTALLATION_ID_RE.test(id)) throw new Error(`${file} does not hold a valid installation id (letters, digits and dashes, at most 40)`);
-  return (installation = id);
+  return (held.__wharfInstallationId = id);
 }
 
 /**
@@ -111,16 +114,16 @@ export async function loadInstallationId(): Promise<string> {
   await db.$executeRaw`INSERT INTO "Setting" ("key", "value", "updatedAt") VALUES ('installation-id', ${fresh}, now()) ON CONFLICT ("key") DO NOTHING`;
   const row = await db.setting.findUniqueOrThrow({ where: { key: "installation-id" } });
   if (!INSTALLATION_ID_RE.test(row.value)) throw new Error("Setting installation-id does not hold a valid installation id (letters, digits and dashes, at most 40)");
-  return (installation = row.value);
+  return (held.__wharfInstallationId = row.value);
 }
 
 /** Test set-up: the id a scratch database holds, without loading lib/db before the test file can install its own client. */
 export function rememberInstallationId(id: string): void {
   if (!INSTALLATION_ID_RE.test(id)) throw new Error("not a valid installation id");
-  installation = id;
+  held.__wharfInstallationId = id;
 }
 
 export function resetSecretsCache(): void {
   cached = undefined;
-  installation = undefined;
+  held.__wharfInstallationId = undefined;
 }

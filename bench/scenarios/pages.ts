@@ -131,7 +131,9 @@ export async function run(o: { rows?: number }): Promise<ScenarioResult> {
   try {
     await waitHttp(port, { intervalMs: 250, timeoutMs: 60_000 });
     const cookie = await login(port);
-    const { token } = await createApiToken({ actor: SYSTEM_ACTOR, body: { name: "bench", role: "admin" } });
+    // Tokens belong to a live user (issue 21): the admin the server bootstrapped and the login above used.
+    const admin = await db.user.findUniqueOrThrow({ where: { email: ADMIN.email } });
+    const { token } = await createApiToken({ actor: SYSTEM_ACTOR, userId: admin.id, body: { name: "bench", role: "admin" } });
     const bearer = { authorization: `Bearer ${token}` };
     // A cursor deep in the list: the last page of proxies and of DNS.
     const lastProxies = JSON.parse((await request(port, { path: `/api/proxies?limit=50&dir=desc`, headers: bearer })).body) as { nextCursor: string };
