@@ -144,7 +144,7 @@ describe("a named volume survives the lifecycle", () => {
     const removed = await removeInstance({ actor: SYSTEM_ACTOR, id });
     expect(removed.volumes).toEqual({ deleted: [], kept: [volume] });
     expect(await volumeExists(volume)).toBe(true);
-    const listed = (await listVolumes()).find((v) => v.name === volume);
+    const listed = (await listVolumes()).volumes.find((v) => v.name === volume);
     expect(listed).toMatchObject({ instance: null, createdFor: id });
     expect(listed!.sizeBytes).toBeGreaterThan(0);
 

@@ -5,7 +5,7 @@ import { errorMessage } from "../errors";
 import { logger } from "../logger";
 import { acquireLease, releaseLease, renewLease } from "../db/lease";
 import { runOutbox } from "./deliver-outbox";
-import { startContainerWatch, stopContainerWatch } from "./watch-containers";
+import { stopContainerWatch, watchServers } from "./watch-containers";
 
 // The delivery worker: every WHARF_NOTIFY_POLL_MS, the process holding the
 // "notifications" lease (one per cluster, whatever the number of replicas)
@@ -24,9 +24,9 @@ export function startNotifier(): boolean {
   const tick = async () => {
     try {
       state.held = state.held ? await renewLease(NOTIFY_LEASE, state.holder, LEASE_TTL_MS) : (await acquireLease(NOTIFY_LEASE, state.holder, LEASE_TTL_MS)).ok;
-      // The engine's events are watched by the lease holder only, so two replicas never count one exit twice.
+      // The engines' events are watched by the lease holder only, so two replicas never count one exit twice.
       if (state.held) {
-        startContainerWatch();
+        await watchServers();
         await runOutbox();
       } else stopContainerWatch();
     } catch (err) {

@@ -168,10 +168,12 @@ async function reportOrphans(o: { runtimes: ContainerRuntime[]; complete: boolea
 /** Kept volumes hold data: reported, never deleted by a sync (the operator deletes them under Instances → Volumes). */
 async function reportKeptVolumes(res: InfraResult): Promise<void> {
   try {
-    for (const v of await listUnattachedVolumes()) {
-      res.orphans.volumes.push({ name: v.name, instanceId: v.createdFor });
-      res.lines.push({ kind: "volume", name: v.name, action: "orphan", status: "skipped", message: "Wharf volume no instance mounts (kept after a removal)" });
+    const kept = await listUnattachedVolumes();
+    for (const v of kept.volumes) {
+      res.orphans.volumes.push({ name: v.name, instanceId: v.createdFor, server: v.server });
+      res.lines.push({ kind: "volume", name: v.name, action: "orphan", status: "skipped", message: `Wharf volume no instance mounts (kept after a removal), on server ${v.server}` });
     }
+    for (const u of kept.unavailable) res.lines.push({ kind: "volume", name: `volumes on ${u.server}`, action: "orphan", status: "failed", message: u.error });
   } catch (err) {
     res.lines.push({ kind: "volume", name: "volumes", action: "orphan", status: "failed", message: errorMessage(err) });
   }

@@ -21,6 +21,8 @@ export interface OrphanVolume {
   name: string;
   /** The instance it was created for (label); that instance is gone or no longer mounts it. */
   instanceId: string | null;
+  /** The server it lives on ("local" or a server's name). */
+  server: string;
 }
 
 export interface OrphanRoute {

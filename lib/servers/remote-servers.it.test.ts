@@ -15,6 +15,8 @@ import { startInstance, stopInstance } from "../deployer/stop-start-instance";
 import { getRuntime } from "../docker";
 import { getHealth } from "../health/get-health";
 import { getInstance } from "../instances/get-instance";
+import { stopContainerWatch, watchServers } from "../notifications/watch-containers";
+import { deleteVolume, instanceVolumeNames, listVolumes } from "../deployer/instance-volumes";
 import { streamInstanceLogs } from "../instances/instance-logs";
 import { LABEL_INSTALLATION, LABEL_INSTANCE, LABEL_MANAGED, routeId } from "../naming";
 import { installationId } from "../secrets";
@@ -147,11 +149,31 @@ describe("servers over TLS and SSH", { timeout: 180_000 }, () => {
         expect(await db.usageSample.count({ where: { instanceId: id } })).toBe(1);
       });
 
-      it("remove leaves nothing on the engine and no route", async () => {
+      it("a container that dies on the remote engine is an instance.exited event, from that server's event stream", async () => {
+        await watchServers();
+        const inst = await getInstance(id);
+        expect(inst.status).toBe("running");
+        // The stream is open before the kill (an SSH channel or a TLS connection to set up).
+        await new Promise((r) => setTimeout(r, 1_500));
+        dockerOn(kind, ["kill", "--signal", "KILL", inst.containerId!]);
+        const ev = await eventually(() => db.notificationEvent.findFirst({ where: { consumerId: id, event: "instance.exited" } }), { timeoutMs: 20_000, what: "instance.exited from the remote engine" });
+        expect(ev.message).toContain("exited with code 137");
+        stopContainerWatch();
+      });
+
+      it("remove leaves nothing on the engine and no route; its kept volume is listed on that server and deleted there", async () => {
+        const [volume] = instanceVolumeNames(await db.instance.findUniqueOrThrow({ where: { id } }));
+        const mounted = (await listVolumes()).volumes.find((v) => v.name === volume);
+        expect(mounted).toMatchObject({ server: `${kind}-${rand}`, serverId: servers[kind], instance: { id } });
         await removeInstance({ actor: SYSTEM_ACTOR, id });
         expect(await (await remote()).listManagedContainers({ instanceId: id })).toHaveLength(0);
         const routes = await getProxyProvider(await getSettings())!.listRoutes();
         expect(routes.find((r) => r.id === routeId("instance", id))).toBeUndefined();
+        expect((await listVolumes()).volumes.find((v) => v.name === volume)).toMatchObject({ server: `${kind}-${rand}`, instance: null, createdFor: id });
+        // The same name on the local engine is another volume: not found there.
+        await expect(deleteVolume({ actor: SYSTEM_ACTOR, name: volume })).rejects.toMatchObject({ code: "NOT_FOUND" });
+        expect(await deleteVolume({ actor: SYSTEM_ACTOR, name: volume, server: `${kind}-${rand}` })).toEqual({ name: volume, server: `${kind}-${rand}`, deleted: true });
+        expect(await (await remote()).inspectVolume(volume)).toBeNull();
       });
     });
   }
@@ -221,6 +243,9 @@ describe("servers over TLS and SSH", { timeout: 180_000 }, () => {
     expect(Date.now() - t0).toBeLessThan(8_000);
     const health = await getHealth();
     expect(health.status).toBe("degraded");
+    // The Volumes list names the server it could not ask, and still lists the others'.
+    const vols = await listVolumes();
+    expect(vols.unavailable.map((u) => u.server)).toEqual([`ssh-${rand}`]);
     expect(health.servers.down).toEqual([`ssh-${rand}`]);
     const seen = await getInstance(created.id);
     expect(seen.status).toBe("unknown");

@@ -113,10 +113,10 @@ export async function editInstanceAction(_prev: ActionResult | null, form: FormD
 export async function deleteVolumeAction(_prev: ActionResult | null, form: FormData): Promise<ActionResult> {
   const res = await runAction({ role: "admin", action: "volume.delete" }, async (actor) => {
     const name = String(form.get("name") ?? "");
-    await deleteVolume({ actor, name });
-    return { name };
+    const server = String(form.get("server") ?? "") || undefined;
+    return deleteVolume({ actor, name, server });
   });
-  if (res.ok) res.message = `Volume ${res.data.name} deleted.`;
+  if (res.ok) res.message = res.data.server === "local" ? `Volume ${res.data.name} deleted.` : `Volume ${res.data.name} on ${res.data.server} deleted.`;
   revalidatePath("/instances");
   return res;
 }

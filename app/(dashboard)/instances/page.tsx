@@ -20,7 +20,10 @@ export const metadata = { title: "Instances" };
 export default async function InstancesPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   const actor = await requirePageUser("viewer");
   // An unreachable engine must not take the page down (SPEC §2): the section says so instead.
-  const volumes = await listVolumes().then((v) => ({ list: v, error: undefined }), (err: unknown) => ({ list: [], error: `Volumes unavailable: ${errorMessage(err)}` }));
+  const volumes = await listVolumes().then(
+    (v) => ({ list: v.volumes, unavailable: v.unavailable, error: undefined }),
+    (err: unknown) => ({ list: [], unavailable: [], error: `Volumes unavailable: ${errorMessage(err)}` }),
+  );
   const params = toSearchParams(await searchParams);
   const page = await listInstances({ params, defaultLimit: DEFAULT_PAGE_SIZE }).catch(badQueryOrThrow);
   const filtered = params.has("status") || params.has("q");
@@ -59,7 +62,7 @@ export default async function InstancesPage({ searchParams }: { searchParams: Pr
         <ListFilters params={params} selects={[{ name: "status", label: "Status", options: INSTANCE_STATES.filter((s) => s !== "removed") }]} placeholder="name, image or subdomain" />
       </div>
       {body}
-      <Card title="Volumes" className="mt-6"><VolumesSection volumes={volumes.list} canEdit={actor.role === "admin"} error={volumes.error} /></Card>
+      <Card title="Volumes" className="mt-6"><VolumesSection volumes={volumes.list} unavailable={volumes.unavailable} canEdit={actor.role === "admin"} error={volumes.error} /></Card>
     </>
   );
 }

@@ -7,12 +7,12 @@ import { createInstanceAction } from "../actions";
 import { SpecFields, type TSpecValues } from "@/components/instances/spec-fields";
 import { TlsOptionFields } from "@/components/tls/tls-option-fields";
 
-export function NewInstanceForm({ baseDomain, spec, servers = [] }: { baseDomain: string; spec: TSpecValues; servers?: { name: string; status: string; transport: string; kind: string }[] }) {
+export function NewInstanceForm({ baseDomain, spec, servers = [], initialServer = "local" }: { baseDomain: string; spec: TSpecValues; servers?: { name: string; status: string; transport: string; kind: string }[]; initialServer?: string }) {
   const router = useRouter();
   const [state, action] = useActionState(createInstanceAction, null);
   const [name, setName] = useState("");
   const [sub, setSub] = useState("");
-  const [server, setServer] = useState("local");
+  const [server, setServer] = useState(initialServer);
   const cluster = servers.find((s) => s.name === server)?.kind === "swarm";
   useEffect(() => {
     if (state?.ok) router.push(`/instances/${state.data.id}`);

@@ -3,4 +3,7 @@ import { deleteVolume } from "@/lib/deployer/instance-volumes";
 
 export const dynamic = "force-dynamic";
 
-export const DELETE = apiRoute({ role: "admin", action: "volume.delete" }, async ({ actor, params }) => deleteVolume({ actor, name: params.name }));
+// ?server=<name or id> for a volume on a remote engine; without it, the local server's.
+export const DELETE = apiRoute({ role: "admin", action: "volume.delete" }, async ({ req, actor, params }) =>
+  deleteVolume({ actor, name: params.name, server: new URL(req.url).searchParams.get("server") ?? undefined }),
+);
