@@ -64,6 +64,11 @@ export async function followTasksOnce(): Promise<LookResult[]> {
   return Promise.all((await followers()).map((f) => f.look()));
 }
 
+/** Per cluster (server id): how many looks and manager events the follower has had. */
+export function taskFollowerStats(): Map<string, { looks: number; events: number }> {
+  return new Map([...state().followers].map(([id, f]) => [id, { ...f.stats }]));
+}
+
 export function startTaskFollower(): boolean {
   if (taskFollowMs() === 0) return false;
   const started = every({

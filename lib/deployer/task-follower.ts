@@ -55,6 +55,8 @@ export class ClusterFollower {
   private seen = new Map<string, string>();
   private seenSince = Date.now();
   private down = false;
+  /** What this follower saw and did (for tests and the logs). */
+  readonly stats = { looks: 0, events: 0 };
 
   constructor(row: Server) {
     this.row = row;
@@ -92,6 +94,7 @@ export class ClusterFollower {
   }
 
   private async lookOnce(): Promise<LookResult> {
+    this.stats.looks++;
     const res: LookResult = { server: this.row.name, ok: true, moves: [] };
     let tasks;
     try {
@@ -161,6 +164,7 @@ export class ClusterFollower {
         const opened = Date.now();
         try {
           for await (const e of this.swarm().events({ signal, untilMs: opened + STREAM_MS })) {
+            this.stats.events++;
             logger.debug({ op: "task-follow", server: this.row.name, event: `${e.type}.${e.action}`, id: e.id }, "swarm event");
             this.kick();
           }
