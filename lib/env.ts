@@ -116,7 +116,8 @@ export type TEnvNumberKnob =
   | "WHARF_HEALTH_TIMEOUT_MS" | "WHARF_DRAIN_MS" | "WHARF_STOP_TIMEOUT_S"
   | "WHARF_TLS_RESOLVE_TIMEOUT_MS" | "WHARF_TLS_ISSUE_TIMEOUT_MS" | "WHARF_TLS_RETRY_BASE_MS"
   | "WHARF_DOMAIN_RECHECK_MS" | "WHARF_DOMAIN_GRACE_MS" | "WHARF_DOMAIN_LEASE_WAIT_MS" | "WHARF_DOMAIN_RETRY_BASE_MS"
-  | "WHARF_CONSUMER_LEASE_MS" | "WHARF_HEARTBEAT_MS" | "WHARF_SYNC_LEASE_MS" | "WHARF_SERVER_CHECK_MS";
+  | "WHARF_CONSUMER_LEASE_MS" | "WHARF_HEARTBEAT_MS" | "WHARF_SYNC_LEASE_MS" | "WHARF_SERVER_CHECK_MS"
+  | "WHARF_TASK_FOLLOW_MS";
 
 /** The one env-number parser: a whole number, else (unset, empty, anything but digits) `fallback`. */
 export function envNumber(name: TEnvNumberKnob, fallback: number): number {

@@ -4,7 +4,7 @@
 // registered by their modules, so no module imports the start-up code to take part in it.
 import { logger } from "./logger";
 import { ensureStarted } from "./startup";
-import { recoverDeploysOnStart } from "./deployer/on-start";
+import { recoverDeploysOnStart, taskFollowerOnStart } from "./deployer/on-start";
 import { syncSchedulerOnStart } from "./reconcile/on-start";
 import { retentionOnStart } from "./retention/on-start";
 import { updateSchedulerOnStart } from "./updates/on-start";
@@ -12,7 +12,7 @@ import { usageCollectorOnStart } from "./usage/on-start";
 import { notifierOnStart } from "./notifications/on-start";
 import { serverMonitorOnStart } from "./servers/on-start";
 
-const STEPS = [recoverDeploysOnStart, syncSchedulerOnStart, retentionOnStart, updateSchedulerOnStart, usageCollectorOnStart, notifierOnStart, serverMonitorOnStart];
+const STEPS = [recoverDeploysOnStart, syncSchedulerOnStart, retentionOnStart, updateSchedulerOnStart, usageCollectorOnStart, notifierOnStart, serverMonitorOnStart, taskFollowerOnStart];
 
 export async function startServer(): Promise<void> {
   await ensureStarted();

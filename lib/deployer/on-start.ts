@@ -2,6 +2,7 @@ import { consumerLeaseTimings } from "../consumers/consumer-lease";
 import { logger } from "../logger";
 import { every, stopEvery } from "../scheduler/every";
 import { recoverDeadJobs, recoverInstances } from "./recover-instances";
+import { startTaskFollower } from "./task-follower-loop";
 
 // The deployer's start-up step: finish or compensate operations a crash interrupted, then keep
 // looking once per consumer lease period. A job's lease is its liveness: a process restarted
@@ -27,3 +28,11 @@ export function startRecoveryLoop(): boolean {
 export function stopRecoveryLoop(): void {
   stopEvery(KEY);
 }
+
+/** The routes of Swarm services follow their tasks as Swarm moves them (task-follower-loop.ts). */
+export const taskFollowerOnStart = {
+  name: "task follower",
+  run: async (): Promise<void> => {
+    startTaskFollower();
+  },
+};

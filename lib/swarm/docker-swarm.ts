@@ -25,7 +25,7 @@ import {
   type RawService,
   type RawTask,
 } from "./map";
-import type { NodeInfo, ServiceInfo, ServiceSpec, SwarmRuntime, TaskInfo, UpdateOutcome } from "./types";
+import type { NodeInfo, ServiceInfo, ServiceSpec, SwarmEvent, SwarmRuntime, TaskInfo, UpdateOutcome } from "./types";
 
 export interface DockerSwarmOptions {
   connection: DockerConnection;
@@ -346,6 +346,47 @@ export class DockerSwarm implements SwarmRuntime {
     if (!svc) return [];
     const [tasks, nodes] = await Promise.all([this.rawTasks(svc.ID), this.nodeMap()]);
     return sortTasks(tasks.map((t) => taskInfo(t, this.targetPort(svc), nodes)));
+  }
+
+  async listManagedTasks(opts: { timeoutMs?: number } = {}): Promise<Map<string, TaskInfo[]>> {
+    const o = { timeoutMs: opts.timeoutMs };
+    const [services, tasks, nodes] = await Promise.all([
+      this.call("list services", (d, s) => this.dial<RawService[]>(d, { path: "/services", method: "GET", signal: s, query: { filters: JSON.stringify({ label: [`${LABEL_MANAGED}=true`] }) } }), o),
+      this.call("list tasks", (d, s) => this.dial<RawTask[]>(d, { path: "/tasks", method: "GET", signal: s, query: { filters: JSON.stringify({ "desired-state": ["running"] }) } }), o),
+      this.call("list nodes", (d, s) => this.dial<RawNode[]>(d, { path: "/nodes", method: "GET", signal: s }), o),
+    ]);
+    const nodeMap = new Map(nodes.map(nodeInfo).map((n) => [n.id, { hostname: n.hostname, address: n.address }]));
+    const out = new Map<string, TaskInfo[]>();
+    for (const svc of services.filter((x) => isManaged(x.Spec.Labels))) {
+      const mine = tasks.filter((t) => t.ServiceID === svc.ID);
+      out.set(svc.Spec.Name, sortTasks(mine.map((t) => taskInfo(t, this.targetPort(svc), nodeMap))));
+    }
+    return out;
+  }
+
+  async *events(opts: { signal: AbortSignal; untilMs: number }): AsyncGenerator<SwarmEvent> {
+    // `until` in the future: the engine streams until then and closes, so a connection that died silently is replaced at the latest then.
+    const query = { filters: { type: ["service", "node"] }, since: String(Math.floor(Date.now() / 1000)), until: String(Math.ceil(opts.untilMs / 1000)) };
+    const stream = await this.call("events", (d, s) => d.getEvents({ ...query, abortSignal: s } as object), { signal: opts.signal });
+    let rest = "";
+    try {
+      // One JSON object per line; a chunk may end mid-line.
+      for await (const chunk of stream as AsyncIterable<Buffer>) {
+        const lines = (rest + chunk.toString("utf8")).split("\n");
+        rest = lines.pop() ?? "";
+        for (const line of lines) {
+          if (!line.trim()) continue;
+          const e = JSON.parse(line) as { Type?: string; Action?: string; Actor?: { ID?: string; Attributes?: Record<string, string> } };
+          if (e.Type !== "service" && e.Type !== "node") continue;
+          yield { type: e.Type, action: e.Action ?? "", id: e.Actor?.ID ?? "", attributes: e.Actor?.Attributes ?? {} };
+        }
+      }
+    } catch (err) {
+      if (opts.signal.aborted) return;
+      throw engineError("events", err, this.endpoint);
+    } finally {
+      (stream as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.();
+    }
   }
 
   /**

@@ -111,6 +111,7 @@ export interface RawService {
 
 export interface RawTask {
   ID: string;
+  ServiceID?: string;
   NodeID?: string;
   UpdatedAt?: string;
   DesiredState?: string;

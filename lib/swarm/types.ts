@@ -88,6 +88,17 @@ export interface NodeInfo {
   engineVersion: string | null;
 }
 
+/** One event of the manager's stream that can move tasks (a service changed, a node's state or availability changed). */
+export interface SwarmEvent {
+  type: "service" | "node";
+  /** create | update | remove */
+  action: string;
+  /** The service's or node's id. */
+  id: string;
+  /** The service's or node's name; for a node update, `state.new`/`availability.new` when they changed. */
+  attributes: Record<string, string>;
+}
+
 export type UpdateOutcome = { outcome: "completed" } | { outcome: "rolled_back"; message: string } | { outcome: "paused"; message: string };
 
 export interface SwarmRuntime {
@@ -117,6 +128,18 @@ export interface SwarmRuntime {
   removeService(name: string): Promise<void>;
   /** The service's tasks with their node and published port (desired state running first). */
   listTasks(name: string): Promise<TaskInfo[]>;
+  /**
+   * The tasks meant to run (desired state running) of every Wharf-managed
+   * service, keyed by service name: three calls (services, tasks, nodes)
+   * whatever the number of services, each under `timeoutMs` when given.
+   */
+  listManagedTasks(opts?: { timeoutMs?: number }): Promise<Map<string, TaskInfo[]>>;
+  /**
+   * The manager's service and node events until `untilMs` (epoch ms) passes,
+   * the signal aborts or the stream breaks (the caller reconnects). Task
+   * state changes are not events: callers poll the tasks as well.
+   */
+  events(opts: { signal: AbortSignal; untilMs: number }): AsyncIterable<SwarmEvent>;
   /**
    * Follows a rolling update (or a create) until it completed, Swarm rolled it
    * back, or it paused; `onProgress` gets the tasks at each poll. Rejects on `signal`.
