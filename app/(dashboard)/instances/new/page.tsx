@@ -14,7 +14,7 @@ export default async function NewInstancePage({ searchParams }: { searchParams: 
   const servers = (await listServers()).filter((s) => !s.builtIn).map((s) => ({ name: s.name, status: s.status, transport: s.transport, kind: s.kind }));
   // "Attach" on a kept volume lands here with ?volume=<name>: the mount line is prefilled, the target left to the operator.
   const { volume } = await searchParams;
-  const spec = { mounts: volume && /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/.test(volume) ? `${volume}:/data` : "", memoryMb: settings.limits.memoryMb ?? "", cpus: settings.limits.cpus ?? "", pidsLimit: settings.limits.pidsLimit ?? "", command: "", entrypoint: "", deployStrategy: "blue-green" };
+  const spec = { mounts: volume && /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/.test(volume) ? `${volume}:/data` : "", memoryMb: settings.limits.memoryMb ?? "", cpus: settings.limits.cpus ?? "", pidsLimit: settings.limits.pidsLimit ?? "", reservationMemoryMb: "", reservationCpus: "", command: "", entrypoint: "", deployStrategy: "blue-green" };
   return (
     <>
       <PageHeader title="New instance" description="Deploy a container from an image. It gets <subdomain>.<base domain> and a route." />
