@@ -10,6 +10,8 @@ import { containerSpecFor } from "./container-plan";
 import { reservationProblem, resolveSpec, specColumns, specOf } from "./runtime-spec";
 import { ZCreateInstanceSchema, ZRedeploySchema } from "./schemas";
 import { serviceSpecFor } from "./service-spec";
+import { decidePin } from "./service-pin";
+import type { SwarmRuntime, TaskInfo } from "../swarm/types";
 import { specFromForm } from "./spec-form";
 import type { TRuntimeSpec } from "./spec-schemas";
 
@@ -173,5 +175,32 @@ describe("a service with volumes is pinned", () => {
     expect(fieldOf({ ...ok, pinNode: "h2" })).toBe("pinNode");
     expect(fieldOf({ pinNode: "h2" }, ZRedeploySchema)).toBe("accepted");
     expect(fieldOf({ pinNode: "" }, ZRedeploySchema)).toBe("pinNode");
+  });
+});
+
+describe("deciding the pin", () => {
+  const nodes = [node({ id: "n1", hostname: "h1", role: "manager" }), node({ id: "n2", hostname: "h2" }), node({ id: "n3", hostname: "h3", availability: "drain" })];
+  // Only the reads decidePin makes: a stand-in for the manager's answers.
+  const swarm = (tasks: Partial<TaskInfo>[] = []) => ({ listNodes: async () => nodes, taskCountsByNode: async () => ({ n1: 4, n2: 1 }), listTasks: async () => tasks }) as unknown as SwarmRuntime;
+  const row = { name: "shop", pinVolumes: true, pinnedNodeId: null as string | null };
+  const withVolume = spec({ mounts: [volume] });
+
+  it("pins nothing without volumes or with pinVolumes off", async () => {
+    expect(await decidePin({ swarm: swarm(), instance: row, spec: spec(), constraints: [] })).toEqual({ nodeId: null, pinVolumes: true });
+    expect(await decidePin({ swarm: swarm(), instance: row, spec: withVolume, constraints: [], choice: { pinVolumes: false } })).toEqual({ nodeId: null, pinVolumes: false });
+  });
+
+  it("chooses the least busy schedulable node, or the one the service's task runs on", async () => {
+    expect((await decidePin({ swarm: swarm(), instance: row, spec: withVolume, constraints: [] })).nodeId).toBe("n2");
+    expect((await decidePin({ swarm: swarm([{ nodeId: "n1", desiredState: "running", state: "running" }]), instance: row, spec: withVolume, constraints: [] })).nodeId).toBe("n1");
+    await expect(decidePin({ swarm: swarm(), instance: row, spec: withVolume, constraints: ["node.labels.zone==x"] })).rejects.toMatchObject({ code: "VALIDATION", field: "placement" });
+  });
+
+  it("keeps a recorded pin even on a drained node; moves it only on an explicit, checked pinNode", async () => {
+    expect((await decidePin({ swarm: swarm(), instance: { ...row, pinnedNodeId: "n3" }, spec: withVolume, constraints: [] })).nodeId).toBe("n3");
+    expect((await decidePin({ swarm: swarm(), instance: { ...row, pinnedNodeId: "n3" }, spec: withVolume, constraints: [], choice: { pinNode: "h1" } })).nodeId).toBe("n1");
+    await expect(decidePin({ swarm: swarm(), instance: row, spec: withVolume, constraints: [], choice: { pinNode: "h3" } })).rejects.toMatchObject({ field: "pinNode", message: expect.stringContaining("drain") });
+    await expect(decidePin({ swarm: swarm(), instance: row, spec: withVolume, constraints: [], choice: { pinNode: "h9" } })).rejects.toMatchObject({ field: "pinNode" });
+    await expect(decidePin({ swarm: swarm(), instance: row, spec: withVolume, constraints: ["node.role==worker"], choice: { pinNode: "h1" } })).rejects.toMatchObject({ field: "pinNode", message: expect.stringContaining("placement") });
   });
 });
