@@ -97,7 +97,7 @@ export function InstanceDetail({ initial, canEdit }: { initial: TInstanceDetail;
                       <span className="font-mono text-xs">{inst.pinnedNode.hostname ?? inst.pinnedNode.id}</span>
                       {inst.pinnedNode.availability && <span className="ml-2 text-xs text-slate-500">{inst.pinnedNode.state}, {inst.pinnedNode.availability}</span>}
                       {inst.replicas > 1 && <span className="ml-2 text-xs text-slate-500">all {inst.replicas} replicas run there</span>}
-                      {inst.pinnedNode.problem && <div className="text-xs text-rose-700">{inst.pinnedNode.problem}: the tasks cannot run until it is active again, or a redeploy moves the pin (Edit → node)</div>}
+                      {inst.pinnedNode.problem && <div className="text-xs text-rose-700">{inst.pinnedNode.problem}: the tasks cannot run until it is active again (then redeploy), or a redeploy moves the pin (Edit → node)</div>}
                     </>
                   ) : inst.pinVolumes === false ? "not pinned (the volumes are shared storage)" : "—"}
                 </dd>

@@ -59,5 +59,5 @@ export async function pinProblem(swarm: SwarmRuntime, nodeId: string | null): Pr
   const nodes = await swarm.listNodes().catch(() => null);
   if (!nodes) return null;
   const problem = pinnedNodeProblem(nodes.find((n) => n.id === nodeId), nodeId);
-  return problem ? `${problem}; make it active again, or redeploy with pinNode to pin another node (the volumes' data stays on the old one)` : null;
+  return problem ? `${problem}; make it active again and redeploy, or redeploy with pinNode to pin another node (the volumes' data stays on the old one)` : null;
 }
