@@ -18,7 +18,23 @@ export function EditInstanceForm({ instance, busy }: { instance: TInstanceDetail
       <input type="hidden" name="id" value={instance.id} />
       <TextField label="Image" name="image" defaultValue={typed?.image ?? instance.image} error={fe?.image} />
       {/* Keyed on the stored spec: after a successful redeploy the fields show what now runs. */}
-      <SpecFields key={JSON.stringify([instance.mounts, instance.limits, instance.command, instance.entrypoint, instance.deployStrategy, typed ?? null])} values={specFormValues(instance)} errors={fe} typed={typed} />
+      <SpecFields cluster={instance.replicas !== undefined} key={JSON.stringify([instance.mounts, instance.limits, instance.reservations, instance.command, instance.entrypoint, instance.deployStrategy, typed ?? null])} values={specFormValues(instance)} errors={fe} typed={typed} />
+      {instance.replicas !== undefined && (
+        <>
+          <label className="flex items-start gap-2 text-sm sm:col-span-2">
+            <input type="checkbox" name="pinVolumes" defaultChecked={instance.pinVolumes !== false} className="mt-1" key={String(instance.pinVolumes)} />
+            <span>Pin volumes to one node (off only when the volumes are shared storage every node reaches)</span>
+          </label>
+          <input type="hidden" name="pinVolumesField" value="1" />
+          <TextField
+            label="Move the volumes' pin to node (optional)"
+            name="pinNode"
+            defaultValue={typed?.pinNode ?? ""}
+            error={fe?.pinNode}
+            hint={`Node id or hostname${instance.pinnedNode ? `; now ${instance.pinnedNode.hostname ?? instance.pinnedNode.id}` : ""}. The data stays on the old node: the new one starts the volumes empty.`}
+          />
+        </>
+      )}
       {/* Keyed on the stored options: after a redeploy the boxes show what the route now carries. */}
       <TlsOptionFields key={JSON.stringify(instance.tlsOptions)} values={instance.tlsOptions} />
       <div className="flex items-center gap-3 sm:col-span-2">

@@ -72,6 +72,37 @@ export function InstanceDetail({ initial, canEdit }: { initial: TInstanceDetail;
             <dd data-testid="instance-limits">
               {[inst.limits.memoryMb && `${inst.limits.memoryMb} MB memory`, inst.limits.cpus && `${inst.limits.cpus} CPU`, inst.limits.pidsLimit && `${inst.limits.pidsLimit} processes`].filter(Boolean).join(" · ") || "none"}
             </dd>
+            <dt className="text-slate-500">Reservations</dt>
+            <dd data-testid="instance-reservations">
+              {[inst.reservations.memoryMb && `${inst.reservations.memoryMb} MB memory`, inst.reservations.cpus && `${inst.reservations.cpus} CPU`].filter(Boolean).join(" · ") || "none"}
+            </dd>
+            {inst.replicas !== undefined && (
+              <>
+                <dt className="text-slate-500">Swarm service</dt>
+                <dd data-testid="instance-swarm">
+                  {inst.replicas} replica{inst.replicas === 1 ? "" : "s"}
+                  {inst.placement && inst.placement.length > 0 && <span className="ml-2 font-mono text-xs">{inst.placement.join(", ")}</span>}
+                  {inst.tasks?.map((t, i) => (
+                    <div key={i} className="font-mono text-xs">
+                      {t.node || "(unassigned)"}: {t.state}
+                      {t.address && ` · ${t.address}`}
+                      {t.error && <span className="text-rose-700"> · {t.error}</span>}
+                    </div>
+                  ))}
+                </dd>
+                <dt className="text-slate-500">Volumes pinned to</dt>
+                <dd data-testid="instance-pinned-node">
+                  {inst.pinnedNode ? (
+                    <>
+                      <span className="font-mono text-xs">{inst.pinnedNode.hostname ?? inst.pinnedNode.id}</span>
+                      {inst.pinnedNode.availability && <span className="ml-2 text-xs text-slate-500">{inst.pinnedNode.state}, {inst.pinnedNode.availability}</span>}
+                      {inst.replicas > 1 && <span className="ml-2 text-xs text-slate-500">all {inst.replicas} replicas run there</span>}
+                      {inst.pinnedNode.problem && <div className="text-xs text-rose-700">{inst.pinnedNode.problem}: the tasks cannot run until it is active again (then redeploy), or a redeploy moves the pin (Edit → node)</div>}
+                    </>
+                  ) : inst.pinVolumes === false ? "not pinned (the volumes are shared storage)" : "—"}
+                </dd>
+              </>
+            )}
             <dt className="text-slate-500">Command</dt><dd className="font-mono text-xs">{inst.entrypoint && <div>entrypoint: {joinArgv(inst.entrypoint)}</div>}{inst.command ? joinArgv(inst.command) : inst.entrypoint ? null : "image default"}</dd>
             <dt className="text-slate-500">Deploy strategy</dt><dd>{inst.deployStrategy}{inst.deployStrategy === "stop-first" && <span className="ml-2 text-xs text-amber-700">brief downtime on every redeploy</span>}</dd>
             <dt className="text-slate-500">Environment</dt>

@@ -2,10 +2,13 @@
 import { Field } from "@/components/ui/form";
 import { inputClass } from "@/components/ui/styles";
 
-export type TSpecValues = { mounts: string; memoryMb: string | number; cpus: string | number; pidsLimit: string | number; command: string; entrypoint: string; deployStrategy: string };
+export type TSpecValues = { mounts: string; memoryMb: string | number; cpus: string | number; pidsLimit: string | number; reservationMemoryMb?: string | number; reservationCpus?: string | number; command: string; entrypoint: string; deployStrategy: string };
 
-/** Mounts, limits, command/entrypoint and deploy strategy: the same fields on the new-instance form and the Edit form. */
-export function SpecFields({ values, errors, typed }: { values: TSpecValues; errors?: Record<string, string>; typed?: Record<string, string> }) {
+/**
+ * Mounts, limits, reservations, command/entrypoint and deploy strategy: the same fields on the new-instance form and the Edit form.
+ * `cluster`: the instance is a Swarm service (a CPU reservation exists there only).
+ */
+export function SpecFields({ values, errors, typed, cluster = false }: { values: TSpecValues; errors?: Record<string, string>; typed?: Record<string, string>; cluster?: boolean }) {
   const v = (name: string, fallback: string | number) => typed?.[name] ?? String(fallback);
   const mountMsg = mountErrorText(errors);
   return (
@@ -34,6 +37,21 @@ export function SpecFields({ values, errors, typed }: { values: TSpecValues; err
         <Field label="Process limit" name="limits.pidsLimit" error={errors?.["limits.pidsLimit"]} hint="blank: no limit">
           <input id="limits.pidsLimit" name="limits.pidsLimit" inputMode="numeric" defaultValue={v("limits.pidsLimit", values.pidsLimit)} className={inputClass} aria-invalid={!!errors?.["limits.pidsLimit"]} />
         </Field>
+      </div>
+      <div className="grid grid-cols-3 gap-3 sm:col-span-2">
+        <Field
+          label="Memory reservation (MB)"
+          name="reservations.memoryMb"
+          error={errors?.["reservations.memoryMb"]}
+          hint={cluster ? "set aside on the node: a task goes only where this much is free" : "a soft limit: under memory pressure the engine reclaims down to it"}
+        >
+          <input id="reservations.memoryMb" name="reservations.memoryMb" inputMode="numeric" defaultValue={v("reservations.memoryMb", values.reservationMemoryMb ?? "")} className={inputClass} aria-invalid={!!errors?.["reservations.memoryMb"]} />
+        </Field>
+        {cluster && (
+          <Field label="CPU reservation" name="reservations.cpus" error={errors?.["reservations.cpus"]} hint="e.g. 0.25; set aside on the node">
+            <input id="reservations.cpus" name="reservations.cpus" inputMode="decimal" defaultValue={v("reservations.cpus", values.reservationCpus ?? "")} className={inputClass} aria-invalid={!!errors?.["reservations.cpus"]} />
+          </Field>
+        )}
       </div>
       <Field label="Command (optional)" name="command" error={errors?.command ?? firstStartingWith(errors, "command.")} hint="Split like a shell splits words, but run without a shell: sh -c '…' for pipes">
         <input id="command" name="command" defaultValue={v("command", values.command)} className={`${inputClass} font-mono`} placeholder="image default" aria-invalid={!!errors?.command} />

@@ -29,6 +29,12 @@ export type TInstanceDetail = TInstanceView & {
   containerName: string | null;
   rollback: { containerName: string | null; image: string | null } | null;
   container: { state: string; exitCode: number | null; oomKilled: boolean; startedAt: string | null } | null;
+  /** On a Swarm cluster only (issue 28). */
+  replicas?: number;
+  placement?: string[];
+  pinVolumes?: boolean;
+  pinnedNode?: { id: string; hostname: string | null; availability?: string; state?: string; problem: string | null } | null;
+  tasks?: { node: string; state: string; desiredState: string; address: string | null; error?: string }[] | null;
 };
 
 export type TDeployment = {

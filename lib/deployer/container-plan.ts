@@ -37,6 +37,8 @@ export function containerSpecFor(opts: { instance: Instance; deploymentId: strin
     restartPolicy: instance.restartPolicy as ContainerSpec["restartPolicy"],
     mounts: spec.mounts,
     memoryBytes: spec.limits.memoryMb ? spec.limits.memoryMb * 1024 * 1024 : null,
+    // A plain engine's only reservation (issue 28): the soft limit. A CPU reservation is refused for engines in resolveSpec.
+    memoryReservationBytes: spec.reservations?.memoryMb ? spec.reservations.memoryMb * 1024 * 1024 : null,
     // Rounded: 0.1 × 1e9 is 100000000.00000001 in floating point, and the engine wants an integer.
     nanoCpus: spec.limits.cpus ? Math.round(spec.limits.cpus * 1e9) : null,
     pidsLimit: spec.limits.pidsLimit,

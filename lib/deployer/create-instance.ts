@@ -15,6 +15,7 @@ import { getInstance } from "../instances/get-instance";
 import { assertClusterFields, resolveServerRef } from "../servers/resolve-server";
 import { resolveSpec, specColumns } from "./runtime-spec";
 import type { TRuntimeSpec } from "./spec-schemas";
+import type { TPinChoice } from "./service-pin";
 
 /** Validates, stores the instance as `created`, moves it to `deploying` and starts the deploy job (the API answers 202). */
 export async function createInstance(opts: { actor: Actor; body: unknown }) {
@@ -57,6 +58,7 @@ export async function createInstance(opts: { actor: Actor; body: unknown }) {
         serverId,
         replicas: input.replicas ?? 1,
         placement: JSON.stringify(input.placement ?? []),
+        pinVolumes: input.pinVolumes ?? true,
       },
     });
   } catch (err) {
@@ -71,6 +73,6 @@ export async function createInstance(opts: { actor: Actor; body: unknown }) {
 }
 
 /** The plan of a plain deploy: `deploying`, then runDeploy in the background. `spec`: a redeploy's new runtime spec, committed to the row only when the deploy succeeds. */
-export function deployPlan(opts: { instanceId: string; image: string; actor: Actor; spec?: TRuntimeSpec }): OperationPlan {
-  return { event: "deploy", image: opts.image, run: (rec, signal) => runDeploy({ instanceId: opts.instanceId, rec, image: opts.image, actor: opts.actor, signal, spec: opts.spec }) };
+export function deployPlan(opts: { instanceId: string; image: string; actor: Actor; spec?: TRuntimeSpec; pin?: TPinChoice }): OperationPlan {
+  return { event: "deploy", image: opts.image, run: (rec, signal) => runDeploy({ instanceId: opts.instanceId, rec, image: opts.image, actor: opts.actor, signal, spec: opts.spec, pin: opts.pin }) };
 }

@@ -24,6 +24,8 @@ import { switchToCandidate } from "./switch-protocol";
 import { assertClusterFields, resolveServerRef } from "../servers/resolve-server";
 import { clusterOf } from "../servers/cluster";
 import { runServiceRollout, runServiceScale } from "./service-rollout";
+import { checkPinNode } from "./service-pin";
+import { placementOf } from "./service-spec";
 import type { Instance } from "../generated/prisma/client";
 
 /**
@@ -49,6 +51,8 @@ export async function redeployInstance(opts: { actor: Actor; id: string; body: u
       await assertClusterFields(destination, input);
       const cluster = await clusterOf(instance);
       // Only the replica count changed: Swarm scales the service, no image rolls out.
+      // An explicit pinNode is checked now (a 400 before anything changes), against the placement the service will have.
+      const pin = cluster ? { pinVolumes: input.pinVolumes, pinNode: input.pinNode ? (await checkPinNode(cluster.swarm, input.pinNode, input.placement ?? placementOf(instance))).id : undefined } : undefined;
       const onlyReplicas = cluster && input.replicas !== undefined && Object.keys(input).every((k) => k === "replicas");
       if (onlyReplicas && state === "running") {
         const replicas = input.replicas!;
@@ -57,7 +61,7 @@ export async function redeployInstance(opts: { actor: Actor; id: string; body: u
       // Resolved under the lease from the re-read row. Changed mounts, limits or command apply to the new container only; the row takes them when it serves.
       const spec = await resolveSpec({ instance: { ...instance, serverId: destination }, current: specOf(instance), input, settings: await getSettings(), actor: opts.actor });
       if (state !== "running" && canAccept(state, "deploy")) {
-        const plan = deployPlan({ instanceId: instance.id, image, actor: opts.actor, spec });
+        const plan = deployPlan({ instanceId: instance.id, image, actor: opts.actor, spec, pin });
         return {
           ...plan,
           run: async (rec, signal) => {
@@ -68,7 +72,7 @@ export async function redeployInstance(opts: { actor: Actor; id: string; body: u
       }
       if (cluster) {
         const run = (rec: DeploymentRecorder, signal: AbortSignal) =>
-          runServiceRollout({ instanceId: instance.id, rec, swarm: cluster.swarm, image, actor: opts.actor, signal, spec, replicas: input.replicas, placement: input.placement, events: { ok: "redeployed", failed: "redeploy_failed" }, audit: "instance.redeploy" });
+          runServiceRollout({ instanceId: instance.id, rec, swarm: cluster.swarm, image, actor: opts.actor, signal, spec, replicas: input.replicas, placement: input.placement, pin, events: { ok: "redeployed", failed: "redeploy_failed" }, audit: "instance.redeploy" });
         return { event: "redeploy", image, run: async (rec, signal) => {
           if (tlsChange) await writeTls(rec, instance.id, tlsChange.tls);
           await run(rec, signal);
@@ -92,7 +96,7 @@ async function assertDeployTokenChange(opts: { actor: Actor; id: string; input: 
     await recordEvent({ actor, action: "instance.redeploy", target: opts.id, result: "denied", message: `${field}: ${why}` });
     throw new AppError("FORBIDDEN", `${field}: ${why}`, { field });
   };
-  const field = (["autoUpdate", "mounts", "limits", "command", "entrypoint", "deployStrategy", "tls", "server", "dataStaysBehind"] as const).find((k) => input[k] !== undefined);
+  const field = (["autoUpdate", "mounts", "limits", "reservations", "command", "entrypoint", "deployStrategy", "tls", "server", "dataStaysBehind", "pinVolumes", "pinNode"] as const).find((k) => input[k] !== undefined);
   if (field) await refuse(field, "a deploy token may change the image's tag or digest only");
   if (input.image) {
     const current = parseImageRef((await findInstanceOrThrow(opts.id)).image);

@@ -22,6 +22,7 @@ import { transitionInstance } from "./transition-instance";
 import { certificateStep } from "./certificate-step";
 import { specColumns, specOf } from "./runtime-spec";
 import type { TRuntimeSpec } from "./spec-schemas";
+import type { TPinChoice } from "./service-pin";
 
 /** What a deploy has done so far: what its compensation must undo. */
 type DeployProgress = { containerId: string | null; routed: boolean; dnsTouched: boolean };
@@ -32,12 +33,12 @@ type DeployProgress = { containerId: string | null; routed: boolean; dnsTouched:
  * order and the instance ends `failed` with the reason. A container that
  * served before (a deploy from `stopped`/`failed`) is kept as the rollback target.
  */
-export async function runDeploy(opts: { instanceId: string; rec: DeploymentRecorder; image: string; actor?: Actor; signal: AbortSignal; spec?: TRuntimeSpec }): Promise<void> {
+export async function runDeploy(opts: { instanceId: string; rec: DeploymentRecorder; image: string; actor?: Actor; signal: AbortSignal; spec?: TRuntimeSpec; pin?: TPinChoice }): Promise<void> {
   const { rec, signal } = opts;
   const instance = await db.instance.findUniqueOrThrow({ where: { id: opts.instanceId } });
   const cluster = await clusterOf(instance);
   if (cluster) {
-    return runServiceRollout({ instanceId: instance.id, rec, swarm: cluster.swarm, image: opts.image, actor: opts.actor, signal, spec: opts.spec, events: { ok: "deployed", failed: "deploy_failed" }, audit: "instance.deploy" });
+    return runServiceRollout({ instanceId: instance.id, rec, swarm: cluster.swarm, image: opts.image, actor: opts.actor, signal, spec: opts.spec, pin: opts.pin, events: { ok: "deployed", failed: "deploy_failed" }, audit: "instance.deploy" });
   }
   const settings = await settingsFor(instance);
   const target = `${instance.name} (${opts.image})`;

@@ -7,10 +7,10 @@ import type { TSettings } from "../settings/schemas";
 import type { Instance } from "../generated/prisma/client";
 import { checkVolume, isUnder, resolveBindSource } from "./check-mounts";
 import type { TLimits } from "../container-limits";
-import type { TDeployStrategy, TMount, TMountInput, TRuntimeSpec } from "./spec-schemas";
+import type { TDeployStrategy, TMount, TMountInput, TReservations, TRuntimeSpec } from "./spec-schemas";
 
-type SpecInput = { mounts?: TMountInput[]; limits?: Partial<TLimits>; command?: string[] | null; entrypoint?: string[] | null; deployStrategy?: TDeployStrategy };
-type SpecRow = Pick<Instance, "mounts" | "memoryMb" | "cpus" | "pidsLimit" | "command" | "entrypoint" | "deployStrategy">;
+type SpecInput = { mounts?: TMountInput[]; limits?: Partial<TLimits>; reservations?: Partial<TReservations>; command?: string[] | null; entrypoint?: string[] | null; deployStrategy?: TDeployStrategy };
+type SpecRow = Pick<Instance, "mounts" | "memoryMb" | "cpus" | "pidsLimit" | "reservationMemoryMb" | "reservationCpus" | "command" | "entrypoint" | "deployStrategy">;
 
 function json<T>(raw: string | null | undefined, fallback: T): T {
   if (!raw) return fallback;
@@ -26,17 +26,21 @@ export function specOf(row: SpecRow): TRuntimeSpec {
   return {
     mounts: json<TMount[]>(row.mounts, []),
     limits: { memoryMb: row.memoryMb ?? null, cpus: row.cpus ?? null, pidsLimit: row.pidsLimit ?? null },
+    reservations: { memoryMb: row.reservationMemoryMb ?? null, cpus: row.reservationCpus ?? null },
     command: json<string[] | null>(row.command, null),
     entrypoint: json<string[] | null>(row.entrypoint, null),
     deployStrategy: row.deployStrategy === "stop-first" ? "stop-first" : "blue-green",
   };
 }
 
+const NO_RESERVATIONS: TReservations = { memoryMb: null, cpus: null };
+
 /** The spec the rollback target was created with (rows from before issue 14 have none: the current one). */
 export function previousSpecOf(instance: Instance): TRuntimeSpec {
   if (!instance.previousSpec) return specOf(instance);
   try {
-    return JSON.parse(instance.previousSpec) as TRuntimeSpec;
+    const spec = JSON.parse(instance.previousSpec) as TRuntimeSpec;
+    return { ...spec, reservations: spec.reservations ?? NO_RESERVATIONS };
   } catch {
     return specOf(instance);
   }
@@ -49,6 +53,8 @@ export function specColumns(spec: TRuntimeSpec) {
     memoryMb: spec.limits.memoryMb,
     cpus: spec.limits.cpus,
     pidsLimit: spec.limits.pidsLimit,
+    reservationMemoryMb: spec.reservations?.memoryMb ?? null,
+    reservationCpus: spec.reservations?.cpus ?? null,
     command: spec.command ? JSON.stringify(spec.command) : null,
     entrypoint: spec.entrypoint ? JSON.stringify(spec.entrypoint) : null,
     deployStrategy: spec.deployStrategy,
@@ -78,7 +84,7 @@ export async function checkBindSource(source: string, field: string): Promise<vo
  */
 export async function resolveSpec(opts: { instance: { id: string; name: string; serverId?: string | null }; current: TRuntimeSpec | null; input: SpecInput; settings: TSettings; actor?: Actor }): Promise<TRuntimeSpec> {
   const { instance, current, input } = opts;
-  const base: TRuntimeSpec = current ?? { mounts: [], limits: { ...opts.settings.limits }, command: null, entrypoint: null, deployStrategy: "blue-green" };
+  const base: TRuntimeSpec = current ?? { mounts: [], limits: { ...opts.settings.limits }, reservations: NO_RESERVATIONS, command: null, entrypoint: null, deployStrategy: "blue-green" };
   const mounts: TMount[] = input.mounts
     ? input.mounts.map((m) =>
         m.type === "volume"
@@ -103,13 +109,46 @@ export async function resolveSpec(opts: { instance: { id: string; name: string; 
   for (const { m } of adopted) {
     if (opts.actor && m.type === "volume") await recordEvent({ actor: opts.actor, action: "volume.adopt", target: m.name, result: "ok", message: `adopted by instance ${instance.name} at ${m.target}` });
   }
+  const limits = { ...base.limits, ...input.limits };
+  const r = { ...NO_RESERVATIONS, ...base.reservations, ...input.reservations };
+  const reservations: TReservations = { memoryMb: r.memoryMb ?? null, cpus: r.cpus ?? null };
+  await checkReservations({ limits, reservations, serverId: instance.serverId ?? null });
   return {
     mounts,
-    limits: { ...base.limits, ...input.limits },
+    limits,
+    reservations,
     command: input.command !== undefined ? input.command : base.command,
     entrypoint: input.entrypoint !== undefined ? input.entrypoint : base.entrypoint,
     deployStrategy: input.deployStrategy ?? base.deployStrategy,
   };
+}
+
+/**
+ * A reservation above its limit could never be honoured (Docker refuses a
+ * memory reservation above the memory limit; a task reserving more CPU than it
+ * may use is placed for nothing). A CPU reservation needs a Swarm cluster: a
+ * plain engine has no such thing, and a setting that silently does nothing
+ * would mislead.
+ */
+async function checkReservations(o: { limits: TLimits; reservations: TReservations; serverId: string | null }): Promise<void> {
+  const problem = reservationProblem(o.limits, o.reservations);
+  if (problem) throw new AppError("VALIDATION", `${problem.field}: ${problem.message}`, { field: problem.field });
+  if (o.reservations.cpus === null) return;
+  const kind = o.serverId ? (await db.server.findUnique({ where: { id: o.serverId }, select: { kind: true } }))?.kind : "engine";
+  if (kind !== "swarm") {
+    throw new AppError("VALIDATION", "reservations.cpus: a CPU reservation needs a Swarm cluster (a plain Docker engine has none); use limits.cpus to cap the CPU", { field: "reservations.cpus" });
+  }
+}
+
+/** Pure: the first reservation above its limit, if any. */
+export function reservationProblem(limits: TLimits, reservations: TReservations): { field: string; message: string } | null {
+  if (reservations.memoryMb !== null && limits.memoryMb !== null && reservations.memoryMb > limits.memoryMb) {
+    return { field: "reservations.memoryMb", message: `${reservations.memoryMb} MB is above the memory limit (${limits.memoryMb} MB); a reservation must not exceed its limit` };
+  }
+  if (reservations.cpus !== null && limits.cpus !== null && reservations.cpus > limits.cpus) {
+    return { field: "reservations.cpus", message: `${reservations.cpus} CPUs is above the CPU limit (${limits.cpus}); a reservation must not exceed its limit` };
+  }
+  return null;
 }
 
 /** Two instances writing one volume is a data-corruption risk nobody asked for: a volume belongs to one instance at a time. */

@@ -37,6 +37,8 @@ const clusterFields = {
     .array(z.string().trim().regex(/^(node|engine)\.[A-Za-z0-9_.-]+\s*(==|!=)\s*[A-Za-z0-9_.:/-]+$/, "must be a constraint like node.labels.zone==a"))
     .max(20)
     .optional(),
+  /** false: the volumes are shared storage (a volume driver every node reaches), so the tasks are not pinned to one node. */
+  pinVolumes: z.boolean().optional(),
 };
 
 export const ZCreateInstanceSchema = z
@@ -69,6 +71,8 @@ export const ZRedeploySchema = z
     /** A move of an instance with volumes: the operator confirms that their data stays on the old server. */
     dataStaysBehind: z.boolean().optional(),
     ...clusterFields,
+    /** Pin the volumes to this node (id or hostname) from now on; their data stays on the node they were pinned to. */
+    pinNode: z.string().trim().min(1, "is required").max(100).optional(),
     ...specFields,
   })
   .strict();

@@ -21,6 +21,7 @@ import { RouteFollower, routeService } from "./service-route";
 import type { TRuntimeSpec } from "./spec-schemas";
 import { transitionInstance } from "./transition-instance";
 import { deployTimeouts } from "./timeouts";
+import { decidePin, pinProblem, type TPinChoice } from "./service-pin";
 
 // Deploys, redeploys and rollbacks of an instance on a Swarm cluster (issue
 // 28): one rolling update of its service, followed by Wharf. The image is
@@ -29,7 +30,10 @@ import { deployTimeouts } from "./timeouts";
 // re-created on an error), the rollout followed task by task into the
 // deployment's live steps, then the route to the running tasks and DNS.
 // When Swarm rolls an update back, the instance keeps serving the previous
-// digest and the deployment says "rolled back to <digest>".
+// digest and the deployment says "rolled back to <digest>". A task the
+// scheduler cannot place (no node with the reserved resources, the pinned
+// node drained or down) fails the rollout with the scheduler's reason after
+// the health timeout; an update is then rolled back so the old tasks serve.
 
 export type ServiceEvents = { ok: InstanceEvent; failed: InstanceEvent };
 
@@ -52,8 +56,13 @@ function progressLine(tasks: TaskInfo[], image: string): string {
   const current = tasks.filter((t) => t.desiredState === "running");
   const ready = current.filter((t) => t.state === "running" && t.image === image);
   const where = ready.map((t) => t.node).join(", ");
-  return `${ready.length}/${current.length} tasks running the new image${where ? ` (on ${where})` : ""}`;
+  // The scheduler's reason for a task it cannot place ("no suitable node (insufficient resources on 3 nodes)").
+  const pending = [...new Set(current.filter((t) => t.state === "pending" && t.error).map((t) => t.error))];
+  return `${ready.length}/${current.length} tasks running the new image${where ? ` (on ${where})` : ""}${pending.length ? `; pending: ${pending.join("; ")}` : ""}`;
 }
+
+/** Swarm's answer that a task stays unplaceable (docker-swarm.ts waitForRollout). */
+const unschedulable = (err: unknown) => err instanceof AppError && err.details?.unschedulable === true;
 
 export async function runServiceRollout(opts: {
   instanceId: string;
@@ -67,6 +76,8 @@ export async function runServiceRollout(opts: {
   spec?: TRuntimeSpec;
   replicas?: number;
   placement?: string[];
+  /** Pinning asked for by this create/redeploy (service-pin.ts); absent: the instance's. */
+  pin?: TPinChoice;
 }): Promise<void> {
   const { rec, swarm, signal } = opts;
   const settings = await getSettings();
@@ -74,26 +85,36 @@ export async function runServiceRollout(opts: {
   const name = serviceName(instance.name);
   const fresh = !(await swarm.inspectService(name));
   const target = `${instance.name} (${opts.image})`;
+  let written = false;
+  let pinnedNodeId = instance.pinnedNodeId;
   try {
     const pinned = await pinImage(rec, swarm, opts.image, settings);
     signal.throwIfAborted();
+    const runtimeSpec = opts.spec ?? specOf(instance);
+    const constraints = opts.placement ?? placementOf(instance);
+    const pin = await decidePin({ swarm, instance, spec: runtimeSpec, constraints, choice: opts.pin });
+    pinnedNodeId = pin.nodeId;
+    if (pin.chosen) await rec.note("create", "succeeded", `volumes pinned to node ${pin.chosen.hostname} (${pin.chosen.id}): the service's tasks run there`);
     const spec = serviceSpecFor({
       instance,
       deploymentId: rec.deploymentId,
       image: pinned.ref,
-      spec: opts.spec ?? specOf(instance),
+      spec: runtimeSpec,
       replicas: opts.replicas ?? instance.replicas,
-      constraints: opts.placement ?? placementOf(instance),
+      constraints,
+      pinnedNodeId: pin.nodeId,
       registryAuth: pullAuthFor(settings, opts.image),
     });
     // The runtime makes the secrets (content-addressed names) before it writes the service.
     await rec.step("create", () => (fresh ? swarm.createService(spec) : swarm.updateService(spec)), (s) => `${fresh ? "created" : "updated"} service ${s.name} (${spec.replicas} replica${spec.replicas === 1 ? "" : "s"}, ${spec.update.order})`);
+    written = true;
     // An update's route follows the tasks as they are replaced (a first deploy is routed once it is up).
     const follower = fresh ? null : new RouteFollower({ instance, settings, onError: (err) => rec.op.fail("route.follow", err) });
     const outcome = await rec.step("health", (progress) =>
       swarm.waitForRollout(name, {
         signal,
         timeoutMs: deployTimeouts().healthMs + 60_000,
+        pendingMs: deployTimeouts().healthMs,
         onProgress: (tasks) => {
           progress(progressLine(tasks, pinned.ref));
           follower?.follow(tasks);
@@ -114,7 +135,10 @@ export async function runServiceRollout(opts: {
       containerId: null,
       containerName: name,
       replicas: spec.replicas,
-      placement: JSON.stringify(spec.constraints),
+      // The operator's constraints; the pin is its own column (added to the service's constraints by serviceSpecFor).
+      placement: JSON.stringify(constraints),
+      pinVolumes: pin.pinVolumes,
+      pinnedNodeId: pin.nodeId,
       updateAvailable: false,
       routeStatus: routed.status,
       routeError: null,
@@ -124,8 +148,9 @@ export async function runServiceRollout(opts: {
     await closeDeployment({ rec, actor: opts.actor, action: opts.audit, target });
   } catch (err) {
     const failure = failureMessage(err, signal);
-    await undoRollout({ rec, instance, swarm, settings, fresh, err });
-    const message = err instanceof RolledBack ? `Swarm rolled the update back to ${instance.digest ?? instance.image}: ${err.message}` : failure.message;
+    await undoRollout({ rec, instance, swarm, settings, fresh, err, written });
+    const why = unschedulable(err) ? await pinProblem(swarm, pinnedNodeId) : null;
+    const message = err instanceof RolledBack ? `Swarm rolled the update back to ${instance.digest ?? instance.image}: ${err.message}` : why ? `${failure.message} (${why})` : failure.message;
     await transitionInstance(instance.id, opts.events.failed, { error: message });
     await closeDeployment({ rec, actor: opts.actor, action: opts.audit, target, error: { ...failure, message } });
   }
@@ -142,7 +167,7 @@ class RolledBack extends Error {
  * that failed leaves the service as Swarm left it (rolled back, or paused:
  * then rolled back here), and the route on the tasks that run.
  */
-async function undoRollout(opts: { rec: DeploymentRecorder; instance: Instance; swarm: SwarmRuntime; settings: TSettings; fresh: boolean; err: unknown }): Promise<void> {
+async function undoRollout(opts: { rec: DeploymentRecorder; instance: Instance; swarm: SwarmRuntime; settings: TSettings; fresh: boolean; err: unknown; written: boolean }): Promise<void> {
   const { rec, instance, swarm, settings } = opts;
   const name = serviceName(instance.name);
   if (opts.fresh) {
@@ -153,6 +178,8 @@ async function undoRollout(opts: { rec: DeploymentRecorder; instance: Instance; 
     return;
   }
   if (opts.err instanceof RolledBack && opts.err.outcome === "paused") await rec.attempt("compensate", () => swarm.rollbackService(name), "paused update rolled back");
+  // Swarm never fails an unplaceable task (it stays pending, the update never ends): the update this deploy wrote is rolled back, the old tasks keep serving.
+  else if (opts.written && unschedulable(opts.err)) await rec.attempt("compensate", () => swarm.rollbackService(name), "update rolled back (its new task could not be placed)");
   await rec.attempt("compensate", () => routeService({ instance, swarm, service: name, settings }).then(() => undefined), "route on the running tasks");
 }
 
@@ -169,6 +196,7 @@ export async function runServiceScale(opts: { instanceId: string; rec: Deploymen
       swarm.waitForRollout(name, {
         signal,
         timeoutMs: deployTimeouts().healthMs + 60_000,
+        pendingMs: deployTimeouts().healthMs,
         onProgress: (t) => {
           progress(progressLine(t, t[0]?.image ?? ""));
           if (instance.status === "running") follower.follow(t);

@@ -64,6 +64,10 @@ export function specFromForm(form: FormData): Record<string, unknown> {
   if (form.has("limits.memoryMb") || form.has("limits.cpus") || form.has("limits.pidsLimit")) {
     body.limits = { memoryMb: num(form, "limits.memoryMb"), cpus: num(form, "limits.cpus"), pidsLimit: num(form, "limits.pidsLimit") };
   }
+  // The CPU reservation field is on a cluster's form only (a plain engine has none): absent, it is not sent.
+  if (form.has("reservations.memoryMb") || form.has("reservations.cpus")) {
+    body.reservations = { memoryMb: num(form, "reservations.memoryMb"), ...(form.has("reservations.cpus") ? { cpus: num(form, "reservations.cpus") } : {}) };
+  }
   const command = argvField(form, "command");
   if (command !== undefined) body.command = command;
   const entrypoint = argvField(form, "entrypoint");
@@ -80,6 +84,8 @@ export function specFormValues(spec: TRuntimeSpec) {
     memoryMb: spec.limits.memoryMb ?? "",
     cpus: spec.limits.cpus ?? "",
     pidsLimit: spec.limits.pidsLimit ?? "",
+    reservationMemoryMb: spec.reservations?.memoryMb ?? "",
+    reservationCpus: spec.reservations?.cpus ?? "",
     command: joinArgv(spec.command),
     entrypoint: joinArgv(spec.entrypoint),
     deployStrategy: spec.deployStrategy,

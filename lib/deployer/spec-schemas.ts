@@ -66,10 +66,33 @@ export const ZArgvSchema = z
 export const DEPLOY_STRATEGIES = ["blue-green", "stop-first"] as const;
 export type TDeployStrategy = (typeof DEPLOY_STRATEGIES)[number];
 
+/**
+ * What the scheduler sets aside for the instance (issue 28): on a Swarm
+ * cluster the service's Resources.Reservations (a task is placed only on a
+ * node with that much unreserved); on a plain engine the memory reservation is
+ * Docker's MemoryReservation (a soft limit the kernel reclaims towards under
+ * memory pressure) and a CPU reservation is refused (the engine has none).
+ * Each must not exceed its limit (checked in resolveSpec, where the limits are known).
+ */
+export const ZReservationsSchema = z
+  .object({
+    memoryMb: z.number({ message: "must be a number" }).int("must be a whole number of MB").positive("must be more than 0").max(4_194_304).nullable().optional(),
+    cpus: z
+      .number({ message: "must be a number" })
+      .positive("must be more than 0")
+      .max(1024, "must be at most 1024")
+      .refine((v) => Math.abs(Math.round(v * 100) - v * 100) < 1e-6, { message: "must have at most two decimals" })
+      .nullable()
+      .optional(),
+  })
+  .strict();
+export type TReservations = { memoryMb: number | null; cpus: number | null };
+
 /** The fields POST /api/instances and POST …/redeploy share; a field sent replaces the stored one, null clears it. */
 export const specFields = {
   mounts: ZMountsSchema.optional(),
   limits: ZLimitsSchema.optional(),
+  reservations: ZReservationsSchema.optional(),
   command: ZArgvSchema.nullable().optional(),
   entrypoint: ZArgvSchema.nullable().optional(),
   deployStrategy: z.enum(DEPLOY_STRATEGIES).optional(),
@@ -79,6 +102,8 @@ export const specFields = {
 export interface TRuntimeSpec {
   mounts: TMount[];
   limits: TLimits;
+  /** Absent in specs stored before issue 28's reservations (read as none). */
+  reservations: TReservations;
   command: string[] | null;
   entrypoint: string[] | null;
   deployStrategy: TDeployStrategy;

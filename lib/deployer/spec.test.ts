@@ -101,7 +101,7 @@ describe("container spec → engine body", () => {
     expect(body.HostConfig?.Mounts).toBeUndefined();
     for (const k of ["Memory", "MemorySwap", "NanoCpus", "PidsLimit"]) expect(body.HostConfig).not.toHaveProperty(k);
     expect(body).not.toHaveProperty("Cmd");
-    expect(specOf(bare)).toEqual({ mounts: [], limits: { memoryMb: null, cpus: null, pidsLimit: null }, command: null, entrypoint: null, deployStrategy: "blue-green" });
+    expect(specOf(bare)).toEqual({ mounts: [], limits: { memoryMb: null, cpus: null, pidsLimit: null }, reservations: { memoryMb: null, cpus: null }, command: null, entrypoint: null, deployStrategy: "blue-green" });
   });
 });
 

@@ -99,6 +99,7 @@ export function createBody(spec: ContainerSpec): Docker.ContainerCreateOptions {
         : undefined,
       // MemorySwap = Memory: the limit is a real cap, not "this much RAM plus as much swap again".
       ...(spec.memoryBytes ? { Memory: spec.memoryBytes, MemorySwap: spec.memoryBytes } : {}),
+      ...(spec.memoryReservationBytes ? { MemoryReservation: spec.memoryReservationBytes } : {}),
       ...(spec.nanoCpus ? { NanoCpus: spec.nanoCpus } : {}),
       ...(spec.pidsLimit ? { PidsLimit: spec.pidsLimit } : {}),
     },

@@ -18,6 +18,8 @@ export interface ContainerSpec {
   mounts?: ContainerMount[];
   /** Hard memory limit; swap is capped at the same value (no swap beyond it). */
   memoryBytes?: number | null;
+  /** Soft memory limit (Docker's MemoryReservation): what the kernel reclaims the container towards under memory pressure. */
+  memoryReservationBytes?: number | null;
   /** CPU quota in units of 1e-9 CPUs (Docker's NanoCpus). */
   nanoCpus?: number | null;
   pidsLimit?: number | null;

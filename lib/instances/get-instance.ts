@@ -2,6 +2,7 @@ import { db } from "../db";
 import { runtimeFor } from "../servers/server-runtime";
 import { clusterOf } from "../servers/cluster";
 import { placementOf, serviceName } from "../deployer/service-spec";
+import { pinnedNodeProblem } from "../swarm/constraints";
 import { serverDirectory } from "../servers/resolve-server";
 import { getSettings } from "../settings/get-settings";
 import { presentEnv } from "../deployer/env-vars";
@@ -29,14 +30,29 @@ async function containerState(serverId: string | null, id: string | null) {
   return c ? { state: c.state, exitCode: c.exitCode, oomKilled: c.oomKilled === true, startedAt: c.startedAt } : null;
 }
 
-/** On a Swarm cluster (issue 28): the service's replica count, placement and tasks; an unreachable manager shows none. */
-async function serviceState(row: { serverId: string | null; name: string; replicas: number; placement: string }) {
+/**
+ * On a Swarm cluster (issue 28): the service's replica count, placement,
+ * tasks and the node its volumes are pinned to (with why it cannot run them,
+ * when drained or down); an unreachable manager shows none.
+ */
+async function serviceState(row: { serverId: string | null; name: string; replicas: number; placement: string; pinVolumes: boolean; pinnedNodeId: string | null }) {
   const cluster = await clusterOf(row);
   if (!cluster) return {};
-  const tasks = await cluster.swarm.listTasks(serviceName(row.name)).catch(() => null);
+  const [tasks, nodes] = await Promise.all([cluster.swarm.listTasks(serviceName(row.name)).catch(() => null), row.pinnedNodeId ? cluster.swarm.listNodes().catch(() => null) : null]);
+  const pinned = row.pinnedNodeId ? nodes?.find((n) => n.id === row.pinnedNodeId) : undefined;
   return {
     replicas: row.replicas,
     placement: placementOf(row),
+    pinVolumes: row.pinVolumes,
+    pinnedNode: row.pinnedNodeId
+      ? {
+          id: row.pinnedNodeId,
+          hostname: pinned?.hostname ?? null,
+          ...(pinned ? { availability: pinned.availability, state: pinned.state } : {}),
+          // Unknown (manager unreachable): no verdict.
+          problem: nodes ? pinnedNodeProblem(pinned, row.pinnedNodeId) : null,
+        }
+      : null,
     tasks: tasks?.map((t) => ({ node: t.node, state: t.state, desiredState: t.desiredState, address: t.publishedPort ? `${t.nodeAddress}:${t.publishedPort}` : null, ...(t.error ? { error: t.error } : {}) })) ?? null,
   };
 }

@@ -16,11 +16,11 @@ export async function serverDirectory(): Promise<Map<string, { name: string; sta
   return new Map(rows.map((r) => [r.id, { name: r.name, status: r.status }]));
 }
 
-/** `replicas` and `placement` mean something on a Swarm cluster only (issue 28). */
-export async function assertClusterFields(serverId: string | null, input: { replicas?: number; placement?: string[] }): Promise<void> {
-  if (input.replicas === undefined && input.placement === undefined) return;
+/** `replicas`, `placement`, `pinVolumes` and `pinNode` mean something on a Swarm cluster only (issue 28). */
+export async function assertClusterFields(serverId: string | null, input: { replicas?: number; placement?: string[]; pinVolumes?: boolean; pinNode?: string }): Promise<void> {
+  const field = (["replicas", "placement", "pinVolumes", "pinNode"] as const).find((k) => input[k] !== undefined);
+  if (!field) return;
   const kind = serverId ? (await db.server.findUnique({ where: { id: serverId }, select: { kind: true } }))?.kind : "engine";
   if (kind === "swarm") return;
-  const field = input.replicas !== undefined ? "replicas" : "placement";
   throw new AppError("VALIDATION", `${field}: only an instance on a Swarm cluster has ${field}; this one runs on an engine`, { field });
 }

@@ -63,6 +63,23 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
+/**
+ * The scheduler's reason for a task it has kept pending for `ms` (tracked in
+ * `since`, task id → first seen pending with a reason), or null.
+ */
+function unschedulable(tasks: RawTask[], since: Map<string, number>, now: number, ms: number): string | null {
+  const pending = new Set<string>();
+  for (const t of tasks) {
+    if (t.Status?.State !== "pending" || !t.Status.Err) continue;
+    pending.add(t.ID);
+    const first = since.get(t.ID) ?? now;
+    since.set(t.ID, first);
+    if (now - first >= ms) return t.Status.Err;
+  }
+  for (const id of since.keys()) if (!pending.has(id)) since.delete(id);
+  return null;
+}
+
 export class DockerSwarm implements SwarmRuntime {
   readonly endpoint: string;
   private readonly docker: Docker | null = null;
@@ -155,6 +172,13 @@ export class DockerSwarm implements SwarmRuntime {
 
   async listNodes(): Promise<NodeInfo[]> {
     return (await this.rawNodes()).map(nodeInfo).sort((a, b) => a.hostname.localeCompare(b.hostname));
+  }
+
+  async taskCountsByNode(): Promise<Record<string, number>> {
+    const tasks = await this.call("list tasks", (d, s) => this.dial<RawTask[]>(d, { path: "/tasks", method: "GET", signal: s, query: { filters: JSON.stringify({ "desired-state": ["running"] }) } }));
+    const counts: Record<string, number> = {};
+    for (const t of tasks) if (t.NodeID) counts[t.NodeID] = (counts[t.NodeID] ?? 0) + 1;
+    return counts;
   }
 
   async updateNode(id: string, change: { availability?: NodeInfo["availability"]; labels?: Record<string, string> }): Promise<NodeInfo> {
@@ -396,9 +420,13 @@ export class DockerSwarm implements SwarmRuntime {
    * current task template. A task with a health check reaches `running` only
    * once healthy (the engine holds it in `starting`), so these tasks serve.
    * rollback_completed → rolled_back; paused/rollback_paused → paused.
+   * A task the scheduler has kept pending with a reason (no node with the
+   * resources, none that satisfies the constraints) for `pendingMs` ends the
+   * wait with that reason: Swarm retries it forever and never fails it.
    */
-  async waitForRollout(name: string, opts: { signal?: AbortSignal; timeoutMs: number; onProgress?: (tasks: TaskInfo[], service: ServiceInfo) => void }): Promise<UpdateOutcome> {
+  async waitForRollout(name: string, opts: { signal?: AbortSignal; timeoutMs: number; pendingMs?: number; onProgress?: (tasks: TaskInfo[], service: ServiceInfo) => void }): Promise<UpdateOutcome> {
     const until = Date.now() + opts.timeoutMs;
+    const pendingSince = new Map<string, number>();
     let last = "";
     for (;;) {
       opts.signal?.throwIfAborted();
@@ -411,6 +439,8 @@ export class DockerSwarm implements SwarmRuntime {
       if (state === "rollback_completed") return { outcome: "rolled_back", message: info.updateMessage ?? "rolled back" };
       if (state === "paused" || state === "rollback_paused") return { outcome: "paused", message: info.updateMessage ?? state };
       const meant = raw.filter((t) => t.DesiredState === "running");
+      const stuck = unschedulable(meant, pendingSince, Date.now(), opts.pendingMs ?? opts.timeoutMs);
+      if (stuck) throw new AppError("UNAVAILABLE", `Swarm cannot place a task of ${name}: ${stuck}`, { details: { name, unschedulable: true } });
       const ready = meant.filter((t) => t.Status?.State === "running" && taskRunsCurrentSpec(t, svc));
       if ((state === "completed" || state === null) && meant.length === info.replicas && ready.length === info.replicas) return { outcome: "completed" };
       last = `${state ?? "no update status"}; ${ready.length}/${info.replicas} tasks running the current spec${info.updateMessage ? ` (${info.updateMessage})` : ""}`;

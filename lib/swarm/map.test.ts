@@ -192,7 +192,7 @@ describe("reading the engine's answers", () => {
         Status: { State: "ready", Addr: "0.0.0.0" },
         ManagerStatus: { Addr: "198.18.0.11:2377" },
       }),
-    ).toEqual({ id: "n1", hostname: "h1", role: "manager", availability: "drain", state: "ready", address: "198.18.0.11", labels: { zone: "a" }, engineVersion: "20.10.24" });
+    ).toEqual({ id: "n1", hostname: "h1", role: "manager", availability: "drain", state: "ready", address: "198.18.0.11", labels: { zone: "a" }, engineLabels: {}, platform: { os: "", arch: "" }, engineVersion: "20.10.24" });
   });
 
   it("recognises the out-of-sequence answer", () => {

@@ -128,7 +128,7 @@ export interface RawNode {
   ID: string;
   Version?: { Index?: number };
   Spec?: { Role?: string; Availability?: string; Labels?: Record<string, string> | null; Name?: string };
-  Description?: { Hostname?: string; Engine?: { EngineVersion?: string } };
+  Description?: { Hostname?: string; Platform?: { OS?: string; Architecture?: string }; Engine?: { EngineVersion?: string; Labels?: Record<string, string> | null } };
   Status?: { State?: string; Addr?: string };
   ManagerStatus?: { Addr?: string } | null;
 }
@@ -186,6 +186,8 @@ export function nodeInfo(n: RawNode): NodeInfo {
     // A manager's Status.Addr can be 0.0.0.0 on some engines; its ManagerStatus.Addr (ip:2377) names it.
     address: n.Status?.Addr && n.Status.Addr !== "0.0.0.0" ? n.Status.Addr : (n.ManagerStatus?.Addr?.replace(/:\d+$/, "") ?? ""),
     labels: n.Spec?.Labels ?? {},
+    engineLabels: n.Description?.Engine?.Labels ?? {},
+    platform: { os: n.Description?.Platform?.OS ?? "", arch: n.Description?.Platform?.Architecture ?? "" },
     engineVersion: n.Description?.Engine?.EngineVersion ?? null,
   };
 }

@@ -31,7 +31,7 @@ export interface ServiceSpec {
   reservations: { memoryBytes: number | null; nanoCpus: number | null };
   /** null: the image's own HEALTHCHECK (if any). */
   healthcheck: { test: string[]; intervalMs: number; timeoutMs: number; retries: number; startPeriodMs: number } | null;
-  /** Named volumes (local driver: per node). */
+  /** Named volumes (local driver: per node: see `constraints`, which carries `node.id==…` when the instance's volumes are pinned). */
   mounts: Array<{ name: string; target: string }>;
   /** Rolling updates: start-first by default, rolled back by Swarm when a task fails within `monitorMs`. */
   update: { parallelism: number; monitorMs: number; order: "start-first" | "stop-first" };
@@ -85,6 +85,9 @@ export interface NodeInfo {
   state: string;
   address: string;
   labels: Record<string, string>;
+  /** The engine's own labels (daemon.json), matched by `engine.labels.<k>` constraints. */
+  engineLabels: Record<string, string>;
+  platform: { os: string; arch: string };
   engineVersion: string | null;
 }
 
@@ -107,6 +110,8 @@ export interface SwarmRuntime {
   /** Whether the engine is a Swarm manager (a worker or a plain engine is refused as a cluster). */
   swarmInfo(): Promise<{ state: string; manager: boolean; nodeId: string | null; nodes: number }>;
   listNodes(): Promise<NodeInfo[]>;
+  /** How many tasks meant to run each node holds now (node id → count), for spreading a choice of node. */
+  taskCountsByNode(): Promise<Record<string, number>>;
   /** Availability and/or labels (labels replace the node's labels whole); inspect-then-update on the version, retried on "update out of sequence". */
   updateNode(id: string, change: { availability?: NodeInfo["availability"]; labels?: Record<string, string> }): Promise<NodeInfo>;
   /** Creates the secret if missing (names are content-addressed), returns its id. */
@@ -142,9 +147,11 @@ export interface SwarmRuntime {
   events(opts: { signal: AbortSignal; untilMs: number }): AsyncIterable<SwarmEvent>;
   /**
    * Follows a rolling update (or a create) until it completed, Swarm rolled it
-   * back, or it paused; `onProgress` gets the tasks at each poll. Rejects on `signal`.
+   * back, or it paused; `onProgress` gets the tasks at each poll. Rejects on `signal`,
+   * on `timeoutMs`, and (UNAVAILABLE, with the scheduler's reason) when a task
+   * stays pending unplaceable for `pendingMs` (default `timeoutMs`).
    */
-  waitForRollout(name: string, opts: { signal?: AbortSignal; timeoutMs: number; onProgress?: (tasks: TaskInfo[], service: ServiceInfo) => void }): Promise<UpdateOutcome>;
+  waitForRollout(name: string, opts: { signal?: AbortSignal; timeoutMs: number; pendingMs?: number; onProgress?: (tasks: TaskInfo[], service: ServiceInfo) => void }): Promise<UpdateOutcome>;
   /** Log lines of every task on every node (the manager gathers them). */
   serviceLogs(name: string, opts: { tail?: number; follow?: boolean; signal?: AbortSignal }): AsyncIterable<{ stream: "stdout" | "stderr"; line: string }>;
 }

@@ -48,6 +48,8 @@ export async function createInstanceAction(_prev: ActionResult | null, form: For
       // On a Swarm cluster (issue 28): the number of tasks and one placement constraint per line.
       ...(str("replicas") !== undefined ? { replicas: Number(str("replicas")) } : {}),
       ...(str("placement") !== undefined ? { placement: str("placement")!.split(/\r?\n/).map((l) => l.trim()).filter(Boolean) } : {}),
+      // An unchecked box sends nothing: the hidden marker says the cluster's box was on the form.
+      ...(form.get("pinVolumesField") === "1" ? { pinVolumes: form.get("pinVolumes") === "on" } : {}),
       env: [...envLines(form.get("env"), false), ...envLines(form.get("secretEnv"), true)],
       autoUpdate: form.get("autoUpdate") === "on",
       ...tlsFromForm(form),
@@ -104,7 +106,10 @@ export async function instanceAction(_prev: ActionResult | null, form: FormData)
 export async function editInstanceAction(_prev: ActionResult | null, form: FormData): Promise<ActionResult> {
   const res = await runAction({ role: "admin", action: "instance.redeploy", message: "Redeploy with the new settings started." }, async (actor) => {
     const image = String(form.get("image") ?? "").trim();
-    return redeployInstance({ actor, id: String(form.get("id")), body: { ...(image ? { image } : {}), ...specFromForm(form), ...tlsFromForm(form) } });
+    const pinNode = String(form.get("pinNode") ?? "").trim();
+    // A cluster's form (issue 28): the pin box (unchecked sends nothing, hence the marker) and an explicit move of the pin.
+    const pin = { ...(form.get("pinVolumesField") === "1" ? { pinVolumes: form.get("pinVolumes") === "on" } : {}), ...(pinNode ? { pinNode } : {}) };
+    return redeployInstance({ actor, id: String(form.get("id")), body: { ...(image ? { image } : {}), ...specFromForm(form), ...tlsFromForm(form), ...pin } });
   });
   revalidatePath("/instances", "layout");
   return withValues(res, form);

@@ -41,6 +41,14 @@ export function NewInstanceForm({ baseDomain, spec, servers = [], initialServer 
           <Field label="Placement (one constraint per line)" name="placement" error={fe?.placement ?? (fe && Object.entries(fe).find(([k]) => k.startsWith("placement"))?.[1])} hint="e.g. node.labels.zone==a or node.role!=manager">
             <textarea id="placement" name="placement" rows={2} className={`${inputClass} font-mono`} placeholder="node.labels.zone==a" />
           </Field>
+          <label className="flex items-start gap-2 text-sm sm:col-span-2">
+            <input type="checkbox" name="pinVolumes" defaultChecked className="mt-1" />
+            <span>
+              Pin volumes to one node (recommended). A named volume lives on one node: with this on, Wharf picks a node that satisfies the placement and every task runs there, so the data is always found; all replicas then share that node. Turn it off only when the volumes are shared storage that every node reaches (an NFS or cloud volume driver).
+              {fe?.pinVolumes && <span className="block text-rose-700">{fe.pinVolumes}</span>}
+            </span>
+          </label>
+          <input type="hidden" name="pinVolumesField" value="1" />
         </>
       )}
       <TextField label="Container port" name="port" type="number" placeholder="80" error={fe?.port} required />
@@ -67,7 +75,7 @@ export function NewInstanceForm({ baseDomain, spec, servers = [], initialServer 
         Auto-update: redeploy when the tag moves to a new digest in its registry
       </label>
       <TlsOptionFields values={{ https: true, redirect: true, hsts: false }} />
-      <SpecFields values={spec} errors={fe} typed={state && !state.ok ? state.typed : undefined} key={JSON.stringify(state && !state.ok ? state.typed : null)} />
+      <SpecFields cluster={cluster} values={spec} errors={fe} typed={state && !state.ok ? state.typed : undefined} key={JSON.stringify(state && !state.ok ? state.typed : null)} />
       <div className="flex items-center gap-3 sm:col-span-2">
         <SubmitButton pendingText="Starting deploy…">Deploy</SubmitButton>
         <FormStatus state={state} />

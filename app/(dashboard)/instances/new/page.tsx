@@ -15,7 +15,7 @@ export default async function NewInstancePage({ searchParams }: { searchParams: 
   // "Attach" on a kept volume lands here with ?volume=<name> (and ?server=<name> for a remote one): the mount line is prefilled, the target left to the operator.
   const { volume, server } = await searchParams;
   const initialServer = servers.some((s) => s.name === server) ? server : undefined;
-  const spec = { mounts: volume && /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/.test(volume) ? `${volume}:/data` : "", memoryMb: settings.limits.memoryMb ?? "", cpus: settings.limits.cpus ?? "", pidsLimit: settings.limits.pidsLimit ?? "", command: "", entrypoint: "", deployStrategy: "blue-green" };
+  const spec = { mounts: volume && /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/.test(volume) ? `${volume}:/data` : "", memoryMb: settings.limits.memoryMb ?? "", cpus: settings.limits.cpus ?? "", pidsLimit: settings.limits.pidsLimit ?? "", reservationMemoryMb: "", reservationCpus: "", command: "", entrypoint: "", deployStrategy: "blue-green" };
   return (
     <>
       <PageHeader title="New instance" description="Deploy a container from an image. It gets <subdomain>.<base domain> and a route." />
