@@ -75,6 +75,8 @@ async function strayOnServer(o: { server: UpServer; settings: TSettings; dryRun:
   const elsewhere = new Set(rows.filter((r) => r.status !== "removed" && r.serverId !== server.id).map((r) => r.id));
   for (const c of mine.filter((x) => elsewhere.has(x.labels[LABEL_INSTANCE]))) {
     const id = c.labels[LABEL_INSTANCE];
+    // Already reported busy by this sync's repair: a move in progress, whose own last step this is.
+    if (res.skipped.some((s) => s.consumer === `instance:${id}`)) continue;
     const line = (status: "ok" | "failed" | "planned", message: string) => {
       res.lines.push({ kind: "container", name: c.name, action: "stop", status, message });
     };
