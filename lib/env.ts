@@ -50,6 +50,8 @@ const ZEnvSchema = z.object({
   LOG_LEVEL: z.string().optional(),
   // Bind mounts are refused unless their source lies under this host directory (issue 14). Unset: no bind mounts.
   WHARF_BIND_ROOT: z.string().refine((v) => v.startsWith("/"), "must be an absolute path").optional(),
+  // The image of the short-lived container that resolves a bind source on a remote server (issue 27): it needs sh and realpath.
+  WHARF_HELPER_IMAGE: z.string().min(1).default("busybox:1.37.0"),
   // Seconds between usage samples of running instances; 0 switches the collector off.
   WHARF_USAGE_INTERVAL_S: z.coerce.number().int().min(0).max(3600).default(15),
   // How long Wharf waits for NPM's certificate POST, which runs certbot inside it (NPM's own nginx allows 15 minutes).

@@ -1,5 +1,5 @@
 import { AppError } from "../errors";
-import { resolveBindSource } from "../docker/bind-source";
+import { resolveLocalBindSources, type BindRequest } from "../docker/bind-source";
 import type { ContainerRuntime } from "../docker/types";
 import { LABEL_INSTALLATION, LABEL_MANAGED, volumeLabels } from "../naming";
 import { installationId } from "../secrets";
@@ -11,6 +11,9 @@ import type { TMount } from "./spec-schemas";
 // change between the two: a missing source later replaced by a symlink to `/`
 // would otherwise give the next container the host's root. Starting an
 // existing container re-checks its binds in the runtime (startContainer).
+// Where the sources are resolved is the runtime's: on this machine against
+// WHARF_BIND_ROOT for the local server, on the server itself against its
+// bind root for a remote one (lib/servers/remote-bind-sources.ts).
 
 export { isUnder, resolveBindSource } from "../docker/bind-source";
 
@@ -38,15 +41,27 @@ export async function checkVolume(opts: { rt: ContainerRuntime; mount: Extract<T
   throw new AppError("FORBIDDEN", `${field}: volume ${mount.name} was not created by Wharf (no ${LABEL_MANAGED}=true label); an admin may adopt it with adopt: true`, { field });
 }
 
+/** Real paths of `binds` on `rt`'s host, in order (a double without its own resolver: this machine's). */
+export function resolveBindSources(rt: ContainerRuntime, binds: BindRequest[]): Promise<string[]> {
+  if (!binds.length) return Promise.resolve([]);
+  return rt.resolveBindSources ? rt.resolveBindSources(binds) : resolveLocalBindSources(binds);
+}
+
+/** The bind mounts of `mounts` as requests naming their fields (`mounts.<i>.source`). */
+export function bindRequests(mounts: TMount[]): BindRequest[] {
+  return mounts.flatMap((m, i) => (m.type === "bind" ? [{ source: m.source, field: `mounts.${i}.source` }] : []));
+}
+
 /**
  * The mounts a container is created with: every bind source re-resolved
  * (the real path replaces the typed one), every volume checked (and created
  * when missing). Throws naming the first refused mount, before anything starts.
  */
 export async function mountsForCreate(opts: { rt: ContainerRuntime; instanceId: string; mounts: TMount[] }): Promise<TMount[]> {
+  const reals = await resolveBindSources(opts.rt, bindRequests(opts.mounts));
   const out: TMount[] = [];
   for (const [i, m] of opts.mounts.entries()) {
-    if (m.type === "bind") out.push({ ...m, source: await resolveBindSource(m.source, `mounts.${i}.source`) });
+    if (m.type === "bind") out.push({ ...m, source: reals.shift()! });
     else {
       await checkVolume({ rt: opts.rt, mount: m, field: `mounts.${i}.name`, instanceId: opts.instanceId, create: true });
       out.push(m);

@@ -5,7 +5,7 @@ import { recordEvent, type Actor } from "../audit/record-event";
 import { volumeName } from "../naming";
 import type { TSettings } from "../settings/schemas";
 import type { Instance } from "../generated/prisma/client";
-import { checkVolume, isUnder, resolveBindSource } from "./check-mounts";
+import { bindRequests, checkVolume, isUnder, resolveBindSource, resolveBindSources } from "./check-mounts";
 import type { TLimits } from "../container-limits";
 import type { TDeployStrategy, TMount, TMountInput, TReservations, TRuntimeSpec } from "./spec-schemas";
 
@@ -92,18 +92,14 @@ export async function resolveSpec(opts: { instance: { id: string; name: string; 
           : { type: "bind", source: m.source, target: m.target, readOnly: m.readOnly ?? false },
       )
     : base.mounts;
+  const rt = await runtimeFor(instance.serverId ?? null);
   // Every mount is checked on every change, stored ones too: what a path points to may have changed since it was stored.
-  for (const [i, m] of mounts.entries()) {
-    if (m.type !== "bind") continue;
-    // The bind root is checked (symlinks resolved) on this machine's filesystem; a remote server's cannot be, so it takes volumes only.
-    if (instance.serverId) throw new AppError("VALIDATION", `mounts.${i}.source: bind mounts are available on the local server only; use a named volume on a remote server`, { field: `mounts.${i}.source` });
-    await checkBindSource(m.source, `mounts.${i}.source`);
-  }
+  // Where the instance runs: this machine's WHARF_BIND_ROOT locally, the server's bind root on the server itself remotely.
+  await resolveBindSources(rt, bindRequests(mounts));
   const adopted = mounts.flatMap((m, i) => (m.type === "volume" && m.adopt && !base.mounts.some((b) => b.type === "volume" && b.name === m.name && b.adopt) ? [{ m, i }] : []));
   for (const { i } of adopted) {
     if (opts.actor && (opts.actor.role !== "admin" || opts.actor.scope)) throw new AppError("FORBIDDEN", `mounts.${i}.adopt: only an admin may adopt a volume`, { field: `mounts.${i}.adopt` });
   }
-  const rt = await runtimeFor(instance.serverId ?? null);
   for (const [i, m] of mounts.entries()) if (m.type === "volume") await checkVolume({ rt, mount: m, field: `mounts.${i}.name`, instanceId: instance.id, create: false });
   await assertVolumesFree(instance.id, mounts);
   for (const { m } of adopted) {

@@ -1,5 +1,5 @@
 import { hostname } from "node:os";
-import { resolveBindSource } from "./bind-source";
+import { resolveLocalBindSources, type BindRequest, type BindResolver } from "./bind-source";
 // ContainerRuntime over the Docker Engine API (dockerode). Never shells out to the CLI.
 import Docker from "dockerode";
 import { env } from "../env";
@@ -21,6 +21,8 @@ export interface DockerodeRuntimeOptions {
   timeoutMs?: number;
   /** A pull is aborted when the engine sends no progress for this long. */
   pullIdleTimeoutMs?: number;
+  /** How bind sources are resolved on this engine's host; default: WHARF_BIND_ROOT on this machine (a remote server's: lib/servers/remote-bind-sources.ts). */
+  bindResolver?: BindResolver;
 }
 
 type CallOpts = { timeoutMs?: number; signal?: AbortSignal };
@@ -47,9 +49,11 @@ export class DockerodeRuntime implements ContainerRuntime {
   private readonly setupError: AppError | null = null;
   private readonly timeoutMs: number;
   private readonly pullIdleTimeoutMs: number;
+  private readonly bindResolver: BindResolver;
 
   constructor(opts: DockerodeRuntimeOptions = {}) {
     this.timeoutMs = opts.timeoutMs ?? 15_000;
+    this.bindResolver = opts.bindResolver ?? resolveLocalBindSources;
     this.pullIdleTimeoutMs = opts.pullIdleTimeoutMs ?? 120_000;
     let endpoint = opts.env?.DOCKER_HOST ?? "(unknown)";
     try {
@@ -214,15 +218,18 @@ export class DockerodeRuntime implements ContainerRuntime {
     // Only an instance's mounts are the operator's to choose and live under WHARF_BIND_ROOT; Wharf's own
     // containers (the managed Caddy's admin-socket directory) bind paths Wharf made itself.
     const c = await this.call(`inspect container ${id}`, (d, s) => d.getContainer(id).inspect({ abortSignal: s } as object).then((x) => x, unless([404], null)));
-    const instanceMounts = c?.Config?.Labels?.[LABEL_INSTANCE] ? (c.HostConfig?.Mounts ?? []) : [];
-    for (const m of instanceMounts) {
-      if (m.Type !== "bind" || !m.Source) continue;
-      const real = await resolveBindSource(m.Source, `bind mount ${m.Source}:${m.Target}`);
-      if (real !== m.Source) {
-        throw new AppError("VALIDATION", `bind mount ${m.Source}:${m.Target}: ${m.Source} now resolves to ${real} (changed since the container was created); not started`, { field: "mounts" });
+    const binds = (c?.Config?.Labels?.[LABEL_INSTANCE] ? (c.HostConfig?.Mounts ?? []) : []).flatMap((m) => (m.Type === "bind" && m.Source ? [{ source: m.Source, field: `bind mount ${m.Source}:${m.Target}` }] : []));
+    const reals = binds.length ? await this.resolveBindSources(binds) : [];
+    for (const [i, b] of binds.entries()) {
+      if (reals[i] !== b.source) {
+        throw new AppError("VALIDATION", `${b.field}: ${b.source} now resolves to ${reals[i]} (changed since the container was created); not started`, { field: "mounts" });
       }
     }
     await this.call(`start container ${id}`, (d, s) => d.getContainer(id).start({ abortSignal: s } as object).catch(unless([304], undefined)));
+  }
+
+  resolveBindSources(binds: BindRequest[]): Promise<string[]> {
+    return this.bindResolver(binds);
   }
 
   async stopContainer(id: string, timeoutSeconds = 10): Promise<void> {

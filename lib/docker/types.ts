@@ -1,3 +1,4 @@
+import type { BindRequest } from "./bind-source";
 import type { TarEntry } from "./tar";
 
 /** What Wharf asks the engine to run for one deployment of an instance. */
@@ -115,7 +116,10 @@ export interface ContainerRuntime {
   ensureNetwork(name: string): Promise<void>;
   /** Create (not start) a container; if one with `spec.name` and the same wharf labels exists, returns it. */
   createContainer(spec: ContainerSpec): Promise<ContainerInfo>;
+  /** Start; an instance's bind sources are resolved again first (resolveBindSources) and a changed one refuses the start. */
   startContainer(id: string): Promise<void>;
+  /** Bind sources' real paths on this engine's host, or throws naming the refused field. Optional: doubles use the local check (WHARF_BIND_ROOT). */
+  resolveBindSources?(binds: BindRequest[]): Promise<string[]>;
   /** Stop; stopping a stopped container succeeds. */
   stopContainer(id: string, timeoutSeconds?: number): Promise<void>;
   /** Remove (force); removing a missing container succeeds. */

@@ -14,6 +14,7 @@ import { proxyRouteSpec, rowShape } from "../standalone-proxies/route-spec";
 import { routeTls } from "../tls/consumer-tls";
 import { pushRoute } from "./push-route";
 import { repairInstance } from "./repair-instance";
+import { stopStrayContainers } from "./stop-strays";
 import type { InstanceRepair } from "./report";
 import { RouteView } from "./route-view";
 import type { OrphanContainer, OrphanRoute, OrphanVolume, SkippedConsumer } from "./report";
@@ -49,6 +50,8 @@ export async function reconcileInfrastructure(opts: { settings: TSettings; dryRu
   }
   const up = new Set(servers.filter((s) => s.ok).map((s) => s.id));
   if (up.size) await repairInstances({ settings, dryRun, routes, res, up });
+  // After a move whose old server did not answer: its container still runs there.
+  await stopStrayContainers({ servers: servers.flatMap((s) => (s.ok && s.rt ? [{ id: s.id, name: s.name, rt: s.rt }] : [])), settings, dryRun, res });
   if (provider && routes) await repairProxyRoutes({ settings, dryRun, provider, routes, res });
   await reportOrphans({ runtimes: servers.flatMap((s) => (s.ok && s.rt ? [s.rt] : [])), complete: servers.every((s) => s.ok), provider: provider && routes ? provider : null, res });
   await reportOrphanServices(servers.flatMap((s) => (s.ok && s.id ? [s.id] : [])), res);

@@ -34,6 +34,22 @@ export const ZSshCredentialsSchema = z.strictObject({
     .optional(),
 });
 
+/**
+ * Where bind mounts may come from on that server (its own filesystem): an
+ * absolute, normal path, not `/` (that would allow every path). Checked on the
+ * server itself at every container create (lib/servers/remote-bind-sources.ts).
+ */
+const bindRoot = z
+  .string()
+  .trim()
+  .max(1024)
+  .refine((p) => p.startsWith("/"), "must be an absolute path")
+  .refine((p) => !/[\u0000-\u001f\u007f]/.test(p), "must not contain control characters")
+  .refine((p) => p === "/" || !p.split("/").slice(1).some((seg) => seg === "" || seg === "." || seg === ".."), "must be a normal path (no //, . or .. segments, no trailing /)")
+  .refine((p) => p !== "/", "must not be / (that would allow every path on the server)")
+  // The helper container that checks a source sees these as the engine gives every container (its own /etc/hosts, /proc…), not as the server has them.
+  .refine((p) => !["/proc", "/sys", "/dev", "/etc"].some((d) => p === d || p.startsWith(`${d}/`)), "must not be in /proc, /sys, /dev or /etc");
+
 const name = z.string().trim().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, "lower-case letters, digits and - (at most 63), starting with a letter or digit");
 const labels = z.record(z.string().trim().regex(/^[A-Za-z0-9][A-Za-z0-9._/-]{0,62}$/, "label keys: letters, digits, . _ / -"), z.string().max(200)).refine((l) => Object.keys(l).length <= 50, "at most 50 labels");
 
@@ -47,6 +63,7 @@ export const ZServerCreateSchema = z
     port: z.number().int().min(1).max(65535).optional(),
     upstreamAddress: hostAddress.optional(),
     labels: labels.default({}),
+    bindRoot: bindRoot.optional(),
     tls: ZTlsCredentialsSchema.optional(),
     ssh: ZSshCredentialsSchema.optional(),
   })
@@ -56,6 +73,8 @@ export const ZServerCreateSchema = z
     if (v.transport === "ssh" && !v.ssh) ctx.addIssue({ code: "custom", path: ["ssh"], message: "is required for an SSH server" });
     if (v.transport === "tls" && v.ssh) ctx.addIssue({ code: "custom", path: ["ssh"], message: "is not used by a TLS server" });
     if (v.transport === "ssh" && v.tls) ctx.addIssue({ code: "custom", path: ["tls"], message: "is not used by an SSH server" });
+    // A Swarm task may land on any node: a check on the manager says nothing about the node's filesystem.
+    if (v.kind === "swarm" && v.bindRoot) ctx.addIssue({ code: "custom", path: ["bindRoot"], message: "is not used by a Swarm cluster (bind mounts are per node; use named volumes)" });
   });
 export type TServerCreate = z.infer<typeof ZServerCreateSchema>;
 
@@ -66,6 +85,8 @@ export const ZServerUpdateSchema = z.strictObject({
   port: z.number().int().min(1).max(65535).optional(),
   upstreamAddress: hostAddress.optional(),
   labels: labels.optional(),
+  /** null switches bind mounts off on the server. */
+  bindRoot: bindRoot.nullable().optional(),
   tls: ZTlsCredentialsSchema.optional(),
   ssh: ZSshCredentialsSchema.optional(),
 });

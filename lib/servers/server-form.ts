@@ -50,6 +50,7 @@ export function serverCreateBodyFromForm(form: FormData): Record<string, unknown
     ...(nested.port !== undefined ? { port: nested.port } : {}),
     ...(nested.upstreamAddress !== undefined ? { upstreamAddress: nested.upstreamAddress } : {}),
     labels: labelsFromText(String(form.get("labelLines") ?? "")),
+    ...(nested.bindRoot !== undefined ? { bindRoot: nested.bindRoot } : {}),
     ...credentials(nested, transport),
   };
 }
@@ -58,7 +59,8 @@ export function serverCreateBodyFromForm(form: FormData): Record<string, unknown
  * A server's Edit form → PATCH body. `transport` is the server's (not an
  * input). Credentials are write-only: blank keeps the stored ones, which the
  * API allows only while the address and port are unchanged. An emptied
- * labels box clears the labels; a blank upstream address keeps the current one.
+ * labels box clears the labels; a blank upstream address keeps the current one;
+ * an emptied bind root switches bind mounts off on the server.
  */
 export function serverUpdateBodyFromForm(form: FormData, transport: string): Record<string, unknown> {
   const nested = nestedFromForm(form, { numbers: ["port"] });
@@ -68,6 +70,7 @@ export function serverUpdateBodyFromForm(form: FormData, transport: string): Rec
     ...(nested.port !== undefined ? { port: nested.port } : {}),
     ...(nested.upstreamAddress !== undefined ? { upstreamAddress: nested.upstreamAddress } : {}),
     labels: labelsFromText(String(form.get("labelLines") ?? "")),
+    ...(form.has("bindRoot") ? { bindRoot: String(form.get("bindRoot")).trim() || null } : {}),
     ...credentials(nested, transport),
   };
 }

@@ -7,6 +7,8 @@ import type { ContainerRuntime } from "../docker/types";
 import { AppError } from "../errors";
 import type { Server } from "../generated/prisma/client";
 import { openCredentials } from "./credentials";
+import { remoteBindResolver } from "./remote-bind-sources";
+import type { BindResolver } from "../docker/bind-source";
 
 // The container runtime of each server (SPEC §16). The built-in server
 // "local" (serverId null) is the process-wide runtime of lib/docker; a remote
@@ -33,8 +35,8 @@ export function connectionOf(server: ServerRow, hostKey?: string): DockerConnect
   return { kind: "ssh", host: server.address, port: server.port, username: creds.ssh.user, privateKey: creds.ssh.privateKey, hostKey: key };
 }
 
-export function runtimeForConnection(connection: DockerConnection): ContainerRuntime {
-  return new DockerodeRuntime({ connection, timeoutMs: REMOTE_CALL_TIMEOUT_MS });
+export function runtimeForConnection(connection: DockerConnection, bindResolver?: BindResolver): ContainerRuntime {
+  return new DockerodeRuntime({ connection, timeoutMs: REMOTE_CALL_TIMEOUT_MS, bindResolver });
 }
 
 // What the connection is built from: a status write (updatedAt) must not drop a live SSH connection.
@@ -46,7 +48,8 @@ export function runtimeOfServer(server: ServerRow): ContainerRuntime {
   if (hit && hit.stamp === stampOf(server)) return hit.runtime;
   if (hit) forgetConnection(hit.connection);
   const connection = connectionOf(server);
-  const runtime = runtimeForConnection(connection);
+  // Bind sources are resolved on the server itself, against its own bind root.
+  const runtime: ContainerRuntime = runtimeForConnection(connection, remoteBindResolver(server.id, () => runtime));
   cache().set(server.id, { stamp: stampOf(server), runtime, connection });
   return runtime;
 }

@@ -1,4 +1,5 @@
 import { db } from "../db";
+import { env } from "../env";
 import { AppError } from "../errors";
 import { recordEvent, type Actor } from "../audit/record-event";
 import type { Server } from "../generated/prisma/client";
@@ -17,7 +18,7 @@ const DEFAULT_PORT = { tls: 2376, ssh: 22 } as const;
 
 /** The built-in server: the local socket, always there, not editable here. */
 function localServer(counts: Map<string | null, number>) {
-  return { id: LOCAL_SERVER, name: LOCAL_SERVER, kind: "engine", transport: "local", address: null, port: null, upstreamAddress: null, labels: {}, status: "up", lastSeenAt: null, lastError: null, engineVersion: null, instances: counts.get(null) ?? 0, builtIn: true };
+  return { id: LOCAL_SERVER, name: LOCAL_SERVER, kind: "engine", transport: "local", address: null, port: null, upstreamAddress: null, labels: {}, bindRoot: env().WHARF_BIND_ROOT ?? null, status: "up", lastSeenAt: null, lastError: null, engineVersion: null, instances: counts.get(null) ?? 0, builtIn: true };
 }
 
 export function presentServer(row: Server, instances = 0) {
@@ -37,6 +38,7 @@ export function presentServer(row: Server, instances = 0) {
     port: row.port,
     upstreamAddress: row.upstreamAddress,
     labels: JSON.parse(row.labels) as Record<string, string>,
+    bindRoot: row.bindRoot,
     status: row.status,
     lastSeenAt: row.lastSeenAt,
     lastError: row.lastError,
@@ -117,6 +119,7 @@ export async function createServer(opts: { actor: Actor; body: unknown }): Promi
         port,
         upstreamAddress: input.upstreamAddress ?? input.address,
         labels: JSON.stringify(input.labels),
+        bindRoot: input.bindRoot ?? null,
         credentials: sealCredentials(credentialsOf(input)!, input.address, port),
         hostKeySha256: input.ssh?.hostKeySha256 ?? null,
         status: "unknown",
@@ -136,6 +139,7 @@ export async function updateServer(opts: { actor: Actor; id: string; body: unkno
   if (input.name !== undefined) await assertNameFree(input.name, row.id);
   if (input.tls && row.transport !== "tls") throw new AppError("VALIDATION", `tls: server ${row.name} is reached over ${row.transport}`, { field: "tls" });
   if (input.ssh && row.transport !== "ssh") throw new AppError("VALIDATION", `ssh: server ${row.name} is reached over ${row.transport}`, { field: "ssh" });
+  if (input.bindRoot && row.kind === "swarm") throw new AppError("VALIDATION", `bindRoot: server ${row.name} is a Swarm cluster: bind mounts are per node there; use named volumes`, { field: "bindRoot" });
   const address = input.address ?? row.address;
   const port = input.port ?? row.port;
   const moved = address !== row.address || port !== row.port;
@@ -155,6 +159,7 @@ export async function updateServer(opts: { actor: Actor; id: string; body: unkno
       port,
       upstreamAddress: input.upstreamAddress,
       labels: input.labels ? JSON.stringify(input.labels) : undefined,
+      bindRoot: input.bindRoot,
       credentials: fresh ? sealCredentials(fresh, address, port) : undefined,
       hostKeySha256,
       ...(moved || fresh ? { status: "unknown", lastError: null } : {}),

@@ -21,6 +21,7 @@ export type ServerView = {
   port: number | null;
   upstreamAddress: string | null;
   labels: Record<string, string>;
+  bindRoot?: string | null;
   status: string;
   lastSeenAt: string | null;
   lastError: string | null;
@@ -141,6 +142,15 @@ function CommonFields({ prefix, fe, transport, current }: { prefix: string; fe?:
       <Field label="Labels (key=value per line)" name={`${prefix}labels`} error={labelsError}>
         <textarea id={`${prefix}labels`} name="labelLines" rows={2} className={`${inputClass} font-mono text-xs`} defaultValue={current ? labelsText(current.labels) : undefined} placeholder="zone=a" aria-invalid={!!labelsError} />
       </Field>
+      <Input
+        prefix={prefix}
+        name="bindRoot"
+        label="Bind-mount root (optional)"
+        fe={fe}
+        defaultValue={current?.bindRoot ?? undefined}
+        placeholder="/srv/wharf"
+        hint="The directory on that server bind mounts may come from, checked on the server at every create; blank: bind mounts are refused there (engines only, not Swarm clusters)"
+      />
     </>
   );
 }
@@ -151,7 +161,7 @@ function EditServerForm({ server }: { server: ServerView }) {
   return (
     <form onSubmit={onSubmit} className="grid gap-3 border-t border-slate-200 pt-3 sm:grid-cols-2" aria-label={`Edit server ${server.name}`}>
       {/* Remounted with the saved values once the refreshed page arrives (blank secret fields again). */}
-      <div key={JSON.stringify([server.name, server.address, server.port, server.upstreamAddress, server.labels])} className="contents">
+      <div key={JSON.stringify([server.name, server.address, server.port, server.upstreamAddress, server.labels, server.bindRoot])} className="contents">
         <CommonFields prefix={prefix} fe={fe} transport={server.transport} current={server} />
         <p className="text-xs text-slate-600 sm:col-span-2">
           The credentials are bound to the address and port: changing either needs them entered again below. Leave them blank to keep the stored ones otherwise.
