@@ -29,6 +29,10 @@ export type TInstanceDetail = TInstanceView & {
   containerName: string | null;
   rollback: { containerName: string | null; image: string | null } | null;
   container: { state: string; exitCode: number | null; oomKilled: boolean; startedAt: string | null } | null;
+  /** On a Swarm cluster (issue 28): the service's replica count, placement and tasks (null when the manager does not answer). */
+  replicas?: number;
+  placement?: string[];
+  tasks?: { node: string; state: string; desiredState: string; address: string | null; error?: string }[] | null;
 };
 
 export type TDeployment = {
