@@ -25,8 +25,10 @@ const BASE = `e2e-swarm-${rand}.test`;
 const CADDY = { type: "caddy", adminUrl: "http://127.0.0.1:2019", server: "wharf" };
 // The public registry on the namespaces' bridge: every node pulls from it (no credentials needed).
 const IMAGE = `${mh.registries.public}/lab/web:v1`;
-const h1Socket = mh.hosts.find((h) => h.name === "h1")!.socket;
-const docker = (...args: string[]) => execFileSync("docker", ["-H", `unix://${h1Socket}`, ...args], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
+const on = (host: string, ...args: string[]) => execFileSync("docker", ["-H", `unix://${mh.hosts.find((h) => h.name === host)!.socket}`, ...args], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
+const docker = (...args: string[]) => on("h1", ...args);
+/** The ids of the test image's pulls on a node (the nodes pull it by digest, untagged). */
+const pulled = (host: string) => on(host, "images", "-q", "--no-trunc", IMAGE.split(":").slice(0, -1).join(":")).split("\n").filter(Boolean);
 const nodeSpec = (node: string) => JSON.parse(docker("node", "inspect", node, "--format", "{{json .Spec}}")) as { Availability: string; Labels?: Record<string, string> | null };
 const serviceExists = () => {
   try {
@@ -51,6 +53,7 @@ function viaCaddy(host: string): Promise<{ status: number; body: string }> {
 
 type Listed = { id: string; name: string };
 const found: Record<string, { Availability: string; Labels: Record<string, string> }> = {};
+const foundImages: Record<string, string[]> = {};
 let savedSettings: { baseDomain: string; targetAddress: string } | null = null;
 
 async function adminApi(playwright: { request: { newContext: (o: object) => Promise<APIRequestContext> } }, baseURL: string | undefined) {
@@ -65,6 +68,7 @@ test.beforeAll(async ({ playwright, baseURL }) => {
   for (const node of ["h1", "h2", "h3"]) {
     const spec = nodeSpec(node);
     found[node] = { Availability: spec.Availability, Labels: spec.Labels ?? {} };
+    foundImages[node] = pulled(node);
   }
   expect(Object.values(found).map((n) => n.Availability), "the Swarm's nodes are not all active before the spec").toEqual(["active", "active", "active"]);
   const admin = await adminApi(playwright, baseURL);
@@ -97,6 +101,19 @@ test.afterAll(async ({ playwright, baseURL }) => {
       for (const k of Object.keys(now.Labels ?? {})) if (!(k in was.Labels)) args.push("--label-rm", k);
       for (const [k, v] of Object.entries(was.Labels)) if (now.Labels?.[k] !== v) args.push("--label-add", `${k}=${v}`);
       if (args.length) docker("node", "update", ...args, node);
+    }
+    // The image pulls this spec brought onto the nodes, once Swarm has removed the tasks' containers (an image still in use is left).
+    for (const node of Object.keys(foundImages)) {
+      for (const id of pulled(node).filter((i) => !foundImages[node].includes(i))) {
+        for (let attempt = 0; attempt < 20; attempt++) {
+          try {
+            on(node, "rmi", id);
+            break;
+          } catch {
+            await new Promise((r) => setTimeout(r, 1000));
+          }
+        }
+      }
     }
   }
 });
