@@ -37,6 +37,14 @@ export function InstanceActions({ instance }: { instance: TInstanceDetail }) {
         <TextField label="Image to deploy" name="image" defaultValue={instance.image} />
         <SubmitButton name="op" value="redeploy" disabled={busy} pendingText="Starting…">Redeploy</SubmitButton>
       </form>
+      {instance.replicas !== undefined && (
+        // A Swarm service scales without a redeploy (issue 28): Swarm adds or stops tasks, the route follows.
+        <form key={instance.replicas} action={action} className="flex items-end gap-2" aria-label="Scale">
+          <input type="hidden" name="id" value={instance.id} />
+          <TextField label="Replicas" name="replicas" type="number" defaultValue={instance.replicas} error={state && !state.ok ? state.fieldErrors?.replicas : undefined} />
+          <SubmitButton name="op" value="scale" variant="secondary" disabled={busy || s !== "running"} pendingText="Starting…">Scale</SubmitButton>
+        </form>
+      )}
       <form action={action} onSubmit={confirmSubmit} className="flex flex-wrap gap-2" aria-label="Instance actions">
         {instance.rollback && !busy && <OpButton id={instance.id} op="rollback" label="Roll back" />}
         {s === "running" && <OpButton id={instance.id} op="stop" label="Stop" />}

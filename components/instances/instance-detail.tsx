@@ -45,6 +45,20 @@ export function InstanceDetail({ initial, canEdit }: { initial: TInstanceDetail;
               {inst.server}
               {inst.status === "unknown" && <span className="ml-2 text-xs text-amber-800">status unknown: the server does not answer; nothing is changed on it until it does</span>}
             </dd>
+            {inst.replicas !== undefined && (
+              <>
+                <dt className="text-slate-500">Replicas</dt>
+                <dd data-testid="instance-replicas">
+                  {inst.replicas} {inst.placement && inst.placement.length > 0 && <span className="ml-2 font-mono text-xs text-slate-600">placement {inst.placement.join(", ")}</span>}
+                  {/* The service's tasks as the manager sees them now: where each runs and the address the proxy reaches it at. */}
+                  <ul className="mt-1 font-mono text-xs" data-testid="instance-tasks">
+                    {inst.tasks === null || inst.tasks === undefined ? <li className="font-sans text-slate-500">tasks unknown: the manager does not answer</li> : inst.tasks.filter((t) => t.desiredState === "running").map((t, i) => (
+                      <li key={`${t.node}-${t.address ?? i}`} data-testid="instance-task" data-state={t.state}>{t.node} · {t.state}{t.address && ` · ${t.address}`}{t.error && <span className="ml-2 text-rose-700">{t.error}</span>}</li>
+                    ))}
+                  </ul>
+                </dd>
+              </>
+            )}
             <dt className="text-slate-500">Image</dt><dd className="font-mono text-xs">{inst.image}</dd>
             <dt className="text-slate-500">Address</dt><dd><a className="text-sky-700 underline" href={inst.url} target="_blank" rel="noreferrer" data-testid="instance-url">{inst.url}</a></dd>
             <dt className="text-slate-500">Container port</dt><dd>{inst.port}</dd>
@@ -119,9 +133,9 @@ export function InstanceDetail({ initial, canEdit }: { initial: TInstanceDetail;
       <Card title="Usage" className="mt-6"><UsageCharts instanceId={inst.id} running={inst.status === "running"} /></Card>
       {canEdit && <Card title="Edit" className="mt-6"><EditInstanceForm instance={inst} busy={busy} /></Card>}
       <Card title="Deployments" className="mt-6"><DeploymentHistory deployments={deployments ?? []} instanceId={inst.id} canRollBack={canEdit && !busy} /></Card>
-      {/* Admin-only: apps print secrets at start-up (SPEC §12); the /logs endpoint refuses viewers too. */}
+      {/* Admin-only: apps print secrets at start-up (SPEC §12); the /logs endpoint refuses viewers too. A Swarm service has no container of its own: its log is every task's. */}
       <Card title="Container logs" className="mt-6">
-        {!canEdit ? <p className="text-sm text-slate-500">Container logs are shown to admins only: apps often print secrets at start-up.</p> : inst.containerId ? <LogViewer instanceId={inst.id} key={inst.containerId} /> : <p className="text-sm text-slate-500">No container yet.</p>}
+        {!canEdit ? <p className="text-sm text-slate-500">Container logs are shown to admins only: apps often print secrets at start-up.</p> : inst.containerId || inst.replicas !== undefined ? <LogViewer instanceId={inst.id} key={inst.containerId ?? "service"} /> : <p className="text-sm text-slate-500">No container yet.</p>}
       </Card>
     </>
   );

@@ -60,9 +60,10 @@ export async function createInstanceAction(_prev: ActionResult | null, form: For
   return withValues(res, form, ["secretEnv"]);
 }
 
-type Op = "redeploy" | "rollback" | "stop" | "start" | "remove" | "cancel";
+type Op = "redeploy" | "scale" | "rollback" | "stop" | "start" | "remove" | "cancel";
 const MESSAGES: Record<Op, string> = {
   redeploy: "Redeploy started.",
+  scale: "Scaling started.",
   rollback: "Rollback started.",
   stop: "Stopped.",
   start: "Start requested.",
@@ -80,6 +81,12 @@ export async function instanceAction(_prev: ActionResult | null, form: FormData)
     switch (op) {
       case "redeploy":
         return redeployInstance({ actor, id, body: image ? { image } : {} });
+      case "scale": {
+        // A Swarm service's replica count alone: Swarm scales it, no image rolls out (issue 28).
+        const replicas = String(form.get("replicas") ?? "").trim();
+        if (!/^\d+$/.test(replicas)) throw new AppError("VALIDATION", "replicas: must be a whole number of tasks", { field: "replicas" });
+        return redeployInstance({ actor, id, body: { replicas: Number(replicas) } });
+      }
       case "rollback": {
         const deploymentId = String(form.get("deploymentId") ?? "").trim();
         return rollbackInstance({ actor, id, body: deploymentId ? { deploymentId } : {} });
@@ -93,7 +100,7 @@ export async function instanceAction(_prev: ActionResult | null, form: FormData)
       case "cancel":
         return cancelDeployment({ actor, id });
       default:
-        throw new AppError("VALIDATION", "op: must be one of redeploy, rollback, stop, start, remove, cancel", { field: "op" });
+        throw new AppError("VALIDATION", "op: must be one of redeploy, scale, rollback, stop, start, remove, cancel", { field: "op" });
     }
   });
   revalidatePath("/instances");
