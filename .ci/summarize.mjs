@@ -46,14 +46,15 @@ if (existsSync(pw)) {
   for (const suite of JSON.parse(readFileSync(pw, "utf8")).suites ?? []) walk(suite, []);
 }
 
-// The image smoke test prints its own "N passed, N failed" as its last such line.
-const smoke = path.join(outDir, "image-smoke.log");
-if (existsSync(smoke)) {
+// The image smoke tests print their own "N passed, N failed" as their last such line.
+for (const [name, file] of [["image smoke", "image-smoke.log"], ["replicas smoke", "replicas-smoke.log"]]) {
+  const smoke = path.join(outDir, file);
+  if (!existsSync(smoke)) continue;
   const m = [...readFileSync(smoke, "utf8").matchAll(/^(\d+) passed, (\d+) failed$/gm)].at(-1);
   if (m) {
     passed += Number(m[1]);
     failed += Number(m[2]);
-    lines.push(`image smoke: ${m[1]} passed, ${m[2]} failed`);
+    lines.push(`${name}: ${m[1]} passed, ${m[2]} failed`);
   }
 }
 
@@ -61,7 +62,8 @@ if (existsSync(smoke)) {
 // its failed tests are already counted.
 const reports = {
   "unit tests": "vitest-unit.json", "integration tests": "vitest-integration.json",
-  "unit tests (PostgreSQL)": "vitest-unit-pg.json", "integration tests (PostgreSQL)": "vitest-integration-pg.json", "e2e tests": "playwright.json", "image smoke": "image-smoke.log" };
+  "unit tests (PostgreSQL)": "vitest-unit-pg.json", "integration tests (PostgreSQL)": "vitest-integration-pg.json", "e2e tests": "playwright.json", "image smoke": "image-smoke.log",
+  "replicas smoke": "replicas-smoke.log" };
 failed += failedSteps.filter((s) => !(reports[s] && existsSync(path.join(outDir, reports[s])))).length;
 // The failed tests by name, so that the tail of the log alone says what failed.
 for (const f of failures) console.log(`FAILED ${f}`);

@@ -22,6 +22,7 @@
 # "N passed, N failed" and the exit code is non-zero when anything failed.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
+. test/image/local-images.sh
 
 IMAGE=${WHARF_SMOKE_IMAGE:-wharf:ci}
 NET=wharf-smoke
@@ -178,18 +179,7 @@ port=$(free_port)
 use_caddy=0
 if command -v caddy >/dev/null 2>&1; then
   caddy_bin=$(readlink -f "$(command -v caddy)")
-  caddy_hash=$(printf '%s %s' "$(sha256sum "$caddy_bin" | cut -c1-16)" "$(docker image inspect -f '{{.Id}}' "$BASE_IMAGE" 2>/dev/null)" | sha256sum | cut -c1-16)
-  if [[ $(docker image inspect -f '{{index .Config.Labels "wharf.test.hash"}}' "$CADDY_IMAGE" 2>/dev/null || true) != "$caddy_hash" ]]; then
-    mkdir -p "$work/caddy-ctx"
-    cp "$caddy_bin" "$work/caddy-ctx/caddy"
-    # Same paths as the official caddy:2 image (config/data volumes).
-    printf '%s\n' "FROM $BASE_IMAGE" 'COPY caddy /usr/bin/caddy' 'ENV XDG_CONFIG_HOME=/config XDG_DATA_HOME=/data' \
-      "LABEL wharf.test=\"true\" wharf.test.hash=\"$caddy_hash\"" 'EXPOSE 80 443 2019' \
-      'CMD ["caddy","run","--config","/etc/caddy/caddy.json","--resume"]' >"$work/caddy-ctx/Dockerfile"
-    previous_caddy=$(docker image inspect -f '{{.Id}}' "$CADDY_IMAGE" 2>/dev/null || true)
-    DOCKER_BUILDKIT=0 docker build -q --force-rm -t "$CADDY_IMAGE" "$work/caddy-ctx" >/dev/null 2>&1
-    [[ -z $previous_caddy ]] || docker rmi "$previous_caddy" >/dev/null 2>&1 || true
-  fi
+  ensure_caddy_image "$CADDY_IMAGE" "$BASE_IMAGE"
   p80=$(free_port)
   p443=$(free_port)
   while [[ $p443 == "$p80" || $p443 == "$port" || $p80 == "$port" ]]; do p80=$(free_port); p443=$(free_port); done
