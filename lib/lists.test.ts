@@ -21,7 +21,8 @@ async function seedProxies() {
   await db.standaloneProxy.createMany({
     data: Array.from({ length: N }, (_, i) => ({ domain: name(i), upstream: `http://192.0.2.${i % 7}:80${i % 3}`, routeStatus: ROUTES[i % 3] })),
   });
-  return db.standaloneProxy.findMany();
+  // In index order: PostgreSQL returns an unordered findMany in heap order, which rows freed by earlier tests can change.
+  return db.standaloneProxy.findMany({ orderBy: { domain: "asc" } });
 }
 
 type Lister = (params: URLSearchParams) => Promise<{ items: { id?: string }[]; nextCursor: string | null; prevCursor: string | null; total: number }>;
