@@ -241,10 +241,10 @@ test("deploys 2 replicas on the workers from New instance, watches the steps rea
   const form = page.getByRole("form", { name: "New instance" });
   await form.getByLabel("Name", { exact: true }).fill(NAME);
   await form.getByLabel("Image", { exact: true }).fill(IMAGE);
-  await expect(form.getByLabel("Replicas")).toHaveCount(0);
+  await expect(form.getByLabel("Replicas", { exact: true })).toHaveCount(0);
   await form.getByLabel("Server", { exact: true }).selectOption(CLUSTER);
   await expect(form.getByLabel("Server", { exact: true }).locator("option:checked")).toHaveText(`${CLUSTER} (Swarm cluster, tls, up)`);
-  await form.getByLabel("Replicas").fill("2");
+  await form.getByLabel("Replicas", { exact: true }).fill("2");
   await form.getByLabel("Placement (one constraint per line)").fill("node.role==worker");
   await form.getByLabel("Container port").fill("8080");
   await form.getByRole("button", { name: "Deploy" }).click();
@@ -276,13 +276,13 @@ test("deploys 2 replicas on the workers from New instance, watches the steps rea
 
   // Scale to 3 from the instance page: Swarm adds a task, no image rolls out, the route follows.
   const scale = page.getByRole("form", { name: "Scale" });
-  await expect(scale.getByLabel("Replicas")).toHaveValue("2");
+  await expect(scale.getByLabel("Replicas", { exact: true })).toHaveValue("2");
   // Out of range first: refused beside the field, nothing changed on the Swarm.
-  await scale.getByLabel("Replicas").fill("101");
+  await scale.getByLabel("Replicas", { exact: true }).fill("101");
   await scale.getByRole("button", { name: "Scale" }).click();
   await expect(scale.locator('[data-field-error="replicas"]')).toContainText("must be at most 100");
   expect(docker("service", "inspect", SERVICE, "--format", "{{.Spec.Mode.Replicated.Replicas}}")).toBe("2");
-  await scale.getByLabel("Replicas").fill("3");
+  await scale.getByLabel("Replicas", { exact: true }).fill("3");
   await scale.getByRole("button", { name: "Scale" }).click();
   await expect(page.getByRole("status").filter({ hasText: "Scaling started." })).toBeVisible();
   await expect(page.getByTestId("instance-status")).toHaveText("running", { timeout: 60_000 });
