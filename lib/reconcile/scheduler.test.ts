@@ -20,6 +20,16 @@ const settle = async () => {
     await new Promise((r) => realSetTimeout(r, 5));
   }
 };
+// The loop's next wait is armed only after its awaits (prune, settings read) finished: on a loaded
+// PostgreSQL that can take longer than settle(). Wait (real time, bounded) until the timer changed.
+const loopTimer = () => (globalThis as unknown as Record<string, { timer?: unknown } | undefined>).__wharfScheduler?.timer;
+const armedAfter = async (previous: unknown) => {
+  // Date is faked here: count settle() rounds (≥ 100 ms real each) instead, up to ~15 s.
+  for (let round = 0; loopTimer() === previous || loopTimer() === undefined; round++) {
+    if (round >= 150) throw new Error("the scheduler never armed its next wait");
+    await settle();
+  }
+};
 
 describe("sync scheduler", () => {
   beforeEach(async () => {
@@ -37,7 +47,7 @@ describe("sync scheduler", () => {
   it("runs every sync.intervalMinutes and never overlaps itself", async () => {
     expect(startScheduler()).toBe(true);
     expect(startScheduler()).toBe(false); // one per process
-    await settle();
+    await armedAfter(undefined);
     await vi.advanceTimersByTimeAsync(119_000);
     expect(calls).toHaveLength(0);
     await vi.advanceTimersByTimeAsync(1_000);
@@ -48,8 +58,9 @@ describe("sync scheduler", () => {
     await settle();
     expect(calls).toHaveLength(1);
     // When it finishes, the next wait starts from then.
+    const waiting = loopTimer();
     calls[0].resolve();
-    await settle();
+    await armedAfter(waiting);
     await vi.advanceTimersByTimeAsync(119_000);
     expect(calls).toHaveLength(1);
     await vi.advanceTimersByTimeAsync(1_000);
