@@ -89,6 +89,8 @@ describe("deploy tokens", () => {
     for (const [body, field, text] of [
       [{ autoUpdate: true }, "autoUpdate", "tag or digest only"],
       [{ image: "wharf-test/web:v2", autoUpdate: false }, "autoUpdate", "tag or digest only"],
+      [{ replicas: 50 }, "replicas", "tag or digest only"],
+      [{ image: "wharf-test/web:v2", placement: ["node.hostname==h2"] }, "placement", "tag or digest only"],
       [{ image: "wharf-test/other:v1" }, "image", "docker.io/wharf-test/other"],
       [{ image: "evil.example:5000/wharf-test/web:v1" }, "image", "evil.example:5000/wharf-test/web"],
       [{ image: "127.0.0.1:5050/wharf-test/web:v1" }, "image", "not deploy 127.0.0.1:5050"],
@@ -98,7 +100,7 @@ describe("deploy tokens", () => {
       expect(((await res.json()) as Err).error, JSON.stringify(body)).toMatchObject({ code: "FORBIDDEN", field, message: expect.stringContaining(text) });
     }
     expect(await db.instance.findUniqueOrThrow({ where: { id: mine }, select: { autoUpdate: true, image: true } })).toEqual({ autoUpdate: false, image: "wharf-test/web:v1" });
-    expect(await db.auditEvent.count({ where: { result: "denied", actorLabel: "token:ci", action: "instance.redeploy" } })).toBe(before + 5);
+    expect(await db.auditEvent.count({ where: { result: "denied", actorLabel: "token:ci", action: "instance.redeploy" } })).toBe(before + 7);
     // Another tag or a digest of the same repository passes the token check (the state table then answers 409: "deploying").
     for (const image of ["wharf-test/web:v2", "docker.io/wharf-test/web@sha256:" + "a".repeat(64)]) {
       const res = await call(redeployRoute.POST, { method: "POST", id: mine, bearer: token, body: { image } });

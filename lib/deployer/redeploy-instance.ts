@@ -84,10 +84,12 @@ export async function redeployInstance(opts: { actor: Actor; id: string; body: u
   return getInstance(opts.id);
 }
 
+const DEPLOY_TOKEN_FIELDS: ReadonlySet<string> = new Set(["image"]);
+
 /**
  * A deploy token (CI) changes the tag or digest of the instance's own image,
  * nothing else: not auto-update, mounts (bind mounts are admin-only), limits,
- * commands or TLS, and not another repository or registry (which would use
+ * commands, TLS, server, replicas or placement, and not another repository or registry (which would use
  * Wharf's stored credentials for that host). Refusals are audited.
  */
 async function assertDeployTokenChange(opts: { actor: Actor; id: string; input: TRedeployInput }) {
@@ -96,7 +98,8 @@ async function assertDeployTokenChange(opts: { actor: Actor; id: string; input: 
     await recordEvent({ actor, action: "instance.redeploy", target: opts.id, result: "denied", message: `${field}: ${why}` });
     throw new AppError("FORBIDDEN", `${field}: ${why}`, { field });
   };
-  const field = (["autoUpdate", "mounts", "limits", "reservations", "command", "entrypoint", "deployStrategy", "tls", "server", "dataStaysBehind", "pinVolumes", "pinNode"] as const).find((k) => input[k] !== undefined);
+  // An allowlist: a field added to the redeploy body later is refused to tokens until it is listed here.
+  const field = Object.keys(input).find((k) => !DEPLOY_TOKEN_FIELDS.has(k) && input[k as keyof TRedeployInput] !== undefined);
   if (field) await refuse(field, "a deploy token may change the image's tag or digest only");
   if (input.image) {
     const current = parseImageRef((await findInstanceOrThrow(opts.id)).image);
