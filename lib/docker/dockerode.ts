@@ -2,6 +2,7 @@ import { hostname } from "node:os";
 import { resolveLocalBindSources, type BindRequest, type BindResolver } from "./bind-source";
 // ContainerRuntime over the Docker Engine API (dockerode). Never shells out to the CLI.
 import Docker from "dockerode";
+import { boundedCall, type CallOpts } from "./bounded-call";
 import { env } from "../env";
 import { AppError, errorMessage } from "../errors";
 import { LABEL_INSTANCE, LABEL_MANAGED } from "../naming";
@@ -25,7 +26,6 @@ export interface DockerodeRuntimeOptions {
   bindResolver?: BindResolver;
 }
 
-type CallOpts = { timeoutMs?: number; signal?: AbortSignal };
 
 /** Swallows the engine answers that mean "already in the wanted state". */
 /** The engine address the process was started with (DOCKER_HOST and its TLS companions). */
@@ -68,33 +68,11 @@ export class DockerodeRuntime implements ContainerRuntime {
     this.endpoint = endpoint;
   }
 
-  /** Runs one engine call under a deadline; the deadline ends once `fn` resolves, so streams live on. */
+  /** Runs one engine call under a deadline (bounded-call.ts); the deadline ends once `fn` resolves, so streams live on. */
   private async call<T>(op: string, fn: (d: Docker, signal: AbortSignal) => Promise<T>, o: CallOpts = {}): Promise<T> {
-    if (!this.docker) throw this.setupError ?? new AppError("INTERNAL", "Docker client not initialised");
-    o.signal?.throwIfAborted();
-    const ms = o.timeoutMs ?? this.timeoutMs;
-    const deadline = new AbortController();
-    const timer = setTimeout(() => deadline.abort(), ms);
-    const signal = o.signal ? AbortSignal.any([o.signal, deadline.signal]) : deadline.signal;
-    // Raced as well as passed down: a dockerode method that ignores the signal must not hang the caller.
-    let onAbort = () => {};
-    const aborted = new Promise<never>((_, reject) => {
-      onAbort = () => reject(signal.reason);
-      signal.addEventListener("abort", onAbort, { once: true });
-    });
-    aborted.catch(() => {});
-    try {
-      return await Promise.race([fn(this.docker, signal), aborted]);
-    } catch (err) {
-      if (o.signal?.aborted) throw o.signal.reason;
-      if (deadline.signal.aborted) {
-        throw new AppError("TIMEOUT", `Docker engine at ${this.endpoint} did not answer ${op} within ${ms < 1000 ? `${ms} ms` : `${Math.round(ms / 1000)}s`}`);
-      }
-      throw engineError(op, err, this.endpoint);
-    } finally {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", onAbort);
-    }
+    const docker = this.docker;
+    if (!docker) throw this.setupError ?? new AppError("INTERNAL", "Docker client not initialised");
+    return boundedCall({ ...o, op, endpoint: this.endpoint, defaultTimeoutMs: this.timeoutMs }, (signal) => fn(docker, signal));
   }
 
   /** Image.inspect is the one dockerode call without abortSignal support, so it is dialled directly. */

@@ -3,6 +3,7 @@
 // a deadline, as in lib/docker/dockerode.ts: an engine that does not answer
 // never hangs a caller.
 import Docker from "dockerode";
+import { boundedCall, type CallOpts } from "../docker/bounded-call";
 import { AppError } from "../errors";
 import { describeConnection, dockerodeOptions, type DockerConnection } from "../docker/connection";
 import { LogLineSplitter, splitLogBuffer } from "../docker/log-lines";
@@ -37,7 +38,6 @@ export interface DockerSwarmOptions {
   updateAttempts?: number;
 }
 
-type CallOpts = { timeoutMs?: number; signal?: AbortSignal };
 type Modem = { dial: (o: object, cb: (err: unknown, data: unknown) => void) => void };
 
 function unless<T>(statuses: number[], value: T) {
@@ -103,33 +103,11 @@ export class DockerSwarm implements SwarmRuntime {
     this.endpoint = endpoint;
   }
 
-  /** Runs one engine call under a deadline; the deadline ends once `fn` resolves, so streams live on. */
+  /** Runs one engine call under a deadline (bounded-call.ts); the deadline ends once `fn` resolves, so streams live on. */
   private async call<T>(op: string, fn: (d: Docker, signal: AbortSignal) => Promise<T>, o: CallOpts = {}): Promise<T> {
-    if (!this.docker) throw this.setupError ?? new AppError("INTERNAL", "Docker client not initialised");
-    o.signal?.throwIfAborted();
-    const ms = o.timeoutMs ?? this.timeoutMs;
-    const deadline = new AbortController();
-    const timer = setTimeout(() => deadline.abort(), ms);
-    const signal = o.signal ? AbortSignal.any([o.signal, deadline.signal]) : deadline.signal;
-    // Raced as well as passed down: a dockerode method that ignores the signal must not hang the caller.
-    let onAbort = () => {};
-    const aborted = new Promise<never>((_, reject) => {
-      onAbort = () => reject(signal.reason);
-      signal.addEventListener("abort", onAbort, { once: true });
-    });
-    aborted.catch(() => {});
-    try {
-      return await Promise.race([fn(this.docker, signal), aborted]);
-    } catch (err) {
-      if (o.signal?.aborted) throw o.signal.reason;
-      if (deadline.signal.aborted) {
-        throw new AppError("TIMEOUT", `Docker engine at ${this.endpoint} did not answer ${op} within ${ms < 1000 ? `${ms} ms` : `${Math.round(ms / 1000)}s`}`);
-      }
-      throw engineError(op, err, this.endpoint);
-    } finally {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", onAbort);
-    }
+    const docker = this.docker;
+    if (!docker) throw this.setupError ?? new AppError("INTERNAL", "Docker client not initialised");
+    return boundedCall({ ...o, op, endpoint: this.endpoint, defaultTimeoutMs: this.timeoutMs }, (signal) => fn(docker, signal));
   }
 
   /** A raw Engine API request (for the calls dockerode does not take an abort signal or a body for). */
