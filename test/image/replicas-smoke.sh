@@ -429,11 +429,14 @@ check "during the kill and the restart: $total requests through wharf-lb (page /
 t0=$SECONDS
 dc stop -t 10 wharf-b >/dev/null 2>&1
 via_a=0
+reads=()
 for _ in 1 2 3 4; do
+  t_read=$SECONDS
   [[ $(api GET /api/auth/session | jget user.email) == "$ADMIN_EMAIL" ]] && via_a=$((via_a + 1))
+  reads+=("HTTP $(status) in $((SECONDS - t_read)) s")
 done
 api GET / >/dev/null
-check "wharf-b stopped: wharf-lb answers from the restarted wharf-a (4 session reads signed-in: $via_a; page / HTTP $(status))" test "$via_a" = 4 -a "$(status)" = 200
+check "wharf-b stopped: wharf-lb answers from the restarted wharf-a (4 session reads signed-in: $via_a [$(IFS=,; echo "${reads[*]}")]; page / HTTP $(status))" test "$via_a" = 4 -a "$(status)" = 200
 timings+=("rejoin check: $((SECONDS - t0)) s")
 
 wait "$migrate_pid" 2>/dev/null || true
