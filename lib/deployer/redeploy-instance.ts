@@ -25,7 +25,7 @@ import { assertClusterFields, resolveServerRef } from "../servers/resolve-server
 import { clusterOf } from "../servers/cluster";
 import { runServiceRollout, runServiceScale } from "./service-rollout";
 import { checkPinNode } from "./service-pin";
-import { placementOf } from "./service-spec";
+import { hasVolumes, placementOf } from "./service-spec";
 import type { Instance } from "../generated/prisma/client";
 
 /**
@@ -40,7 +40,10 @@ export async function redeployInstance(opts: { actor: Actor; id: string; body: u
   await beginOperation({
     instanceId: opts.id, kind, actor: opts.actor,
     plan: async (instance) => {
-      if (input.autoUpdate !== undefined && input.autoUpdate !== instance.autoUpdate) await db.instance.update({ where: { id: instance.id }, data: { autoUpdate: input.autoUpdate } });
+      // Written only once every check below passed: a refused body changes nothing.
+      const writeAutoUpdate = async () => {
+        if (input.autoUpdate !== undefined && input.autoUpdate !== instance.autoUpdate) await db.instance.update({ where: { id: instance.id }, data: { autoUpdate: input.autoUpdate } });
+      };
       // TLS options: written by the job once the state table has accepted it (still under the lease); the switch's route push and the certificate step read them from the row.
       const tls = { tlsHttps: input.tls?.https ?? instance.tlsHttps, tlsRedirect: input.tls?.redirect ?? instance.tlsRedirect, tlsHsts: input.tls?.hsts ?? instance.tlsHsts };
       const previousTls = { tlsHttps: instance.tlsHttps, tlsRedirect: instance.tlsRedirect, tlsHsts: instance.tlsHsts };
@@ -56,10 +59,15 @@ export async function redeployInstance(opts: { actor: Actor; id: string; body: u
       const onlyReplicas = cluster && input.replicas !== undefined && Object.keys(input).every((k) => k === "replicas");
       if (onlyReplicas && state === "running") {
         const replicas = input.replicas!;
+        await writeAutoUpdate();
         return { event: "redeploy", image: instance.image, run: (rec, signal) => runServiceScale({ instanceId: instance.id, rec, swarm: cluster.swarm, replicas, actor: opts.actor, signal, events: { ok: "redeployed", failed: "redeploy_failed" } }) };
       }
       // Resolved under the lease from the re-read row. Changed mounts, limits or command apply to the new container only; the row takes them when it serves.
       const spec = await resolveSpec({ instance: { ...instance, serverId: destination }, current: specOf(instance), input, settings: await getSettings(), actor: opts.actor });
+      if (input.pinNode && (!hasVolumes(spec) || !(input.pinVolumes ?? instance.pinVolumes))) {
+        throw new AppError("VALIDATION", "pinNode: the instance has no pinned volumes (pinNode chooses the node its volumes stay on; use placement to choose where its tasks run)", { field: "pinNode" });
+      }
+      await writeAutoUpdate();
       if (state !== "running" && canAccept(state, "deploy")) {
         const plan = deployPlan({ instanceId: instance.id, image, actor: opts.actor, spec, pin });
         return {

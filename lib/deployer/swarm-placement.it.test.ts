@@ -1,19 +1,12 @@
-import { execFileSync } from "node:child_process";
-import { randomBytes } from "node:crypto";
-import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { db } from "../db";
 import { SYSTEM_ACTOR } from "../audit/record-event";
-import { updateSettings } from "../configuration/update-settings";
 import { getInstance } from "../instances/get-instance";
-import { runSync } from "../reconcile/run-sync";
-import { swarmOfServer } from "../servers/cluster";
-import { createServer, updateNode } from "../servers/servers";
+import { updateNode } from "../servers/servers";
 import type { NodeInfo } from "../swarm/types";
-import { CADDY, eventually, httpGet } from "../../test/helpers/http";
-import { multihost, multihostHost } from "../../test/multihost";
+import { eventually } from "../../test/helpers/http";
+import { swarmTestCluster } from "../../test/swarm";
 import { createInstance } from "./create-instance";
-import { waitForJob } from "./jobs";
 import { redeployInstance } from "./redeploy-instance";
 import { removeInstance } from "./remove-instance";
 import { serviceName } from "./service-spec";
@@ -23,51 +16,27 @@ import { serviceName } from "./service-spec";
 // hold: the scheduler's reason reaches the operator), and a service with a
 // volume pinned to one node. The Swarm is shared: every label, availability,
 // service and volume this file touches is put back in afterAll.
-const rand = randomBytes(3).toString("hex");
-const base = `place-${rand}.wharf.test`;
-const mh = multihost();
-const image = (v: string) => `${mh.registries.auth}/lab/web:${v}`;
-const viaCaddy = (name: string, path = "/") => httpGet({ port: CADDY.httpPort, host: `${name}.${base}`, path, timeoutMs: 4000 });
+const C = swarmTestCluster("place");
+const { rand, image, viaCaddy, swarm, settle, running, docker } = C;
 const LABEL = `wharf-place-${rand}`;
 let serverId = "";
-const swarm = async () => swarmOfServer(await db.server.findUniqueOrThrow({ where: { id: serverId } }));
-const docker = (host: string, args: string) => execFileSync("sh", ["-c", `docker -H unix://${multihostHost(host).socket} ${args}`], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
 /** The nodes as they were before this file: labels and availability to put back. */
 let before: NodeInfo[] = [];
 const volumes: string[] = [];
 
-async function settle(id: string) {
-  await waitForJob(id);
-  return getInstance(id);
-}
-const running = async (name: string) => (await (await swarm()).listTasks(serviceName(name))).filter((t) => t.desiredState === "running" && t.state === "running");
 const inspect = (name: string) => JSON.parse(docker("h1", `service inspect ${serviceName(name)}`))[0] as { Spec: { TaskTemplate: { Resources: { Reservations?: Record<string, number>; Limits?: Record<string, number> }; Placement: { Constraints?: string[] } } } };
 const lastDeployment = (instanceId: string) => db.deployment.findFirstOrThrow({ where: { instanceId }, orderBy: { startedAt: "desc" }, include: { steps: { orderBy: { position: "asc" } } } });
 
 beforeAll(async () => {
-  process.env.WHARF_HEALTH_TIMEOUT_MS = "60000";
-  await updateSettings({
-    actor: SYSTEM_ACTOR,
-    body: {
-      baseDomain: base,
-      proxy: { provider: { type: "caddy", adminUrl: CADDY.admin, server: CADDY.server }, upstream: { mode: "host", hostAddress: "127.0.0.1" } },
-      registries: [{ host: mh.registries.auth, username: mh.registries.username, password: mh.registries.password }],
-    },
-  });
-  const read = (p: string) => readFileSync(p, "utf8");
-  serverId = (await createServer({ actor: SYSTEM_ACTOR, body: { name: `cluster-${rand}`, kind: "swarm", transport: "tls", address: mh.tls.host, port: mh.tls.port, tls: { ca: read(mh.tls.caPath), cert: read(mh.tls.certPath), key: read(mh.tls.keyPath) } } })).id;
+  serverId = await C.setUp();
   before = await (await swarm()).listNodes();
   expect(before.every((n) => n.availability === "active" && n.state === "ready"), "the shared Swarm is not all active and ready").toBe(true);
 }, 60_000);
 
 afterAll(async () => {
   for (const i of await db.instance.findMany()) await removeInstance({ actor: SYSTEM_ACTOR, id: i.id }).catch(() => undefined);
-  const s = await swarm().catch(() => null);
   // Labels and availability exactly as found (labels are replaced whole).
-  for (const n of before) {
-    const now = (await s?.listNodes().catch(() => []))?.find((x) => x.id === n.id);
-    if (now && (now.availability !== n.availability || JSON.stringify(now.labels) !== JSON.stringify(n.labels))) await s!.updateNode(n.id, { availability: n.availability, labels: n.labels }).catch(() => undefined);
-  }
+  await C.restoreNodes(before);
   // A volume is removed once the service's containers are gone on its node.
   for (const v of volumes) {
     for (const h of ["h1", "h2", "h3"]) {
@@ -107,6 +76,9 @@ describe("Swarm placement, reservations and pinned volumes", { timeout: 240_000 
       expect(spec.Placement.Constraints).toEqual([`node.labels.${LABEL}==yes`]);
       // No volume: nothing is pinned.
       expect(inst.pinnedNode).toBeNull();
+      // ...and pinNode, which chooses where volumes stay, is refused (400 naming it) with nothing changed, autoUpdate included.
+      await expect(redeployInstance({ actor: SYSTEM_ACTOR, id, body: { pinNode: "h3", autoUpdate: true } })).rejects.toMatchObject({ code: "VALIDATION", field: "pinNode" });
+      expect(await db.instance.findUniqueOrThrow({ where: { id }, select: { autoUpdate: true, status: true } })).toEqual({ autoUpdate: false, status: "running" });
       await removeInstance({ actor: SYSTEM_ACTOR, id });
     } finally {
       const now = (await (await swarm()).listNodes()).find((n) => n.id === target.id)!;

@@ -1,7 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { db } from "../db";
 import { getProxyProvider } from "../proxy";
@@ -10,17 +8,16 @@ import { routeId } from "../naming";
 import { LABEL_INSTALLATION, LABEL_INSTANCE, LABEL_MANAGED } from "../naming";
 import { installationId } from "../secrets";
 import { SYSTEM_ACTOR } from "../audit/record-event";
-import { updateSettings } from "../configuration/update-settings";
 import { getInstance } from "../instances/get-instance";
 import { runSync } from "../reconcile/run-sync";
-import { swarmOfServer } from "../servers/cluster";
 import { createServer, getServer } from "../servers/servers";
 import { setNodeAvailability } from "./node-availability";
 import { testServer } from "../servers/test-server";
-import { CADDY, eventually, httpGet } from "../../test/helpers/http";
-import { multihost, multihostHost } from "../../test/multihost";
+import { eventually } from "../../test/helpers/http";
+import { multihostHost } from "../../test/multihost";
+import { underLoad as loadThroughCaddy } from "../../test/helpers/load";
+import { MULTIHOST_SCRIPT, swarmTestCluster } from "../../test/swarm";
 import { createInstance } from "./create-instance";
-import { waitForJob } from "./jobs";
 import { redeployInstance } from "./redeploy-instance";
 import { removeInstance } from "./remove-instance";
 import { rollbackInstance } from "./rollback-instance";
@@ -30,64 +27,22 @@ import { startInstance, stopInstance } from "./stop-start-instance";
 // Issue 28 end to end on the real three-node Swarm of test/services/multihost.sh
 // (h1 the manager, reached over mutual TLS): instances as services, served by
 // Caddy on loopback through every task's host port on its node.
-const rand = randomBytes(3).toString("hex");
-const base = `swarm-${rand}.wharf.test`;
-const mh = multihost();
-const image = (v: string) => `${mh.registries.auth}/lab/web:${v}`;
-const script = path.resolve(import.meta.dirname, "../../test/services/multihost.sh");
-const viaCaddy = (name: string) => httpGet({ port: CADDY.httpPort, host: `${name}.${base}`, timeoutMs: 4000 });
+const C = swarmTestCluster("swarm");
+const { rand, base, mh, image, viaCaddy, swarm, settle } = C;
+const script = MULTIHOST_SCRIPT;
 let serverId = "";
-const swarm = async () => swarmOfServer(await db.server.findUniqueOrThrow({ where: { id: serverId } }));
 const h1 = () => `docker -H unix://${multihostHost("h1").socket}`;
-
-async function settle(id: string) {
-  await waitForJob(id);
-  return getInstance(id);
-}
-
 /** Requests through Caddy while `during` runs; every answer must be the app's. */
-async function underLoad(name: string, during: () => Promise<unknown>): Promise<{ ok: number; failed: number; failures: string[] }> {
-  let stop = false;
-  const out = { ok: 0, failed: 0, failures: [] as string[] };
-  const loop = (async () => {
-    while (!stop) {
-      const r = await viaCaddy(name).catch((e: Error) => ({ status: 0, body: e.message }));
-      if (r.status === 200 && r.body.includes("wharf-test")) out.ok++;
-      else {
-        out.failed++;
-        if (out.failures.length < 5) out.failures.push(`${r.status} ${r.body.slice(0, 80)}`);
-      }
-    }
-  })();
-  try {
-    await during();
-  } finally {
-    stop = true;
-    await loop;
-  }
-  return out;
-}
+const underLoad = (name: string, during: () => Promise<unknown>) => loadThroughCaddy(`${name}.${base}`, during);
 
-const tasksOf = async (name: string) => (await (await swarm()).listTasks(serviceName(name))).filter((t) => t.desiredState === "running" && t.state === "running");
+const tasksOf = C.running;
 
 beforeAll(async () => {
-  process.env.WHARF_HEALTH_TIMEOUT_MS = "60000";
-  await updateSettings({
-    actor: SYSTEM_ACTOR,
-    body: {
-      baseDomain: base,
-      proxy: { provider: { type: "caddy", adminUrl: CADDY.admin, server: CADDY.server }, upstream: { mode: "host", hostAddress: "127.0.0.1" } },
-      registries: [{ host: mh.registries.auth, username: mh.registries.username, password: mh.registries.password }],
-    },
-  });
-  const read = (p: string) => readFileSync(p, "utf8");
-  serverId = (await createServer({ actor: SYSTEM_ACTOR, body: { name: `cluster-${rand}`, kind: "swarm", transport: "tls", address: mh.tls.host, port: mh.tls.port, tls: { ca: read(mh.tls.caPath), cert: read(mh.tls.certPath), key: read(mh.tls.keyPath) } } })).id;
+  serverId = await C.setUp();
 }, 60_000);
 
 afterAll(async () => {
-  execFileSync("bash", [script, "start-engine", "3"], { stdio: "pipe" });
-  const s = await swarm().catch(() => null);
-  for (const n of (await s?.listNodes().catch(() => [])) ?? []) if (n.availability !== "active") await s!.updateNode(n.id, { availability: "active" }).catch(() => undefined);
+  await C.restoreNodes();
   for (const i of await db.instance.findMany()) await removeInstance({ actor: SYSTEM_ACTOR, id: i.id }).catch(() => undefined);
 }, 180_000);
 

@@ -1,23 +1,17 @@
 import { execFileSync } from "node:child_process";
-import { randomBytes } from "node:crypto";
-import { readFileSync } from "node:fs";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SYSTEM_ACTOR } from "../audit/record-event";
-import { updateSettings } from "../configuration/update-settings";
 import { db } from "../db";
 import { getInstance } from "../instances/get-instance";
 import { routeId } from "../naming";
 import { getProxyProvider } from "../proxy";
-import { swarmOfServer } from "../servers/cluster";
-import { createServer } from "../servers/servers";
 import { getSettings } from "../settings/get-settings";
-import { CADDY, eventually, httpGet } from "../../test/helpers/http";
-import { multihost, multihostHost } from "../../test/multihost";
+import { eventually } from "../../test/helpers/http";
+import { multihostHost } from "../../test/multihost";
+import { MULTIHOST_SCRIPT, swarmTestCluster } from "../../test/swarm";
 import { createInstance } from "./create-instance";
 import { waitForJob } from "./jobs";
 import { removeInstance } from "./remove-instance";
-import { serviceName } from "./service-spec";
 import { followTasksOnce, startTaskFollower, stopTaskFollower, taskFollowerStats, taskFollowMs } from "./task-follower-loop";
 
 // Issue 28: a service's route follows its tasks when Swarm moves them by
@@ -26,17 +20,15 @@ import { followTasksOnce, startTaskFollower, stopTaskFollower, taskFollowerStats
 // test/services/multihost.sh (h1 the manager over mutual TLS), served by
 // Caddy on loopback; the task follower runs as it does in the server, on its
 // default period. Each case prints what it measured (MEASURED ...).
-const rand = randomBytes(3).toString("hex");
-const base = `follow-${rand}.wharf.test`;
-const mh = multihost();
-const script = path.resolve(import.meta.dirname, "../../test/services/multihost.sh");
+const C = swarmTestCluster("follow");
+const { rand, swarm } = C;
+const script = MULTIHOST_SCRIPT;
 const name = `fol-${rand}`;
-const viaCaddy = () => httpGet({ port: CADDY.httpPort, host: `${name}.${base}`, timeoutMs: 4000 });
-const h1 = (args: string) => execFileSync("sh", ["-c", `docker -H unix://${multihostHost("h1").socket} ${args}`], { encoding: "utf8", stdio: "pipe" });
+const viaCaddy = () => C.viaCaddy(name);
+const h1 = (args: string) => C.docker("h1", args);
 let serverId = "";
 let id = "";
-const swarm = async () => swarmOfServer(await db.server.findUniqueOrThrow({ where: { id: serverId } }));
-const running = async () => (await (await swarm()).listTasks(serviceName(name))).filter((t) => t.desiredState === "running" && t.state === "running");
+const running = () => C.running(name);
 const routeHosts = async () => {
   const route = (await getProxyProvider(await getSettings())!.listRoutes()).find((r) => r.id === routeId("instance", id));
   return route?.upstreams.map((u) => `${u.host}:${u.port}`).sort() ?? [];
@@ -89,20 +81,10 @@ async function whenTrue(fn: () => Promise<boolean>, what: string, timeoutMs: num
 const nodeReady = async (hostname: string) => (await (await swarm()).listNodes()).find((n) => n.hostname === hostname)?.state === "ready";
 
 beforeAll(async () => {
-  process.env.WHARF_HEALTH_TIMEOUT_MS = "60000";
   delete process.env.WHARF_TASK_FOLLOW_MS; // the default period, as a server runs it
-  await updateSettings({
-    actor: SYSTEM_ACTOR,
-    body: {
-      baseDomain: base,
-      proxy: { provider: { type: "caddy", adminUrl: CADDY.admin, server: CADDY.server }, upstream: { mode: "host", hostAddress: "127.0.0.1" } },
-      registries: [{ host: mh.registries.auth, username: mh.registries.username, password: mh.registries.password }],
-    },
-  });
-  const read = (p: string) => readFileSync(p, "utf8");
-  serverId = (await createServer({ actor: SYSTEM_ACTOR, body: { name: `cluster-${rand}`, kind: "swarm", transport: "tls", address: mh.tls.host, port: mh.tls.port, tls: { ca: read(mh.tls.caPath), cert: read(mh.tls.certPath), key: read(mh.tls.keyPath) } } })).id;
+  serverId = await C.setUp();
   // Two replicas on the workers (h2, h3): the engine killed is h3's, the engine tests use h1 and h2.
-  id = (await createInstance({ actor: SYSTEM_ACTOR, body: { name, image: `${mh.registries.auth}/lab/web:v1`, port: 8080, server: serverId, replicas: 2, placement: ["node.role!=manager"], healthPath: "/" } })).id;
+  id = (await createInstance({ actor: SYSTEM_ACTOR, body: { name, image: C.image("v1"), port: 8080, server: serverId, replicas: 2, placement: ["node.role!=manager"], healthPath: "/" } })).id;
   await waitForJob(id);
   const inst = await getInstance(id);
   expect(inst, inst.error ?? "").toMatchObject({ status: "running", replicas: 2 });
@@ -113,9 +95,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await stopTaskFollower();
-  execFileSync("bash", [script, "start-engine", "3"], { stdio: "pipe" });
-  const s = await swarm().catch(() => null);
-  for (const n of (await s?.listNodes().catch(() => [])) ?? []) if (n.availability !== "active") await s!.updateNode(n.id, { availability: "active" }).catch(() => undefined);
+  await C.restoreNodes();
   if (id) await removeInstance({ actor: SYSTEM_ACTOR, id }).catch(() => undefined);
 }, 180_000);
 
