@@ -1,6 +1,6 @@
 import path from "node:path";
 import { z } from "zod";
-import { ZLimitsSchema, type TLimits } from "../container-limits";
+import { ZCpusSchema, ZLimitsSchema, ZMemoryMbSchema, type TLimits } from "../container-limits";
 
 // Issue 14 / SPEC §5 and §10: mounts, limits, command/entrypoint, deploy strategy.
 // Pure: the bind-mount root and volume ownership are checked in resolve-spec.ts.
@@ -76,14 +76,8 @@ export type TDeployStrategy = (typeof DEPLOY_STRATEGIES)[number];
  */
 export const ZReservationsSchema = z
   .object({
-    memoryMb: z.number({ message: "must be a number" }).int("must be a whole number of MB").positive("must be more than 0").max(4_194_304).nullable().optional(),
-    cpus: z
-      .number({ message: "must be a number" })
-      .positive("must be more than 0")
-      .max(1024, "must be at most 1024")
-      .refine((v) => Math.abs(Math.round(v * 100) - v * 100) < 1e-6, { message: "must have at most two decimals" })
-      .nullable()
-      .optional(),
+    memoryMb: ZMemoryMbSchema.positive("must be more than 0").nullable().optional(),
+    cpus: ZCpusSchema.nullable().optional(),
   })
   .strict();
 export type TReservations = { memoryMb: number | null; cpus: number | null };
