@@ -48,22 +48,8 @@ suffix=$(od -An -N4 -tx1 /dev/urandom | tr -d ' \n')
 PROJECT=wharfrs$suffix
 NETWORK=wharf-rs-$suffix
 
-passed=0 failed=0
-pass() { passed=$((passed + 1)); echo "PASS: $*"; }
-fail() { failed=$((failed + 1)); echo "FAIL: $*"; }
-check() { # description, command...
-  local what=$1; shift
-  if "$@"; then pass "$what"; else fail "$what"; fi
-}
-log() { echo "[replicas] $*"; }
-timings=()
-summarized=0
-finish() {
-  summarized=1
-  echo "[replicas] timings: ${timings[*]:-none}"
-  echo "$passed passed, $failed failed"
-  [[ $failed -eq 0 ]]
-}
+SMOKE_TAG=replicas
+. test/image/lib.sh
 
 work=$(mktemp -d /tmp/wharf-replicas.XXXXXX)
 proj=$work/project
@@ -141,8 +127,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-jget() { node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{let v;try{v=process.argv[1].split(".").reduce((o,k)=>o==null?undefined:o[k],JSON.parse(s))}catch{};process.stdout.write(v==null?"":typeof v==="object"?JSON.stringify(v):String(v))})' "$1"; }
-free_port() { node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'; }
 api() { # method, path, [json body] → body on stdout, status in $work/status (through wharf-lb)
   local args=(-s -m 30 -o "$work/body" -w '%{http_code}' -b "$jar" -c "$jar" -H "Origin: http://127.0.0.1:$plb" -X "$1")
   [[ $# -ge 3 ]] && args+=(-H 'content-type: application/json' --data "$3")

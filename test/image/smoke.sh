@@ -37,29 +37,8 @@ ADMIN_EMAIL=smoke-admin@example.com
 ADMIN_PASSWORD=smoke-password-123
 TEST_IMAGE=wharf-test/web:v1
 
-passed=0 failed=0
-pass() { passed=$((passed + 1)); echo "PASS: $*"; }
-skip() { echo "SKIP: $*"; }
-fail() { failed=$((failed + 1)); echo "FAIL: $*"; }
-check() { # description, command...
-  local what=$1; shift
-  if "$@"; then pass "$what"; else fail "$what"; fi
-}
-log() { echo "[smoke] $*"; }
-timings=()
-timed() { # name, command...
-  local name=$1; shift
-  local t0=$SECONDS
-  "$@"
-  timings+=("$name: $((SECONDS - t0)) s")
-}
-summarized=0
-finish() {
-  summarized=1
-  echo "[smoke] timings: ${timings[*]:-none}"
-  echo "$passed passed, $failed failed"
-  [[ $failed -eq 0 ]]
-}
+SMOKE_TAG=smoke
+. test/image/lib.sh
 
 work=$(mktemp -d /tmp/wharf-smoke.XXXXXX)
 jar=$work/cookies.txt
@@ -96,8 +75,6 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # JSON field from stdin: jget 'a.b' (prints "" when missing).
-jget() { node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{let v;try{v=process.argv[1].split(".").reduce((o,k)=>o==null?undefined:o[k],JSON.parse(s))}catch{};process.stdout.write(v==null?"":typeof v==="object"?JSON.stringify(v):String(v))})' "$1"; }
-free_port() { node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'; }
 # curl against the containerised Wharf with the session cookie; body to stdout,
 # status code in $work/status.
 api() { # method, path, [json body]
