@@ -19,7 +19,7 @@ import { planTaskReads, sumTaskStats, type TaskRead, type UnreadNode } from "./s
 // over the tasks read; what could not be read is recorded per instance
 // (UsageCoverage) for the instance page.
 
-/** The manager's task list and its `docker info`, per cluster and pass. */
+/** The manager's task listing, per cluster and pass (three calls). */
 const MANAGER_DEADLINE_MS = 5_000;
 
 export interface ServiceUsageDeps {
@@ -35,20 +35,13 @@ async function planCluster(cluster: Server, instances: Array<{ id: string; name:
   const rt = await deps.runtimeOf(cluster.id);
   if (!rt.engineInfo) throw new Error(`the runtime of ${cluster.name} cannot read docker info`);
   // The manager's identity is read now, not from its row: which node the cluster's own connection reaches decides which tasks it reads.
-  const [info, byService] = await Promise.all([withDeadline(rt.engineInfo(), `docker info of ${cluster.name}`), deps.swarmOf(cluster).listManagedTasks({ timeoutMs: MANAGER_DEADLINE_MS })]);
+  // Each call is under the runtime's own per-call deadline (as every stats read).
+  const [info, byService] = await Promise.all([rt.engineInfo(), deps.swarmOf(cluster).listManagedTasks({ timeoutMs: MANAGER_DEADLINE_MS })]);
   const engines = nodeEngines({ id: cluster.id, name: cluster.name, status: cluster.status, identity: { nodeId: info.swarmNodeId, clusterId: info.swarmClusterId, managerIds: info.swarmManagerIds } }, engineRows);
   return instances.map((inst) => {
     const plan = planTaskReads(byService.get(serviceName(inst.name)) ?? [], engines);
     return { instanceId: inst.id, total: plan.total, unread: plan.unread, reads: [...plan.reads].flatMap(([serverId, tasks]) => tasks.map((task) => ({ serverId, task }))) };
   });
-}
-
-function withDeadline<T>(p: Promise<T>, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: no answer within ${MANAGER_DEADLINE_MS / 1000} s`)), MANAGER_DEADLINE_MS);
-  });
-  return Promise.race([p, deadline]).finally(() => clearTimeout(timer));
 }
 
 /** One pass over the running instances on clusters; the caller writes the rows (with its own) and forgets containers not in `seen`. */
