@@ -1,7 +1,7 @@
 "use client";
 import { useQuery } from "@tanstack/react-query";
 import { Area, AreaChart, CartesianGrid, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
-import type { TUsageSample } from "@/lib/instances/get-usage";
+import type { TUsageCoverage, TUsageSample } from "@/lib/instances/get-usage";
 import { formatBytes } from "./format";
 
 const MB = 1024 * 1024;
@@ -43,13 +43,14 @@ export function UsageCharts({ instanceId, running }: { instanceId: string; runni
     queryFn: async () => {
       const res = await fetch(`/api/instances/${instanceId}/usage`, { cache: "no-store" });
       if (!res.ok) throw new Error(`HTTP ${res.status}`);
-      return ((await res.json()) as { samples: TUsageSample[] }).samples;
+      return (await res.json()) as { samples: TUsageSample[]; coverage?: TUsageCoverage | null };
     },
     refetchInterval: running ? 15_000 : false,
   });
   if (error) return <p className="text-sm text-rose-700">Usage could not be loaded: {error.message}</p>;
-  const samples = data ?? [];
-  if (samples.length === 0) return <p className="text-sm text-slate-500" data-testid="usage-empty">{running ? "No samples yet: the collector reads usage every 15 s." : "No samples: the instance is not running."}</p>;
+  const samples = data?.samples ?? [];
+  const coverage = running && data?.coverage ? <Coverage coverage={data.coverage} /> : null;
+  if (samples.length === 0) return <>{coverage}<p className="text-sm text-slate-500" data-testid="usage-empty">{running ? "No samples yet: the collector reads usage every 15 s." : "No samples: the instance is not running."}</p></>;
   const last = samples[samples.length - 1];
   const cpu = samples.filter((s) => s.cpuPercent !== null).map((s) => ({ t: Date.parse(s.at), v: s.cpuPercent as number }));
   const mem = samples.map((s) => ({ t: Date.parse(s.at), used: s.memoryBytes / MB, limit: s.memoryLimitBytes / MB }));
@@ -63,6 +64,8 @@ export function UsageCharts({ instanceId, running }: { instanceId: string; runni
   const x = <XAxis dataKey="t" type="number" domain={["dataMin", "dataMax"]} tickFormatter={time} {...axis} />;
   const tip = <Tooltip labelFormatter={(v) => new Date(Number(v)).toLocaleString()} formatter={(v) => (typeof v === "number" ? v.toFixed(2) : String(v))} />;
   return (
+    <>
+    {coverage}
     <div className="grid gap-3 sm:grid-cols-2" data-testid="usage-charts">
       <SmallChart title="CPU %" testId="chart-cpu" current={last.cpuPercent === null ? "—" : `${last.cpuPercent.toFixed(1)} %`}>
         <LineChart data={cpu}><CartesianGrid strokeDasharray="3 3" stroke="#e2e8f0" />{x}<YAxis width={32} {...axis} />{tip}<Line type="monotone" dataKey="v" name="CPU %" stroke="#0284c7" dot={false} isAnimationActive={false} /></LineChart>
@@ -76,6 +79,26 @@ export function UsageCharts({ instanceId, running }: { instanceId: string; runni
       <SmallChart title="Block I/O (kB/s)" testId="chart-block" current={`read ${formatBytes(last.blockRead)} · write ${formatBytes(last.blockWrite)} total`}>
         <LineChart data={blk}><CartesianGrid strokeDasharray="3 3" stroke="#e2e8f0" />{x}<YAxis width={32} {...axis} />{tip}<Line type="monotone" dataKey="read" name="read kB/s" stroke="#0891b2" dot={false} isAnimationActive={false} /><Line type="monotone" dataKey="write" name="write kB/s" stroke="#be123c" dot={false} isAnimationActive={false} /></LineChart>
       </SmallChart>
+    </div>
+    </>
+  );
+}
+
+/** A Swarm service's usage is read from each node's own engine: say how many tasks the samples cover, and which nodes are missing. */
+function Coverage({ coverage }: { coverage: TUsageCoverage }) {
+  const partial = coverage.tasksRead < coverage.tasksTotal;
+  return (
+    <div className={`mb-3 text-sm ${partial ? "text-amber-800" : "text-slate-600"}`} data-testid="usage-coverage">
+      <p>Usage from {coverage.tasksRead} of {coverage.tasksTotal} task{coverage.tasksTotal === 1 ? "" : "s"}</p>
+      {coverage.unreadNodes.length > 0 && (
+        <ul className="mt-1 list-disc pl-5 text-xs">
+          {coverage.unreadNodes.map((u) => (
+            <li key={u.node} data-testid="usage-unread-node">
+              {u.reason === "down" ? `node ${u.node}: its server does not answer, ${u.tasks} task${u.tasks === 1 ? "" : "s"} not read` : `add node ${u.node} as a server to read its usage (${u.tasks} task${u.tasks === 1 ? "" : "s"})`}
+            </li>
+          ))}
+        </ul>
+      )}
     </div>
   );
 }

@@ -24,7 +24,7 @@ resetEnvCache();
 const MODELS = [
   "user", "apiToken", "loginThrottle", "setting", "instance", "deployment", "deploymentStep", "standaloneProxy", "dnsRecord",
   "syncRun", "auditEvent", "lease", "usageSample", "customDomain", "npmCertificateIntent", "notificationChannel", "notificationEvent", "notificationDelivery",
-  "server",
+  "server", "usageCoverage",
 ] as const;
 const SAMPLES = 100_000;
 
@@ -36,7 +36,7 @@ const sha = (file: string) => {
 };
 type Delegate = { findMany: (args?: unknown) => Promise<Record<string, unknown>[]>; count: () => Promise<number> };
 const delegate = (client: unknown, model: string) => (client as Record<string, Delegate>)[model];
-const orderOf = (model: string) => (model === "setting" || model === "loginThrottle" ? { key: "asc" } : model === "lease" ? { name: "asc" } : { id: "asc" });
+const orderOf = (model: string) => (model === "setting" || model === "loginThrottle" ? { key: "asc" } : model === "lease" ? { name: "asc" } : model === "usageCoverage" ? { instanceId: "asc" } : { id: "asc" });
 
 describe("wharf db migrate-to-postgres", { timeout: 240_000 }, () => {
   const file = () => path.join(env().dataDir, "wharf.db");
@@ -102,6 +102,8 @@ describe("wharf db migrate-to-postgres", { timeout: 240_000 }, () => {
     raw.transaction(() => {
       for (let i = 0; i < SAMPLES; i++) ins.run(inst.id, new Date(t0 + i * 15_000).toISOString().replace("Z", "+00:00"), i % 7 ? i / 3 : null, 2 ** 40 + i, 0.1 + i, i * 1.5, i, 0, 1e300);
     })();
+    // A Swarm service's usage coverage (issue 28): a row keyed by its instance, JSON text.
+    raw.prepare(`INSERT INTO "UsageCoverage" ("instanceId", "at", "tasksRead", "tasksTotal", "unreadNodes") VALUES (?, ?, 2, 3, ?)`).run(inst.id, new Date(t0).toISOString().replace("Z", "+00:00"), JSON.stringify([{ nodeId: "n3", node: "h3", tasks: 1, reason: "not added" }]));
     raw.close();
     seeded.installationId = installationId();
     const s = appSecrets();

@@ -97,9 +97,18 @@ export class DockerodeRuntime implements ContainerRuntime {
     }
   }
 
-  async engineInfo(): Promise<{ containers: number; name: string; swarm: string }> {
-    const info = await this.call("info", (d, s) => (d.info as (o: object) => Promise<{ Containers?: number; Name?: string; Swarm?: { LocalNodeState?: string } }>)({ abortSignal: s }));
-    return { containers: info.Containers ?? 0, name: info.Name ?? "", swarm: info.Swarm?.LocalNodeState ?? "inactive" };
+  async engineInfo(): Promise<{ containers: number; name: string; swarm: string; swarmNodeId: string | null; swarmClusterId: string | null; swarmManagerIds: string[] }> {
+    type Info = { Containers?: number; Name?: string; Swarm?: { LocalNodeState?: string; NodeID?: string; Cluster?: { ID?: string }; RemoteManagers?: Array<{ NodeID?: string }> | null } };
+    const info = await this.call("info", (d, s) => (d.info as (o: object) => Promise<Info>)({ abortSignal: s }));
+    const sw = info.Swarm ?? {};
+    return {
+      containers: info.Containers ?? 0,
+      name: info.Name ?? "",
+      swarm: sw.LocalNodeState ?? "inactive",
+      swarmNodeId: sw.NodeID || null,
+      swarmClusterId: sw.Cluster?.ID || null,
+      swarmManagerIds: (sw.RemoteManagers ?? []).map((m) => m.NodeID ?? "").filter(Boolean),
+    };
   }
 
   async imageExists(ref: string): Promise<boolean> {

@@ -103,8 +103,12 @@ export interface PullAuth {
 /** The container engine behind one interface (STYLE habit 5); dockerode is the implementation. */
 export interface ContainerRuntime {
   ping(): Promise<{ ok: boolean; version?: string; message?: string }>;
-  /** The engine's container count and name (`docker info`), for the Servers page. Optional: doubles may omit it. */
-  engineInfo?(): Promise<{ containers: number; name: string; swarm: string }>;
+  /**
+   * The engine's container count and name (`docker info`), for the Servers page, and the Swarm node it is:
+   * `Swarm.NodeID`, `Swarm.Cluster.ID` (only a manager reports it: null on a worker) and the node ids of
+   * `Swarm.RemoteManagers` (what a worker knows of its swarm). Optional: doubles may omit it.
+   */
+  engineInfo?(): Promise<{ containers: number; name: string; swarm: string; swarmNodeId: string | null; swarmClusterId: string | null; swarmManagerIds: string[] }>;
   imageExists(ref: string): Promise<boolean>;
   /** Pull `ref`; progress events are passed to `onProgress`. Rejects with the registry's error. */
   pullImage(ref: string, onProgress?: (p: PullProgress) => void, signal?: AbortSignal, auth?: PullAuth): Promise<void>;

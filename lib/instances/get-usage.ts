@@ -18,8 +18,26 @@ function sample(r: { at: Date; cpuPercent: number | null; memoryBytes: number; m
 }
 export type TUsageSample = ReturnType<typeof sample>;
 
-/** GET /api/instances/{id}/usage?since=: oldest first; `since` is an ISO time or epoch ms, default the last 24 h. */
-export async function getUsage(opts: { instanceId: string; since?: string | null }): Promise<{ samples: TUsageSample[] }> {
+/** How much of a Swarm service the collector's last pass read (issue 28): tasks on a node whose engine Wharf does not reach are not in the samples. */
+export interface TUsageCoverage {
+  at: string;
+  tasksRead: number;
+  tasksTotal: number;
+  unreadNodes: Array<{ node: string; tasks: number; reason: "not added" | "down" }>;
+}
+
+async function coverageOf(instanceId: string): Promise<TUsageCoverage | null> {
+  const row = await db.usageCoverage.findUnique({ where: { instanceId } });
+  if (!row) return null;
+  const unread = JSON.parse(row.unreadNodes) as Array<{ node: string; tasks: number; reason: "not added" | "down" }>;
+  return { at: row.at.toISOString(), tasksRead: row.tasksRead, tasksTotal: row.tasksTotal, unreadNodes: unread.map((u) => ({ node: u.node, tasks: u.tasks, reason: u.reason })) };
+}
+
+/**
+ * GET /api/instances/{id}/usage?since=: oldest first; `since` is an ISO time or epoch ms, default the last 24 h.
+ * `coverage`: for an instance on a Swarm cluster, which of its tasks the samples cover (null otherwise).
+ */
+export async function getUsage(opts: { instanceId: string; since?: string | null }): Promise<{ samples: TUsageSample[]; coverage: TUsageCoverage | null }> {
   await findInstanceOrThrow(opts.instanceId);
   let since = new Date(Date.now() - RETENTION_MS);
   if (opts.since) {
@@ -27,8 +45,8 @@ export async function getUsage(opts: { instanceId: string; since?: string | null
     if (Number.isNaN(d.getTime())) throw new AppError("VALIDATION", "since: must be an ISO 8601 time or epoch milliseconds", { field: "since" });
     since = d;
   }
-  const rows = await db.usageSample.findMany({ where: { instanceId: opts.instanceId, at: { gte: since } }, orderBy: { at: "asc" }, take: 5000 });
-  return { samples: rows.map(sample) };
+  const [rows, coverage] = await Promise.all([db.usageSample.findMany({ where: { instanceId: opts.instanceId, at: { gte: since } }, orderBy: { at: "asc" }, take: 5000 }), coverageOf(opts.instanceId)]);
+  return { samples: rows.map(sample), coverage };
 }
 
 /** The newest sample of each instance, for the list's current values (one query, not one per row). */

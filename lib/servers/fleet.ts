@@ -2,6 +2,7 @@ import { db } from "../db";
 import type { ContainerRuntime } from "../docker/types";
 import { errorMessage } from "../errors";
 import { logger } from "../logger";
+import { identityColumns } from "./node-engines";
 import { runtimeFor, runtimeOfServer } from "./server-runtime";
 
 // Every server at once (SPEC §16): the reconciler, orphans, usage and health
@@ -17,8 +18,9 @@ export interface ServerHandle {
   rt: ContainerRuntime;
 }
 
-/** `rt` is set when the server answered. */
-export type PingedServer = { id: string | null; name: string; rt?: ContainerRuntime; ok: boolean; version?: string; message?: string };
+/** `rt` is set when the server answered; `swarm` when its `docker info` answered too (the Swarm node its engine is, issue 28). */
+export type PingedServer = { id: string | null; name: string; rt?: ContainerRuntime; ok: boolean; version?: string; message?: string; swarm?: SwarmColumns };
+type SwarmColumns = ReturnType<typeof identityColumns>;
 
 /** How long a ping may take before the server counts as down (an SSH handshake included). */
 const PING_DEADLINE_MS = 5_000;
@@ -43,7 +45,10 @@ async function pingOne(h: ServerHandle): Promise<PingedServer> {
   });
   try {
     const r = await Promise.race([h.rt.ping().catch((err: unknown) => ({ ok: false as const, message: errorMessage(err) })), deadline]);
-    return r.ok ? { ...h, ...r } : { id: h.id, name: h.name, ...r };
+    if (!r.ok) return { id: h.id, name: h.name, ...r };
+    // Within the same deadline; an info that misses it leaves the recorded node as it was (the server still answered).
+    const info = await Promise.race([h.rt.engineInfo?.().catch(() => undefined), deadline.then(() => undefined)]);
+    return { ...h, ...r, ...(info ? { swarm: identityColumns(info) } : {}) };
   } finally {
     clearTimeout(timer);
   }
@@ -53,15 +58,15 @@ async function pingOne(h: ServerHandle): Promise<PingedServer> {
 export async function pingServers(): Promise<PingedServer[]> {
   const all = await allServers();
   const pinged: PingedServer[] = await Promise.all(all.map((h) => ("rt" in h ? pingOne(h) : Promise.resolve({ id: h.id, name: h.name, ok: false, message: h.error }))));
-  await Promise.all(pinged.filter((p) => p.id).map((p) => recordStatus(p.id!, p.ok, p.ok ? null : (p.message ?? "no answer"), p.version)));
+  await Promise.all(pinged.filter((p) => p.id).map((p) => recordStatus(p.id!, p.ok, p.ok ? null : (p.message ?? "no answer"), p.version, p.swarm)));
   return pinged;
 }
 
-export async function recordStatus(id: string, ok: boolean, error: string | null, engineVersion?: string): Promise<void> {
+export async function recordStatus(id: string, ok: boolean, error: string | null, engineVersion?: string, swarm?: SwarmColumns): Promise<void> {
   try {
     await db.server.updateMany({
       where: { id },
-      data: ok ? { status: "up", lastSeenAt: new Date(), lastError: null, ...(engineVersion ? { engineVersion } : {}) } : { status: "down", lastError: error },
+      data: ok ? { status: "up", lastSeenAt: new Date(), lastError: null, ...(engineVersion ? { engineVersion } : {}), ...swarm } : { status: "down", lastError: error },
     });
   } catch (err) {
     logger.warn({ err: errorMessage(err), server: id }, "server status not recorded");

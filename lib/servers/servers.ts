@@ -7,6 +7,7 @@ import { parseInput } from "../validation";
 import { openCredentials, sealCredentials, type ServerCredentials } from "./credentials";
 import { ZNodeUpdateSchema, ZServerCreateSchema, ZServerUpdateSchema, type TServerCreate } from "./schemas";
 import { swarmOfServer } from "./cluster";
+import { recordedNodeEngines } from "./node-engines";
 import type { NodeInfo } from "../swarm/types";
 import { forgetServer, LOCAL_SERVER } from "./server-runtime";
 
@@ -70,14 +71,18 @@ export async function getServerRow(id: string): Promise<Server> {
   return row;
 }
 
-export async function getServer(id: string): Promise<TServerView & { nodes?: NodeInfo[] | null; nodesError?: string }> {
+/** A cluster's node with the Wharf server that reaches its engine (where its tasks' usage is read), or null: not added. */
+export type TNodeView = NodeInfo & { engineServer: string | null };
+
+export async function getServer(id: string): Promise<TServerView & { nodes?: TNodeView[] | null; nodesError?: string }> {
   if (id === LOCAL_SERVER) return localServer(await instanceCounts());
   const row = await getServerRow(id);
   const view = presentServer(row, await db.instance.count({ where: { serverId: row.id, status: { not: "removed" } } }));
   if (row.kind !== "swarm") return view;
   // A cluster's nodes, as its manager sees them now (SPEC §16).
   try {
-    return { ...view, nodes: await swarmOfServer(row).listNodes() };
+    const [nodes, engines] = await Promise.all([swarmOfServer(row).listNodes(), recordedNodeEngines(row)]);
+    return { ...view, nodes: nodes.map((n) => ({ ...n, engineServer: engines.get(n.id)?.name ?? null })) };
   } catch (err) {
     return { ...view, nodes: null, nodesError: (err as Error).message };
   }

@@ -6,6 +6,7 @@ import { runtimeFor } from "./server-runtime";
 import { connectionOf, runtimeForConnection } from "./server-runtime";
 import { getServerRow } from "./servers";
 import { recordStatus } from "./fleet";
+import { identityColumns } from "./node-engines";
 import { DockerSwarm } from "../swarm/docker-swarm";
 
 // "Test connection" (SPEC §16): reach the engine, show its version and
@@ -52,7 +53,7 @@ export async function testServer(opts: { actor: Actor; id: string }): Promise<TS
       ...(info ? { containers: info.containers } : {}),
       ...(row.transport === "ssh" ? { hostKeySha256: pinning ?? row.hostKeySha256! } : {}),
     };
-    await db.server.update({ where: { id: row.id }, data: { ...(pinning ? { hostKeySha256: pinning } : {}), containers: info?.containers ?? null } });
+    await db.server.update({ where: { id: row.id }, data: { ...(pinning ? { hostKeySha256: pinning } : {}), containers: info?.containers ?? null, ...(info ? identityColumns(info) : {}) } });
     await recordStatus(row.id, true, null, ping.version);
   } catch (err) {
     result = { ok: false, message: `${row.name}: ${errorMessage(err)}` };

@@ -4,6 +4,7 @@ import { cpuPercent } from "../docker/map";
 import type { ContainerRuntime, ContainerStats } from "../docker/types";
 import { errorMessage } from "../errors";
 import { logger } from "../logger";
+import { collectServiceUsage } from "./collect-service-usage";
 import { BUCKET_S, downsample, RAW_KEEP_MS, RETENTION_MS, type TSampleRow } from "./downsample";
 
 // One collector per installation: a fixed interval, one `stream: false`
@@ -71,6 +72,11 @@ export async function collectUsageOnce(opts: { state: CollectorState; runtime?: 
       }),
     );
   }
+  // Instances that are Swarm services: each task's container from its node's engine (issue 28).
+  const services = await collectServiceUsage({ last: opts.state.last, now, concurrency: CONCURRENCY });
+  rows.push(...services.rows);
+  failed += services.failed;
+  for (const id of services.seen) seen.add(id);
   // Forget containers that no longer serve (redeployed, stopped, removed).
   for (const id of opts.state.last.keys()) if (!seen.has(id)) opts.state.last.delete(id);
   if (rows.length) await db.usageSample.createMany({ data: rows });

@@ -4,7 +4,7 @@ import { runAction, withValues, type ActionResult } from "@/lib/action";
 import { createServer, deleteServer, getServer, updateServer } from "@/lib/servers/servers";
 import { setNodeAvailability } from "@/lib/deployer/node-availability";
 import { AppError } from "@/lib/errors";
-import type { NodeInfo } from "@/lib/swarm/types";
+import type { TNodeView } from "@/lib/servers/servers";
 import { labelsFromText, serverCreateBodyFromForm, serverUpdateBodyFromForm } from "@/lib/servers/server-form";
 import { testServer, type TServerTest } from "@/lib/servers/test-server";
 
@@ -48,7 +48,7 @@ export async function testServerAction(id: string): Promise<ActionResult<TServer
 }
 
 /** A Swarm cluster's nodes (issue 28), read from its manager now. */
-export async function listNodesAction(id: string): Promise<ActionResult<NodeInfo[]>> {
+export async function listNodesAction(id: string): Promise<ActionResult<TNodeView[]>> {
   return runAction({ role: "admin", action: "server.get" }, async () => {
     const view = await getServer(id);
     if (!("nodes" in view) || !view.nodes) throw new AppError("PROVIDER_ERROR", ("nodesError" in view && view.nodesError) || `server ${view.name} has no nodes: it is not a Swarm cluster`);

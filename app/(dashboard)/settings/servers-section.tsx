@@ -5,7 +5,7 @@ import { Field, FormStatus, buttonClass, inputClass } from "@/components/ui/form
 import type { ActionResult } from "@/lib/action";
 import type { TServerTest } from "@/lib/servers/test-server";
 import { createServerAction, deleteServerAction, listNodesAction, testServerAction, updateNodeAction, updateServerAction } from "./servers-actions";
-import type { NodeInfo } from "@/lib/swarm/types";
+import type { TNodeView } from "@/lib/servers/servers";
 
 // Settings → Servers (SPEC §16, issue 27): the Docker engines Wharf deploys
 // to. Keys and certificates are write-only: the page only ever learns whether
@@ -319,7 +319,7 @@ export function ServersSection({ servers }: { servers: ServerView[] }) {
 
 /** A Swarm cluster's nodes as its manager sees them now; availability and labels are set here (audited). */
 function NodesPanel({ serverId }: { serverId: string }) {
-  const [nodes, setNodes] = useState<NodeInfo[] | null>(null);
+  const [nodes, setNodes] = useState<TNodeView[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [pending, start] = useTransition();
   const load = () =>
@@ -342,7 +342,7 @@ function NodesPanel({ serverId }: { serverId: string }) {
   return (
     <table className="list-table" data-testid="nodes-table" aria-busy={pending}>
       <thead>
-        <tr><th>Node</th><th>Role</th><th>State</th><th>Address</th><th>Availability</th><th>Labels (key=value, comma-separated)</th></tr>
+        <tr><th>Node</th><th>Role</th><th>State</th><th>Address</th><th>Engine in Wharf</th><th>Availability</th><th>Labels (key=value, comma-separated)</th></tr>
       </thead>
       <tbody>
         {nodes.map((n) => (
@@ -351,6 +351,8 @@ function NodesPanel({ serverId }: { serverId: string }) {
             <td className="text-xs">{n.role}</td>
             <td><Badge>{n.state}</Badge></td>
             <td className="font-mono text-xs">{n.address}</td>
+            {/* Usage of the node's tasks is read from its own engine (issue 28): the server that reaches it, if any. */}
+            <td className="text-xs" data-testid={`node-${n.hostname}-engine`}>{n.engineServer ?? <span className="text-amber-800" title={`Add ${n.hostname}'s engine as a server to read the usage of its tasks`}>not added</span>}</td>
             <td>
               <select aria-label={`Availability of ${n.hostname}`} className={inputClass} value={n.availability} disabled={pending} onChange={(e) => change(n.id, { availability: e.target.value })}>
                 <option value="active">active</option>
