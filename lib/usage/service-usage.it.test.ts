@@ -1,9 +1,7 @@
-import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { db } from "../db";
 import { SYSTEM_ACTOR } from "../audit/record-event";
-import { updateSettings } from "../configuration/update-settings";
 import { createInstance } from "../deployer/create-instance";
 import { waitForJob } from "../deployer/jobs";
 import { removeInstance } from "../deployer/remove-instance";
@@ -15,8 +13,8 @@ import { swarmOfServer } from "../servers/cluster";
 import { pingServers } from "../servers/fleet";
 import { createServer, deleteServer, getServer } from "../servers/servers";
 import { testServer } from "../servers/test-server";
-import { CADDY } from "../../test/helpers/http";
-import { multihost, multihostHost } from "../../test/multihost";
+import { multihostHost } from "../../test/multihost";
+import { swarmTestCluster } from "../../test/swarm";
 import { collectUsageOnce, newCollectorState } from "./collect-usage";
 
 // Issue 28, "usage from every node that runs a task", on the real three-node
@@ -25,9 +23,8 @@ import { collectUsageOnce, newCollectorState } from "./collect-usage";
 // through its unix socket from this host, so Wharf cannot add it. What the
 // collector writes is checked against each task container's stats read
 // directly from its node's engine socket.
-const rand = randomBytes(3).toString("hex");
-const base = `usage-${rand}.wharf.test`;
-const mh = multihost();
+const C = swarmTestCluster("usage");
+const { rand, mh } = C;
 const read = (p: string) => readFileSync(p, "utf8");
 const socketRuntime = (host: string) => new DockerodeRuntime({ connection: { kind: "socket", socketPath: multihostHost(host).socket } });
 let clusterId = "";
@@ -36,16 +33,7 @@ let instanceId = "";
 const name = `use-${rand}`;
 
 beforeAll(async () => {
-  process.env.WHARF_HEALTH_TIMEOUT_MS = "60000";
-  await updateSettings({
-    actor: SYSTEM_ACTOR,
-    body: {
-      baseDomain: base,
-      proxy: { provider: { type: "caddy", adminUrl: CADDY.admin, server: CADDY.server }, upstream: { mode: "host", hostAddress: "127.0.0.1" } },
-      registries: [{ host: mh.registries.auth, username: mh.registries.username, password: mh.registries.password }],
-    },
-  });
-  clusterId = (await createServer({ actor: SYSTEM_ACTOR, body: { name: `cluster-${rand}`, kind: "swarm", transport: "tls", address: mh.tls.host, port: mh.tls.port, tls: { ca: read(mh.tls.caPath), cert: read(mh.tls.certPath), key: read(mh.tls.keyPath) } } })).id;
+  clusterId = await C.setUp();
   h2Id = (await createServer({ actor: SYSTEM_ACTOR, body: { name: `h2-${rand}`, transport: "ssh", address: mh.ssh.host, ssh: { user: mh.ssh.username, privateKey: read(mh.ssh.privateKeyPath), hostKeySha256: mh.ssh.hostKey } } })).id;
 }, 60_000);
 
@@ -79,11 +67,11 @@ describe("usage of a Swarm service from every node that runs a task", { timeout:
 
   it("one sample summed over the tasks on h1 (the cluster's engine) and h2 (the SSH server), equal to their containers' memory read on each node; h3's task is named as not read", async () => {
     // Three replicas on three equal nodes: Swarm's spread strategy puts one task on each.
-    instanceId = (await createInstance({ actor: SYSTEM_ACTOR, body: { name, image: `${mh.registries.auth}/lab/web:v1`, port: 8080, server: clusterId, replicas: 3, healthPath: "/" } })).id;
+    instanceId = (await createInstance({ actor: SYSTEM_ACTOR, body: { name, image: C.image("v1"), port: 8080, server: clusterId, replicas: 3, healthPath: "/" } })).id;
     await waitForJob(instanceId);
     const inst = await getInstance(instanceId);
     expect(inst.status, inst.error ?? undefined).toBe("running");
-    const tasks = (await swarmOfServer(await db.server.findUniqueOrThrow({ where: { id: clusterId } })).listTasks(serviceName(name))).filter((t) => t.desiredState === "running" && t.state === "running");
+    const tasks = await C.running(name);
     expect(tasks.map((t) => t.node).sort()).toEqual(["h1", "h2", "h3"]);
     const on = (node: string) => tasks.find((t) => t.node === node)!.containerId!;
 
