@@ -269,6 +269,11 @@ test("deploys 2 replicas on the workers from New instance, watches the steps rea
   // The service's log: every task's, gathered by the manager (a Swarm instance has no container of its own).
   await expect(page.getByTestId("container-logs")).toContainText("wharf-test web v1 starting");
 
+  // Usage is read from each node's own engine: neither worker is added as a server here, so the Usage card says so, per node.
+  const coverage = page.getByTestId("usage-coverage");
+  await expect(coverage).toContainText("Usage from 0 of 2 tasks", { timeout: 30_000 });
+  await expect(coverage.getByTestId("usage-unread-node")).toHaveText(["add node h2 as a server to read its usage (1 task)", "add node h3 as a server to read its usage (1 task)"]);
+
   // Served through Caddy on loopback by the instance's name.
   const served = await viaCaddy(fqdn);
   expect(served.status, served.body).toBe(200);

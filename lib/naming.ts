@@ -15,6 +15,8 @@ export const LABEL_DEPLOYMENT = "wharf.deployment";
 /** The installation that created a container or volume (issue 22): another installation's are never orphans of this one. */
 export const LABEL_INSTALLATION = "wharf.installation";
 export const ROUTE_ID_PREFIX = "wharf-";
+/** The Swarm service of an instance on a cluster (issue 28). */
+export const serviceName = (instanceName: string) => `wharf-${instanceName}`;
 /**
  * Who a DNS record belongs to: a consumer, or a custom domain whose CNAME
  * Wharf writes itself because its zone is one the DNS provider manages

@@ -1,6 +1,6 @@
 import type { PullAuth } from "../docker/types";
 import type { Instance } from "../generated/prisma/client";
-import { containerLabels } from "../naming";
+import { containerLabels, serviceName } from "../naming";
 import { installationId } from "../secrets";
 import { envEntries } from "./env-vars";
 import type { TRuntimeSpec } from "./spec-schemas";
@@ -18,7 +18,7 @@ import { pinConstraint } from "../swarm/constraints";
 // constraints on every create and update, so Swarm never starts it on a node
 // whose (per-node) volume is empty.
 
-export const serviceName = (instanceName: string) => `wharf-${instanceName}`;
+export { serviceName };
 
 export function placementOf(instance: Pick<Instance, "placement">): string[] {
   return JSON.parse(instance.placement || "[]") as string[];

@@ -3,7 +3,7 @@ import type { ContainerRuntime, ContainerStats } from "../docker/types";
 import { errorMessage } from "../errors";
 import type { Server } from "../generated/prisma/client";
 import { logger } from "../logger";
-import { serviceName } from "../deployer/service-spec";
+import { serviceName } from "../naming";
 import { swarmOfServer } from "../servers/cluster";
 import { nodeEngines } from "../servers/node-engines";
 import { runtimeFor } from "../servers/server-runtime";
