@@ -97,13 +97,14 @@ export class DockerodeRuntime implements ContainerRuntime {
     }
   }
 
-  async engineInfo(): Promise<{ containers: number; name: string; swarm: string; swarmNodeId: string | null; swarmClusterId: string | null; swarmManagerIds: string[] }> {
-    type Info = { Containers?: number; Name?: string; Swarm?: { LocalNodeState?: string; NodeID?: string; Cluster?: { ID?: string }; RemoteManagers?: Array<{ NodeID?: string }> | null } };
+  async engineInfo(): Promise<{ containers: number; name: string; kernelVersion: string; swarm: string; swarmNodeId: string | null; swarmClusterId: string | null; swarmManagerIds: string[] }> {
+    type Info = { Containers?: number; Name?: string; KernelVersion?: string; Swarm?: { LocalNodeState?: string; NodeID?: string; Cluster?: { ID?: string }; RemoteManagers?: Array<{ NodeID?: string }> | null } };
     const info = await this.call("info", (d, s) => (d.info as (o: object) => Promise<Info>)({ abortSignal: s }));
     const sw = info.Swarm ?? {};
     return {
       containers: info.Containers ?? 0,
       name: info.Name ?? "",
+      kernelVersion: info.KernelVersion ?? "",
       swarm: sw.LocalNodeState ?? "inactive",
       swarmNodeId: sw.NodeID || null,
       swarmClusterId: sw.Cluster?.ID || null,

@@ -102,6 +102,7 @@ export function createBody(spec: ContainerSpec): Docker.ContainerCreateOptions {
       ...(spec.memoryReservationBytes ? { MemoryReservation: spec.memoryReservationBytes } : {}),
       ...(spec.nanoCpus ? { NanoCpus: spec.nanoCpus } : {}),
       ...(spec.pidsLimit ? { PidsLimit: spec.pidsLimit } : {}),
+      ...(spec.sysctls && Object.keys(spec.sysctls).length ? { Sysctls: spec.sysctls } : {}),
     },
     NetworkingConfig: { EndpointsConfig: { [spec.network]: { Aliases: spec.networkAliases ?? [] } } },
     ...(spec.user ? { User: spec.user } : {}),

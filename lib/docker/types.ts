@@ -37,6 +37,8 @@ export interface ContainerSpec {
    * entry over a volume's mount point sets the owner and mode of the volume's root.
    */
   files?: TarEntry[];
+  /** Namespaced kernel settings of the container's own network namespace (Docker's HostConfig.Sysctls). */
+  sysctls?: Record<string, string>;
 }
 
 export type ContainerMount = { type: "volume"; name: string; target: string } | { type: "bind"; source: string; target: string; readOnly: boolean };
@@ -108,7 +110,7 @@ export interface ContainerRuntime {
    * `Swarm.NodeID`, `Swarm.Cluster.ID` (only a manager reports it: null on a worker) and the node ids of
    * `Swarm.RemoteManagers` (what a worker knows of its swarm). Optional: doubles may omit it.
    */
-  engineInfo?(): Promise<{ containers: number; name: string; swarm: string; swarmNodeId: string | null; swarmClusterId: string | null; swarmManagerIds: string[] }>;
+  engineInfo?(): Promise<{ containers: number; name: string; kernelVersion: string; swarm: string; swarmNodeId: string | null; swarmClusterId: string | null; swarmManagerIds: string[] }>;
   imageExists(ref: string): Promise<boolean>;
   /** Pull `ref`; progress events are passed to `onProgress`. Rejects with the registry's error. */
   pullImage(ref: string, onProgress?: (p: PullProgress) => void, signal?: AbortSignal, auth?: PullAuth): Promise<void>;

@@ -19,6 +19,7 @@ import {
   managedCaddyJson,
   managedCaddyLabels,
   managedConfigHash,
+  reloadSafeSysctls,
   managedPortBindings,
   takenPort,
 } from "../proxy/managed-caddy";
@@ -63,7 +64,9 @@ async function ensure(opts: EnsureManagedProxyOptions): Promise<{ action: Manage
       field: "proxy.provider",
     });
   }
-  if (existing && existing.labels[LABEL_PROXY_CONFIG] === managedConfigHash(config, network)) {
+  // What the engine's kernel allows (reloadSafeSysctls); an engine that does not answer `info` gets none.
+  const sysctls = reloadSafeSysctls((await rt.engineInfo?.().catch(() => null))?.kernelVersion ?? "");
+  if (existing && existing.labels[LABEL_PROXY_CONFIG] === managedConfigHash(config, network, sysctls)) {
     if (existing.state === "running") {
       await waitForAdmin(config, opts.readyTimeoutMs ?? 15_000);
       return { action: "unchanged", container: existing };
@@ -83,7 +86,7 @@ async function ensure(opts: EnsureManagedProxyOptions): Promise<{ action: Manage
   await pullIfMissing(rt, config, op);
   await rt.ensureVolume(managedVolumeName(), { [LABEL_PROXY]: "managed" });
   prepareAdminDir();
-  const created = await createManagedContainer(rt, config, network);
+  const created = await createManagedContainer(rt, config, network, sysctls);
   await startOrExplain(rt, created.id, config, true);
   op.step("created", { id: created.id });
   await waitForAdmin(config, opts.readyTimeoutMs ?? 15_000);
@@ -101,7 +104,7 @@ async function pullIfMissing(rt: ContainerRuntime, config: TManagedProxyConfig, 
 }
 
 /** Wharf's Caddy as a container (created, not started), on its volume and with its admin-socket directory. */
-function createManagedContainer(rt: ContainerRuntime, config: TManagedProxyConfig, network: string): Promise<ContainerInfo> {
+function createManagedContainer(rt: ContainerRuntime, config: TManagedProxyConfig, network: string, sysctls: Record<string, string>): Promise<ContainerInfo> {
   const [uid, gid] = managedCaddyUser().split(":").map(Number);
   return rt.createContainer({
     name: managedContainerName(),
@@ -109,7 +112,8 @@ function createManagedContainer(rt: ContainerRuntime, config: TManagedProxyConfi
     // Caddy runs as Wharf's uid:gid (the socket must be Wharf's); its config and data both live on the volume.
     user: managedCaddyUser(),
     env: { XDG_DATA_HOME: MANAGED_CADDY_DATA_DIR, XDG_CONFIG_HOME: `${MANAGED_CADDY_DATA_DIR}/config` },
-    labels: managedCaddyLabels(config, network),
+    labels: managedCaddyLabels(config, network, sysctls),
+    sysctls,
     network,
     networkAliases: [managedContainerName()],
     port: config.httpPort,

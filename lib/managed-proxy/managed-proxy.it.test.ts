@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { statSync } from "node:fs";
 import net from "node:net";
@@ -131,6 +132,10 @@ describe("the managed proxy: Wharf runs Caddy itself", () => {
     expect(sock.uid).toBe(process.getuid!());
     // Not an instance container: the orphan pass must not list it.
     expect(raw.Config.Labels["wharf.managed"]).toBeUndefined();
+    // This engine's kernel (5.14+) lets a config reload hand queued connections to Caddy's new listener instead of resetting them.
+    expect(raw.HostConfig.Sysctls).toEqual({ "net.ipv4.tcp_migrate_req": "1" });
+    // Read in the container's own network namespace (the Caddy image has no shell or cat).
+    expect(execFileSync("nsenter", ["-t", String(raw.State.Pid), "-n", "sysctl", "-n", "net.ipv4.tcp_migrate_req"], { encoding: "utf8" }).trim()).toBe("1");
 
     const inst = await getInstance((await db.instance.findFirstOrThrow({ where: { name: existing } })).id);
     expect(inst.route.status).toBe("active");

@@ -10,6 +10,7 @@ import {
   managedCaddyJson,
   managedCaddyUser,
   managedConfigHash,
+  reloadSafeSysctls,
   managedPortBindings,
   takenPort,
 } from "./managed-caddy";
@@ -65,6 +66,9 @@ describe("managed Caddy plan", () => {
     expect(managedConfigHash({ ...config, image: "caddy:2.8" }, "wharf")).not.toBe(h);
     expect(managedConfigHash({ ...config, httpPort: 8080 }, "wharf")).not.toBe(h);
     expect(managedConfigHash(config, "other")).not.toBe(h);
+    // The reload-safe sysctl is part of what the container is made from (a kernel that has it re-creates an older container once).
+    expect(managedConfigHash(config, "wharf", {})).toBe(h);
+    expect(managedConfigHash(config, "wharf", { "net.ipv4.tcp_migrate_req": "1" })).not.toBe(h);
   });
 
   it("reads the taken port from both of the engine's wordings", () => {
@@ -98,5 +102,19 @@ describe("proxy.provider type managed (settings schema)", () => {
     expect(fieldOf({ httpPort: 8080, httpsPort: 8080 })).toBe("proxy.provider.httpsPort");
     expect(fieldOf({ image: "bad image" })).toBe("proxy.provider.image");
     expect(fieldOf({ bindAddress: "example.com" })).toBe("proxy.provider.bindAddress");
+  });
+});
+
+describe("reloadSafeSysctls", () => {
+  it("asks for tcp_migrate_req from Linux 5.14 on, and nothing before or when the kernel is unknown", () => {
+    const on = { "net.ipv4.tcp_migrate_req": "1" };
+    expect(reloadSafeSysctls("6.18.44-fc-v1272")).toEqual(on);
+    expect(reloadSafeSysctls("5.14.0-362.el9.x86_64")).toEqual(on);
+    expect(reloadSafeSysctls("10.0.1")).toEqual(on);
+    expect(reloadSafeSysctls("5.13.19")).toEqual({});
+    expect(reloadSafeSysctls("5.10.0-28-amd64")).toEqual({});
+    expect(reloadSafeSysctls("4.19.0")).toEqual({});
+    expect(reloadSafeSysctls("")).toEqual({});
+    expect(reloadSafeSysctls("linuxkit")).toEqual({});
   });
 });

@@ -115,7 +115,7 @@ describe("collecting a service's usage with fakes", () => {
     const asked: string[] = [];
     const engine = (server: string, mem: Record<string, number>): ContainerRuntime => ({
       ...fakeRuntime(),
-      engineInfo: async () => ({ containers: 0, name: server, swarm: "active", swarmNodeId: "n1", swarmClusterId: "swarm-A", swarmManagerIds: ["n1"] }),
+      engineInfo: async () => ({ containers: 0, name: server, kernelVersion: "6.1.0", swarm: "active", swarmNodeId: "n1", swarmClusterId: "swarm-A", swarmManagerIds: ["n1"] }),
       containerStats: async (id) => {
         asked.push(`${server}:${id}`);
         return id in mem ? stats(asked.length * 1e9, asked.length * 4e9, mem[id]) : null;
