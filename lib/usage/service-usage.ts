@@ -1,3 +1,4 @@
+import type { TSampleRow } from "./downsample";
 import { cpuPercent } from "../docker/map";
 import type { ContainerStats } from "../docker/types";
 import type { NodeEngine } from "../servers/node-engines";
@@ -51,15 +52,8 @@ export function planTaskReads(tasks: TaskInfo[], engines: Map<string, NodeEngine
   return { reads, unread: [...unread.values()].sort((a, b) => a.node.localeCompare(b.node)), total };
 }
 
-export interface SummedUsage {
-  cpuPercent: number | null;
-  memoryBytes: number;
-  memoryLimitBytes: number;
-  netRx: number;
-  netTx: number;
-  blockRead: number;
-  blockWrite: number;
-}
+/** A sample's measurements (downsample.ts's row without its instance, time and resolution). */
+export type SummedUsage = Omit<TSampleRow, "instanceId" | "at" | "resolution">;
 
 /**
  * One sample over the task containers read: CPU is each container's delta
